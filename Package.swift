@@ -1,0 +1,78 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "payments-bridge",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "payments-bridge", targets: ["PaymentsBridge"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // C libraries, found with pkg-config; nothing else lives here.
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CAvro", pkgConfig: "avro-c", providers: [.apt(["libavro-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // The few inline C wrappers Swift cannot call directly (variadic and macro APIs).
+        .target(name: "CShims", dependencies: ["CRdKafka", "CAvro"]),
+
+        // librdkafka in Swift: configuration, producer, consumer, transactions, admin, embedded broker.
+        .target(name: "Kafka", dependencies: [
+            "CRdKafka", "CShims",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // avro-c in Swift: schemas, encoding/decoding, Confluent framing, schema registry client, compatibility.
+        .target(name: "Avro", dependencies: [
+            "CAvro", "CShims",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // OpenSSL digests (HMAC-SHA256, SHA-256).
+        .target(name: "Digest", dependencies: ["COpenSSL"]),
+        // The YAML configuration: typed keys, defaults, env overrides, validation, redaction.
+        .target(name: "Config", dependencies: [
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // Admin HTTP surface: health, readiness, metrics, read-only schema registry.
+        .target(name: "Admin", dependencies: [
+            "Avro",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        // Wires the pieces into one service group; called by the CLI and by tests.
+        .target(name: "App", dependencies: [
+            "Kafka", "Avro", "Config", "Admin",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // The executable: commands only.
+        .executableTarget(name: "PaymentsBridge", dependencies: [
+            "App", "Avro", "Config",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
+        .testTarget(name: "AvroTests", dependencies: ["Avro", "Digest"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "AppTests", dependencies: [
+            "App", "Admin", "Kafka",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "RealBrokerTests", dependencies: ["Kafka", "Avro"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,87 @@
+import Avro
+import Foundation
+import Hummingbird
+import Prometheus
+
+/// What readiness depends on; the service reports it, the admin surface serves it.
+public struct Readiness: Sendable {
+    public var isReady: Bool
+    /// Why the service is not ready (empty when ready).
+    public var reasons: [String]
+
+    public init(isReady: Bool, reasons: [String] = []) {
+        self.isReady = isReady
+        self.reasons = reasons
+    }
+}
+
+/// The admin HTTP surface: liveness, readiness, Prometheus metrics and the embedded schema
+/// registry's read-only calls (the ones stock Confluent deserializers make).
+public enum AdminRoutes {
+    public static func router(readiness: @escaping @Sendable () async -> Readiness,
+                              metrics: PrometheusCollectorRegistry,
+                              registry: EmbeddedSchemaRegistry?) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/health/live") { _, _ in
+            json(["status": "up"])
+        }
+        router.get("/health/ready") { _, _ in
+            let state = await readiness()
+            return json(["status": state.isReady ? "ready" : "not_ready", "reasons": state.reasons],
+                        status: state.isReady ? .ok : .serviceUnavailable)
+        }
+        router.get("/metrics") { _, _ in
+            var buffer: [UInt8] = []
+            metrics.emit(into: &buffer)
+            return Response(status: .ok,
+                            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+        }
+        if let registry {
+            addRegistryRoutes(to: router, registry: registry)
+        }
+        return router
+    }
+
+    private static func addRegistryRoutes(to router: Router<BasicRequestContext>, registry: EmbeddedSchemaRegistry) {
+        router.get("/schemas/ids/:id") { _, context in
+            guard let id = context.parameters.get("id", as: Int32.self), let schema = registry.lookup(id: id) else {
+                return registryError(40403, "Schema not found", status: .notFound)
+            }
+            return json(["schema": schema.text])
+        }
+        router.get("/subjects") { _, _ in
+            json(registry.subjects)
+        }
+        router.get("/subjects/:subject/versions") { _, context in
+            let subject = context.parameters.get("subject") ?? ""
+            let versions = registry.versions(of: subject)
+            return versions.isEmpty ? registryError(40401, "Subject '\(subject)' not found.", status: .notFound) : json(versions)
+        }
+        router.get("/subjects/:subject/versions/:version") { _, context in
+            let subject = context.parameters.get("subject") ?? ""
+            let versionText = context.parameters.get("version") ?? ""
+            let number: Int? = versionText == "latest" || versionText == "-1" ? nil : Int(versionText)
+            if number == nil, versionText != "latest", versionText != "-1" {
+                return registryError(42202, "The specified version '\(versionText)' is not a valid version id.", status: .unprocessableContent)
+            }
+            guard registry.versions(of: subject).isEmpty == false else {
+                return registryError(40401, "Subject '\(subject)' not found.", status: .notFound)
+            }
+            guard let found = registry.version(number, of: subject) else {
+                return registryError(40402, "Version \(versionText) not found.", status: .notFound)
+            }
+            return json(["subject": subject, "version": found.version, "id": Int(found.id), "schema": found.schema.text] as [String: Any])
+        }
+    }
+
+    private static func registryError(_ code: Int, _ message: String, status: HTTPResponse.Status) -> Response {
+        json(["error_code": code, "message": message] as [String: Any], status: status)
+    }
+
+    static func json(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,66 @@
+import Admin
+import Avro
+import Config
+import Hummingbird
+import Kafka
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// Builds the service from its configuration: the Kafka connection (or embedded broker), the
+/// schemas, and the admin HTTP surface, run together in one service group with graceful
+/// shutdown on SIGTERM/SIGINT. The CLI calls this; so do the tests.
+public final class BridgeApplication: Sendable {
+    public let configuration: BridgeConfiguration
+    public let kafka: KafkaConnection
+    public let schemaRegistry: EmbeddedSchemaRegistry
+    public let metrics: PrometheusCollectorRegistry
+    public let connectivity: ConnectivityMonitor
+    private let logger: Logger
+
+    public init(configuration: BridgeConfiguration, schemaDirectory: String,
+                metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                logger: Logger = Logger(label: "payments-bridge")) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.metrics = metrics
+        let directory = try SchemaDirectory(path: schemaDirectory)
+        let registry = EmbeddedSchemaRegistry()
+        for (name, text) in directory.current.sorted(by: { $0.key < $1.key }) {
+            let id = try registry.register(try AvroSchema(json: text))
+            logger.debug("schema loaded", metadata: ["schema": "\(name)", "id": "\(id)"])
+        }
+        schemaRegistry = registry
+        kafka = try KafkaConnection(settings: configuration.kafka)
+        connectivity = ConnectivityMonitor(admin: try KafkaAdmin(configuration: kafka.configuration, logger: logger),
+                                           logger: logger)
+    }
+
+    public func readiness() async -> Readiness {
+        let state = connectivity.current
+        return state.connected ? Readiness(isReady: true)
+            : Readiness(isReady: false, reasons: ["kafka: \(state.lastError ?? "not connected yet")"])
+    }
+
+    /// The admin HTTP application, listening on `admin.listen`.
+    public func adminServer(onRunning: (@Sendable (Int) async -> Void)? = nil) -> some Service {
+        let router = AdminRoutes.router(readiness: { [self] in await readiness() }, metrics: metrics,
+                                        registry: configuration.schemaRegistry.url == nil ? schemaRegistry : nil)
+        return Application(router: router,
+                           configuration: .init(address: .hostname(configuration.admin.host, port: configuration.admin.port),
+                                                serverName: "payments-bridge"),
+                           onServerRunning: { channel in await onRunning?(channel.localAddress?.port ?? 0) },
+                           logger: logger)
+    }
+
+    /// Runs until SIGTERM/SIGINT (or the task is cancelled), then shuts down gracefully.
+    public func run(onAdminRunning: (@Sendable (Int) async -> Void)? = nil) async throws {
+        logger.info("starting", metadata: ["kafka": "\(kafka.description)", "admin": "\(configuration.admin.listen)"])
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: connectivity), .init(service: adminServer(onRunning: onAdminRunning))],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        logger.info("stopped")
+    }
+}

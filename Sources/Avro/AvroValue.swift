@@ -1,0 +1,46 @@
+/// A value of an Avro schema, independent of avro-c.
+public indirect enum AvroValue: Sendable, Equatable {
+    case null
+    case boolean(Bool)
+    case int(Int32)
+    case long(Int64)
+    case float(Float)
+    case double(Double)
+    case bytes([UInt8])
+    case string(String)
+    /// Fields in schema order (decoding yields the writer's order; encoding matches by name).
+    case record([AvroRecordField])
+    case enumSymbol(String)
+    case array([AvroValue])
+    case map([String: AvroValue])
+    case fixed([UInt8])
+
+    /// The value of a record field by name.
+    public subscript(field name: String) -> AvroValue? {
+        guard case .record(let fields) = self else { return nil }
+        return fields.first { $0.name == name }?.value
+    }
+}
+
+public struct AvroRecordField: Sendable, Equatable {
+    public var name: String
+    public var value: AvroValue
+    public init(_ name: String, _ value: AvroValue) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// An Avro encoding, decoding or schema error.
+public struct AvroError: Error, Sendable, CustomStringConvertible, Equatable {
+    public enum Kind: String, Sendable { case invalidSchema = "invalid_schema", encode, decode, wireFormat = "wire_format" }
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { "Avro \(kind.rawValue) error: \(message)" }
+}

@@ -1,0 +1,114 @@
+/// The service configuration (`config/bridge.yaml`). Key names follow the contract.
+public struct BridgeConfiguration: Sendable, Equatable {
+    public var kafka = Kafka()
+    public var schemaRegistry = SchemaRegistry()
+    public var admin = Admin()
+    public var bridge = Bridge()
+    public var sink = Sink()
+    public var tenants: [Tenant] = []
+
+    public init() {}
+
+    public struct Kafka: Sendable, Equatable {
+        /// "embedded" for the in-process broker, or "host:port,…".
+        public var bootstrapServers = "embedded"
+        /// Raw librdkafka properties; values of secret-looking keys are redacted when printed.
+        public var properties: [String: Secret] = [:]
+        public var isEmbedded: Bool { bootstrapServers == "embedded" }
+    }
+
+    public struct SchemaRegistry: Sendable, Equatable {
+        /// A Confluent-compatible registry; `nil` serves ids from the embedded registry.
+        public var url: Secret?
+    }
+
+    public struct Admin: Sendable, Equatable {
+        public var host = "127.0.0.1"
+        public var port = 8088
+        public var listen: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    public struct Bridge: Sendable, Equatable {
+        public var enabled = true
+        public var inputTopic = "payments.events"
+        public var consumerGroup = "payments-bridge"
+        public var transactionalID = "payments-bridge-1"
+        public var allowUnknownTenants = false
+        public var maxEventBytes = 1_048_576
+        public var topics = Topics()
+    }
+
+    public struct Topics: Sendable, Equatable {
+        public var partitions: [Channel: Int] = [.web: 10, .mobile: 10, .partner: 5, .corporate: 3, .branch: 5, .atm: 5, .ussd: 5]
+        public var replicationFactor = 3
+        public var retentionDays = 7
+        public var dltRetentionDays = 30
+    }
+
+    public struct Sink: Sendable, Equatable {
+        public var enabled = true
+        public var consumerGroup = "payments-webhook-sink"
+        public var requestTimeout: Duration = .seconds(30)
+        public var retry = Retry()
+    }
+
+    public struct Retry: Sendable, Equatable {
+        /// Delays between attempts (jitter is added).
+        public var schedule: [Duration] = [.seconds(5), .seconds(30), .seconds(120), .seconds(600), .seconds(1800),
+                                           .seconds(3600), .seconds(7200), .seconds(14_400), .seconds(28_800), .seconds(28_800)]
+        /// Cap on a partner's Retry-After.
+        public var maxRetryAfter: Duration = .seconds(3600)
+    }
+
+    public struct Tenant: Sendable, Equatable {
+        public var id: String
+        public var channel: Channel
+        public var delivery: Delivery
+        public var webhook: Webhook?
+    }
+
+    public enum Delivery: String, Sendable, CaseIterable { case kafka, webhook }
+
+    public struct Webhook: Sendable, Equatable {
+        public var url: String
+        /// `whsec_<base64>` secrets; several are active during a rotation.
+        public var secrets: [Secret]
+        /// Only these event types are delivered; `nil` delivers all.
+        public var eventTypes: [String]?
+        public var maxInFlight = 16
+        public var ratePerSecond: Double = 100
+        public var allowPrivateNetwork = false
+        public var allowInsecureHttp = false
+    }
+}
+
+/// Payment channels; the lower-cased name is the topic fragment.
+public enum Channel: String, Sendable, CaseIterable, Hashable, Comparable {
+    case web, mobile, partner, corporate, branch, atm, ussd
+
+    public static func < (lhs: Channel, rhs: Channel) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// The partner-facing event type names, for webhook filters.
+public enum PartnerEventTypeNames {
+    public static let all = ["PAYMENT_INITIATED", "PAYMENT_VALIDATED", "PAYMENT_DEBITED", "PAYMENT_SUBMITTED_TO_CLEARING",
+                             "PAYMENT_COMPLETED", "PAYMENT_FAILED", "PAYMENT_CANCELLED"]
+}
+
+/// A value that must never be printed: its description is redacted.
+public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public let value: String
+    /// Whether to hide the value when printed (kafka properties hold secrets and plain values).
+    public let isSensitive: Bool
+
+    public init(_ value: String, sensitive: Bool = true) {
+        self.value = value
+        self.isSensitive = sensitive
+    }
+
+    public var description: String { isSensitive ? "<redacted>" : value }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["value": description]) }
+}

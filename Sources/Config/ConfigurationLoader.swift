@@ -1,0 +1,203 @@
+import Foundation
+import Yams
+
+extension BridgeConfiguration {
+    /// Reads a YAML file. `KAFKA_BOOTSTRAP_SERVERS` and `SCHEMA_REGISTRY_URL` override the file.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> BridgeConfiguration {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(key: "", problem: "cannot read configuration file \(path)")
+        }
+        return try parse(yaml: text, environment: environment)
+    }
+
+    public static func parse(yaml: String, environment: [String: String] = [:]) throws(ConfigurationError) -> BridgeConfiguration {
+        let root: Node?
+        do { root = try Yams.compose(yaml: yaml) } catch {
+            throw ConfigurationError(key: "", problem: "malformed YAML: \(error)")
+        }
+        let reader = ConfigReader(node: root, path: "", environment: environment)
+        try reader.rejectUnknownKeys(["kafka", "schemaRegistry", "admin", "bridge", "sink", "tenants"])
+        var config = BridgeConfiguration()
+        try config.readKafka(reader["kafka"], environment: environment)
+        try config.readRegistry(reader["schemaRegistry"], environment: environment)
+        try config.readAdmin(reader["admin"])
+        try config.readBridge(reader["bridge"])
+        try config.readSink(reader["sink"])
+        try config.readTenants(reader["tenants"])
+        return config
+    }
+
+    private mutating func readKafka(_ r: ConfigReader, environment: [String: String]) throws(ConfigurationError) {
+        try r.rejectUnknownKeys(["bootstrapServers", "properties"])
+        let fileServers = try r["bootstrapServers"].string(default: kafka.bootstrapServers)
+        let servers = environment["KAFKA_BOOTSTRAP_SERVERS"].flatMap { $0.isEmpty ? nil : $0 } ?? fileServers
+        let key = environment["KAFKA_BOOTSTRAP_SERVERS"]?.isEmpty == false ? "KAFKA_BOOTSTRAP_SERVERS" : r["bootstrapServers"].path
+        if servers != "embedded" {
+            let entries = servers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !entries.isEmpty else { throw ConfigurationError(key: key, problem: "must be \"embedded\" or host:port,…") }
+            for entry in entries {
+                guard let colon = entry.lastIndex(of: ":"), let port = Int(entry[entry.index(after: colon)...]),
+                      (1...65535).contains(port), colon != entry.startIndex else {
+                    throw ConfigurationError(key: key, problem: "'\(entry)' is not host:port")
+                }
+            }
+        }
+        kafka.bootstrapServers = servers
+        kafka.properties = try r["properties"].stringMap().reduce(into: [:]) { result, entry in
+            result[entry.key] = Secret(entry.value, sensitive: Self.isSensitiveProperty(entry.key))
+        }
+    }
+
+    static func isSensitiveProperty(_ key: String) -> Bool {
+        let lowered = key.lowercased()
+        return ["password", "secret", "key", "token", "jaas", "credentials"].contains { lowered.contains($0) }
+            && !lowered.hasSuffix(".location") && !lowered.hasSuffix("algorithm")
+    }
+
+    private mutating func readRegistry(_ r: ConfigReader, environment: [String: String]) throws(ConfigurationError) {
+        try r.rejectUnknownKeys(["url"])
+        let fromEnvironment = environment["SCHEMA_REGISTRY_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let fileURL = try r["url"].string()
+        guard let url = fromEnvironment ?? fileURL else { return }
+        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+            // The value may hold credentials: do not echo it.
+            throw ConfigurationError(key: fromEnvironment != nil ? "SCHEMA_REGISTRY_URL" : r["url"].path,
+                                     problem: "expected an http(s) URL")
+        }
+        schemaRegistry.url = Secret(url)
+    }
+
+    private mutating func readAdmin(_ r: ConfigReader) throws(ConfigurationError) {
+        try r.rejectUnknownKeys(["listen"])
+        guard let listen = try r["listen"].string() else { return }
+        let problem = "expected host:port (e.g. 127.0.0.1:8088), got '\(listen)'"
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+              (0...65535).contains(port) else { throw r["listen"].error(problem) }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw r["listen"].error(problem) }
+        admin.host = host
+        admin.port = port
+    }
+
+    private mutating func readBridge(_ r: ConfigReader) throws(ConfigurationError) {
+        try r.rejectUnknownKeys(["enabled", "inputTopic", "consumerGroup", "transactionalId", "allowUnknownTenants",
+                                 "maxEventBytes", "topics"])
+        bridge.enabled = try r["enabled"].bool(default: bridge.enabled)
+        bridge.inputTopic = try r["inputTopic"].string(default: bridge.inputTopic)
+        try Self.checkTopicName(bridge.inputTopic, r["inputTopic"])
+        bridge.consumerGroup = try Self.nonEmpty(r["consumerGroup"], default: bridge.consumerGroup)
+        bridge.transactionalID = try Self.nonEmpty(r["transactionalId"], default: bridge.transactionalID)
+        bridge.allowUnknownTenants = try r["allowUnknownTenants"].bool(default: bridge.allowUnknownTenants)
+        bridge.maxEventBytes = try r["maxEventBytes"].int(default: bridge.maxEventBytes, minimum: 1)
+        let t = r["topics"]
+        try t.rejectUnknownKeys(["partitions", "replicationFactor", "retentionDays", "dltRetentionDays"])
+        for key in try t["partitions"].keys() {
+            guard let channel = Channel(rawValue: key) else {
+                throw t["partitions"][key].error("unknown channel (channels: \(Channel.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            bridge.topics.partitions[channel] = try t["partitions"][key].int(default: 1, minimum: 1)
+        }
+        bridge.topics.replicationFactor = try t["replicationFactor"].int(default: bridge.topics.replicationFactor, minimum: 1)
+        bridge.topics.retentionDays = try t["retentionDays"].int(default: bridge.topics.retentionDays, minimum: 1)
+        bridge.topics.dltRetentionDays = try t["dltRetentionDays"].int(default: bridge.topics.dltRetentionDays, minimum: 1)
+    }
+
+    private mutating func readSink(_ r: ConfigReader) throws(ConfigurationError) {
+        try r.rejectUnknownKeys(["enabled", "consumerGroup", "requestTimeout", "retry"])
+        sink.enabled = try r["enabled"].bool(default: sink.enabled)
+        sink.consumerGroup = try Self.nonEmpty(r["consumerGroup"], default: sink.consumerGroup)
+        sink.requestTimeout = try r["requestTimeout"].duration(default: sink.requestTimeout)
+        let retry = r["retry"]
+        try retry.rejectUnknownKeys(["schedule", "maxRetryAfter"])
+        if retry["schedule"].isPresent {
+            var schedule: [Duration] = []
+            for element in try retry["schedule"].elements() {
+                guard let text = try element.string() else { throw element.error("expected a duration") }
+                schedule.append(try element.parseDuration(text))
+            }
+            guard !schedule.isEmpty else { throw retry["schedule"].error("needs at least one delay") }
+            sink.retry.schedule = schedule
+        }
+        sink.retry.maxRetryAfter = try retry["maxRetryAfter"].duration(default: sink.retry.maxRetryAfter)
+    }
+
+    private mutating func readTenants(_ r: ConfigReader) throws(ConfigurationError) {
+        var seen: Set<String> = []
+        for t in try r.elements() {
+            try t.rejectUnknownKeys(["id", "channel", "delivery", "webhook"])
+            guard let id = try t["id"].string() else { throw t["id"].error("is required") }
+            guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+                throw t["id"].error("'\(id)' must use only A-Z a-z 0-9 . _ - (it becomes part of a topic name)")
+            }
+            guard seen.insert(id).inserted else { throw t["id"].error("tenant '\(id)' is listed twice") }
+            guard let channelText = try t["channel"].string() else { throw t["channel"].error("is required") }
+            guard let channel = Channel(rawValue: channelText) else {
+                throw t["channel"].error("'\(channelText)' is not one of \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let deliveryText = try t["delivery"].string(default: "kafka")
+            guard let delivery = Delivery(rawValue: deliveryText) else {
+                throw t["delivery"].error("'\(deliveryText)' is not one of kafka, webhook")
+            }
+            var webhook: Webhook?
+            if delivery == .webhook {
+                guard t["webhook"].isPresent else { throw t["webhook"].error("is required when delivery is webhook") }
+                webhook = try Self.readWebhook(t["webhook"])
+            } else if t["webhook"].isPresent {
+                throw t["webhook"].error("is only allowed when delivery is webhook")
+            }
+            tenants.append(Tenant(id: id, channel: channel, delivery: delivery, webhook: webhook))
+        }
+    }
+
+    private static func readWebhook(_ w: ConfigReader) throws(ConfigurationError) -> Webhook {
+        try w.rejectUnknownKeys(["url", "secrets", "eventTypes", "maxInFlight", "ratePerSecond", "allowPrivateNetwork",
+                                 "allowInsecureHttp"])
+        let allowInsecureHttp = try w["allowInsecureHttp"].bool(default: false)
+        guard let url = try w["url"].string() else { throw w["url"].error("is required") }
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), parsed.host?.isEmpty == false else {
+            throw w["url"].error("'\(url)' is not an absolute URL")
+        }
+        guard scheme == "https" || (scheme == "http" && allowInsecureHttp) else {
+            throw w["url"].error(scheme == "http" ? "must be https (set allowInsecureHttp: true only for local receivers)"
+                                                  : "scheme '\(scheme)' is not supported; use https")
+        }
+        var secrets: [Secret] = []
+        for element in try w["secrets"].elements() {
+            guard let value = try element.string() else { throw element.error("expected a whsec_ secret") }
+            guard value.hasPrefix("whsec_"), let key = Data(base64Encoded: String(value.dropFirst(6))), !key.isEmpty else {
+                throw element.error("expected whsec_ followed by base64 (value not shown)")
+            }
+            secrets.append(Secret(value))
+        }
+        guard !secrets.isEmpty else { throw w["secrets"].error("needs at least one whsec_ secret") }
+        var eventTypes: [String]?
+        if w["eventTypes"].isPresent {
+            eventTypes = []
+            for element in try w["eventTypes"].elements() {
+                guard let name = try element.string(), PartnerEventTypeNames.all.contains(name) else {
+                    throw element.error("expected one of \(PartnerEventTypeNames.all.joined(separator: ", "))")
+                }
+                eventTypes?.append(name)
+            }
+        }
+        return Webhook(url: url, secrets: secrets, eventTypes: eventTypes,
+                       maxInFlight: try w["maxInFlight"].int(default: 16, minimum: 1),
+                       ratePerSecond: try w["ratePerSecond"].double(default: 100, minimumExclusive: 0),
+                       allowPrivateNetwork: try w["allowPrivateNetwork"].bool(default: false),
+                       allowInsecureHttp: allowInsecureHttp)
+    }
+
+    private static func nonEmpty(_ r: ConfigReader, default value: String) throws(ConfigurationError) -> String {
+        let text = try r.string(default: value)
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw r.error("must not be empty") }
+        return text
+    }
+
+    static func checkTopicName(_ name: String, _ r: ConfigReader) throws(ConfigurationError) {
+        guard !name.isEmpty, name.count <= 249, name != ".", name != "..",
+              name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+            throw r.error("'\(name)' is not a legal Kafka topic name ([A-Za-z0-9._-], at most 249 characters)")
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import COpenSSL
+
+/// SHA-256 and HMAC-SHA256 through OpenSSL's libcrypto.
+public enum Digest {
+    public static func sha256<Bytes: Collection>(_ data: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+        var output = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        let input = Array(data)
+        input.withUnsafeBufferPointer { buffer in
+            _ = SHA256(buffer.baseAddress, buffer.count, &output)
+        }
+        return output
+    }
+
+    public static func hmacSHA256<Key: Collection, Bytes: Collection>(key: Key, data: Bytes) -> [UInt8]
+        where Key.Element == UInt8, Bytes.Element == UInt8 {
+        var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        let keyBytes = Array(key)
+        let input = Array(data)
+        keyBytes.withUnsafeBufferPointer { k in
+            input.withUnsafeBufferPointer { d in
+                _ = HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), d.baseAddress, d.count, &output, &length)
+            }
+        }
+        return Array(output.prefix(Int(length)))
+    }
+
+    public static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

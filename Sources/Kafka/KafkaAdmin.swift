@@ -1,0 +1,75 @@
+import Logging
+
+/// What the cluster reports about itself.
+public struct ClusterMetadata: Sendable, Equatable {
+    public var brokerIDs: [Int32]
+    /// Topic name → partition count.
+    public var topics: [String: Int]
+}
+
+/// A topic to create.
+public struct TopicSpecification: Sendable, Equatable {
+    public var name: String
+    public var partitions: Int
+    public var replicationFactor: Int
+    /// Topic configuration, e.g. `retention.ms`.
+    public var config: [String: String]
+
+    public init(name: String, partitions: Int, replicationFactor: Int, retention: Duration? = nil,
+                config: [String: String] = [:]) {
+        self.name = name
+        self.partitions = partitions
+        self.replicationFactor = replicationFactor
+        self.config = config
+        if let retention {
+            self.config["retention.ms"] = String(retention.components.seconds * 1000)
+        }
+    }
+}
+
+/// Topic administration. On the embedded broker (which has no admin API) topics are created
+/// through the mock cluster directly.
+public final class KafkaAdmin: Sendable {
+    private let client: RDKafkaClient
+    private let bootstrapServers: String
+
+    public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "kafka.admin")) throws(KafkaError) {
+        client = try RDKafkaClient(kind: .producer, properties: configuration.render([:]), logger: logger)
+        bootstrapServers = configuration.bootstrapServers
+    }
+
+    public func metadata(timeout: Duration = .seconds(10)) async throws(KafkaError) -> ClusterMetadata {
+        let client = self.client
+        return try await client.blocking { () throws(KafkaError) in try client.metadata(timeout: timeout) }
+    }
+
+    public func listTopics(timeout: Duration = .seconds(10)) async throws(KafkaError) -> [String] {
+        try await metadata(timeout: timeout).topics.keys.filter { !$0.hasPrefix("__") }.sorted()
+    }
+
+    /// Creates the topics that do not exist yet, clamping the replication factor to the number of
+    /// brokers. Returns the names it created.
+    @discardableResult
+    public func createTopics(_ specs: [TopicSpecification], timeout: Duration = .seconds(30)) async throws(KafkaError) -> [String] {
+        let metadata = try await metadata(timeout: timeout)
+        let brokers = max(1, metadata.brokerIDs.count)
+        let missing = specs.filter { metadata.topics[$0.name] == nil }.map { spec in
+            var clamped = spec
+            clamped.replicationFactor = min(max(1, spec.replicationFactor), brokers)
+            return clamped
+        }
+        guard !missing.isEmpty else { return [] }
+        if let embedded = EmbeddedKafkaCluster.cluster(for: bootstrapServers) {
+            for spec in missing {
+                try embedded.createTopic(spec.name, partitions: spec.partitions, replicationFactor: spec.replicationFactor)
+            }
+            return missing.map(\.name)
+        }
+        let client = self.client
+        let errors = try await client.blocking { () throws(KafkaError) in try client.createTopics(missing, timeout: timeout) }
+        if let (topic, error) = errors.sorted(by: { $0.key < $1.key }).first {
+            throw KafkaError(code: error.code, message: "create topic '\(topic)': \(error.message)")
+        }
+        return missing.map(\.name)
+    }
+}

@@ -1,0 +1,119 @@
+import Logging
+
+/// A group consumer. Records arrive as an `AsyncSequence`; librdkafka is polled on this
+/// consumer's own queue only when the sequence asks for more, so a slow reader slows the
+/// fetching (back-pressure) instead of filling memory.
+public final class KafkaConsumer: Sendable {
+    let client: RDKafkaClient
+    private let batchSize: Int
+
+    /// - Parameter onRebalance: called on the consumer's poll thread during a rebalance; for a
+    ///   revocation it runs *before* the partitions are given up, so the caller can finish (commit
+    ///   or abort) their work. It may block briefly; it must not wait for this consumer's records.
+    public init(configuration: ConsumerConfiguration, logger: Logger = Logger(label: "kafka.consumer"),
+                onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil) throws(KafkaError) {
+        client = try RDKafkaClient(kind: .consumer, properties: configuration.properties(), logger: logger,
+                                   rebalanceHandler: onRebalance)
+        batchSize = configuration.pollBatchSize
+    }
+
+    public func subscribe(_ topics: [String]) throws(KafkaError) {
+        try client.subscribe(topics)
+    }
+
+    /// The records, in order per partition. Ends when the surrounding task is cancelled.
+    public var records: Records { Records(consumer: self) }
+
+    /// Polls once: waits up to `timeout` for the first record and returns what is ready.
+    public func poll(timeout: Duration = .milliseconds(100)) async -> [ConsumerRecord] {
+        let client = self.client
+        let max = batchSize
+        return (try? await RDKafkaClient.run(on: client.pollQueue) { client.pollBatch(max: max, timeout: timeout) }) ?? []
+    }
+
+    /// Partitions currently assigned to this member.
+    public var assignment: Set<TopicPartition> { client.context.assignment.withLock { $0 } }
+
+    /// Commits offsets (each the offset of the next record to read) and waits for the broker.
+    public func commit(_ offsets: [TopicPartitionOffset]) async throws(KafkaError) {
+        let client = self.client
+        try await client.blocking { () throws(KafkaError) in try client.commit(offsets) }
+    }
+
+    /// Commits the offsets stored with `store(_:)`.
+    public func commitStored() async throws(KafkaError) {
+        let client = self.client
+        try await client.blocking { () throws(KafkaError) in try client.commitStored() }
+    }
+
+    /// Stores offsets to be committed by `commitStored()` (offset = next record to read).
+    public func store(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
+        try client.storeOffsets(offsets)
+    }
+
+    public func committed(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError) -> [TopicPartitionOffset] {
+        let client = self.client
+        return try await client.blocking { () throws(KafkaError) in try client.committed(partitions, timeout: timeout) }
+    }
+
+    public func pause(_ partitions: [TopicPartition]) throws(KafkaError) { try client.pause(partitions) }
+    public func resume(_ partitions: [TopicPartition]) throws(KafkaError) { try client.resume(partitions) }
+
+    /// Moves the read position of assigned partitions.
+    public func seek(_ offsets: [TopicPartitionOffset], timeout: Duration = .seconds(10)) async throws(KafkaError) {
+        let client = self.client
+        try await client.blocking { () throws(KafkaError) in try client.seek(offsets, timeout: timeout) }
+    }
+
+    public func watermarks(_ partition: TopicPartition, timeout: Duration = .seconds(10)) async throws(KafkaError) -> (low: Int64, high: Int64) {
+        let client = self.client
+        return try await client.blocking { () throws(KafkaError) in try client.watermarks(partition, timeout: timeout) }
+    }
+
+    /// Group metadata for `TransactionalProducer.sendOffsets`.
+    public func groupMetadata() throws(KafkaError) -> ConsumerGroupMetadata {
+        guard let metadata = client.groupMetadata() else {
+            throw KafkaError(code: .state, message: "consumer has no group metadata")
+        }
+        return ConsumerGroupMetadata(metadata)
+    }
+
+    /// Leaves the group (the final revocation is reported to `onRebalance`).
+    public func close() async {
+        let client = self.client
+        _ = try? await RDKafkaClient.run(on: client.pollQueue) { client.closeConsumer() }
+    }
+
+    /// The most recent error librdkafka reported for this consumer.
+    public var lastError: KafkaError? { client.context.lastError.withLock { $0 } }
+
+    public struct Records: AsyncSequence, Sendable {
+        public typealias Element = ConsumerRecord
+        let consumer: KafkaConsumer
+
+        public func makeAsyncIterator() -> Iterator { Iterator(consumer: consumer) }
+
+        public struct Iterator: AsyncIteratorProtocol {
+            let consumer: KafkaConsumer
+            var buffer: [ConsumerRecord] = []
+            var index = 0
+
+            public mutating func next() async -> ConsumerRecord? {
+                while index == buffer.count {
+                    if Task.isCancelled { return nil }
+                    buffer = await consumer.poll()
+                    index = 0
+                }
+                defer { index += 1 }
+                return buffer[index]
+            }
+        }
+    }
+}
+
+/// The consumer group's identity and generation, sent with a transaction's offsets so that a
+/// zombie member cannot commit.
+public struct ConsumerGroupMetadata: Sendable {
+    let storage: RDKafkaGroupMetadata
+    init(_ storage: RDKafkaGroupMetadata) { self.storage = storage }
+}

@@ -1,0 +1,94 @@
+import Logging
+import Synchronization
+
+/// An idempotent producer. `send` hands a record to librdkafka, waiting (without blocking a
+/// thread) while librdkafka's bounded queue is full, and reports the delivery asynchronously.
+public final class KafkaProducer: Sendable {
+    let client: RDKafkaClient
+
+    public init(configuration: ProducerConfiguration, logger: Logger = Logger(label: "kafka.producer")) throws(KafkaError) {
+        client = try RDKafkaClient(kind: .producer, properties: configuration.properties(), logger: logger)
+    }
+
+    /// Sends a record and waits for its delivery report.
+    @discardableResult
+    public func send(_ record: ProducerRecord) async throws(KafkaError) -> DeliveryReport {
+        let promise = DeliveryPromise()
+        try await enqueue(record, onDelivery: promise.complete)
+        return try await promise.value.get()
+    }
+
+    /// Hands a record to librdkafka and returns once it is queued; `onDelivery` is called exactly
+    /// once with the outcome, on librdkafka's poll thread (keep it short). Waits while the queue
+    /// is full: this is the back-pressure that bounds memory.
+    public func enqueue(_ record: ProducerRecord,
+                        onDelivery: (@Sendable (Result<DeliveryReport, KafkaError>) -> Void)? = nil) async throws(KafkaError) {
+        while true {
+            let code = client.produce(record, completion: onDelivery)
+            switch code {
+            case .noError:
+                return
+            case .queueFull:
+                await client.context.waitForQueueSpace()
+            default:
+                if let fatal = client.fatalError() { throw fatal }
+                throw KafkaError(code: code, message: "produce to \(record.topic) refused: \(code.name)",
+                                 isRetriable: RDKafkaErrors.isRetriableCode(code.rawValue))
+            }
+        }
+    }
+
+    /// Waits until every queued record is delivered or failed.
+    public func flush(timeout: Duration = .seconds(30)) async throws(KafkaError) {
+        let client = self.client
+        try await client.blocking { () throws(KafkaError) in try client.flush(timeout: timeout) }
+    }
+
+    /// Records queued or in flight.
+    public var outstandingMessages: Int { client.outstandingMessages }
+
+    /// Flushes (up to `timeout`), fails whatever is left, and stops serving delivery reports.
+    public func close(timeout: Duration = .seconds(10)) async {
+        do { try await flush(timeout: timeout) } catch {
+            client.context.logger.warning("records not delivered before close", metadata: ["error": "\(error)"])
+        }
+        client.purge()
+        client.stopPolling()
+    }
+
+    /// The producer's fatal error (for example, fenced by a newer instance), if any.
+    public var fatalError: KafkaError? { client.fatalError() }
+
+    /// The most recent error librdkafka reported for this client (connectivity, authentication, …).
+    public var lastError: KafkaError? { client.context.lastError.withLock { $0 } }
+}
+
+/// A one-shot delivery result that may arrive before or after someone waits for it.
+final class DeliveryPromise: Sendable {
+    private struct State {
+        var result: Result<DeliveryReport, KafkaError>?
+        var waiter: CheckedContinuation<Result<DeliveryReport, KafkaError>, Never>?
+    }
+    private let state = Mutex(State())
+
+    @Sendable func complete(_ result: Result<DeliveryReport, KafkaError>) {
+        let waiter = state.withLock { state -> CheckedContinuation<Result<DeliveryReport, KafkaError>, Never>? in
+            state.result = result
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: result)
+    }
+
+    var value: Result<DeliveryReport, KafkaError> {
+        get async {
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { state -> Result<DeliveryReport, KafkaError>? in
+                    if state.result == nil { state.waiter = continuation }
+                    return state.result
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        }
+    }
+}
