@@ -64,6 +64,8 @@ public struct ProducerConfiguration: Sendable {
             "compression.type": compression,
         ]
         if let transactionalID {
+            // librdkafka requires message.timeout.ms <= transaction.timeout.ms.
+            typed["message.timeout.ms"] = "\(RDKafkaClient.milliseconds(min(deliveryTimeout, transactionTimeout)))"
             typed["transactional.id"] = transactionalID
             typed["transaction.timeout.ms"] = "\(RDKafkaClient.milliseconds(transactionTimeout))"
         }

@@ -1,0 +1,39 @@
+import Kafka
+import Testing
+
+@Suite("Topic administration")
+struct AdminTests {
+    @Test("missing topics are created with their partitions; existing ones are left alone")
+    func createTopics() async throws {
+        let mock = try MockKafka(brokers: 2)
+        let admin = try KafkaAdmin(configuration: mock.kafka, logger: quietLogger)
+        let a = uniqueTopic("a"), b = uniqueTopic("b")
+        let created = try await admin.createTopics([
+            TopicSpecification(name: a, partitions: 7, replicationFactor: 3, retention: .seconds(7 * 86_400)),
+            TopicSpecification(name: b, partitions: 2, replicationFactor: 1),
+        ])
+        #expect(Set(created) == [a, b])
+        let metadata = try await admin.metadata()
+        #expect(metadata.brokerIDs.count == 2)
+        #expect(metadata.topics[a] == 7)
+        #expect(metadata.topics[b] == 2)
+        let again = try await admin.createTopics([TopicSpecification(name: a, partitions: 7, replicationFactor: 1)])
+        #expect(again.isEmpty)
+        #expect(try await admin.listTopics().contains(a))
+    }
+
+    @Test("a topic specification renders retention in milliseconds")
+    func retention() {
+        let spec = TopicSpecification(name: "x", partitions: 1, replicationFactor: 1, retention: .seconds(30 * 86_400))
+        #expect(spec.config["retention.ms"] == "2592000000")
+    }
+
+    @Test("an unknown librdkafka property is rejected, naming the property")
+    func badProperty() throws {
+        let mock = try MockKafka()
+        var kafka = mock.kafka
+        kafka.properties["no.such.property"] = "1"
+        let error = #expect(throws: KafkaError.self) { _ = try KafkaAdmin(configuration: kafka) }
+        #expect(error?.message.contains("no.such.property") == true)
+    }
+}
