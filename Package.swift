@@ -66,7 +66,11 @@ let package = Package(
         ]),
 
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
-        .testTarget(name: "AvroTests", dependencies: ["Avro", "Digest"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AvroTests", dependencies: [
+            "Avro",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DigestTests", dependencies: ["Digest"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "AppTests", dependencies: [
             "App", "Admin", "Kafka",

@@ -97,7 +97,11 @@ public final class SchemaRegistryClient: SchemaRegistry {
         while true {
             let failure: SchemaRegistryError
             do {
-                return try await attempt(method, path, body: body)
+                // AsyncHTTPClient keeps retrying a refused connection until the request's
+                // deadline, so one attempt never outlives the remaining budget.
+                let remaining = clock.now.duration(to: deadline)
+                let timeout = max(min(configuration.requestTimeout, remaining), .milliseconds(100))
+                return try await attempt(method, path, body: body, timeout: timeout)
             } catch let error as SchemaRegistryError where error.kind != .unreachable {
                 throw error
             } catch let error as SchemaRegistryError {
@@ -112,7 +116,7 @@ public final class SchemaRegistryClient: SchemaRegistry {
         }
     }
 
-    private func attempt(_ method: HTTPMethod, _ path: String, body: Data?) async throws -> [String: Any] {
+    private func attempt(_ method: HTTPMethod, _ path: String, body: Data?, timeout: Duration) async throws -> [String: Any] {
         var request = HTTPClientRequest(url: configuration.url + path)
         request.method = method
         request.headers.add(name: "Accept", value: "application/vnd.schemaregistry.v1+json, application/json")
@@ -120,8 +124,8 @@ public final class SchemaRegistryClient: SchemaRegistry {
             request.headers.add(name: "Content-Type", value: "application/vnd.schemaregistry.v1+json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let seconds = configuration.requestTimeout.components.seconds
-        let response = try await http.execute(request, timeout: .seconds(max(1, seconds)))
+        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        let response = try await http.execute(request, timeout: .milliseconds(milliseconds))
         let bytes = try await response.body.collect(upTo: 4 << 20)
         let data = Data(bytes.readableBytesView)
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
