@@ -73,8 +73,9 @@ let package = Package(
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "AppTests", dependencies: [
-            "App", "Admin", "Kafka",
+            "App", "Admin", "Avro", "Config", "Kafka",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "RealBrokerTests", dependencies: ["Kafka", "Avro"]),
     ],

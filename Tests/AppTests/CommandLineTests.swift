@@ -1,0 +1,124 @@
+import AsyncHTTPClient
+import Foundation
+import Testing
+
+/// The built `payments-bridge` executable, next to the test bundle.
+let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    .appendingPathComponent("payments-bridge").path
+
+struct ProcessResult {
+    var status: Int32
+    var output: String
+}
+
+/// Runs the executable to completion with a time limit.
+func runCLI(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.currentDirectoryURL = repositoryRoot
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let deadline = ContinuousClock.now + timeout
+    while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+    if process.isRunning { process.terminate() }
+    process.waitUntilExit()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return ProcessResult(status: process.terminationStatus, output: output)
+}
+
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+@Suite("payments-bridge command line", .serialized)
+struct CommandLineTests {
+    @Test("--help works on every command", arguments: [[], ["run"], ["schema"], ["schema", "check"]])
+    func help(command: [String]) async throws {
+        let result = try await runCLI(command + ["--help"])
+        #expect(result.status == 0)
+        #expect(result.output.contains("USAGE: payments-bridge"))
+    }
+
+    @Test("run serves health on the embedded broker and stops cleanly on SIGTERM")
+    func runOnEmbeddedBroker() async throws {
+        let port = try freePort()
+        let configPath = FileManager.default.temporaryDirectory.appendingPathComponent("bridge-\(port).yaml").path
+        let base = try String(contentsOf: repositoryRoot.appendingPathComponent("config/bridge.yaml"), encoding: .utf8)
+        try base.replacingOccurrences(of: "listen: 127.0.0.1:8088", with: "listen: 127.0.0.1:\(port)")
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["run", "--config", configPath]
+        process.currentDirectoryURL = repositoryRoot
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        var live: UInt?
+        var ready: UInt?
+        var schemaBody = ""
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline, ready != 200 {
+            try await Task.sleep(for: .milliseconds(200))
+            live = try? await HTTPClient.shared.get(url: "http://127.0.0.1:\(port)/health/live").get().status.code
+            ready = try? await HTTPClient.shared.get(url: "http://127.0.0.1:\(port)/health/ready").get().status.code
+        }
+        #expect(live == 200)
+        #expect(ready == 200)
+        if let response = try? await HTTPClient.shared.get(url: "http://127.0.0.1:\(port)/metrics").get() {
+            schemaBody = response.body.map { String(buffer: $0) } ?? ""
+        }
+        #expect(schemaBody.contains("payments_bridge_kafka_brokers 3"))
+
+        let stopAsked = ContinuousClock.now
+        process.terminate()  // SIGTERM
+        while process.isRunning, ContinuousClock.now - stopAsked < .seconds(15) { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning, "stops within seconds")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(output.contains("stopped"))
+        #expect(!output.contains("whsec_"), "secrets never reach the logs")
+    }
+
+    @Test("an invalid configuration fails at start-up naming the key")
+    func invalidConfiguration() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID()).yaml").path
+        try "bridge:\n  maxEventBytes: -5\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try await runCLI(["run", "--config", path])
+        #expect(result.status == 2)
+        #expect(result.output.contains("bridge.maxEventBytes"))
+        let missing = try await runCLI(["run", "--config", "/nonexistent/bridge.yaml"])
+        #expect(missing.status == 2)
+        #expect(missing.output.contains("/nonexistent/bridge.yaml"))
+    }
+
+    @Test("schema check passes compatible versions and exits 1 on a break")
+    func schemaCheck() async throws {
+        let ok = try await runCLI(["schema", "check"])
+        #expect(ok.status == 0)
+        #expect(ok.output.contains("PaymentResponse: 1 version(s), full compatibility: ok"))
+        let fixtures = "Tests/AvroTests/Fixtures"
+        let compatible = try await runCLI(["schema", "check", "--dir", "\(fixtures)/compatible"])
+        #expect(compatible.status == 0)
+        let removed = try await runCLI(["schema", "check", "--dir", "\(fixtures)/removed-required"])
+        #expect(removed.status == 1)
+        #expect(removed.output.contains("amount"))
+        let changed = try await runCLI(["schema", "check", "--dir", "\(fixtures)/type-changed", "--mode", "backward"])
+        #expect(changed.status == 1)
+    }
+}

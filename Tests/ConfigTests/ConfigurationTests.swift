@@ -1,0 +1,150 @@
+import Config
+import Foundation
+import Testing
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+/// Parses YAML expecting a failure; returns the error.
+func failure(_ yaml: String, environment: [String: String] = [:]) -> ConfigurationError? {
+    do {
+        _ = try BridgeConfiguration.parse(yaml: yaml, environment: environment)
+        return nil
+    } catch {
+        return error
+    }
+}
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    @Test("the checked-in default configuration loads with no environment")
+    func checkedInDefault() throws {
+        let config = try BridgeConfiguration.load(path: repositoryRoot.appendingPathComponent("config/bridge.yaml").path,
+                                                  environment: [:])
+        #expect(config.kafka.isEmbedded)
+        #expect(config.schemaRegistry.url == nil)
+        #expect(config.admin.host == "127.0.0.1" && config.admin.port == 8088)
+        #expect(config.bridge.inputTopic == "payments.events")
+        #expect(config.bridge.transactionalID == "payments-bridge-1")
+        #expect(config.bridge.topics.partitions[.web] == 10 && config.bridge.topics.partitions[.corporate] == 3)
+        #expect(config.sink.retry.schedule.count == 10)
+        #expect(config.sink.retry.schedule.first == .seconds(5) && config.sink.retry.schedule.last == .seconds(8 * 3600))
+        #expect(config.sink.requestTimeout == .seconds(30))
+        #expect(config.tenants.map(\.id) == ["TENANT-001", "PARTNER-ABC"])
+        #expect(config.tenants[1].webhook?.eventTypes == ["PAYMENT_COMPLETED", "PAYMENT_FAILED"])
+    }
+
+    @Test("an empty file means the documented defaults")
+    func defaults() throws {
+        let config = try BridgeConfiguration.parse(yaml: "")
+        #expect(config == BridgeConfiguration())
+        // The contract's schedule: 5s 30s 2m 10m 30m 1h 2h 4h 8h 8h (23h42m35s before jitter).
+        #expect(config.sink.retry.schedule.map(DurationText.format) == ["5s", "30s", "2m", "10m", "30m", "1h", "2h", "4h", "8h", "8h"])
+    }
+
+    @Test("${VAR} and ${VAR:-default} are substituted; an unset variable names the key")
+    func substitution() throws {
+        let yaml = """
+        tenants:
+          - id: P1
+            channel: web
+            delivery: webhook
+            webhook:
+              url: "${P1_URL:-https://p1.example/hooks}"
+              secrets: ["${P1_SECRET}"]
+        """
+        let config = try BridgeConfiguration.parse(yaml: yaml, environment: ["P1_SECRET": "whsec_c2VjcmV0"])
+        #expect(config.tenants[0].webhook?.url == "https://p1.example/hooks")
+        #expect(config.tenants[0].webhook?.secrets.map(\.value) == ["whsec_c2VjcmV0"])
+        let error = failure(yaml)
+        #expect(error?.key == "tenants[0].webhook.secrets[0]")
+        #expect(error?.problem.contains("P1_SECRET") == true)
+    }
+
+    @Test("KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL override the file")
+    func environmentOverrides() throws {
+        let config = try BridgeConfiguration.parse(yaml: "kafka: {bootstrapServers: embedded}",
+                                                   environment: ["KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092,127.0.0.1:9093",
+                                                                 "SCHEMA_REGISTRY_URL": "http://127.0.0.1:8081"])
+        #expect(config.kafka.bootstrapServers == "127.0.0.1:9092,127.0.0.1:9093")
+        #expect(config.schemaRegistry.url?.value == "http://127.0.0.1:8081")
+    }
+
+    @Test("each invalid value is rejected with the key and the problem", arguments: [
+        ("kafka: {bootstrapServers: 'localhost'}", "kafka.bootstrapServers"),
+        ("schemaRegistry: {url: 'ftp://registry'}", "schemaRegistry.url"),
+        ("admin: {listen: '127.0.0.1'}", "admin.listen"),
+        ("admin: {listen: '127.0.0.1:99999'}", "admin.listen"),
+        ("bridge: {inputTopic: 'bad topic!'}", "bridge.inputTopic"),
+        ("bridge: {consumerGroup: ''}", "bridge.consumerGroup"),
+        ("bridge: {maxEventBytes: 0}", "bridge.maxEventBytes"),
+        ("bridge: {maxEventBytes: lots}", "bridge.maxEventBytes"),
+        ("bridge: {enabled: maybe}", "bridge.enabled"),
+        ("bridge: {topics: {partitions: {web: 0}}}", "bridge.topics.partitions.web"),
+        ("bridge: {topics: {partitions: {fax: 2}}}", "bridge.topics.partitions.fax"),
+        ("bridge: {topics: {replicationFactor: 0}}", "bridge.topics.replicationFactor"),
+        ("sink: {requestTimeout: 30}", "sink.requestTimeout"),
+        ("sink: {requestTimeout: 0s}", "sink.requestTimeout"),
+        ("sink: {retry: {schedule: [5s, soon]}}", "sink.retry.schedule[1]"),
+        ("sink: {retry: {schedule: []}}", "sink.retry.schedule"),
+        ("sink: {retry: {maxRetryAfter: forever}}", "sink.retry.maxRetryAfter"),
+        ("tenants: [{id: 'A B', channel: web}]", "tenants[0].id"),
+        ("tenants: [{id: A, channel: fax}]", "tenants[0].channel"),
+        ("tenants: [{id: A, channel: web, delivery: pigeon}]", "tenants[0].delivery"),
+        ("tenants: [{id: A, channel: web}, {id: A, channel: web}]", "tenants[1].id"),
+        ("tenants: [{id: A, channel: web, delivery: webhook}]", "tenants[0].webhook"),
+        ("tenants: [{id: A, channel: web, delivery: webhook, webhook: {url: 'http://a.example/h', secrets: [whsec_YQ==]}}]", "tenants[0].webhook.url"),
+        ("tenants: [{id: A, channel: web, delivery: webhook, webhook: {url: 'https://a.example/h', secrets: []}}]", "tenants[0].webhook.secrets"),
+        ("tenants: [{id: A, channel: web, delivery: webhook, webhook: {url: 'https://a.example/h', secrets: [plain]}}]", "tenants[0].webhook.secrets[0]"),
+        ("tenants: [{id: A, channel: web, delivery: webhook, webhook: {url: 'https://a.example/h', secrets: [whsec_YQ==], eventTypes: [PAID]}}]", "tenants[0].webhook.eventTypes[0]"),
+        ("tenants: [{id: A, channel: web, delivery: webhook, webhook: {url: 'https://a.example/h', secrets: [whsec_YQ==], maxInFlight: 0}}]", "tenants[0].webhook.maxInFlight"),
+        ("tenants: [{id: A, channel: web, delivery: webhook, webhook: {url: 'https://a.example/h', secrets: [whsec_YQ==], ratePerSecond: -1}}]", "tenants[0].webhook.ratePerSecond"),
+        ("sink: {retyr: {}}", "sink.retyr"),
+        ("kafak: {}", "kafak"),
+    ])
+    func invalidValues(yaml: String, key: String) {
+        let error = failure(yaml)
+        #expect(error?.key == key, "\(yaml)")
+        #expect(error?.description.contains(key) == true)
+    }
+
+    @Test("malformed YAML is rejected with a clear message")
+    func malformedYAML() {
+        let error = failure("kafka: [unclosed")
+        #expect(error?.problem.contains("malformed YAML") == true)
+    }
+
+    @Test("secrets never appear when the configuration is printed or a secret is rejected")
+    func secretsRedacted() throws {
+        let yaml = """
+        kafka:
+          bootstrapServers: 127.0.0.1:9092
+          properties: {sasl.password: hunter2-kafka, security.protocol: SASL_SSL}
+        schemaRegistry: {url: "https://user:registry-pass@registry.example"}
+        tenants:
+          - {id: A, channel: web, delivery: webhook, webhook: {url: 'https://a.example/h', secrets: [whsec_c3VwZXItc2VjcmV0]}}
+        """
+        let config = try BridgeConfiguration.parse(yaml: yaml)
+        let printed = "\(config) \(String(describing: config)) \(String(reflecting: config))"
+        for secret in ["hunter2-kafka", "registry-pass", "whsec_c3VwZXItc2VjcmV0"] {
+            #expect(!printed.contains(secret), "\(secret) leaked")
+        }
+        #expect(printed.contains("SASL_SSL"), "plain properties stay readable")
+        #expect(config.kafka.properties["sasl.password"]?.value == "hunter2-kafka")
+
+        let bad = failure("tenants: [{id: A, channel: web, delivery: webhook, webhook: {url: 'https://a.example/h', secrets: [not-a-whsec-hunter3]}}]")
+        #expect(bad?.description.contains("hunter3") == false)
+    }
+
+    @Test("durations are written 500ms, 5s, 2m, 1h")
+    func durations() {
+        #expect(DurationText.parse("500ms") == .milliseconds(500))
+        #expect(DurationText.parse("5s") == .seconds(5))
+        #expect(DurationText.parse("2m") == .seconds(120))
+        #expect(DurationText.parse("1h") == .seconds(3600))
+        #expect(DurationText.parse("1.5s") == .milliseconds(1500))
+        #expect(DurationText.parse("5") == nil)
+        #expect(DurationText.parse("-5s") == nil)
+        #expect(DurationText.format(.seconds(7200)) == "2h")
+    }
+}
