@@ -238,3 +238,9 @@ private let rdkafkaErrorCallback: @convention(c) (OpaquePointer?, Int32, UnsafeP
     ctx.lastError.withLock { $0 = error }
     ctx.logger.warning("Kafka client error", metadata: ["error": "\(error)"])
 }
+
+enum RDKafkaLibrary {
+    /// The version of the librdkafka the process loaded (which may be newer than the headers).
+    static var version: String { String(cString: rd_kafka_version_str()) }
+    static var versionNumber: Int { Int(rd_kafka_version()) }
+}

