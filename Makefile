@@ -18,11 +18,11 @@ run: build
 
 # One build for everything; then the suites on Debian's librdkafka 2.0.2 (embedded broker,
 # unit tests) and the real-broker suite (Tansu) on the current librdkafka from the
-# confluent-kafka wheel.
-test: setup
-	$(SWIFT) build --build-tests
-	$(MAKE) --no-print-directory test-unit test-real-broker
+# confluent-kafka wheel. See scripts/test.sh.
+test:
+	@scripts/test.sh
 
+# The two halves, after a `swift build --build-tests`.
 test-unit:
 	$(SWIFT) test --skip-build --skip RealBrokerTests
 

@@ -76,6 +76,7 @@ let package = Package(
             "App", "Admin", "Avro", "Config", "Kafka",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "RealBrokerTests", dependencies: ["Kafka", "Avro"]),
     ],

@@ -12,10 +12,12 @@ import ServiceLifecycle
 /// shutdown on SIGTERM/SIGINT. The CLI calls this; so do the tests.
 public final class BridgeApplication: Sendable {
     public let configuration: BridgeConfiguration
+    // Clients are declared (and so released) before the connection, which may own the
+    // embedded broker they talk to.
+    public let connectivity: ConnectivityMonitor
     public let kafka: KafkaConnection
     public let schemaRegistry: EmbeddedSchemaRegistry
     public let metrics: PrometheusCollectorRegistry
-    public let connectivity: ConnectivityMonitor
     private let logger: Logger
 
     public init(configuration: BridgeConfiguration, schemaDirectory: String,
@@ -31,7 +33,8 @@ public final class BridgeApplication: Sendable {
             logger.debug("schema loaded", metadata: ["schema": "\(name)", "id": "\(id)"])
         }
         schemaRegistry = registry
-        kafka = try KafkaConnection(settings: configuration.kafka)
+        let kafka = try KafkaConnection(settings: configuration.kafka)
+        self.kafka = kafka
         connectivity = ConnectivityMonitor(admin: try KafkaAdmin(configuration: kafka.configuration, logger: logger),
                                            logger: logger)
     }

@@ -1,0 +1,24 @@
+# payments-bridge: build with the Swift toolchain, run on a slim image with the C libraries.
+FROM swift:6.3-bookworm AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends librdkafka-dev libavro-dev libssl-dev pkg-config \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Package.swift ./
+COPY Sources ./Sources
+RUN swift build -c release --product payments-bridge --static-swift-stdlib \
+ && install -D "$(swift build -c release --show-bin-path)/payments-bridge" /out/payments-bridge
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends librdkafka1 libavro23 libssl3 ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 bridge
+WORKDIR /app
+COPY --from=build /out/payments-bridge /usr/local/bin/payments-bridge
+COPY schemas ./schemas
+COPY config ./config
+USER bridge
+EXPOSE 8088
+ENTRYPOINT ["payments-bridge"]
+CMD ["run", "--config", "/app/config/bridge.yaml"]

