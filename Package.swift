@@ -5,7 +5,8 @@ let package = Package(
     name: "payments-bridge",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "payments-bridge", targets: ["PaymentsBridge"])
+        .executable(name: "payments-bridge", targets: ["PaymentsBridge"]),
+        .executable(name: "producer-bench", targets: ["ProducerBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -64,6 +65,9 @@ let package = Package(
             "App", "Avro", "Config",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // Benchmarks (not tests): benchmarks/run.sh.
+        .executableTarget(name: "ProducerBenchmark", dependencies: ["Kafka"], path: "benchmarks/ProducerBenchmark"),
 
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "AvroTests", dependencies: [

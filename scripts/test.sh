@@ -21,7 +21,7 @@ for log in "$logs"/*.log; do
     count=$(sed -E 's/.*Test run with ([0-9]+) tests?.*/\1/' <<<"$line")
     if grep -q "passed after" <<<"$line"; then passed=$((passed + count)); else failed=$((failed + count)); status=1; fi
   else
-    echo "no test summary in $(basename "$log")"; status=1
+    echo "no test summary in $(basename "$log"): the test process crashed or was killed"; failed=$((failed + 1)); status=1
   fi
 done
 echo "Tests: $passed passed, $failed failed"

@@ -85,8 +85,15 @@ public struct ConsumerConfiguration: Sendable {
     public var offsetReset: OffsetReset = .earliest
     /// `isolation.level`.
     public var isolationLevel: IsolationLevel = .readCommitted
-    /// `partition.assignment.strategy`.
-    public var assignmentStrategy: String = "cooperative-sticky"
+    /// `partition.assignment.strategy`: cooperative-sticky (incremental rebalancing) where the
+    /// loaded librdkafka is 2.3.0 or newer. Older ones abort the process when a cooperative-sticky
+    /// consumer is closed before its first assignment (librdkafka issue #4312, fixed in 2.3.0),
+    /// so on Debian's 2.0.2 the eager `range` assignor is used. Rebalance handling supports both.
+    public var assignmentStrategy: String = ConsumerConfiguration.defaultAssignmentStrategy
+
+    public static var defaultAssignmentStrategy: String {
+        RDKafkaLibrary.versionNumber >= 0x0203_0000 ? "cooperative-sticky" : "range"
+    }
     /// `enable.auto.commit`: off by default; callers commit what they have processed.
     public var autoCommit: Bool = false
     /// `session.timeout.ms`.

@@ -6,8 +6,12 @@ import Synchronization
 public final class KafkaProducer: Sendable {
     let client: RDKafkaClient
 
-    public init(configuration: ProducerConfiguration, logger: Logger = Logger(label: "kafka.producer")) throws(KafkaError) {
-        client = try RDKafkaClient(kind: .producer, properties: configuration.properties(), logger: logger)
+    /// - Parameter onDelivery: receives the outcome of every record sent with a token
+    ///   (`enqueue(_:token:)`), on librdkafka's poll thread; keep it short.
+    public init(configuration: ProducerConfiguration, logger: Logger = Logger(label: "kafka.producer"),
+                onDelivery: (@Sendable (DeliveryOutcome) -> Void)? = nil) throws(KafkaError) {
+        client = try RDKafkaClient(kind: .producer, properties: configuration.properties(), logger: logger,
+                                   deliveryHandler: onDelivery)
     }
 
     /// Sends a record and waits for its delivery report.
@@ -21,10 +25,26 @@ public final class KafkaProducer: Sendable {
     /// Hands a record to librdkafka and returns once it is queued; `onDelivery` is called exactly
     /// once with the outcome, on librdkafka's poll thread (keep it short). Waits while the queue
     /// is full: this is the back-pressure that bounds memory.
+    // Runs on the caller's executor: handing a record over never blocks, so hopping to the
+    // global executor and back for each record would only cost time.
+    nonisolated(nonsending)
     public func enqueue(_ record: ProducerRecord,
                         onDelivery: (@Sendable (Result<DeliveryReport, KafkaError>) -> Void)? = nil) async throws(KafkaError) {
+        try await enqueue(record, tag: onDelivery.map { .completion($0) } ?? .none)
+    }
+
+    /// Like `enqueue(_:onDelivery:)`, but the outcome goes to the producer's `onDelivery` handler
+    /// with `token`: no allocation per record, for high-rate paths.
+    nonisolated(nonsending)
+    public func enqueue(_ record: ProducerRecord, token: UInt) async throws(KafkaError) {
+        precondition(token <= UInt.max >> 1, "token out of range")
+        try await enqueue(record, tag: .token(token))
+    }
+
+    nonisolated(nonsending)
+    private func enqueue(_ record: ProducerRecord, tag: RDKafkaDeliveryTag) async throws(KafkaError) {
         while true {
-            let code = client.produce(record, completion: onDelivery)
+            let code = client.produce(record, tag: tag)
             switch code {
             case .noError:
                 return

@@ -30,6 +30,7 @@ public final class TransactionalProducer: Sendable {
     }
 
     /// Adds a record to the open transaction; waits while the producer queue is full.
+    nonisolated(nonsending)
     public func send(_ record: ProducerRecord,
                      onDelivery: (@Sendable (Result<DeliveryReport, KafkaError>) -> Void)? = nil) async throws(KafkaError) {
         try await producer.enqueue(record, onDelivery: onDelivery)

@@ -37,3 +37,14 @@ struct AdminTests {
         #expect(error?.message.contains("no.such.property") == true)
     }
 }
+
+@Suite("Consumer defaults")
+struct ConsumerDefaultsTests {
+    @Test("cooperative-sticky is used only on librdkafka versions without the close-before-assignment abort")
+    func assignmentStrategy() {
+        let expected = KafkaLibrary.versionNumber >= 0x0203_0000 ? "cooperative-sticky" : "range"
+        #expect(ConsumerConfiguration.defaultAssignmentStrategy == expected)
+        #expect(ConsumerConfiguration(kafka: KafkaConfiguration(bootstrapServers: "127.0.0.1:1"), groupID: "g")
+            .assignmentStrategy == expected)
+    }
+}

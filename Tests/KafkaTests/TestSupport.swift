@@ -24,6 +24,7 @@ struct MockKafka {
                   _ adjust: (inout ConsumerConfiguration) -> Void = { _ in }) throws -> KafkaConsumer {
         var configuration = ConsumerConfiguration(kafka: kafka, groupID: group)
         configuration.sessionTimeout = .seconds(6)
+        configuration.maxPollInterval = .seconds(15)
         adjust(&configuration)
         return try KafkaConsumer(configuration: configuration, logger: quietLogger, onRebalance: onRebalance)
     }

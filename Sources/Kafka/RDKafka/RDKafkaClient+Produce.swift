@@ -9,26 +9,43 @@ final class RDKafkaDeliveryBox {
     }
 }
 
+/// What a record's per-message opaque pointer carries: a completion box (an aligned object
+/// pointer, low bit 0) or a caller's token for the producer-wide handler (tagged with low bit 1),
+/// which costs no allocation.
+enum RDKafkaDeliveryTag {
+    case none
+    case completion(@Sendable (Result<DeliveryReport, KafkaError>) -> Void)
+    case token(UInt)
+}
+
 extension RDKafkaClient {
     /// Hands one record to librdkafka (copying key, value and headers). Never blocks.
     /// Returns `queueFull` when librdkafka's queue is at its limit; the caller then waits for space.
-    func produce(_ record: ProducerRecord,
-                 completion: (@Sendable (Result<DeliveryReport, KafkaError>) -> Void)?) -> KafkaErrorCode {
+    func produce(_ record: ProducerRecord, tag: RDKafkaDeliveryTag) -> KafkaErrorCode {
         let headers: OpaquePointer? = record.headers.isEmpty ? nil : makeHeaders(record.headers)
-        let opaque = completion.map { Unmanaged.passRetained(RDKafkaDeliveryBox($0)) }
+        var box: Unmanaged<RDKafkaDeliveryBox>?
+        var opaque: UnsafeMutableRawPointer?
+        switch tag {
+        case .none: break
+        case .completion(let completion):
+            box = Unmanaged.passRetained(RDKafkaDeliveryBox(completion))
+            opaque = box?.toOpaque()
+        case .token(let token):
+            opaque = UnsafeMutableRawPointer(bitPattern: (token << 1) | 1)
+        }
         let err = record.topic.withCString { topic in
             withOptionalBytes(record.key) { key, keyLength in
                 withOptionalBytes(record.value) { value, valueLength in
                     pb_rdkafka_produce(handle, topic, record.partition ?? RD_KAFKA_PARTITION_UA,
                                        key, keyLength, value, valueLength, headers,
-                                       record.timestamp ?? 0, opaque?.toOpaque())
+                                       record.timestamp ?? 0, opaque)
                 }
             }
         }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             // librdkafka did not take the message: headers and the box are still ours.
             if let headers { rd_kafka_headers_destroy(headers) }
-            opaque?.release()
+            box?.release()
         }
         return KafkaErrorCode(rawValue: err.rawValue)
     }
@@ -64,18 +81,28 @@ private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawPointer?,
 }
 
 let rdkafkaDeliveryCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
-    _, message, _ in
+    _, message, clientOpaque in
     guard let message, let opaque = message.pointee._private else { return }
-    let box = Unmanaged<RDKafkaDeliveryBox>.fromOpaque(opaque).takeRetainedValue()
     let m = message.pointee
-    if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+    let error: KafkaError? = m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : deliveryError(m.err)
+    let bits = UInt(bitPattern: opaque)
+    if bits & 1 == 1 {
+        guard let clientOpaque else { return }
+        let context = Unmanaged<RDKafkaClientContext>.fromOpaque(clientOpaque).takeUnretainedValue()
+        context.deliveryHandler?(DeliveryOutcome(token: bits >> 1, partition: m.partition, offset: m.offset, error: error))
+        return
+    }
+    let box = Unmanaged<RDKafkaDeliveryBox>.fromOpaque(opaque).takeRetainedValue()
+    if let error {
+        box.completion(.failure(error))
+    } else {
         let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
         box.completion(.success(DeliveryReport(topic: topic, partition: m.partition, offset: m.offset)))
-    } else {
-        var error = RDKafkaErrors.error(m.err, "delivery failed")
-        if let fatal = KafkaErrorCode(rawValue: m.err.rawValue) == .fatal ? "fatal" : nil {
-            error = KafkaError(code: error.code, message: "\(error.message) (\(fatal))", isFatal: true)
-        }
-        box.completion(.failure(error))
     }
+}
+
+private func deliveryError(_ err: rd_kafka_resp_err_t) -> KafkaError {
+    let error = RDKafkaErrors.error(err, "delivery failed")
+    guard KafkaErrorCode(rawValue: err.rawValue) == .fatal else { return error }
+    return KafkaError(code: error.code, message: error.message, isFatal: true)
 }

@@ -52,13 +52,16 @@ public enum RebalanceEvent: Sendable, Equatable {
 final class RDKafkaClientContext: Sendable {
     let logger: Logger
     let rebalanceHandler: (@Sendable (RebalanceEvent) -> Void)?
+    let deliveryHandler: (@Sendable (DeliveryOutcome) -> Void)?
     let assignment = Mutex<Set<TopicPartition>>([])
     let lastError = Mutex<KafkaError?>(nil)
     private let spaceWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
 
-    init(logger: Logger, rebalanceHandler: (@Sendable (RebalanceEvent) -> Void)?) {
+    init(logger: Logger, rebalanceHandler: (@Sendable (RebalanceEvent) -> Void)?,
+         deliveryHandler: (@Sendable (DeliveryOutcome) -> Void)?) {
         self.logger = logger
         self.rebalanceHandler = rebalanceHandler
+        self.deliveryHandler = deliveryHandler
     }
 
     /// Suspends until the poll loop has served events (so the producer queue may have room).
@@ -88,6 +91,8 @@ final class RDKafkaClient: Sendable {
     nonisolated(unsafe) let handle: OpaquePointer
     let kind: Kind
     let context: RDKafkaClientContext
+    /// `queue.buffering.max.messages`, the producer's back-pressure bound.
+    let maxQueuedMessages: Int
     private let unmanagedContext: Unmanaged<RDKafkaClientContext>
     /// Runs blocking calls (flush, commit, transaction calls, metadata, admin).
     private let blockingQueue: DispatchQueue
@@ -96,7 +101,8 @@ final class RDKafkaClient: Sendable {
     private let pollLoop: Mutex<RDKafkaPollLoop?> = Mutex(nil)
 
     init(kind: Kind, properties: [String: String], logger: Logger,
-         rebalanceHandler: (@Sendable (RebalanceEvent) -> Void)? = nil) throws(KafkaError) {
+         rebalanceHandler: (@Sendable (RebalanceEvent) -> Void)? = nil,
+         deliveryHandler: (@Sendable (DeliveryOutcome) -> Void)? = nil) throws(KafkaError) {
         let conf = rd_kafka_conf_new()!
         var errstr = [CChar](repeating: 0, count: 512)
         for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
@@ -105,7 +111,8 @@ final class RDKafkaClient: Sendable {
                 throw KafkaError.configuration("kafka property '\(key)': \(string(fromCBuffer: errstr))")
             }
         }
-        let context = RDKafkaClientContext(logger: logger, rebalanceHandler: rebalanceHandler)
+        let context = RDKafkaClientContext(logger: logger, rebalanceHandler: rebalanceHandler,
+                                           deliveryHandler: deliveryHandler)
         let unmanaged = Unmanaged.passRetained(context)
         rd_kafka_conf_set_opaque(conf, unmanaged.toOpaque())
         rd_kafka_conf_set_log_cb(conf, rdkafkaLogCallback)
@@ -124,6 +131,7 @@ final class RDKafkaClient: Sendable {
         self.handle = rk
         self.kind = kind
         self.context = context
+        self.maxQueuedMessages = Int(properties["queue.buffering.max.messages"] ?? "") ?? 100_000
         self.unmanagedContext = unmanaged
         let name = String(cString: rd_kafka_name(rk))
         self.blockingQueue = DispatchQueue(label: "payments-bridge.kafka.\(name).blocking")
@@ -193,12 +201,18 @@ final class RDKafkaPollLoop: Sendable {
         // (and waits for it) before destroying the handle.
         nonisolated(unsafe) let rk = client.handle
         let context = client.context
+        // Senders waiting for queue space resume once it has drained to three quarters, so each
+        // wake-up is worth many records (not one suspension per freed slot).
+        let resumeBelow = Int32(clamping: client.maxQueuedMessages * 3 / 4)
         let thread = Thread { [self] in
             while !stopped.load(ordering: .acquiring) {
-                // Poll briefly while senders wait for queue space, so they resume promptly.
-                rd_kafka_poll(rk, context.hasSpaceWaiters ? 5 : 50)
-                context.wakeSpaceWaiters()
+                let waiting = context.hasSpaceWaiters
+                rd_kafka_poll(rk, waiting ? 5 : 50)
+                if waiting, rd_kafka_outq_len(rk) <= resumeBelow {
+                    context.wakeSpaceWaiters()
+                }
             }
+            context.wakeSpaceWaiters()
             finished.signal()
         }
         thread.name = "kafka-poll"
