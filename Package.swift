@@ -69,20 +69,21 @@ let package = Package(
         // Benchmarks (not tests): benchmarks/run.sh.
         .executableTarget(name: "ProducerBenchmark", dependencies: ["Kafka"], path: "benchmarks/ProducerBenchmark"),
 
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
+        .target(name: "TestSupport", dependencies: ["Kafka"], path: "Tests/TestSupport"),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "AvroTests", dependencies: [
-            "Avro",
+            "Avro", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
         ], resources: [.copy("Fixtures")]),
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "AppTests", dependencies: [
-            "App", "Admin", "Avro", "Config", "Kafka",
+            "App", "Admin", "Avro", "Config", "Kafka", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Yams", package: "Yams"),
         ]),
-        .testTarget(name: "RealBrokerTests", dependencies: ["Kafka", "Avro"]),
+        .testTarget(name: "RealBrokerTests", dependencies: ["Kafka", "Avro", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

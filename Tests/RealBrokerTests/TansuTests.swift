@@ -1,6 +1,7 @@
 import Avro
 import Foundation
 import Kafka
+import TestSupport
 import Testing
 
 @Suite("Real broker (Tansu) on current librdkafka", .serialized,

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import TestSupport
 
 /// A fresh embedded (mock) cluster per test, with helpers to produce and read back.
 struct MockKafka {
@@ -36,19 +37,3 @@ let quietLogger: Logger = {
     return logger
 }()
 
-func uniqueTopic(_ prefix: String = "t") -> String {
-    "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
-}
-
-/// Reads until `count` records arrived or `timeout` passed.
-func read(_ consumer: KafkaConsumer, count: Int, timeout: Duration = .seconds(30)) async -> [ConsumerRecord] {
-    var records: [ConsumerRecord] = []
-    let deadline = ContinuousClock.now + timeout
-    while records.count < count, ContinuousClock.now < deadline {
-        records += await consumer.poll(timeout: .milliseconds(200))
-    }
-    return records
-}
-
-func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
-func text(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
