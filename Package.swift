@@ -40,6 +40,8 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The domain: internal events, validation, mapping to PaymentResponse, topic names.
+        .target(name: "Payments"),
         // OpenSSL digests (HMAC-SHA256, SHA-256).
         .target(name: "Digest", dependencies: ["COpenSSL"]),
         // The YAML configuration: typed keys, defaults, env overrides, validation, redaction.
@@ -76,6 +78,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ], resources: [.copy("Fixtures")]),
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
+        .testTarget(name: "PaymentsTests", dependencies: ["Payments"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "AppTests", dependencies: [
             "App", "Admin", "Avro", "Config", "Kafka", "TestSupport",

@@ -1,0 +1,59 @@
+/// Partner-facing event types (`PaymentResponse.eventType`).
+public enum PaymentEventType: String, Sendable, CaseIterable {
+    case initiated = "PAYMENT_INITIATED"
+    case validated = "PAYMENT_VALIDATED"
+    case debited = "PAYMENT_DEBITED"
+    case submittedToClearing = "PAYMENT_SUBMITTED_TO_CLEARING"
+    case completed = "PAYMENT_COMPLETED"
+    case failed = "PAYMENT_FAILED"
+    case cancelled = "PAYMENT_CANCELLED"
+
+    /// The status a payment has after this event.
+    public var status: PaymentStatus {
+        switch self {
+        case .initiated: .initiated
+        case .validated: .validated
+        case .debited: .debited
+        case .submittedToClearing: .submittedToClearing
+        case .completed: .completed
+        case .failed: .failed
+        case .cancelled: .cancelled
+        }
+    }
+
+    /// Internal event class names, and the partner-facing names themselves.
+    static let byName: [String: PaymentEventType] = {
+        var names: [String: PaymentEventType] = [
+            "PaymentInitiatedEvent": .initiated,
+            "PaymentValidatedEvent": .validated,
+            "FundsDebitedEvent": .debited,
+            "ClearingSubmittedEvent": .submittedToClearing,
+            "ClearingCompletedEvent": .completed,
+            "PaymentCompletedEvent": .completed,
+            "PaymentFailedEvent": .failed,
+            "PaymentCancelledEvent": .cancelled,
+        ]
+        for type in PaymentEventType.allCases { names[type.rawValue] = type }
+        return names
+    }()
+}
+
+/// Payment statuses (`PaymentResponse.status`).
+public enum PaymentStatus: String, Sendable, CaseIterable {
+    case initiated = "INITIATED"
+    case validated = "VALIDATED"
+    case debited = "DEBITED"
+    case submittedToClearing = "SUBMITTED_TO_CLEARING"
+    case completed = "COMPLETED"
+    case failed = "FAILED"
+    case cancelled = "CANCELLED"
+}
+
+/// Payment channels; the lower-cased name is the topic fragment.
+public enum PaymentChannel: String, Sendable, CaseIterable {
+    case web = "WEB", mobile = "MOBILE", partner = "PARTNER", corporate = "CORPORATE", branch = "BRANCH", atm = "ATM",
+         ussd = "USSD"
+
+    /// "web", "mobile", …
+    public var topicFragment: String { rawValue.lowercased() }
+}

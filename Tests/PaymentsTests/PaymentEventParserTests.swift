@@ -1,0 +1,175 @@
+import Foundation
+import Payments
+import Testing
+
+/// A valid internal event as JSON, with fields replaced (`nil` removes one).
+func event(_ changes: [String: Any?] = [:]) -> [UInt8] {
+    var fields: [String: Any] = [
+        "eventId": "6f1c2a9e-1111-4a7b-9c1d-000000000001",
+        "eventType": "PaymentCompletedEvent",
+        "paymentId": "PAY-1",
+        "tenantId": "TENANT-001",
+        "channelType": "PARTNER",
+        "customerId": "CUST-9",
+        "debtorAccount": "DE89370400440532013000",
+        "creditorAccount": "FR1420041010050500013M02606",
+        "currency": "EUR",
+        "amount": 1234.56,
+        "timestamp": 1_764_000_000_123,
+        "correlationId": "corr-1",
+        "idempotencyKey": "idem-1",
+    ]
+    for (key, value) in changes {
+        if let value { fields[key] = value } else { fields.removeValue(forKey: key) }
+    }
+    return Array(try! JSONSerialization.data(withJSONObject: fields))
+}
+
+let parser = PaymentEventParser(maxEventBytes: 4096, knownTenants: ["TENANT-001", "PARTNER-ABC"])
+
+func rejection(_ bytes: [UInt8]?, using parser: PaymentEventParser = parser) -> EventRejection? {
+    if case .rejected(let rejection) = parser.parse(bytes) { return rejection }
+    return nil
+}
+
+func response(_ bytes: [UInt8]) -> PaymentResponse? {
+    if case .response(let response) = parser.parse(bytes) { return response }
+    return nil
+}
+
+@Suite("Internal event parsing and mapping")
+struct PaymentEventParserTests {
+    @Test("a complete event maps every field to PaymentResponse")
+    func mapsAllFields() throws {
+        let mapped = try #require(response(event([
+            "clearingSystem": "SEPA", "clearingReference": "REF-7", "metadata": ["source": "api", "batch": "42"],
+            "status": "COMPLETED",
+        ])))
+        #expect(mapped.eventId == "6f1c2a9e-1111-4a7b-9c1d-000000000001")
+        #expect(mapped.eventType == .completed && mapped.status == .completed)
+        #expect(mapped.paymentId == "PAY-1" && mapped.tenantId == "TENANT-001" && mapped.customerId == "CUST-9")
+        #expect(mapped.amount == 1234.56 && mapped.currency == "EUR")
+        #expect(mapped.debtorAccount == "DE89370400440532013000" && mapped.creditorAccount == "FR1420041010050500013M02606")
+        #expect(mapped.clearingSystem == "SEPA" && mapped.clearingReference == "REF-7")
+        #expect(mapped.failureReason == nil && mapped.failureCode == nil)
+        #expect(mapped.timestamp == 1_764_000_000_123)
+        #expect(mapped.correlationId == "corr-1" && mapped.idempotencyKey == "idem-1")
+        #expect(mapped.metadata == ["source": "api", "batch": "42"])
+        #expect(mapped.channel == .partner)
+        #expect(mapped.topic == "payments.responses.partner.TENANT-001")
+    }
+
+    @Test("each internal and partner-facing event type maps to its type and status", arguments: [
+        ("PaymentInitiatedEvent", PaymentEventType.initiated, PaymentStatus.initiated),
+        ("PaymentValidatedEvent", .validated, .validated),
+        ("FundsDebitedEvent", .debited, .debited),
+        ("ClearingSubmittedEvent", .submittedToClearing, .submittedToClearing),
+        ("ClearingCompletedEvent", .completed, .completed),
+        ("PaymentCompletedEvent", .completed, .completed),
+        ("PaymentFailedEvent", .failed, .failed),
+        ("PaymentCancelledEvent", .cancelled, .cancelled),
+        ("PAYMENT_INITIATED", .initiated, .initiated),
+        ("PAYMENT_SUBMITTED_TO_CLEARING", .submittedToClearing, .submittedToClearing),
+        ("PAYMENT_CANCELLED", .cancelled, .cancelled),
+    ])
+    func eventTypes(name: String, type: PaymentEventType, status: PaymentStatus) throws {
+        let mapped = try #require(response(event(["eventType": name])))
+        #expect(mapped.eventType == type)
+        #expect(mapped.status == status)
+    }
+
+    @Test("internal-only event types are skipped, not rejected")
+    func internalTypesSkipped() {
+        #expect(parser.parse(event(["eventType": "RoutingDeterminedEvent"])) == .skipped(eventType: "RoutingDeterminedEvent"))
+        #expect(rejection(event(["eventType": "DROP TABLE payments"]))?.reason == .invalidEvent)
+    }
+
+    @Test("amounts: JSON numbers and decimal strings above zero")
+    func amounts() throws {
+        #expect(response(event(["amount": "1234.50"]))?.amount == 1234.5)
+        #expect(response(event(["amount": 7]))?.amount == 7)
+        for bad: Any in ["0", 0, -5, "1e5", "12,50", "abc", "NaN", true, ["value": 1], "0x1p3", ""] {
+            let found = rejection(event(["amount": bad]))
+            #expect(found?.reason == .invalidEvent, "\(bad)")
+            #expect(found?.message.contains("amount") == true, "\(bad)")
+        }
+    }
+
+    @Test("timestamps: epoch milliseconds or ISO-8601")
+    func timestamps() throws {
+        #expect(response(event(["timestamp": "2025-11-24T16:00:00.123Z"]))?.timestamp == 1_764_000_000_123)
+        #expect(response(event(["timestamp": "2025-11-24T17:00:00+01:00"]))?.timestamp == 1_764_000_000_000)
+        #expect(response(event(["timestamp": "1764000000123"]))?.timestamp == 1_764_000_000_123)
+        for bad: Any in ["yesterday", "2025-13-45T00:00:00Z", 1.5, -1, true, "99999999999999999999"] {
+            #expect(rejection(event(["timestamp": bad]))?.message.contains("timestamp") == true, "\(bad)")
+        }
+    }
+
+    @Test("each missing required field is named", arguments: ["eventId", "eventType", "paymentId", "tenantId", "channelType",
+                                                           "customerId", "debtorAccount", "creditorAccount", "currency",
+                                                           "amount", "timestamp", "correlationId", "idempotencyKey"])
+    func missingField(name: String) {
+        let found = rejection(event([name: nil]))
+        #expect(found?.reason == .invalidEvent)
+        #expect(found?.message == "\(name) is required")
+    }
+
+    @Test("invalid values are rejected with the field named", arguments: [
+        ("eventId", "not-a-uuid" as any Sendable, "eventId"),
+        ("channelType", "FAX" as any Sendable, "channelType"),
+        ("currency", "EURO" as any Sendable, "currency"),
+        ("currency", "ZZZ" as any Sendable, "currency"),
+        ("status", "FAILED" as any Sendable, "status"),
+        ("paymentId", 42 as any Sendable, "paymentId"),
+        ("customerId", "   " as any Sendable, "customerId"),
+        ("metadata", ["n": 1] as any Sendable, "metadata"),
+        ("metadata", "flat" as any Sendable, "metadata"),
+        ("tenantId", "TENANT/../x" as any Sendable, "tenantId"),
+        ("tenantId", "TENANT 001" as any Sendable, "tenantId"),
+    ])
+    func invalidValues(field: String, value: any Sendable, named: String) {
+        let found = rejection(event([field: value]))
+        #expect(found?.reason == .invalidEvent, "\(field)=\(value)")
+        #expect(found?.message.contains(named) == true, "\(found?.message ?? "accepted")")
+    }
+
+    @Test("lower-case channel names are accepted")
+    func channelCase() {
+        #expect(response(event(["channelType": "web"]))?.topic == "payments.responses.web.TENANT-001")
+    }
+
+    @Test("tenants that are not configured are rejected unless allowed")
+    func unknownTenants() {
+        #expect(rejection(event(["tenantId": "NEW-TENANT"]))?.reason == .unknownTenant)
+        let open = PaymentEventParser(maxEventBytes: 4096, knownTenants: [], allowUnknownTenants: true)
+        if case .response(let mapped) = open.parse(event(["tenantId": "NEW-TENANT"])) {
+            #expect(mapped.tenantId == "NEW-TENANT")
+        } else {
+            Issue.record("an allowed unknown tenant was not mapped")
+        }
+    }
+
+    @Test("records over maxEventBytes are rejected as oversized before parsing")
+    func oversized() {
+        let big = event(["metadata": ["blob": String(repeating: "x", count: 5000)]])
+        let found = rejection(big)
+        #expect(found?.reason == .oversized)
+        #expect(found?.message.contains("4096") == true)
+    }
+
+    @Test("garbage is rejected without echoing the payload", arguments: [
+        nil, [], Array("{".utf8), Array("[1,2]".utf8), Array("\"text\"".utf8), [0xff, 0xfe, 0x00, 0x01],
+        Array(String(repeating: "[", count: 2000).utf8),
+    ] as [[UInt8]?])
+    func garbage(bytes: [UInt8]?) {
+        let found = rejection(bytes)
+        #expect(found?.reason == .invalidEvent)
+        #expect(found.map { $0.message.count < 100 } == true)
+    }
+
+    @Test("messages never contain account numbers or customer data")
+    func noPayloadInMessages() {
+        let found = rejection(event(["amount": -1, "debtorAccount": "SECRET-IBAN-123"]))
+        #expect(found?.message.contains("SECRET-IBAN") == false)
+    }
+}
