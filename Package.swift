@@ -42,6 +42,15 @@ let package = Package(
         ]),
         // The domain: internal events, validation, mapping to PaymentResponse, topic names.
         .target(name: "Payments"),
+        // Writing DLT records (and, later, reading and replaying them).
+        .target(name: "DeadLetters", dependencies: ["Kafka"]),
+        // consume → validate → map → encode → produce, exactly-once.
+        .target(name: "Bridge", dependencies: [
+            "Kafka", "Avro", "Payments", "DeadLetters",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // OpenSSL digests (HMAC-SHA256, SHA-256).
         .target(name: "Digest", dependencies: ["COpenSSL"]),
         // The YAML configuration: typed keys, defaults, env overrides, validation, redaction.
@@ -57,7 +66,7 @@ let package = Package(
         ]),
         // Wires the pieces into one service group; called by the CLI and by tests.
         .target(name: "App", dependencies: [
-            "Kafka", "Avro", "Config", "Admin",
+            "Kafka", "Avro", "Config", "Admin", "Bridge", "Payments",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -79,6 +88,10 @@ let package = Package(
         ], resources: [.copy("Fixtures")]),
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
         .testTarget(name: "PaymentsTests", dependencies: ["Payments"]),
+        .testTarget(name: "BridgeTests", dependencies: [
+            "Bridge", "Kafka", "Avro", "Payments", "DeadLetters", "TestSupport",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "AppTests", dependencies: [
             "App", "Admin", "Avro", "Config", "Kafka", "TestSupport",

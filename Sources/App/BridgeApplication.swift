@@ -1,9 +1,11 @@
 import Admin
 import Avro
+import Bridge
 import Config
 import Hummingbird
 import Kafka
 import Logging
+import Payments
 import Prometheus
 import ServiceLifecycle
 
@@ -15,6 +17,7 @@ public final class BridgeApplication: Sendable {
     // Clients are declared (and so released) before the connection, which may own the
     // embedded broker they talk to.
     public let connectivity: ConnectivityMonitor
+    public let bridge: BridgeService?
     public let kafka: KafkaConnection
     public let schemaRegistry: EmbeddedSchemaRegistry
     public let metrics: PrometheusCollectorRegistry
@@ -37,12 +40,28 @@ public final class BridgeApplication: Sendable {
         self.kafka = kafka
         connectivity = ConnectivityMonitor(admin: try KafkaAdmin(configuration: kafka.configuration, logger: logger),
                                            logger: logger)
+        if configuration.bridge.enabled {
+            guard let schemaText = directory.current["PaymentResponse"] else {
+                throw ApplicationError("no PaymentResponse.avsc in \(schemaDirectory)")
+            }
+            let schemaIDs: SchemaRegistry = configuration.schemaRegistry.url.map {
+                SchemaRegistryClient(configuration: .init(url: $0.value), logger: logger)
+            } ?? registry
+            bridge = try BridgeService(configuration: .init(configuration), kafka: kafka.configuration,
+                                       schema: try AvroSchema(json: schemaText), registry: schemaIDs,
+                                       metricsFactory: PrometheusMetricsFactory(registry: metrics),
+                                       logger: logger)
+        } else {
+            bridge = nil
+        }
     }
 
     public func readiness() async -> Readiness {
+        var reasons: [String] = []
         let state = connectivity.current
-        return state.connected ? Readiness(isReady: true)
-            : Readiness(isReady: false, reasons: ["kafka: \(state.lastError ?? "not connected yet")"])
+        if !state.connected { reasons.append("kafka: \(state.lastError ?? "not connected yet")") }
+        if let bridge, let reason = bridge.readiness.reason { reasons.append(reason) }
+        return Readiness(isReady: reasons.isEmpty, reasons: reasons)
     }
 
     /// The admin HTTP application, listening on `admin.listen`.
@@ -60,10 +79,37 @@ public final class BridgeApplication: Sendable {
     public func run(onAdminRunning: (@Sendable (Int) async -> Void)? = nil) async throws {
         logger.info("starting", metadata: ["kafka": "\(kafka.description)", "admin": "\(configuration.admin.listen)"])
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: connectivity), .init(service: adminServer(onRunning: onAdminRunning))],
+            services: [.init(service: connectivity), .init(service: adminServer(onRunning: onAdminRunning))]
+                + (bridge.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup)] } ?? []),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
         logger.info("stopped")
+    }
+}
+
+struct ApplicationError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension BridgeService.Configuration {
+    /// The bridge's settings from the service configuration.
+    init(_ configuration: BridgeConfiguration) {
+        let bridge = configuration.bridge
+        self.init(parser: PaymentEventParser(maxEventBytes: bridge.maxEventBytes,
+                                             knownTenants: Set(configuration.tenants.map(\.id)),
+                                             allowUnknownTenants: bridge.allowUnknownTenants))
+        inputTopic = bridge.inputTopic
+        consumerGroup = bridge.consumerGroup
+        transactionalID = bridge.transactionalID
+        partitions = Dictionary(uniqueKeysWithValues: bridge.topics.partitions.compactMap { channel, count in
+            PaymentChannel(rawValue: channel.rawValue.uppercased()).map { ($0, count) }
+        })
+        replicationFactor = bridge.topics.replicationFactor
+        retention = .seconds(bridge.topics.retentionDays * 86_400)
+        deadLetterRetention = .seconds(bridge.topics.dltRetentionDays * 86_400)
+        transactionMaxRecords = bridge.transactions.maxRecords
+        transactionMaxInterval = bridge.transactions.maxInterval
     }
 }

@@ -54,7 +54,8 @@ public final class ConnectivityMonitor: Service {
     public func run() async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             await check()
-            try? await Task.sleep(for: interval)
+            let interval = self.interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }

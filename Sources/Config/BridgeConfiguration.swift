@@ -36,6 +36,13 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var allowUnknownTenants = false
         public var maxEventBytes = 1_048_576
         public var topics = Topics()
+        public var transactions = Transactions()
+    }
+
+    /// When the bridge commits: after `maxRecords` input records or `maxInterval`, whichever is first.
+    public struct Transactions: Sendable, Equatable {
+        public var maxRecords = 1000
+        public var maxInterval: Duration = .milliseconds(100)
     }
 
     public struct Topics: Sendable, Equatable {

@@ -82,7 +82,7 @@ extension BridgeConfiguration {
 
     private mutating func readBridge(_ r: ConfigReader) throws(ConfigurationError) {
         try r.rejectUnknownKeys(["enabled", "inputTopic", "consumerGroup", "transactionalId", "allowUnknownTenants",
-                                 "maxEventBytes", "topics"])
+                                 "maxEventBytes", "topics", "transactions"])
         bridge.enabled = try r["enabled"].bool(default: bridge.enabled)
         bridge.inputTopic = try r["inputTopic"].string(default: bridge.inputTopic)
         try Self.checkTopicName(bridge.inputTopic, r["inputTopic"])
@@ -101,6 +101,10 @@ extension BridgeConfiguration {
         bridge.topics.replicationFactor = try t["replicationFactor"].int(default: bridge.topics.replicationFactor, minimum: 1)
         bridge.topics.retentionDays = try t["retentionDays"].int(default: bridge.topics.retentionDays, minimum: 1)
         bridge.topics.dltRetentionDays = try t["dltRetentionDays"].int(default: bridge.topics.dltRetentionDays, minimum: 1)
+        let x = r["transactions"]
+        try x.rejectUnknownKeys(["maxRecords", "maxInterval"])
+        bridge.transactions.maxRecords = try x["maxRecords"].int(default: bridge.transactions.maxRecords, minimum: 1)
+        bridge.transactions.maxInterval = try x["maxInterval"].duration(default: bridge.transactions.maxInterval)
     }
 
     private mutating func readSink(_ r: ConfigReader) throws(ConfigurationError) {

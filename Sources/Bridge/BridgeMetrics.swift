@@ -1,0 +1,40 @@
+import Metrics
+import Synchronization
+
+/// The bridge's metrics (names from the contract), created once per label set.
+final class BridgeMetrics: Sendable {
+    private let factory: MetricsFactory
+    private let counters = Mutex<[String: Counter]>([:])
+    let consumed: Counter
+
+    init(factory: MetricsFactory) {
+        self.factory = factory
+        consumed = Counter(label: "payments_bridge_events_consumed_total", factory: factory)
+    }
+
+    func skipped(eventType: String) -> Counter {
+        counter("payments_bridge_events_skipped_total", [("event_type", eventType)])
+    }
+
+    func produced(channel: String, tenant: String) -> Counter {
+        counter("payments_bridge_responses_produced_total", [("channel", channel), ("tenant", tenant)])
+    }
+
+    func deadLetters(source: String, reason: String) -> Counter {
+        counter("payments_bridge_dead_letters_total", [("source", source), ("reason", reason)])
+    }
+
+    func transactions(outcome: String) -> Counter {
+        counter("payments_bridge_transactions_total", [("outcome", outcome)])
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return counters.withLock { counters in
+            if let existing = counters[key] { return existing }
+            let counter = Counter(label: label, dimensions: dimensions, factory: factory)
+            counters[key] = counter
+            return counter
+        }
+    }
+}

@@ -1,0 +1,345 @@
+import Avro
+import DeadLetters
+import Dispatch
+import Kafka
+import Logging
+import Metrics
+import Payments
+import ServiceLifecycle
+import Synchronization
+
+/// Consume → validate → map → encode → produce, exactly-once: the records a batch of internal
+/// events produces (responses and dead letters) and the input offsets they came from are
+/// committed in one Kafka transaction.
+public final class BridgeService: Service {
+    public struct Configuration: Sendable {
+        public var inputTopic = "payments.events"
+        public var consumerGroup = "payments-bridge"
+        public var transactionalID = "payments-bridge-1"
+        public var parser: PaymentEventParser
+        public var partitions: [PaymentChannel: Int] = [:]
+        public var replicationFactor = 3
+        public var retention: Duration = .seconds(7 * 86_400)
+        public var deadLetterRetention: Duration = .seconds(30 * 86_400)
+        /// A transaction is committed after this many input records…
+        public var transactionMaxRecords = 1000
+        /// …or when it has been open this long, whichever comes first.
+        public var transactionMaxInterval: Duration = .milliseconds(100)
+        /// Partitions of `payments.events.DLT` when the bridge has to create it.
+        public var deadLetterPartitions = 3
+
+        public init(parser: PaymentEventParser) {
+            self.parser = parser
+        }
+    }
+
+    private let configuration: Configuration
+    private let schema: AvroSchema
+    private let registry: SchemaRegistry
+    private let consumer: KafkaConsumer
+    private let producer: TransactionalProducer
+    private let provisioner: TopicProvisioner
+    private let metrics: BridgeMetrics
+    private let logger: Logger
+    private let state = Mutex(TransactionState())
+    private let joined = Atomic<Bool>(false)
+    private let failed = Mutex<String?>(nil)
+    private let schemaIDs = Mutex<[String: Int32]>([:])
+
+    public init(configuration: Configuration, kafka: KafkaConfiguration, schema: AvroSchema, registry: SchemaRegistry,
+                metricsFactory: MetricsFactory, logger: Logger) throws(KafkaError) {
+        self.configuration = configuration
+        self.schema = schema
+        self.registry = registry
+        self.logger = logger
+        metrics = BridgeMetrics(factory: metricsFactory)
+
+        var consumerConfiguration = ConsumerConfiguration(kafka: kafka, groupID: configuration.consumerGroup)
+        consumerConfiguration.isolationLevel = .readCommitted
+        consumerConfiguration.pollBatchSize = configuration.transactionMaxRecords
+        var producerConfiguration = ProducerConfiguration(kafka: kafka)
+        producerConfiguration.transactionalID = configuration.transactionalID
+        producer = try TransactionalProducer(configuration: producerConfiguration, logger: logger)
+        provisioner = TopicProvisioner(admin: try KafkaAdmin(configuration: kafka, logger: logger),
+                                       settings: .init(partitions: configuration.partitions,
+                                                       replicationFactor: configuration.replicationFactor,
+                                                       retention: configuration.retention,
+                                                       deadLetterRetention: configuration.deadLetterRetention),
+                                       logger: logger)
+        // The rebalance handler needs `self`; it is installed through a box filled below.
+        let handler = RebalanceRelay()
+        consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger,
+                                     onRebalance: { handler.forward($0) })
+        handler.target = self
+    }
+
+    /// Ready once the consumer has joined its group (its assignment may be empty when there are
+    /// more members than partitions) and nothing fatal happened.
+    public var readiness: (ready: Bool, reason: String?) {
+        if let failure = failed.withLock({ $0 }) { return (false, "bridge: \(failure)") }
+        return joined.load(ordering: .relaxed) ? (true, nil) : (false, "bridge: waiting for partition assignment")
+    }
+
+    public func run() async throws {
+        try await initTransactions()
+        await provisioner.ensure(deadLetterTopic: DeadLetter.topic(for: configuration.inputTopic),
+                                 partitions: configuration.deadLetterPartitions)
+        try consumer.subscribe([configuration.inputTopic])
+        logger.info("bridge consuming", metadata: ["topic": "\(configuration.inputTopic)",
+                                                   "group": "\(configuration.consumerGroup)"])
+        do {
+            while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                try await rewindIfNeeded()
+                let records = await consumer.poll(timeout: .milliseconds(50))
+                try await process(records)
+                if state.withLock({ $0.isDue(maxRecords: configuration.transactionMaxRecords,
+                                            maxInterval: configuration.transactionMaxInterval) }) {
+                    try await finishTransaction()
+                }
+            }
+            try await finishTransaction()
+        } catch {
+            failed.withLock { $0 = "\(error)" }
+            logger.critical("bridge stopped", metadata: ["error": "\(error)"])
+            await shutdown()
+            throw error
+        }
+        await shutdown()
+    }
+
+    private func shutdown() async {
+        await consumer.close()
+        await producer.close()
+        logger.info("bridge stopped cleanly")
+    }
+
+    private func initTransactions() async throws {
+        var delay: Duration = .milliseconds(200)
+        while true {
+            do {
+                try await producer.initTransactions()
+                return
+            } catch {
+                guard error.isRetriable, !Task.isCancelled else { throw error }
+                logger.warning("initializing transactions failed, retrying", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+
+    // MARK: Processing
+
+    private func process(_ records: [ConsumerRecord]) async throws {
+        for (index, record) in records.enumerated() {
+            do {
+                try await process(record)
+            } catch {
+                if let kafkaError = error as? KafkaError, kafkaError.isFatal { throw kafkaError }
+                logger.warning("transaction failed; aborting and re-reading its records", metadata: ["error": "\(error)"])
+                // Records after the failed one were not processed: re-read them too.
+                let unprocessed = records[index...]
+                await abortTransaction(alsoRewind: Dictionary(unprocessed.map { ($0.topicPartition, $0.offset) },
+                                                              uniquingKeysWith: min))
+                try await Task.sleep(for: .milliseconds(500))
+                return
+            }
+        }
+    }
+
+    private func process(_ record: ConsumerRecord) async throws {
+        try beginTransactionIfNeeded()
+        metrics.consumed.increment()
+        switch configuration.parser.parse(record.value) {
+        case .response(let response):
+            let bytes: [UInt8]
+            do {
+                bytes = try schema.encodeFramed(response.avroValue, schemaID: try await schemaID(for: response))
+            } catch let error as AvroError {
+                try await deadLetter(record, reason: .invalidEvent, error: "cannot encode the response: \(error.message)")
+                break
+            }
+            try await producer.send(ProducerRecord(topic: response.topic, key: Array(response.paymentId.utf8),
+                                                   value: bytes, headers: response.headers))
+            state.withLock { $0.produced[ResponseKey(channel: response.channel.topicFragment, tenant: response.tenantId), default: 0] += 1 }
+        case .skipped(let eventType):
+            state.withLock { $0.skipped[eventType, default: 0] += 1 }
+        case .rejected(let rejection):
+            let reason = DeadLetterReason(rawValue: rejection.reason.rawValue) ?? .invalidEvent
+            try await deadLetter(record, reason: reason, error: rejection.message)
+        }
+        state.withLock { $0.consumed(record) }
+    }
+
+    private func deadLetter(_ record: ConsumerRecord, reason: DeadLetterReason, error: String) async throws {
+        logger.warning("event dead-lettered", metadata: [
+            "reason": "\(reason.rawValue)", "error": "\(error)",
+            "partition": "\(record.partition)", "offset": "\(record.offset)",
+        ])
+        try await producer.send(DeadLetter.record(for: record, cause: DeadLetterCause(reason: reason, error: error),
+                                                  consumerGroup: configuration.consumerGroup))
+        state.withLock { $0.deadLettered[reason.rawValue, default: 0] += 1 }
+    }
+
+    /// The schema id for the response's topic (subject `<topic>-value`); creates the topic on first use.
+    private func schemaID(for response: PaymentResponse) async throws -> Int32 {
+        let topic = response.topic
+        if let id = schemaIDs.withLock({ $0[topic] }) { return id }
+        await provisioner.ensure(responseTopic: topic, channel: response.channel)
+        let id = try await registry.id(of: schema, subject: "\(topic)-value")
+        schemaIDs.withLock { $0[topic] = id }
+        return id
+    }
+
+    // MARK: Transactions
+
+    private func beginTransactionIfNeeded() throws(KafkaError) {
+        guard !state.withLock({ $0.isOpen }) else { return }
+        try producer.beginTransaction()
+        state.withLock { $0.begin() }
+    }
+
+    /// Commits the open transaction with its offsets; retriable errors are retried, abortable
+    /// ones abort and rewind, fatal ones (a fenced producer) are thrown.
+    func finishTransaction() async throws {
+        let snapshot = state.withLock { $0 }
+        guard snapshot.isOpen else { return }
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                if !snapshot.nextOffsets.isEmpty {
+                    let offsets = snapshot.nextOffsets.map { TopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
+                    try await producer.sendOffsets(offsets, groupMetadata: try consumer.groupMetadata())
+                }
+                try await producer.commitTransaction()
+                recordCommitted(snapshot)
+                state.withLock { $0 = TransactionState() }
+                return
+            } catch {
+                if error.isFatal { throw error }
+                if error.isRetriable, !error.requiresAbort, attempt < 5 {
+                    logger.warning("commit failed, retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                    try? await Task.sleep(for: .milliseconds(100 * attempt))
+                    continue
+                }
+                logger.warning("commit failed; aborting and re-reading the transaction's records", metadata: ["error": "\(error)"])
+                await abortTransaction(alsoRewind: [:])
+                return
+            }
+        }
+    }
+
+    private func recordCommitted(_ snapshot: TransactionState) {
+        metrics.transactions(outcome: "committed").increment()
+        for (key, count) in snapshot.produced { metrics.produced(channel: key.channel, tenant: key.tenant).increment(by: count) }
+        for (reason, count) in snapshot.deadLettered {
+            metrics.deadLetters(source: configuration.inputTopic, reason: reason).increment(by: count)
+        }
+        for (type, count) in snapshot.skipped { metrics.skipped(eventType: type).increment(by: count) }
+    }
+
+    /// Aborts the open transaction and schedules a rewind of its partitions (and `extra`) to
+    /// their first uncommitted record, so nothing it held is lost.
+    private func abortTransaction(alsoRewind extra: [TopicPartition: Int64]) async {
+        let snapshot = state.withLock { $0 }
+        if snapshot.isOpen {
+            do { try await producer.abortTransaction() } catch {
+                logger.error("abort failed", metadata: ["error": "\(error)"])
+            }
+            metrics.transactions(outcome: "aborted").increment()
+        }
+        state.withLock { state in
+            var rewind = state.pendingRewind.merging(snapshot.firstOffsets, uniquingKeysWith: min)
+            rewind.merge(extra, uniquingKeysWith: min)
+            state = TransactionState()
+            state.pendingRewind = rewind
+        }
+    }
+
+    private func rewindIfNeeded() async throws {
+        let assigned = consumer.assignment
+        let rewind = state.withLock { state -> [TopicPartitionOffset] in
+            defer { state.pendingRewind = [:] }
+            return state.pendingRewind.filter { assigned.contains($0.key) }
+                .map { TopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
+        }
+        guard !rewind.isEmpty else { return }
+        try await consumer.seek(rewind)
+        logger.info("rewound after an aborted transaction", metadata: ["partitions": "\(rewind.map(\.description))"])
+    }
+
+    // MARK: Rebalance
+
+    /// Runs on the consumer's poll thread before partitions are given up (while `run` awaits the
+    /// poll): the open transaction is committed (or, for lost partitions, aborted) first.
+    fileprivate func onRebalance(_ event: RebalanceEvent) {
+        switch event {
+        case .assigned(let partitions):
+            joined.store(true, ordering: .relaxed)
+            logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
+        case .revoked(let partitions), .lost(let partitions):
+            logger.info("partitions revoked", metadata: ["partitions": "\(partitions.map(\.description))"])
+            guard state.withLock({ $0.isOpen }) else { return }
+            let isLost = if case .lost = event { true } else { false }
+            let done = DispatchSemaphore(value: 0)
+            Task {
+                if isLost {
+                    await self.abortTransaction(alsoRewind: [:])
+                } else {
+                    do { try await self.finishTransaction() } catch {
+                        self.failed.withLock { $0 = "\(error)" }
+                    }
+                }
+                done.signal()
+            }
+            done.wait()
+        }
+    }
+}
+
+/// Forwards rebalance events to the service without keeping it alive (the service owns the
+/// consumer that owns this relay).
+private final class RebalanceRelay: Sendable {
+    // Written once in BridgeService.init, before the consumer subscribes (so before any
+    // rebalance callback can read it).
+    nonisolated(unsafe) weak var target: BridgeService?
+    func forward(_ event: RebalanceEvent) { target?.onRebalance(event) }
+}
+
+struct ResponseKey: Hashable, Sendable {
+    var channel: String
+    var tenant: String
+}
+
+/// The open transaction: what it consumed and produced.
+struct TransactionState: Sendable {
+    var isOpen = false
+    var startedAt = ContinuousClock.now
+    var count = 0
+    /// Offset of the first record of each partition in the transaction (where to rewind to).
+    var firstOffsets: [TopicPartition: Int64] = [:]
+    /// Offset after the last record of each partition (what to commit).
+    var nextOffsets: [TopicPartition: Int64] = [:]
+    var produced: [ResponseKey: Int] = [:]
+    var deadLettered: [String: Int] = [:]
+    var skipped: [String: Int] = [:]
+    /// Partitions to seek back after an abort.
+    var pendingRewind: [TopicPartition: Int64] = [:]
+
+    mutating func begin() {
+        isOpen = true
+        startedAt = .now
+    }
+
+    mutating func consumed(_ record: ConsumerRecord) {
+        count += 1
+        let partition = record.topicPartition
+        if firstOffsets[partition] == nil { firstOffsets[partition] = record.offset }
+        nextOffsets[partition] = record.offset + 1
+    }
+
+    func isDue(maxRecords: Int, maxInterval: Duration) -> Bool {
+        isOpen && (count >= maxRecords || ContinuousClock.now - startedAt >= maxInterval)
+    }
+}

@@ -1,0 +1,35 @@
+import Avro
+import Kafka
+import Payments
+
+extension PaymentResponse {
+    /// The record in the field order of `schemas/PaymentResponse.avsc`.
+    var avroValue: AvroValue {
+        .record([
+            AvroRecordField("eventId", .string(eventId)),
+            AvroRecordField("eventType", .enumSymbol(eventType.rawValue)),
+            AvroRecordField("paymentId", .string(paymentId)),
+            AvroRecordField("tenantId", .string(tenantId)),
+            AvroRecordField("customerId", .string(customerId)),
+            AvroRecordField("status", .enumSymbol(status.rawValue)),
+            AvroRecordField("amount", .double(amount)),
+            AvroRecordField("currency", .string(currency)),
+            AvroRecordField("debtorAccount", .string(debtorAccount)),
+            AvroRecordField("creditorAccount", .string(creditorAccount)),
+            AvroRecordField("clearingSystem", clearingSystem.map(AvroValue.string) ?? .null),
+            AvroRecordField("clearingReference", clearingReference.map(AvroValue.string) ?? .null),
+            AvroRecordField("failureReason", failureReason.map(AvroValue.string) ?? .null),
+            AvroRecordField("failureCode", failureCode.map(AvroValue.string) ?? .null),
+            AvroRecordField("timestamp", .long(timestamp)),
+            AvroRecordField("correlationId", .string(correlationId)),
+            AvroRecordField("idempotencyKey", .string(idempotencyKey)),
+            AvroRecordField("metadata", .map(metadata.mapValues(AvroValue.string))),
+        ])
+    }
+
+    /// The contract's headers of a response record.
+    var headers: [KafkaHeader] {
+        [KafkaHeader("eventType", eventType.rawValue), KafkaHeader("tenantId", tenantId),
+         KafkaHeader("correlationId", correlationId), KafkaHeader("eventId", eventId)]
+    }
+}

@@ -1,0 +1,127 @@
+import Avro
+import Bridge
+import Foundation
+import Kafka
+import Logging
+import Payments
+import Prometheus
+import Synchronization
+import TestSupport
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+/// Quiet unless BRIDGE_TEST_LOG names a level (e.g. `info`) for debugging.
+let quietLogger: Logger = {
+    var logger = Logger(label: "bridge-test")
+    logger.logLevel = ProcessInfo.processInfo.environment["BRIDGE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+    return logger
+}()
+
+/// An embedded cluster, the bridge's configuration and helpers to feed and read it.
+struct BridgeHarness {
+    let cluster: EmbeddedKafkaCluster
+    let kafka: KafkaConfiguration
+    let schema: AvroSchema
+    let registry = EmbeddedSchemaRegistry()
+    let metrics = PrometheusCollectorRegistry()
+    let inputTopic = uniqueTopic("events")
+    let group = uniqueTopic("bridge")
+
+    init(brokers: Int = 3, inputPartitions: Int = 4) throws {
+        cluster = try EmbeddedKafkaCluster(brokers: brokers)
+        kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, clientID: "bridge-tests",
+                                   properties: ["log_level": "2"])
+        schema = try AvroSchema(json: String(contentsOf: repositoryRoot.appendingPathComponent("schemas/PaymentResponse.avsc"),
+                                             encoding: .utf8))
+        try cluster.createTopic(inputTopic, partitions: inputPartitions)
+    }
+
+    func configuration(transactionalID: String = uniqueTopic("txn"), maxRecords: Int = 50) -> BridgeService.Configuration {
+        var configuration = BridgeService.Configuration(parser: PaymentEventParser(
+            maxEventBytes: 2048, knownTenants: ["TENANT-001", "TENANT-002"]))
+        configuration.inputTopic = inputTopic
+        configuration.consumerGroup = group
+        configuration.transactionalID = transactionalID
+        configuration.partitions = [.partner: 3, .web: 2]
+        configuration.transactionMaxRecords = maxRecords
+        configuration.transactionMaxInterval = .milliseconds(50)
+        return configuration
+    }
+
+    func bridge(_ configuration: BridgeService.Configuration? = nil) throws -> BridgeService {
+        try BridgeService(configuration: configuration ?? self.configuration(), kafka: kafka, schema: schema,
+                          registry: registry, metricsFactory: PrometheusMetricsFactory(registry: metrics),
+                          logger: quietLogger)
+    }
+
+    /// Produces internal events keyed by payment id (as upstream does), in order; fails unless
+    /// every one was written.
+    func send(_ events: [(key: String, value: [UInt8])], headers: [KafkaHeader] = []) async throws {
+        let failures = Mutex<[KafkaError]>([])
+        let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: quietLogger) { outcome in
+            if let error = outcome.error { failures.withLock { $0.append(error) } }
+        }
+        for (index, event) in events.enumerated() {
+            try await producer.enqueue(ProducerRecord(topic: inputTopic, key: Array(event.key.utf8), value: event.value,
+                                                      headers: headers), token: UInt(index))
+        }
+        try await producer.flush()
+        await producer.close()
+        if let failure = failures.withLock({ $0.first }) { throw failure }
+    }
+
+    /// Reads `topics` from the beginning until `count` records arrived or `timeout` passed.
+    func read(_ topics: [String], count: Int, timeout: Duration = .seconds(40)) async throws -> [ConsumerRecord] {
+        try await read(topics, timeout: timeout) { $0.count >= count }
+    }
+
+    /// Reads `topics` from the beginning until `done` says so or `timeout` passed.
+    func read(_ topics: [String], timeout: Duration = .seconds(40),
+              until done: ([ConsumerRecord]) -> Bool) async throws -> [ConsumerRecord] {
+        var configuration = ConsumerConfiguration(kafka: kafka, groupID: uniqueTopic("reader"))
+        configuration.sessionTimeout = .seconds(6)
+        configuration.maxPollInterval = .seconds(15)
+        let consumer = try KafkaConsumer(configuration: configuration, logger: quietLogger)
+        try consumer.subscribe(topics)
+        var records: [ConsumerRecord] = []
+        let deadline = ContinuousClock.now + timeout
+        while !done(records), ContinuousClock.now < deadline {
+            records += await consumer.poll(timeout: .milliseconds(200))
+        }
+        await consumer.close()
+        return records
+    }
+
+    /// The eventIds of response records.
+    static func eventIds(_ records: [ConsumerRecord]) -> Set<String> {
+        Set(records.compactMap { $0.headers.last(named: "eventId")?.stringValue })
+    }
+
+    /// Decodes a response record's value (Confluent framing, the writer's schema from the registry).
+    func decode(_ record: ConsumerRecord) async throws -> AvroValue {
+        let (id, payload) = try ConfluentWireFormat.parse(record.value ?? [])
+        return try await registry.schema(id: id).decode(payload)
+    }
+
+    func metricsText() -> String {
+        var buffer: [UInt8] = []
+        metrics.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}
+
+/// Runs a bridge until `body` returns, then stops it as a SIGTERM would (task cancellation).
+func withBridge<T>(_ bridge: BridgeService, _ body: () async throws -> T) async throws -> T {
+    let task = Task { try await bridge.run() }
+    defer { task.cancel() }
+    let result = try await body()
+    task.cancel()
+    _ = await task.result
+    return result
+}
+
+extension AvroValue {
+    var string: String? { if case .string(let value) = self { value } else { nil } }
+    var symbol: String? { if case .enumSymbol(let value) = self { value } else { nil } }
+}
