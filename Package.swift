@@ -99,7 +99,10 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Yams", package: "Yams"),
         ]),
-        .testTarget(name: "RealBrokerTests", dependencies: ["Kafka", "Avro", "TestSupport"]),
+        .testTarget(name: "RealBrokerTests", dependencies: [
+            "Kafka", "Avro", "TestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
