@@ -5,6 +5,7 @@ import Synchronization
 final class BridgeMetrics: Sendable {
     private let factory: MetricsFactory
     private let counters = Mutex<[String: Counter]>([:])
+    private let gauges = Mutex<[String: Gauge]>([:])
     let consumed: Counter
 
     init(factory: MetricsFactory) {
@@ -26,6 +27,17 @@ final class BridgeMetrics: Sendable {
 
     func transactions(outcome: String) -> Counter {
         counter("payments_bridge_transactions_total", [("outcome", outcome)])
+    }
+
+    func consumerLag(group: String, topic: String, partition: Int32) -> Gauge {
+        let dimensions = [("group", group), ("topic", topic), ("partition", String(partition))]
+        let key = dimensions.map { "\($0.0)=\($0.1)" }.joined(separator: "|")
+        return gauges.withLock { gauges in
+            if let existing = gauges[key] { return existing }
+            let gauge = Gauge(label: "payments_bridge_consumer_lag", dimensions: dimensions, factory: factory)
+            gauges[key] = gauge
+            return gauge
+        }
     }
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {

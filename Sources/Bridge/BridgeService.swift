@@ -27,6 +27,8 @@ public final class BridgeService: Service {
         public var transactionMaxInterval: Duration = .milliseconds(100)
         /// Partitions of `payments.events.DLT` when the bridge has to create it.
         public var deadLetterPartitions = 3
+        /// How often `payments_bridge_consumer_lag` is refreshed.
+        public var lagInterval: Duration = .seconds(5)
 
         public init(parser: PaymentEventParser) {
             self.parser = parser
@@ -87,6 +89,8 @@ public final class BridgeService: Service {
         try consumer.subscribe([configuration.inputTopic])
         logger.info("bridge consuming", metadata: ["topic": "\(configuration.inputTopic)",
                                                    "group": "\(configuration.consumerGroup)"])
+        let lagReporter = Task { await reportLag() }
+        defer { lagReporter.cancel() }
         do {
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 try await rewindIfNeeded()
@@ -105,6 +109,19 @@ public final class BridgeService: Service {
             throw error
         }
         await shutdown()
+    }
+
+    /// Refreshes the consumer-lag gauges until cancelled.
+    private func reportLag() async {
+        while !Task.isCancelled {
+            if let lag = try? await consumer.lag() {
+                for (partition, records) in lag {
+                    metrics.consumerLag(group: configuration.consumerGroup, topic: partition.topic,
+                                        partition: partition.partition).record(records)
+                }
+            }
+            try? await Task.sleep(for: configuration.lagInterval)
+        }
     }
 
     private func shutdown() async {

@@ -70,6 +70,21 @@ public final class KafkaConsumer: Sendable {
         return try await client.blocking { () throws(KafkaError) in try client.watermarks(partition, timeout: timeout) }
     }
 
+    /// For each assigned partition: records not yet committed by the group (high watermark minus
+    /// the committed offset; the whole partition when nothing is committed yet).
+    public func lag(timeout: Duration = .seconds(5)) async throws(KafkaError) -> [TopicPartition: Int64] {
+        let partitions = Array(assignment)
+        guard !partitions.isEmpty else { return [:] }
+        let committed = try await self.committed(partitions, timeout: timeout)
+        var lag: [TopicPartition: Int64] = [:]
+        for partition in partitions {
+            let (low, high) = try await watermarks(partition, timeout: timeout)
+            let offset = committed.first { $0.topicPartition == partition }?.offset ?? -1
+            lag[partition] = max(0, high - (offset >= 0 ? offset : low))
+        }
+        return lag
+    }
+
     /// Group metadata for `TransactionalProducer.sendOffsets`.
     public func groupMetadata() throws(KafkaError) -> ConsumerGroupMetadata {
         guard let metadata = client.groupMetadata() else {

@@ -46,6 +46,7 @@ struct BridgeHarness {
         configuration.partitions = [.partner: 3, .web: 2]
         configuration.transactionMaxRecords = maxRecords
         configuration.transactionMaxInterval = .milliseconds(50)
+        configuration.lagInterval = .milliseconds(200)
         return configuration
     }
 

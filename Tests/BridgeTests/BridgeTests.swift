@@ -85,6 +85,7 @@ struct BridgeTests {
         #expect(metrics.contains(#"payments_bridge_events_skipped_total{event_type="RoutingDeterminedEvent"} 1"#))
         #expect(metrics.contains(#"reason="unknown_tenant""#))
         #expect(metrics.contains(#"payments_bridge_transactions_total{outcome="committed"}"#))
+        #expect(metrics.contains(#"payments_bridge_consumer_lag{group="\#(harness.group)",topic="\#(harness.inputTopic)",partition="0"}"#))
     }
 
     @Test("errors injected on Produce, AddPartitionsToTxn and EndTxn lose nothing; duplicates are whole re-sent records")
@@ -160,6 +161,40 @@ struct BridgeTests {
             }
         }
         #expect(Set(responses.compactMap { $0.headers.last(named: "eventId")?.stringValue }) == Set(ids))
+    }
+
+    @Test("a second instance joining mid-stream takes over partitions without losing events")
+    func rebalanceMidStream() async throws {
+        let harness = try BridgeHarness(inputPartitions: 4)
+        let ids = (0..<400).map { _ in UUID().uuidString.lowercased() }
+        let events = ids.enumerated().map { index, id in
+            (key: "PAY-\(index % 40)", value: internalEvent(paymentId: "PAY-\(index % 40)", eventId: id))
+        }
+        let first = try harness.bridge(harness.configuration(transactionalID: "bridge-a", maxRecords: 10))
+        let second = try harness.bridge(harness.configuration(transactionalID: "bridge-b", maxRecords: 10))
+        let topic = "payments.responses.partner.TENANT-001"
+        let responses = try await withBridge(first) {
+            try await harness.send(Array(events[..<200]))
+            try await Task.sleep(for: .milliseconds(200))
+            return try await withBridge(second) {
+                let deadline = ContinuousClock.now + .seconds(30)
+                while ContinuousClock.now < deadline, !second.readiness.ready { try await Task.sleep(for: .milliseconds(50)) }
+                #expect(second.readiness.ready, "the second instance joined while the first was working")
+                try await harness.send(Array(events[200...]))
+                return try await harness.read([topic], timeout: .seconds(60)) { BridgeHarness.eventIds($0).count >= 400 }
+            }
+        }
+        #expect(BridgeHarness.eventIds(responses) == Set(ids))
+        // Per payment, the first delivery of each event follows the input order.
+        for payment in 0..<40 {
+            let sent = ids.enumerated().filter { $0.offset % 40 == payment }.map(\.element)
+            var firstSeen: [String] = []
+            for record in responses where text(record.key) == "PAY-\(payment)" {
+                let id = record.headers.last(named: "eventId")!.stringValue!
+                if !firstSeen.contains(id) { firstSeen.append(id) }
+            }
+            #expect(firstSeen == sent, "PAY-\(payment)")
+        }
     }
 
     @Test("stopping commits the open transaction: its records are delivered")
