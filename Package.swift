@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "payments-bridge", targets: ["PaymentsBridge"]),
         .executable(name: "producer-bench", targets: ["ProducerBenchmark"]),
+        .executable(name: "bridge-bench", targets: ["BridgeBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -79,6 +80,11 @@ let package = Package(
 
         // Benchmarks (not tests): benchmarks/run.sh.
         .executableTarget(name: "ProducerBenchmark", dependencies: ["Kafka"], path: "benchmarks/ProducerBenchmark"),
+        .executableTarget(name: "BridgeBenchmark", dependencies: [
+            "Bridge", "Kafka", "Avro", "Payments",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ], path: "benchmarks/BridgeBenchmark"),
 
         .target(name: "TestSupport", dependencies: ["Kafka"], path: "Tests/TestSupport"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),

@@ -45,6 +45,7 @@ public final class BridgeService: Service {
     private let logger: Logger
     private let state = Mutex(TransactionState())
     private let joined = Atomic<Bool>(false)
+    private let committedRecords = Atomic<Int>(0)
     private let failed = Mutex<String?>(nil)
     private let schemaIDs = Mutex<[String: Int32]>([:])
 
@@ -81,6 +82,9 @@ public final class BridgeService: Service {
         if let failure = failed.withLock({ $0 }) { return (false, "bridge: \(failure)") }
         return joined.load(ordering: .relaxed) ? (true, nil) : (false, "bridge: waiting for partition assignment")
     }
+
+    /// Input records whose transaction has committed (responses, dead letters and skipped alike).
+    public var committedRecordCount: Int { committedRecords.load(ordering: .relaxed) }
 
     public func run() async throws {
         try await initTransactions()
@@ -249,6 +253,7 @@ public final class BridgeService: Service {
 
     private func recordCommitted(_ snapshot: TransactionState) {
         metrics.transactions(outcome: "committed").increment()
+        committedRecords.add(snapshot.count, ordering: .relaxed)
         for (key, count) in snapshot.produced { metrics.produced(channel: key.channel, tenant: key.tenant).increment(by: count) }
         for (reason, count) in snapshot.deadLettered {
             metrics.deadLetters(source: configuration.inputTopic, reason: reason).increment(by: count)
