@@ -37,6 +37,7 @@ public final class BridgeService: Service {
 
     private let configuration: Configuration
     private let schema: AvroSchema
+    private let encoder: PaymentResponseEncoder
     private let registry: SchemaRegistry
     private let consumer: KafkaConsumer
     private let producer: TransactionalProducer
@@ -50,9 +51,10 @@ public final class BridgeService: Service {
     private let schemaIDs = Mutex<[String: Int32]>([:])
 
     public init(configuration: Configuration, kafka: KafkaConfiguration, schema: AvroSchema, registry: SchemaRegistry,
-                metricsFactory: MetricsFactory, logger: Logger) throws(KafkaError) {
+                metricsFactory: MetricsFactory, logger: Logger) throws {
         self.configuration = configuration
         self.schema = schema
+        encoder = try PaymentResponseEncoder(schema: schema)
         self.registry = registry
         self.logger = logger
         metrics = BridgeMetrics(factory: metricsFactory)
@@ -173,13 +175,9 @@ public final class BridgeService: Service {
         metrics.consumed.increment()
         switch configuration.parser.parse(record.value) {
         case .response(let response):
-            let bytes: [UInt8]
-            do {
-                bytes = try schema.encodeFramed(response.avroValue, schemaID: try await schemaID(for: response))
-            } catch let error as AvroError {
-                try await deadLetter(record, reason: .invalidEvent, error: "cannot encode the response: \(error.message)")
-                break
-            }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(512)
+            encoder.encode(response, schemaID: try await schemaID(for: response), into: &bytes)
             try await producer.send(ProducerRecord(topic: response.topic, key: Array(response.paymentId.utf8),
                                                    value: bytes, headers: response.headers))
             state.withLock { $0.produced[ResponseKey(channel: response.channel.topicFragment, tenant: response.tenantId), default: 0] += 1 }

@@ -36,13 +36,13 @@ public struct PaymentEventParser: Sendable {
         guard value.count <= maxEventBytes else {
             throw EventRejection(.oversized, "event of \(value.count) bytes exceeds bridge.maxEventBytes (\(maxEventBytes))")
         }
-        let object: Any
+        let document: JSONValue
         do {
-            object = try JSONSerialization.jsonObject(with: Data(value))
+            document = try JSONValue.parse(value)
         } catch {
-            throw .invalid("not valid JSON")
+            throw .invalid("not valid JSON (\(error.message))")
         }
-        guard let fields = object as? [String: Any] else { throw .invalid("the event must be a JSON object") }
+        guard case .object(let fields) = document else { throw .invalid("the event must be a JSON object") }
         let event = EventFields(fields)
 
         let typeName = try event.requiredString("eventType")
@@ -109,8 +109,8 @@ public struct PaymentEventParser: Sendable {
 
 /// Typed access to the event's fields with messages that name the field.
 private struct EventFields {
-    let fields: [String: Any]
-    init(_ fields: [String: Any]) { self.fields = fields }
+    let fields: [String: JSONValue]
+    init(_ fields: [String: JSONValue]) { self.fields = fields }
 
     func requiredString(_ name: String) throws(EventRejection) -> String {
         guard let value = try optionalString(name) else { throw .invalid("\(name) is required") }
@@ -118,21 +118,29 @@ private struct EventFields {
     }
 
     func optionalString(_ name: String) throws(EventRejection) -> String? {
-        guard let raw = fields[name], !(raw is NSNull) else { return nil }
-        guard let string = raw as? String else { throw .invalid("\(name) must be a string") }
-        guard !string.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalid("\(name) must not be empty") }
-        return string
+        switch fields[name] {
+        case nil, .null?:
+            return nil
+        case .string(let string)?:
+            guard string.utf8.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { throw .invalid("\(name) must not be empty") }
+            return string
+        default:
+            throw .invalid("\(name) must be a string")
+        }
     }
 
     func amount() throws(EventRejection) -> Double {
-        guard let raw = fields["amount"], !(raw is NSNull) else { throw .invalid("amount is required") }
         let amount: Double
-        if let text = raw as? String {
+        switch fields["amount"] {
+        case nil, .null?:
+            throw .invalid("amount is required")
+        case .string(let text)?:
             guard Self.isDecimal(text), let parsed = Double(text) else { throw .invalid("amount must be a decimal number") }
             amount = parsed
-        } else if let number = raw as? NSNumber, !isBoolean(number) {
-            amount = number.doubleValue
-        } else {
+        case .number?:
+            guard let parsed = fields["amount"]?.double else { throw .invalid("amount must be a number") }
+            amount = parsed
+        default:
             throw .invalid("amount must be a number or a decimal string")
         }
         guard amount.isFinite, amount > 0 else { throw .invalid("amount must be greater than zero") }
@@ -140,42 +148,48 @@ private struct EventFields {
     }
 
     func timestamp() throws(EventRejection) -> Int64 {
-        guard let raw = fields["timestamp"], !(raw is NSNull) else { throw .invalid("timestamp is required") }
         // 1970 … 9999 in milliseconds.
         let range: ClosedRange<Int64> = 0...253_402_300_799_999
-        if let number = raw as? NSNumber, !isBoolean(number) {
-            let value = number.doubleValue
-            guard value.rounded() == value, let millis = Int64(exactly: value), range.contains(millis) else {
+        switch fields["timestamp"] {
+        case nil, .null?:
+            throw .invalid("timestamp is required")
+        case .number?:
+            guard let millis = fields["timestamp"]?.int64, range.contains(millis) else {
                 throw .invalid("timestamp must be whole epoch milliseconds")
             }
             return millis
-        }
-        guard let text = raw as? String else { throw .invalid("timestamp must be epoch milliseconds or ISO-8601") }
-        if !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
-            // Epoch milliseconds written as a string.
-            guard let millis = Int64(text), range.contains(millis) else { throw .invalid("timestamp is out of range") }
+        case .string(let text)?:
+            if !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+                // Epoch milliseconds written as a string.
+                guard let millis = Int64(text), range.contains(millis) else { throw .invalid("timestamp is out of range") }
+                return millis
+            }
+            guard let date = Self.parseISO8601(text) else { throw .invalid("timestamp is not an ISO-8601 date-time") }
+            let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+            guard range.contains(millis) else { throw .invalid("timestamp is out of range") }
             return millis
+        default:
+            throw .invalid("timestamp must be epoch milliseconds or ISO-8601")
         }
-        guard let date = Self.parseISO8601(text) else { throw .invalid("timestamp is not an ISO-8601 date-time") }
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        guard range.contains(millis) else { throw .invalid("timestamp is out of range") }
-        return millis
     }
 
     func metadata() throws(EventRejection) -> [String: String] {
-        guard let raw = fields["metadata"], !(raw is NSNull) else { return [:] }
-        guard let object = raw as? [String: Any] else { throw .invalid("metadata must be an object of strings") }
-        var result: [String: String] = [:]
-        for (key, value) in object {
-            guard let string = value as? String else {
-                throw .invalid("metadata.\(PaymentEventParser.quoted(key).dropFirst().dropLast()) must be a string")
+        switch fields["metadata"] {
+        case nil, .null?:
+            return [:]
+        case .object(let object)?:
+            var result: [String: String] = [:]
+            for (key, value) in object {
+                guard case .string(let string) = value else {
+                    throw .invalid("metadata.\(PaymentEventParser.quoted(key).dropFirst().dropLast()) must be a string")
+                }
+                result[key] = string
             }
-            result[key] = string
+            return result
+        default:
+            throw .invalid("metadata must be an object of strings")
         }
-        return result
     }
-
-    private func isBoolean(_ number: NSNumber) -> Bool { String(cString: number.objCType) == "c" }
 
     static func isDecimal(_ text: String) -> Bool {
         var digitsBefore = 0, digitsAfter = 0, seenPoint = false

@@ -22,6 +22,32 @@ public struct PaymentResponse: Sendable, Equatable {
     /// Not part of the record: where it goes.
     public var channel: PaymentChannel
 
+    public init(eventId: String, eventType: PaymentEventType, paymentId: String, tenantId: String, customerId: String,
+                status: PaymentStatus, amount: Double, currency: String, debtorAccount: String, creditorAccount: String,
+                clearingSystem: String?, clearingReference: String?, failureReason: String?, failureCode: String?,
+                timestamp: Int64, correlationId: String, idempotencyKey: String, metadata: [String: String],
+                channel: PaymentChannel) {
+        self.eventId = eventId
+        self.eventType = eventType
+        self.paymentId = paymentId
+        self.tenantId = tenantId
+        self.customerId = customerId
+        self.status = status
+        self.amount = amount
+        self.currency = currency
+        self.debtorAccount = debtorAccount
+        self.creditorAccount = creditorAccount
+        self.clearingSystem = clearingSystem
+        self.clearingReference = clearingReference
+        self.failureReason = failureReason
+        self.failureCode = failureCode
+        self.timestamp = timestamp
+        self.correlationId = correlationId
+        self.idempotencyKey = idempotencyKey
+        self.metadata = metadata
+        self.channel = channel
+    }
+
     /// The partner's topic: `payments.responses.<channel>.<tenantId>`.
     public var topic: String { PaymentTopics.responses(channel: channel, tenantId: tenantId) }
 }

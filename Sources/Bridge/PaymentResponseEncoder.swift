@@ -1,0 +1,115 @@
+import Avro
+import Payments
+
+/// Writes `PaymentResponse` records in Avro binary (Confluent framed) directly, without building
+/// a generic value tree: this is the bridge's hot path. The encoder checks at creation that the
+/// schema it is given has exactly the fields, types and symbols it writes, so a schema change
+/// without a matching encoder change fails at start-up, not on a partner's side; the tests also
+/// compare its bytes with avro-c's for the same record.
+struct PaymentResponseEncoder: Sendable {
+    static let expectedFields: [(String, AvroType)] = [
+        ("eventId", .string),
+        ("eventType", .enumeration(name: "com.payments.events.PaymentEventType",
+                                   symbols: PaymentEventType.allCases.map(\.rawValue), defaultSymbol: nil)),
+        ("paymentId", .string), ("tenantId", .string), ("customerId", .string),
+        ("status", .enumeration(name: "com.payments.events.PaymentStatus",
+                                symbols: PaymentStatus.allCases.map(\.rawValue), defaultSymbol: nil)),
+        ("amount", .double), ("currency", .string), ("debtorAccount", .string), ("creditorAccount", .string),
+        ("clearingSystem", .union([.null, .string])), ("clearingReference", .union([.null, .string])),
+        ("failureReason", .union([.null, .string])), ("failureCode", .union([.null, .string])),
+        ("timestamp", .long), ("correlationId", .string), ("idempotencyKey", .string), ("metadata", .map(.string)),
+    ]
+
+    struct SchemaMismatch: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    init(schema: AvroSchema) throws {
+        guard case .record(let name, let fields) = schema.type, name == "com.payments.events.PaymentResponse" else {
+            throw SchemaMismatch(description: "the PaymentResponse schema is not the record com.payments.events.PaymentResponse")
+        }
+        let written = fields.map { ($0.name, $0.type) }
+        guard written.count == Self.expectedFields.count,
+              zip(written, Self.expectedFields).allSatisfy({ $0.0 == $1.0 && $0.1 == $1.1 }) else {
+            throw SchemaMismatch(description: "schemas/PaymentResponse.avsc no longer matches the bridge's encoder "
+                                 + "(fields, order, types or symbols changed): update PaymentResponseEncoder with it")
+        }
+    }
+
+    /// Appends the Confluent-framed record to `output`.
+    func encode(_ response: PaymentResponse, schemaID: Int32, into output: inout [UInt8]) {
+        output.append(contentsOf: ConfluentWireFormat.header(schemaID: schemaID))
+        var writer = AvroBinaryWriter(output: output)
+        writer.string(response.eventId)
+        writer.long(Int64(PaymentEventType.allCases.firstIndex(of: response.eventType)!))
+        writer.string(response.paymentId)
+        writer.string(response.tenantId)
+        writer.string(response.customerId)
+        writer.long(Int64(PaymentStatus.allCases.firstIndex(of: response.status)!))
+        writer.double(response.amount)
+        writer.string(response.currency)
+        writer.string(response.debtorAccount)
+        writer.string(response.creditorAccount)
+        writer.optionalString(response.clearingSystem)
+        writer.optionalString(response.clearingReference)
+        writer.optionalString(response.failureReason)
+        writer.optionalString(response.failureCode)
+        writer.long(response.timestamp)
+        writer.string(response.correlationId)
+        writer.string(response.idempotencyKey)
+        writer.stringMap(response.metadata)
+        output = writer.output
+    }
+}
+
+/// Avro binary encoding primitives (specification, "Binary Encoding").
+struct AvroBinaryWriter {
+    var output: [UInt8]
+
+    /// int and long: zig-zag, then variable-length base 128.
+    mutating func long(_ value: Int64) {
+        var zigzag = UInt64(bitPattern: (value << 1) ^ (value >> 63))
+        while zigzag >= 0x80 {
+            output.append(UInt8(truncatingIfNeeded: zigzag) | 0x80)
+            zigzag >>= 7
+        }
+        output.append(UInt8(zigzag))
+    }
+
+    /// 8 bytes, little-endian IEEE 754.
+    mutating func double(_ value: Double) {
+        let bits = value.bitPattern.littleEndian
+        withUnsafeBytes(of: bits) { output.append(contentsOf: $0) }
+    }
+
+    mutating func string(_ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            long(Int64(utf8.count))
+            output.append(contentsOf: utf8)
+        }
+    }
+
+    /// A ["null","string"] union: branch index, then the value.
+    mutating func optionalString(_ value: String?) {
+        if let value {
+            long(1)
+            string(value)
+        } else {
+            long(0)
+        }
+    }
+
+    /// A map of strings: one block (count, entries), then the empty block. Keys sorted, so the
+    /// same record always encodes to the same bytes.
+    mutating func stringMap(_ map: [String: String]) {
+        if !map.isEmpty {
+            long(Int64(map.count))
+            for key in map.keys.sorted() {
+                string(key)
+                string(map[key]!)
+            }
+        }
+        long(0)
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Payments
+import Testing
+
+@Suite("JSON parser")
+struct JSONValueTests {
+    func parse(_ text: String) throws -> JSONValue { try JSONValue.parse(Array(text.utf8)) }
+
+    @Test("objects, arrays, literals and numbers")
+    func structure() throws {
+        let value = try parse(#" { "a" : [1, -2.5e3, true, false, null, {}], "b": {"c": "d"}, "e": [] } "#)
+        #expect(value == .object(["a": .array([.number("1"), .number("-2.5e3"), .bool(true), .bool(false), .null, .object([:])]),
+                                  "b": .object(["c": .string("d")]), "e": .array([])]))
+        #expect(try parse("1764000000123").int64 == 1_764_000_000_123)
+        #expect(try parse("1234.56").double == 1234.56)
+        #expect(try parse("1.5").int64 == nil)
+    }
+
+    @Test("string escapes, unicode and surrogate pairs")
+    func strings() throws {
+        #expect(try parse(#""a\"b\\c\/d\n\t\r\b\f""#) == .string("a\"b\\c/d\n\t\r\u{08}\u{0c}"))
+        #expect(try parse(#""\u00e9\u4e2d\ud83d\ude00""#) == .string("é中😀"))
+        #expect(try parse("\"Ünïcødé ✓\"") == .string("Ünïcødé ✓"))
+    }
+
+    @Test("agrees with Foundation on a realistic event")
+    func agreesWithFoundation() throws {
+        let text = #"{"eventId":"6f1c2a9e-1111-4a7b-9c1d-000000000001","amount":"12.50","metadata":{"k":"v \"q\" \u00e9"},"n":[1,2]}"#
+        let ours = try parse(text)
+        let foundation = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
+        guard case .object(let object) = ours else { Issue.record("not an object"); return }
+        #expect(object["eventId"] == .string(foundation["eventId"] as! String))
+        #expect(object["metadata"] == .object(["k": .string((foundation["metadata"] as! [String: String])["k"]!)]))
+    }
+
+    @Test("malformed documents are errors", arguments: [
+        "", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "01", "1.", "-", "1e", "tru", "nul", "\"abc",
+        "\"\\x\"", "\"\\ud83d\"", "\"\\udc00x\"", "\"a\u{01}b\"", "[1] 2", "NaN", "'a'",
+    ])
+    func malformed(text: String) {
+        #expect(throws: JSONValue.ParseError.self) { try parse(text) }
+    }
+
+    @Test("invalid UTF-8 and deep nesting are errors, not crashes")
+    func hostile() {
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0xff, 0xfe, 0x22]) }
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(Array(String(repeating: "[", count: 100_000).utf8)) }
+        #expect(throws: JSONValue.ParseError.self) {
+            try JSONValue.parse(Array((String(repeating: "{\"a\":", count: 65) + "1" + String(repeating: "}", count: 65)).utf8))
+        }
+        #expect((try? JSONValue.parse(Array((String(repeating: "{\"a\":", count: 64) + "1" + String(repeating: "}", count: 64)).utf8))) != nil)
+    }
+}
