@@ -21,10 +21,11 @@ public final class BridgeService: Service {
         public var replicationFactor = 3
         public var retention: Duration = .seconds(7 * 86_400)
         public var deadLetterRetention: Duration = .seconds(30 * 86_400)
-        /// A transaction is committed after this many input records…
-        public var transactionMaxRecords = 1000
+        /// A transaction is committed after this many input records (also the most taken from
+        /// one poll)…
+        public var transactionMaxRecords = 5000
         /// …or when it has been open this long, whichever comes first.
-        public var transactionMaxInterval: Duration = .milliseconds(100)
+        public var transactionMaxInterval: Duration = .milliseconds(25)
         /// Partitions of `payments.events.DLT` when the bridge has to create it.
         public var deadLetterPartitions = 3
         /// How often `payments_bridge_consumer_lag` is refreshed.

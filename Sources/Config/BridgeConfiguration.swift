@@ -41,8 +41,8 @@ public struct BridgeConfiguration: Sendable, Equatable {
 
     /// When the bridge commits: after `maxRecords` input records or `maxInterval`, whichever is first.
     public struct Transactions: Sendable, Equatable {
-        public var maxRecords = 1000
-        public var maxInterval: Duration = .milliseconds(100)
+        public var maxRecords = 5000
+        public var maxInterval: Duration = .milliseconds(25)
     }
 
     public struct Topics: Sendable, Equatable {

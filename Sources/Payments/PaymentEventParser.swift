@@ -58,7 +58,7 @@ public struct PaymentEventParser: Sendable {
             throw EventRejection(.unknownTenant, "tenant \(Self.quoted(tenantId)) is not configured")
         }
         let eventId = try event.requiredString("eventId")
-        guard UUID(uuidString: eventId) != nil else { throw .invalid("eventId must be a UUID") }
+        guard Self.isUUID(eventId) else { throw .invalid("eventId must be a UUID") }
         let channelName = try event.requiredString("channelType")
         guard let channel = PaymentChannel(rawValue: channelName.uppercased()) else {
             throw .invalid("channelType \(Self.quoted(channelName)) is not one of \(PaymentChannel.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -89,6 +89,25 @@ public struct PaymentEventParser: Sendable {
             idempotencyKey: try event.requiredString("idempotencyKey"),
             metadata: try event.metadata(),
             channel: channel))
+    }
+
+    /// 8-4-4-4-12 hexadecimal digits (either case), as `UUID(uuidString:)` accepts, without its sscanf.
+    static func isUUID(_ text: String) -> Bool {
+        var count = 0
+        for (index, byte) in text.utf8.enumerated() {
+            count += 1
+            if index == 8 || index == 13 || index == 18 || index == 23 {
+                guard byte == UInt8(ascii: "-") else { return false }
+            } else {
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"):
+                    continue
+                default:
+                    return false
+                }
+            }
+        }
+        return count == 36
     }
 
     /// Upstream event class names end in "Event" (`RoutingDeterminedEvent`); anything else is not a type.

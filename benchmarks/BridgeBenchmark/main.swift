@@ -51,6 +51,12 @@ configuration.consumerGroup = "bridge-bench-\(UUID().uuidString.prefix(8))"
 configuration.transactionalID = "bridge-bench-\(UUID().uuidString.prefix(8))"
 configuration.partitions = [.partner: 4]
 configuration.replicationFactor = 1
+if let maxRecords = ProcessInfo.processInfo.environment["BRIDGE_MAX_RECORDS"].flatMap(Int.init) {
+    configuration.transactionMaxRecords = maxRecords
+}
+if let interval = ProcessInfo.processInfo.environment["BRIDGE_MAX_INTERVAL_MS"].flatMap(Int.init) {
+    configuration.transactionMaxInterval = .milliseconds(interval)
+}
 let bridge = try BridgeService(configuration: configuration, kafka: kafka, schema: schema, registry: EmbeddedSchemaRegistry(),
                                metricsFactory: NOOPMetricsHandler.instance, logger: logger)
 let task = Task { try await bridge.run() }

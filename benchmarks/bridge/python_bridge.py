@@ -1,8 +1,11 @@
 """Baseline: the bridge's mapping written the usual way in Python — confluent-kafka (consumer and
 transactional producer, offsets sent with each transaction) and fastavro — with the same
 validation essentials, event-type mapping, Confluent framing, topic naming, key and headers.
+Transactions follow the bridge's default policy (BRIDGE_MAX_RECORDS=5000 records or
+BRIDGE_MAX_INTERVAL_MS=25 ms), so the comparison is of the work per record, not of batch sizes.
 Prints one JSON line when COUNT events are committed.
 Usage: python_bridge.py BOOTSTRAP INPUT COUNT SCHEMA_FILE"""
+import os
 import io
 import json
 import struct
@@ -40,9 +43,11 @@ def main() -> int:
                          "compression.type": "lz4"})
     producer.init_transactions()
     consumer.subscribe([input_topic])
+    max_records = int(os.environ.get("BRIDGE_MAX_RECORDS", "5000"))
+    max_interval = int(os.environ.get("BRIDGE_MAX_INTERVAL_MS", "25")) / 1000
     committed, start = 0, None
     while committed < count:
-        messages = consumer.consume(1000, 0.1)
+        messages = consumer.consume(max_records, max_interval)
         if not messages:
             continue
         if start is None:
