@@ -79,9 +79,15 @@ if [ "$WHAT" = bridge ] || [ "$WHAT" = all ]; then
       esac
     done
   done
-  python3 - "$results" "$EVENTS" "$ROUNDS" "$(machine)" <<'PY'
+  latency=.build/bench/latency.jsonl; : > "$latency"
+  for rate in 1000 10000; do
+    input="bridge-latency-$rate"; topic "$input" 4
+    "$BIN/bridge-bench" "$BOOTSTRAP" "$input" $((rate * 5)) schemas/PaymentResponse.avsc --latency "$rate" 2>>.build/bench/stderr.log | tee -a "$latency"
+  done
+  python3 - "$results" "$EVENTS" "$ROUNDS" "$(machine)" "$latency" <<'PY'
 import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
+latencies = [json.loads(line) for line in open(sys.argv[5])]
 def median(impl, key): return statistics.median(r[key] for r in rows if r["impl"] == impl)
 raw = median("passthrough-c", "per_second")
 python = median("python-confluent-kafka-fastavro", "per_second")
@@ -95,6 +101,10 @@ for impl, name in [("passthrough-c", "raw librdkafka consume→produce pass-thro
     rate = median(impl, "per_second")
     cpu = median(impl, "cpu_seconds") / int(sys.argv[2]) * 100_000
     lines.append(f"| {name} | {rate:,.0f} | {rate/raw:.2f} | {rate/python:.2f} | {median(impl, 'peak_rss_kb')/1024:.0f} | {cpu:.2f} |")
+lines += ["", "Latency, from sending an event to a read_committed consumer receiving its response "
+          "(bridge defaults: 5000 records or 25 ms per transaction), 5 s at each rate:", "",
+          "| events/s | p50 ms | p99 ms | p99.9 ms |", "|---:|---:|---:|---:|"]
+lines += [f"| {l['rate']:,} | {l['p50_ms']} | {l['p99_ms']} | {l['p999_ms']} |" for l in latencies]
 open("benchmarks/results/bridge.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY

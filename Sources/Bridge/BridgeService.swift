@@ -225,6 +225,7 @@ public final class BridgeService: Service {
         let snapshot = state.withLock { $0 }
         guard snapshot.isOpen else { return }
         var attempt = 0
+        let started = ContinuousClock.now
         while true {
             attempt += 1
             do {
@@ -233,6 +234,10 @@ public final class BridgeService: Service {
                     try await producer.sendOffsets(offsets, groupMetadata: try consumer.groupMetadata())
                 }
                 try await producer.commitTransaction()
+                logger.debug("transaction committed", metadata: [
+                    "records": "\(snapshot.count)", "open": "\(started - snapshot.startedAt)",
+                    "commit": "\(ContinuousClock.now - started)",
+                ])
                 recordCommitted(snapshot)
                 state.withLock { $0 = TransactionState() }
                 return

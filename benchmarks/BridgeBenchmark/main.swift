@@ -1,7 +1,9 @@
 // Bridge throughput: pre-loads N internal events into an input topic, then runs BridgeService
 // (exactly-once, Avro, embedded registry ids) until every one is committed, and prints one JSON
-// line. Usage: bridge-bench BOOTSTRAP INPUT_TOPIC COUNT SCHEMA_FILE [--skip-load | --load-only]
-// (--load-only writes the events and exits, so baselines can read the same input.)
+// line. Usage: bridge-bench BOOTSTRAP INPUT_TOPIC COUNT SCHEMA_FILE [--skip-load | --load-only | --latency RATE]
+// (--load-only writes the events and exits, so baselines can read the same input.
+//  --latency RATE sends COUNT events at RATE per second while the bridge runs, and reports the
+//  time from sending an event to a read_committed consumer receiving its response: p50/p99/p99.9.)
 import Avro
 import Bridge
 import Foundation
@@ -15,10 +17,14 @@ guard arguments.count >= 5, let count = Int(arguments[3]) else {
     FileHandle.standardError.write(Data("usage: bridge-bench BOOTSTRAP INPUT_TOPIC COUNT SCHEMA_FILE [--skip-load]\n".utf8))
     exit(2)
 }
-let kafka = KafkaConfiguration(bootstrapServers: arguments[1], clientID: "bridge-bench", properties: ["log_level": "3"])
+let kafka = KafkaConfiguration(bootstrapServers: arguments[1], clientID: "bridge-bench", properties: [
+    "log_level": "3", "fetch.wait.max.ms": ProcessInfo.processInfo.environment["FETCH_WAIT_MAX_MS"] ?? "500"])
 let inputTopic = arguments[2]
-var logger = Logger(label: "bridge-bench")
-logger.logLevel = .error
+let logger: Logger = {
+    var logger = Logger(label: "bridge-bench")
+    logger.logLevel = ProcessInfo.processInfo.environment["BRIDGE_BENCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+    return logger
+}()
 
 func event(_ index: Int) -> [UInt8] {
     let payment = index % 10_000
@@ -32,7 +38,9 @@ func event(_ index: Int) -> [UInt8] {
     return Array(json.utf8)
 }
 
-if !arguments.contains("--skip-load") {
+let latencyRate = arguments.firstIndex(of: "--latency").flatMap { arguments.count > $0 + 1 ? Int(arguments[$0 + 1]) : nil }
+
+if !arguments.contains("--skip-load"), latencyRate == nil {
     let loader = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: logger)
     for index in 0..<count {
         try await loader.enqueue(ProducerRecord(topic: inputTopic, key: Array("PAY-\(index % 10_000)".utf8), value: event(index)),
@@ -44,22 +52,97 @@ if !arguments.contains("--skip-load") {
 }
 
 let schema = try AvroSchema(json: String(contentsOfFile: arguments[4], encoding: .utf8))
-var configuration = BridgeService.Configuration(parser: PaymentEventParser(
-    knownTenants: Set((0..<10).map { "TENANT-\(String(format: "%03d", $0))" })))
-configuration.inputTopic = inputTopic
-configuration.consumerGroup = "bridge-bench-\(UUID().uuidString.prefix(8))"
-configuration.transactionalID = "bridge-bench-\(UUID().uuidString.prefix(8))"
-configuration.partitions = [.partner: 4]
-configuration.replicationFactor = 1
-if let maxRecords = ProcessInfo.processInfo.environment["BRIDGE_MAX_RECORDS"].flatMap(Int.init) {
-    configuration.transactionMaxRecords = maxRecords
-}
-if let interval = ProcessInfo.processInfo.environment["BRIDGE_MAX_INTERVAL_MS"].flatMap(Int.init) {
-    configuration.transactionMaxInterval = .milliseconds(interval)
-}
+let configuration: BridgeService.Configuration = {
+    var configuration = BridgeService.Configuration(parser: PaymentEventParser(
+        knownTenants: Set((0..<10).map { "TENANT-\(String(format: "%03d", $0))" })))
+    configuration.inputTopic = inputTopic
+    configuration.consumerGroup = "bridge-bench-\(UUID().uuidString.prefix(8))"
+    configuration.transactionalID = "bridge-bench-\(UUID().uuidString.prefix(8))"
+    configuration.partitions = [.partner: 4]
+    configuration.replicationFactor = 1
+    let environment = ProcessInfo.processInfo.environment
+    if let maxRecords = environment["BRIDGE_MAX_RECORDS"].flatMap(Int.init) {
+        configuration.transactionMaxRecords = maxRecords
+    }
+    if let interval = environment["BRIDGE_MAX_INTERVAL_MS"].flatMap(Int.init) {
+        configuration.transactionMaxInterval = .milliseconds(interval)
+    }
+    return configuration
+}()
 let bridge = try BridgeService(configuration: configuration, kafka: kafka, schema: schema, registry: EmbeddedSchemaRegistry(),
                                metricsFactory: NOOPMetricsHandler.instance, logger: logger)
 let task = Task { try await bridge.run() }
+
+if let rate = latencyRate {
+    try await measureLatency(rate: rate)
+    task.cancel()
+    _ = await task.result
+    exit(0)
+}
+
+/// Sends `count` events at `rate`/s (each carrying its send time in correlationId) and measures,
+/// per event, the time until a read_committed consumer receives the response.
+func measureLatency(rate: Int) async throws {
+    let base = ContinuousClock.now
+    func nanos() -> Int64 {
+        let d = ContinuousClock.now - base
+        return d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
+    }
+    var readerConfiguration = ConsumerConfiguration(kafka: kafka, groupID: "latency-reader-\(UUID().uuidString.prefix(8))")
+    readerConfiguration.offsetReset = .latest
+    readerConfiguration.maxPollInterval = .seconds(10)
+    readerConfiguration.sessionTimeout = .seconds(6)
+    let reader = try KafkaConsumer(configuration: readerConfiguration, logger: logger)
+    try reader.subscribe((0..<10).map { "payments.responses.partner.TENANT-\(String(format: "%03d", $0))" })
+    // Warm up: topics created, group joined, reader assigned.
+    let sender = try KafkaProducer(configuration: { var c = ProducerConfiguration(kafka: kafka); c.linger = .milliseconds(1); return c }(),
+                                   logger: logger)
+    for index in 0..<100 {
+        try await sender.send(ProducerRecord(topic: inputTopic, key: Array("PAY-\(index)".utf8), value: latencyEvent(index, sentAt: -1)))
+    }
+    while reader.assignment.count < 10 || bridge.committedRecordCount < 100 { _ = await reader.poll(timeout: .milliseconds(50)) }
+    var samples: [Int64] = []
+    samples.reserveCapacity(count)
+    let receiving = Task {
+        var seen: [Int64] = []
+        let deadline = ContinuousClock.now + .seconds(Int64(count / rate + 30))
+        while seen.count < count, ContinuousClock.now < deadline {
+            for record in await reader.poll(timeout: .milliseconds(20)) {
+                guard let correlation = record.headers.last(named: "correlationId")?.stringValue,
+                      correlation.hasPrefix("lat-"), let sent = Int64(correlation.dropFirst(4)), sent >= 0 else { continue }
+                seen.append(nanos() - sent)
+            }
+        }
+        return seen
+    }
+    let interval = 1_000_000_000 / Int64(rate)
+    for index in 0..<count {
+        let due = Int64(index) * interval
+        let now = nanos()
+        if due > now { try await Task.sleep(for: .nanoseconds(due - now)) }
+        try await sender.enqueue(ProducerRecord(topic: inputTopic, key: Array("PAY-\(index % 10_000)".utf8),
+                                                value: latencyEvent(index, sentAt: nanos())), token: UInt(index))
+    }
+    samples = await receiving.value
+    await sender.close()
+    await reader.close()
+    samples.sort()
+    func percentile(_ p: Double) -> Double {
+        guard !samples.isEmpty else { return .nan }
+        return Double(samples[min(samples.count - 1, Int(Double(samples.count) * p))]) / 1e6
+    }
+    print(#"{"impl":"bridge-swift-latency","rate":\#(rate),"events":\#(count),"received":\#(samples.count),"p50_ms":\#(String(format: "%.1f", percentile(0.5))),"p99_ms":\#(String(format: "%.1f", percentile(0.99))),"p999_ms":\#(String(format: "%.1f", percentile(0.999)))}"#)
+}
+
+func latencyEvent(_ index: Int, sentAt: Int64) -> [UInt8] {
+    var bytes = event(index)
+    // Replace the correlation id with the send time.
+    let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"correlationId\":\"corr-\(index)\"",
+                                                                           with: "\"correlationId\":\"lat-\(sentAt)\"")
+    bytes = Array(text.utf8)
+    return bytes
+}
+
 // Time from the first committed transaction (group joined, topics made) to the last.
 while bridge.committedRecordCount == 0 { try await Task.sleep(for: .milliseconds(1)) }
 let start = ContinuousClock.now
