@@ -56,6 +56,7 @@ let package = Package(
         .target(name: "Digest", dependencies: ["COpenSSL"]),
         // The YAML configuration: typed keys, defaults, env overrides, validation, redaction.
         .target(name: "Config", dependencies: [
+            "Payments",
             .product(name: "Yams", package: "Yams"),
         ]),
         // Admin HTTP surface: health, readiness, metrics, read-only schema registry.

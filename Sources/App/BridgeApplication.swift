@@ -103,9 +103,7 @@ extension BridgeService.Configuration {
         inputTopic = bridge.inputTopic
         consumerGroup = bridge.consumerGroup
         transactionalID = bridge.transactionalID
-        partitions = Dictionary(uniqueKeysWithValues: bridge.topics.partitions.compactMap { channel, count in
-            PaymentChannel(rawValue: channel.rawValue.uppercased()).map { ($0, count) }
-        })
+        partitions = bridge.topics.partitions
         replicationFactor = bridge.topics.replicationFactor
         retention = .seconds(bridge.topics.retentionDays * 86_400)
         deadLetterRetention = .seconds(bridge.topics.dltRetentionDays * 86_400)

@@ -1,3 +1,5 @@
+import Payments
+
 /// The service configuration (`config/bridge.yaml`). Key names follow the contract.
 public struct BridgeConfiguration: Sendable, Equatable {
     public var kafka = Kafka()
@@ -46,7 +48,7 @@ public struct BridgeConfiguration: Sendable, Equatable {
     }
 
     public struct Topics: Sendable, Equatable {
-        public var partitions: [Channel: Int] = [.web: 10, .mobile: 10, .partner: 5, .corporate: 3, .branch: 5, .atm: 5, .ussd: 5]
+        public var partitions: [PaymentChannel: Int] = [.web: 10, .mobile: 10, .partner: 5, .corporate: 3, .branch: 5, .atm: 5, .ussd: 5]
         public var replicationFactor = 3
         public var retentionDays = 7
         public var dltRetentionDays = 30
@@ -69,7 +71,7 @@ public struct BridgeConfiguration: Sendable, Equatable {
 
     public struct Tenant: Sendable, Equatable {
         public var id: String
-        public var channel: Channel
+        public var channel: PaymentChannel
         public var delivery: Delivery
         public var webhook: Webhook?
     }
@@ -87,21 +89,6 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var allowPrivateNetwork = false
         public var allowInsecureHttp = false
     }
-}
-
-/// Payment channels; the lower-cased name is the topic fragment.
-public enum Channel: String, Sendable, CaseIterable, Hashable, Comparable {
-    case web, mobile, partner, corporate, branch, atm, ussd
-
-    public static func < (lhs: Channel, rhs: Channel) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
-}
-
-/// The partner-facing event type names, for webhook filters.
-public enum PartnerEventTypeNames {
-    public static let all = ["PAYMENT_INITIATED", "PAYMENT_VALIDATED", "PAYMENT_DEBITED", "PAYMENT_SUBMITTED_TO_CLEARING",
-                             "PAYMENT_COMPLETED", "PAYMENT_FAILED", "PAYMENT_CANCELLED"]
 }
 
 /// A value that must never be printed: its description is redacted.

@@ -1,4 +1,5 @@
 import Foundation
+import Payments
 import Yams
 
 extension BridgeConfiguration {
@@ -93,8 +94,8 @@ extension BridgeConfiguration {
         let t = r["topics"]
         try t.rejectUnknownKeys(["partitions", "replicationFactor", "retentionDays", "dltRetentionDays"])
         for key in try t["partitions"].keys() {
-            guard let channel = Channel(rawValue: key) else {
-                throw t["partitions"][key].error("unknown channel (channels: \(Channel.allCases.map(\.rawValue).joined(separator: ", ")))")
+            guard let channel = Self.channel(named: key) else {
+                throw t["partitions"][key].error("unknown channel (channels: \(Self.channelNames))")
             }
             bridge.topics.partitions[channel] = try t["partitions"][key].int(default: 1, minimum: 1)
         }
@@ -136,8 +137,8 @@ extension BridgeConfiguration {
             }
             guard seen.insert(id).inserted else { throw t["id"].error("tenant '\(id)' is listed twice") }
             guard let channelText = try t["channel"].string() else { throw t["channel"].error("is required") }
-            guard let channel = Channel(rawValue: channelText) else {
-                throw t["channel"].error("'\(channelText)' is not one of \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
+            guard let channel = Self.channel(named: channelText) else {
+                throw t["channel"].error("'\(channelText)' is not one of \(Self.channelNames)")
             }
             let deliveryText = try t["delivery"].string(default: "kafka")
             guard let delivery = Delivery(rawValue: deliveryText) else {
@@ -179,8 +180,8 @@ extension BridgeConfiguration {
         if w["eventTypes"].isPresent {
             eventTypes = []
             for element in try w["eventTypes"].elements() {
-                guard let name = try element.string(), PartnerEventTypeNames.all.contains(name) else {
-                    throw element.error("expected one of \(PartnerEventTypeNames.all.joined(separator: ", "))")
+                guard let name = try element.string(), PaymentEventType(rawValue: name) != nil else {
+                    throw element.error("expected one of \(PaymentEventType.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 eventTypes?.append(name)
             }
@@ -191,6 +192,13 @@ extension BridgeConfiguration {
                        allowPrivateNetwork: try w["allowPrivateNetwork"].bool(default: false),
                        allowInsecureHttp: allowInsecureHttp)
     }
+
+    /// Channels are written in lower case in the configuration, as in topic names.
+    private static func channel(named name: String) -> PaymentChannel? {
+        PaymentChannel.allCases.first { $0.topicFragment == name }
+    }
+
+    private static var channelNames: String { PaymentChannel.allCases.map(\.topicFragment).joined(separator: ", ") }
 
     private static func nonEmpty(_ r: ConfigReader, default value: String) throws(ConfigurationError) -> String {
         let text = try r.string(default: value)
