@@ -3,7 +3,9 @@ import Kafka
 import Payments
 
 extension PaymentResponse {
-    /// The record in the field order of `schemas/PaymentResponse.avsc`.
+    /// The record as a generic Avro value, in the field order of `schemas/PaymentResponse.avsc`:
+    /// the reference that `PaymentResponseEncoder`'s bytes are checked against (through avro-c)
+    /// in the tests, and the form the DLT tools will render.
     var avroValue: AvroValue {
         .record([
             AvroRecordField("eventId", .string(eventId)),

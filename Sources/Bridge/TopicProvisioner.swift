@@ -1,3 +1,4 @@
+import DeadLetters
 import Kafka
 import Logging
 import Payments
@@ -54,4 +55,3 @@ final class TopicProvisioner: Sendable {
     }
 }
 
-import DeadLetters
