@@ -107,7 +107,9 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "RealBrokerTests", dependencies: [
-            "Kafka", "Avro", "TestSupport",
+            "Kafka", "Avro", "Bridge", "Payments", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
     ],

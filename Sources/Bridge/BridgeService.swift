@@ -30,6 +30,9 @@ public final class BridgeService: Service {
         public var deadLetterPartitions = 3
         /// How often `payments_bridge_consumer_lag` is refreshed.
         public var lagInterval: Duration = .seconds(5)
+        /// The consumer's `session.timeout.ms` and `max.poll.interval.ms` (the group's rebalance timeout).
+        public var sessionTimeout: Duration = .seconds(10)
+        public var maxPollInterval: Duration = .seconds(300)
 
         public init(parser: PaymentEventParser) {
             self.parser = parser
@@ -63,6 +66,8 @@ public final class BridgeService: Service {
         var consumerConfiguration = ConsumerConfiguration(kafka: kafka, groupID: configuration.consumerGroup)
         consumerConfiguration.isolationLevel = .readCommitted
         consumerConfiguration.pollBatchSize = configuration.transactionMaxRecords
+        consumerConfiguration.sessionTimeout = configuration.sessionTimeout
+        consumerConfiguration.maxPollInterval = configuration.maxPollInterval
         var producerConfiguration = ProducerConfiguration(kafka: kafka)
         producerConfiguration.transactionalID = configuration.transactionalID
         producer = try TransactionalProducer(configuration: producerConfiguration, logger: logger)
@@ -112,6 +117,8 @@ public final class BridgeService: Service {
         } catch {
             failed.withLock { $0 = "\(error)" }
             logger.critical("bridge stopped", metadata: ["error": "\(error)"])
+            // Nothing more can be committed by this producer: leave the group without trying.
+            state.withLock { $0 = TransactionState() }
             await shutdown()
             throw error
         }
