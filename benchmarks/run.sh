@@ -82,7 +82,9 @@ if [ "$WHAT" = bridge ] || [ "$WHAT" = all ]; then
   latency=.build/bench/latency.jsonl; : > "$latency"
   for rate in 1000 10000; do
     input="bridge-latency-$rate"; topic "$input" 4
-    "$BIN/bridge-bench" "$BOOTSTRAP" "$input" $((rate * 5)) schemas/PaymentResponse.avsc --latency "$rate" 2>>.build/bench/stderr.log | tee -a "$latency"
+    # Tansu answers a Fetch only when fetch.wait.max.ms runs out (Kafka answers when data
+    # arrives): 10 ms on every client keeps that wait from dominating the figure.
+    FETCH_WAIT_MAX_MS=10 "$BIN/bridge-bench" "$BOOTSTRAP" "$input" $((rate * 5)) schemas/PaymentResponse.avsc --latency "$rate" 2>>.build/bench/stderr.log | tee -a "$latency"
   done
   python3 - "$results" "$EVENTS" "$ROUNDS" "$(machine)" "$latency" <<'PY'
 import json, statistics, sys
@@ -102,7 +104,8 @@ for impl, name in [("passthrough-c", "raw librdkafka consume→produce pass-thro
     cpu = median(impl, "cpu_seconds") / int(sys.argv[2]) * 100_000
     lines.append(f"| {name} | {rate:,.0f} | {rate/raw:.2f} | {rate/python:.2f} | {median(impl, 'peak_rss_kb')/1024:.0f} | {cpu:.2f} |")
 lines += ["", "Latency, from sending an event to a read_committed consumer receiving its response "
-          "(bridge defaults: 5000 records or 25 ms per transaction), 5 s at each rate:", "",
+          "(bridge defaults: 5000 records or 25 ms per transaction; fetch.wait.max.ms 10 ms on every client), "
+          "5 s at each rate:", "",
           "| events/s | p50 ms | p99 ms | p99.9 ms |", "|---:|---:|---:|---:|"]
 lines += [f"| {l['rate']:,} | {l['p50_ms']} | {l['p99_ms']} | {l['p999_ms']} |" for l in latencies]
 open("benchmarks/results/bridge.md", "w").write("\n".join(lines) + "\n")
