@@ -64,6 +64,9 @@ let configuration: BridgeService.Configuration = {
     if let maxRecords = environment["BRIDGE_MAX_RECORDS"].flatMap(Int.init) {
         configuration.transactionMaxRecords = maxRecords
     }
+    if let lag = environment["BRIDGE_LAG_INTERVAL_S"].flatMap(Int64.init) {
+        configuration.lagInterval = .seconds(lag)
+    }
     if let interval = environment["BRIDGE_MAX_INTERVAL_MS"].flatMap(Int.init) {
         configuration.transactionMaxInterval = .milliseconds(interval)
     }
@@ -88,19 +91,20 @@ func measureLatency(rate: Int) async throws {
         let d = ContinuousClock.now - base
         return d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
     }
+    // Warm up first (topics created, group joined), so the reader finds every topic it subscribes to.
+    let sender = try KafkaProducer(configuration: { var c = ProducerConfiguration(kafka: kafka); c.linger = .milliseconds(1); return c }(),
+                                   logger: logger)
+    for index in 0..<100 {
+        try await sender.send(ProducerRecord(topic: inputTopic, key: Array("PAY-\(index)".utf8), value: latencyEvent(index, sentAt: -1)))
+    }
+    while bridge.committedRecordCount < 100 { try await Task.sleep(for: .milliseconds(10)) }
     var readerConfiguration = ConsumerConfiguration(kafka: kafka, groupID: "latency-reader-\(UUID().uuidString.prefix(8))")
     readerConfiguration.offsetReset = .latest
     readerConfiguration.maxPollInterval = .seconds(10)
     readerConfiguration.sessionTimeout = .seconds(6)
     let reader = try KafkaConsumer(configuration: readerConfiguration, logger: logger)
     try reader.subscribe((0..<10).map { "payments.responses.partner.TENANT-\(String(format: "%03d", $0))" })
-    // Warm up: topics created, group joined, reader assigned.
-    let sender = try KafkaProducer(configuration: { var c = ProducerConfiguration(kafka: kafka); c.linger = .milliseconds(1); return c }(),
-                                   logger: logger)
-    for index in 0..<100 {
-        try await sender.send(ProducerRecord(topic: inputTopic, key: Array("PAY-\(index)".utf8), value: latencyEvent(index, sentAt: -1)))
-    }
-    while reader.assignment.count < 10 || bridge.committedRecordCount < 100 { _ = await reader.poll(timeout: .milliseconds(50)) }
+    while reader.assignment.count < 10 { _ = await reader.poll(timeout: .milliseconds(50)) }
     var samples: [Int64] = []
     samples.reserveCapacity(count)
     let receiving = Task {
