@@ -107,6 +107,7 @@ public final class BridgeService: Service {
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 try await rewindIfNeeded()
                 let records = await consumer.poll(timeout: .milliseconds(50))
+                if !records.isEmpty { logger.trace("polled", metadata: ["records": "\(records.count)"]) }
                 try await process(records)
                 if state.withLock({ $0.isDue(maxRecords: configuration.transactionMaxRecords,
                                             maxInterval: configuration.transactionMaxInterval) }) {

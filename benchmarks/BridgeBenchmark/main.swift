@@ -87,6 +87,8 @@ if let rate = latencyRate {
 /// per event, the time until a read_committed consumer receives the response.
 func measureLatency(rate: Int) async throws {
     let base = ContinuousClock.now
+    // Responses of earlier runs on the same broker carry another run's clock: skip them.
+    let run = String(UUID().uuidString.prefix(8))
     func nanos() -> Int64 {
         let d = ContinuousClock.now - base
         return d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
@@ -95,7 +97,8 @@ func measureLatency(rate: Int) async throws {
     let sender = try KafkaProducer(configuration: { var c = ProducerConfiguration(kafka: kafka); c.linger = .milliseconds(1); return c }(),
                                    logger: logger)
     for index in 0..<100 {
-        try await sender.send(ProducerRecord(topic: inputTopic, key: Array("PAY-\(index)".utf8), value: latencyEvent(index, sentAt: -1)))
+        try await sender.send(ProducerRecord(topic: inputTopic, key: Array("PAY-\(index)".utf8),
+                                             value: latencyEvent(index, sentAt: -1, run: run)))
     }
     while bridge.committedRecordCount < 100 { try await Task.sleep(for: .milliseconds(10)) }
     var readerConfiguration = ConsumerConfiguration(kafka: kafka, groupID: "latency-reader-\(UUID().uuidString.prefix(8))")
@@ -113,7 +116,7 @@ func measureLatency(rate: Int) async throws {
         while seen.count < count, ContinuousClock.now < deadline {
             for record in await reader.poll(timeout: .milliseconds(20)) {
                 guard let correlation = record.headers.last(named: "correlationId")?.stringValue,
-                      correlation.hasPrefix("lat-"), let sent = Int64(correlation.dropFirst(4)), sent >= 0 else { continue }
+                      correlation.hasPrefix("lat-\(run)-"), let sent = Int64(correlation.dropFirst(13)), sent >= 0 else { continue }
                 seen.append(nanos() - sent)
             }
         }
@@ -123,9 +126,13 @@ func measureLatency(rate: Int) async throws {
     for index in 0..<count {
         let due = Int64(index) * interval
         let now = nanos()
-        if due > now { try await Task.sleep(for: .nanoseconds(due - now)) }
+        if due > now {
+            // A tight tolerance keeps the pace even (the default lets sleeps run long and the
+            // sender catch up in bursts).
+            try await Task.sleep(until: base + .nanoseconds(due), tolerance: .microseconds(50), clock: .continuous)
+        }
         try await sender.enqueue(ProducerRecord(topic: inputTopic, key: Array("PAY-\(index % 10_000)".utf8),
-                                                value: latencyEvent(index, sentAt: nanos())), token: UInt(index))
+                                                value: latencyEvent(index, sentAt: nanos(), run: run)), token: UInt(index))
     }
     samples = await receiving.value
     await sender.close()
@@ -138,11 +145,11 @@ func measureLatency(rate: Int) async throws {
     print(#"{"impl":"bridge-swift-latency","rate":\#(rate),"events":\#(count),"received":\#(samples.count),"p50_ms":\#(String(format: "%.1f", percentile(0.5))),"p99_ms":\#(String(format: "%.1f", percentile(0.99))),"p999_ms":\#(String(format: "%.1f", percentile(0.999)))}"#)
 }
 
-func latencyEvent(_ index: Int, sentAt: Int64) -> [UInt8] {
+func latencyEvent(_ index: Int, sentAt: Int64, run: String) -> [UInt8] {
     var bytes = event(index)
-    // Replace the correlation id with the send time.
+    // Replace the correlation id with the run and the send time.
     let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"correlationId\":\"corr-\(index)\"",
-                                                                           with: "\"correlationId\":\"lat-\(sentAt)\"")
+                                                                           with: "\"correlationId\":\"lat-\(run)-\(sentAt)\"")
     bytes = Array(text.utf8)
     return bytes
 }
