@@ -4,7 +4,8 @@
 #   producer: the Swift KafkaProducer vs a plain C loop on librdkafka      -> benchmarks/results/producer.md
 #   bridge:   the bridge (exactly-once) vs a raw C consume->produce pass-through and
 #             a Python confluent-kafka + fastavro implementation of the same mapping -> benchmarks/results/bridge.md
-# Usage: benchmarks/run.sh [producer|bridge|all]   (environment: RECORDS, VALUE_BYTES, ROUNDS, EVENTS)
+#   latency:  event → partner-topic latency of the bridge at fixed rates            -> benchmarks/results/latency.md
+# Usage: benchmarks/run.sh [producer|bridge|latency|all]   (environment: RECORDS, VALUE_BYTES, ROUNDS, EVENTS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHAT=${1:-all}
@@ -79,17 +80,9 @@ if [ "$WHAT" = bridge ] || [ "$WHAT" = all ]; then
       esac
     done
   done
-  latency=.build/bench/latency.jsonl; : > "$latency"
-  for rate in 1000 10000; do
-    input="bridge-latency-$rate"; topic "$input" 4
-    # Tansu answers a Fetch only when fetch.wait.max.ms runs out (Kafka answers when data
-    # arrives): 10 ms on every client keeps that wait from dominating the figure.
-    FETCH_WAIT_MAX_MS=10 "$BIN/bridge-bench" "$BOOTSTRAP" "$input" $((rate * 5)) schemas/PaymentResponse.avsc --latency "$rate" 2>>.build/bench/stderr.log | tee -a "$latency"
-  done
-  python3 - "$results" "$EVENTS" "$ROUNDS" "$(machine)" "$latency" <<'PY'
+  python3 - "$results" "$EVENTS" "$ROUNDS" "$(machine)" <<'PY'
 import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
-latencies = [json.loads(line) for line in open(sys.argv[5])]
 def median(impl, key): return statistics.median(r[key] for r in rows if r["impl"] == impl)
 raw = median("passthrough-c", "per_second")
 python = median("python-confluent-kafka-fastavro", "per_second")
@@ -103,12 +96,32 @@ for impl, name in [("passthrough-c", "raw librdkafka consume→produce pass-thro
     rate = median(impl, "per_second")
     cpu = median(impl, "cpu_seconds") / int(sys.argv[2]) * 100_000
     lines.append(f"| {name} | {rate:,.0f} | {rate/raw:.2f} | {rate/python:.2f} | {median(impl, 'peak_rss_kb')/1024:.0f} | {cpu:.2f} |")
-lines += ["", "Latency, from sending an event to a read_committed consumer receiving its response "
-          "(bridge defaults: 5000 records or 25 ms per transaction; fetch.wait.max.ms 10 ms on every client), "
-          "5 s at each rate:", "",
-          "| events/s | p50 ms | p99 ms | p99.9 ms |", "|---:|---:|---:|---:|"]
-lines += [f"| {l['rate']:,} | {l['p50_ms']} | {l['p99_ms']} | {l['p999_ms']} |" for l in latencies]
 open("benchmarks/results/bridge.md", "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
+fi
+
+if [ "$WHAT" = latency ] || [ "$WHAT" = all ]; then
+  latency=.build/bench/latency.jsonl; : > "$latency"
+  for tenants in 1 10; do
+    for rate in 1000 10000; do
+      input="bridge-latency-$tenants-$rate"; topic "$input" 4
+      # Tansu answers a Fetch only when fetch.wait.max.ms runs out (Kafka answers when data
+      # arrives): 10 ms on every client keeps that wait from dominating the figure.
+      BENCH_TENANTS=$tenants FETCH_WAIT_MAX_MS=10 "$BIN/bridge-bench" "$BOOTSTRAP" "$input" $((rate * 5)) \
+        schemas/PaymentResponse.avsc --latency "$rate" 2>>.build/bench/stderr.log \
+        | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$tenants; print(json.dumps(d))" | tee -a "$latency"
+    done
+  done
+  python3 - "$latency" "$(machine)" <<'PY'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+lines = ["Bridge latency: from sending an internal event to a read_committed consumer of the partner topics "
+         "receiving its response; bridge defaults (5000 records or 25 ms per transaction), 4 partitions per topic, "
+         f"fetch.wait.max.ms 10 ms on every client, 5 s per rate, a fresh Tansu broker; {sys.argv[2]}.", "",
+         "| partner topics read | events/s | p50 ms | p99 ms | p99.9 ms |", "|---:|---:|---:|---:|---:|"]
+lines += [f"| {r['tenants']} | {r['rate']:,} | {r['p50_ms']} | {r['p99_ms']} | {r['p999_ms']} |" for r in rows]
+open("benchmarks/results/latency.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
 fi

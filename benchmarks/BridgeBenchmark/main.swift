@@ -26,12 +26,15 @@ let logger: Logger = {
     return logger
 }()
 
+/// Events are spread over this many tenants (topics); BENCH_TENANTS, default 10.
+let tenants = ProcessInfo.processInfo.environment["BENCH_TENANTS"].flatMap(Int.init) ?? 10
+
 func event(_ index: Int) -> [UInt8] {
     let payment = index % 10_000
     let types = ["PaymentInitiatedEvent", "PaymentValidatedEvent", "FundsDebitedEvent", "ClearingSubmittedEvent", "PaymentCompletedEvent"]
     let json = """
     {"eventId":"\(UUID().uuidString.lowercased())","eventType":"\(types[index / 10_000 % 5])","paymentId":"PAY-\(payment)",\
-    "tenantId":"TENANT-\(String(format: "%03d", payment % 10))","channelType":"PARTNER","customerId":"CUST-\(payment)",\
+    "tenantId":"TENANT-\(String(format: "%03d", payment % tenants))","channelType":"PARTNER","customerId":"CUST-\(payment)",\
     "debtorAccount":"DE89370400440532013000","creditorAccount":"FR1420041010050500013M02606","currency":"EUR",\
     "amount":\(100 + payment % 900).25,"timestamp":1764000000123,"correlationId":"corr-\(index)","idempotencyKey":"idem-\(payment)"}
     """
@@ -54,7 +57,7 @@ if !arguments.contains("--skip-load"), latencyRate == nil {
 let schema = try AvroSchema(json: String(contentsOfFile: arguments[4], encoding: .utf8))
 let configuration: BridgeService.Configuration = {
     var configuration = BridgeService.Configuration(parser: PaymentEventParser(
-        knownTenants: Set((0..<10).map { "TENANT-\(String(format: "%03d", $0))" })))
+        knownTenants: Set((0..<tenants).map { "TENANT-\(String(format: "%03d", $0))" })))
     configuration.inputTopic = inputTopic
     configuration.consumerGroup = "bridge-bench-\(UUID().uuidString.prefix(8))"
     configuration.transactionalID = "bridge-bench-\(UUID().uuidString.prefix(8))"
@@ -106,8 +109,10 @@ func measureLatency(rate: Int) async throws {
     readerConfiguration.maxPollInterval = .seconds(10)
     readerConfiguration.sessionTimeout = .seconds(6)
     let reader = try KafkaConsumer(configuration: readerConfiguration, logger: logger)
-    try reader.subscribe((0..<10).map { "payments.responses.partner.TENANT-\(String(format: "%03d", $0))" })
-    while reader.assignment.count < 10 { _ = await reader.poll(timeout: .milliseconds(50)) }
+    try reader.subscribe((0..<tenants).map { "payments.responses.partner.TENANT-\(String(format: "%03d", $0))" })
+    while reader.assignment.count < tenants * configuration.partitions[.partner, default: 1] {
+        _ = await reader.poll(timeout: .milliseconds(50))
+    }
     var samples: [Int64] = []
     samples.reserveCapacity(count)
     let receiving = Task {
@@ -123,18 +128,28 @@ func measureLatency(rate: Int) async throws {
         return seen
     }
     let interval = 1_000_000_000 / Int64(rate)
+    var behind: [Int64] = []
+    // The schedule starts now, after the warm-up.
+    let start = nanos()
     for index in 0..<count {
-        let due = Int64(index) * interval
+        let due = start + Int64(index) * interval
         let now = nanos()
         if due > now {
             // A tight tolerance keeps the pace even (the default lets sleeps run long and the
             // sender catch up in bursts).
             try await Task.sleep(until: base + .nanoseconds(due), tolerance: .microseconds(50), clock: .continuous)
         }
+        let sentAt = nanos()
+        behind.append(sentAt - due)
         try await sender.enqueue(ProducerRecord(topic: inputTopic, key: Array("PAY-\(index % 10_000)".utf8),
-                                                value: latencyEvent(index, sentAt: nanos(), run: run)), token: UInt(index))
+                                                value: latencyEvent(index, sentAt: sentAt, run: run)), token: UInt(index))
     }
     samples = await receiving.value
+    behind.sort()
+    if !behind.isEmpty {
+        logger.info("sender pacing", metadata: ["behind_p50_ms": "\(Double(behind[behind.count / 2]) / 1e6)",
+                                                "behind_max_ms": "\(Double(behind.last!) / 1e6)"])
+    }
     await sender.close()
     await reader.close()
     samples.sort()
