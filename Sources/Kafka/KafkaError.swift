@@ -46,10 +46,6 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible, Equatable {
     static func configuration(_ message: String) -> KafkaError {
         KafkaError(code: .invalidArgument, message: message)
     }
-
-    static func closed(_ what: String) -> KafkaError {
-        KafkaError(code: .destroy, message: "\(what) is closed")
-    }
 }
 
 /// librdkafka's error code (`rd_kafka_resp_err_t`) with names for the ones this project handles.
