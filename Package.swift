@@ -87,7 +87,10 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ], path: "benchmarks/BridgeBenchmark"),
 
-        .target(name: "TestSupport", dependencies: ["Kafka"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: [
+            "Kafka",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/TestSupport"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "AvroTests", dependencies: [
             "Avro", "TestSupport",
@@ -99,7 +102,7 @@ let package = Package(
             "Bridge", "Kafka", "Avro", "Payments", "DeadLetters", "TestSupport",
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "TestSupport"]),
         .testTarget(name: "AppTests", dependencies: [
             "App", "Admin", "Avro", "Config", "Kafka", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

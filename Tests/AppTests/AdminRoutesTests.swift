@@ -6,10 +6,8 @@ import HummingbirdTesting
 import Metrics
 import Prometheus
 import Synchronization
+import TestSupport
 import Testing
-
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
 
 @Suite("Admin HTTP routes")
 struct AdminRoutesTests {

@@ -3,10 +3,6 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The built `payments-bridge` executable, next to the test bundle.
-let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    .appendingPathComponent("payments-bridge").path
-
 struct ProcessResult {
     var status: Int32
     var output: String

@@ -1,5 +1,6 @@
 import Config
 import Foundation
+import TestSupport
 import Testing
 import Yams
 

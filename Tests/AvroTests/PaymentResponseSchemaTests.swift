@@ -1,10 +1,10 @@
 import Avro
 import Foundation
+import TestSupport
 import Testing
 
 /// The repository's schemas/ directory, found from this file's location.
-let schemasDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("schemas").path
+let schemasDirectory = repositoryRoot.appendingPathComponent("schemas").path
 
 func loadPaymentResponseSchema() throws -> AvroSchema {
     try AvroSchema(json: String(contentsOfFile: schemasDirectory + "/PaymentResponse.avsc", encoding: .utf8))

@@ -8,16 +8,6 @@ import Prometheus
 import Synchronization
 import TestSupport
 
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
-
-/// Quiet unless BRIDGE_TEST_LOG names a level (e.g. `info`) for debugging.
-let quietLogger: Logger = {
-    var logger = Logger(label: "bridge-test")
-    logger.logLevel = ProcessInfo.processInfo.environment["BRIDGE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
-    return logger
-}()
-
 /// An embedded cluster, the bridge's configuration and helpers to feed and read it.
 struct BridgeHarness {
     let cluster: EmbeddedKafkaCluster

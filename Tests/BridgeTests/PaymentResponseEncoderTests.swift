@@ -2,6 +2,7 @@ import Avro
 @testable import Bridge
 import Foundation
 import Payments
+import TestSupport
 import Testing
 
 @Suite("PaymentResponse encoder")

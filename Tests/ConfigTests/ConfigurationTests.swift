@@ -1,9 +1,7 @@
 import Config
 import Foundation
+import TestSupport
 import Testing
-
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
 
 /// Parses YAML expecting a failure; returns the error.
 func failure(_ yaml: String, environment: [String: String] = [:]) -> ConfigurationError? {

@@ -31,9 +31,3 @@ struct MockKafka {
     }
 }
 
-let quietLogger: Logger = {
-    var logger = Logger(label: "test")
-    logger.logLevel = .critical
-    return logger
-}()
-

@@ -4,10 +4,6 @@ import Kafka
 import TestSupport
 import Testing
 
-/// The `payments-bridge` executable, next to the test bundle.
-let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    .appendingPathComponent("payments-bridge").path
-
 @Suite("Bridge end to end on a real broker", .serialized,
        .enabled(if: onCurrentLibrdkafka, "needs librdkafka >= 2.2 (run through `make test`, which provides it)"))
 struct BridgeEndToEndTests {

@@ -30,8 +30,7 @@ struct FencingTests {
         // Tansu holds a JoinGroup for a long part of the rebalance timeout.
         configuration.sessionTimeout = .seconds(6)
         configuration.maxPollInterval = .seconds(10)
-        var logger = Logger(label: "fencing-test")
-        logger.logLevel = ProcessInfo.processInfo.environment["BRIDGE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        let logger = quietLogger
         func bridge() throws -> BridgeService {
             try BridgeService(configuration: configuration, kafka: broker.kafka, schema: schema, registry: EmbeddedSchemaRegistry(),
                               metricsFactory: NOOPMetricsHandler.instance, logger: logger)

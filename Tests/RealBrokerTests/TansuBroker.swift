@@ -3,9 +3,6 @@ import Kafka
 import Testing
 import TestSupport
 
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
-
 /// The project's Python environment (made by `make setup`), holding Tansu and the interop peers.
 let venv = repositoryRoot.appendingPathComponent(".venv")
 

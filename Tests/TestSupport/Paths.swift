@@ -1,0 +1,17 @@
+import Foundation
+import Logging
+
+/// The repository's root folder (where `schemas/`, `config/` and `Tests/` are).
+public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+/// The built `payments-bridge` executable, next to the test bundle.
+public let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    .appendingPathComponent("payments-bridge").path
+
+/// A logger for clients under test: quiet unless BRIDGE_TEST_LOG names a level (e.g. `info`).
+public let quietLogger: Logger = {
+    var logger = Logger(label: "test")
+    logger.logLevel = ProcessInfo.processInfo.environment["BRIDGE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+    return logger
+}()
