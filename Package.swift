@@ -52,6 +52,17 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // response records → signed webhooks: rendering, signing, delivery, retries, ordering, SSRF guard.
+        .target(name: "Webhooks", dependencies: [
+            "Kafka", "Avro", "Payments", "DeadLetters", "Digest",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // OpenSSL digests (HMAC-SHA256, SHA-256).
         .target(name: "Digest", dependencies: ["COpenSSL"]),
         // The YAML configuration: typed keys, defaults, env overrides, validation, redaction.
@@ -100,6 +111,11 @@ let package = Package(
         .testTarget(name: "PaymentsTests", dependencies: ["Payments"]),
         .testTarget(name: "BridgeTests", dependencies: [
             "Bridge", "Kafka", "Avro", "Payments", "DeadLetters", "TestSupport",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        .testTarget(name: "WebhooksTests", dependencies: [
+            "Webhooks", "Kafka", "Avro", "Payments", "DeadLetters", "TestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestSupport"]),

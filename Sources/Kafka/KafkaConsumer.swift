@@ -21,6 +21,12 @@ public final class KafkaConsumer: Sendable {
         try client.subscribe(topics)
     }
 
+    /// Reads the given partitions from the given offsets (`KafkaOffset.beginning` for the
+    /// oldest record) without joining the group's partition assignment; nothing is committed.
+    public func assign(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
+        try client.assign(offsets)
+    }
+
     /// The records, in order per partition. Ends when the surrounding task is cancelled.
     public var records: Records { Records(consumer: self) }
 

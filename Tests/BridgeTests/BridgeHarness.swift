@@ -49,17 +49,8 @@ struct BridgeHarness {
     /// Produces internal events keyed by payment id (as upstream does), in order; fails unless
     /// every one was written.
     func send(_ events: [(key: String, value: [UInt8])], headers: [KafkaHeader] = []) async throws {
-        let failures = Mutex<[KafkaError]>([])
-        let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: quietLogger) { outcome in
-            if let error = outcome.error { failures.withLock { $0.append(error) } }
-        }
-        for (index, event) in events.enumerated() {
-            try await producer.enqueue(ProducerRecord(topic: inputTopic, key: Array(event.key.utf8), value: event.value,
-                                                      headers: headers), token: UInt(index))
-        }
-        try await producer.flush()
-        await producer.close()
-        if let failure = failures.withLock({ $0.first }) { throw failure }
+        try await produceAll(events.map { ProducerRecord(topic: inputTopic, key: Array($0.key.utf8), value: $0.value, headers: headers) },
+                             kafka: kafka)
     }
 
     /// Reads `topics` from the beginning until `count` records arrived or `timeout` passed.
@@ -70,18 +61,7 @@ struct BridgeHarness {
     /// Reads `topics` from the beginning until `done` says so or `timeout` passed.
     func read(_ topics: [String], timeout: Duration = .seconds(40),
               until done: ([ConsumerRecord]) -> Bool) async throws -> [ConsumerRecord] {
-        var configuration = ConsumerConfiguration(kafka: kafka, groupID: uniqueTopic("reader"))
-        configuration.sessionTimeout = .seconds(6)
-        configuration.maxPollInterval = .seconds(15)
-        let consumer = try KafkaConsumer(configuration: configuration, logger: quietLogger)
-        try consumer.subscribe(topics)
-        var records: [ConsumerRecord] = []
-        let deadline = ContinuousClock.now + timeout
-        while !done(records), ContinuousClock.now < deadline {
-            records += await consumer.poll(timeout: .milliseconds(200))
-        }
-        await consumer.close()
-        return records
+        try await readTopics(topics, kafka: kafka, timeout: timeout, until: done)
     }
 
     /// The eventIds of response records.

@@ -8,6 +8,15 @@ extension RDKafkaClient {
         }
     }
 
+    /// Reads exactly these partitions from these offsets, outside any group rebalancing.
+    func assign(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
+        try RDKafkaTopicPartitionList.with(offsets) { list throws(KafkaError) in
+            let err = rd_kafka_assign(handle, list)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafkaErrors.error(err, "assign") }
+        }
+        context.assignment.withLock { $0 = Set(offsets.map(\.topicPartition)) }
+    }
+
     /// Blocks up to `timeout` for the first record, then takes whatever else is ready, up to `max`.
     /// Serves rebalance callbacks. Call on `pollQueue` only.
     func pollBatch(max: Int, timeout: Duration) -> [ConsumerRecord] {

@@ -1,0 +1,146 @@
+import Kafka
+import Logging
+
+/// A record waiting for (another) delivery attempt: the original response record, and how its
+/// delivery has gone so far.
+public struct PendingDelivery: Sendable {
+    /// The response record as read (topic, partition and offset are its original coordinates).
+    public var record: ConsumerRecord
+    /// Failed attempts so far (0: waiting behind an earlier record of the same payment).
+    public var attempts: Int
+    public var firstAttempt: Int64?
+    public var lastAttempt: Int64?
+    /// Not before this time (milliseconds since the epoch).
+    public var due: Int64
+    public var lastError: String?
+    public var lastStatus: Int?
+
+    public init(record: ConsumerRecord, attempts: Int = 0, firstAttempt: Int64? = nil, lastAttempt: Int64? = nil,
+                due: Int64 = 0, lastError: String? = nil, lastStatus: Int? = nil) {
+        self.record = record
+        self.attempts = attempts
+        self.firstAttempt = firstAttempt
+        self.lastAttempt = lastAttempt
+        self.due = due
+        self.lastError = lastError
+        self.lastStatus = lastStatus
+    }
+
+    /// The original coordinates: `topic/partition/offset`, the retry log's record key.
+    public var logKey: String { RetryLog.key(record.topic, record.partition, record.offset) }
+}
+
+/// The durable home of pending retries: an internal compacted topic with one entry per pending
+/// record (key = its original coordinates; a tombstone once it is delivered or dead-lettered).
+/// The sink writes an entry before it commits past a record, and reads the entries of its
+/// partitions back when it is assigned them (after a restart or a rebalance), so no pending
+/// retry is lost and per-payment order survives.
+public enum RetryLog {
+    static let headerPrefix = "sink.retry."
+    enum Header {
+        static let topic = "sink.retry.topic"
+        static let partition = "sink.retry.partition"
+        static let offset = "sink.retry.offset"
+        static let timestamp = "sink.retry.timestamp"
+        static let key = "sink.retry.key"
+        static let attempts = "sink.retry.attempts"
+        static let firstAttempt = "sink.retry.first"
+        static let lastAttempt = "sink.retry.last"
+        static let due = "sink.retry.due"
+        static let error = "sink.retry.error"
+        static let status = "sink.retry.status"
+    }
+
+    /// The retry log of a sink consumer group.
+    public static func topic(forGroup group: String) -> String { "\(group).retries" }
+
+    static func key(_ topic: String, _ partition: Int32, _ offset: Int64) -> String { "\(topic)/\(partition)/\(offset)" }
+
+    /// The entry for `pending`: original value and headers byte-for-byte, its state in headers.
+    static func entry(_ pending: PendingDelivery, topic: String) -> ProducerRecord {
+        let r = pending.record
+        var headers = r.headers
+        headers.append(KafkaHeader(Header.topic, r.topic))
+        headers.append(KafkaHeader(Header.partition, String(r.partition)))
+        headers.append(KafkaHeader(Header.offset, String(r.offset)))
+        if let timestamp = r.timestamp { headers.append(KafkaHeader(Header.timestamp, String(timestamp))) }
+        if let key = r.key { headers.append(KafkaHeader(name: Header.key, value: key)) }
+        headers.append(KafkaHeader(Header.attempts, String(pending.attempts)))
+        if let first = pending.firstAttempt { headers.append(KafkaHeader(Header.firstAttempt, String(first))) }
+        if let last = pending.lastAttempt { headers.append(KafkaHeader(Header.lastAttempt, String(last))) }
+        headers.append(KafkaHeader(Header.due, String(pending.due)))
+        if let error = pending.lastError { headers.append(KafkaHeader(Header.error, String(error.prefix(500)))) }
+        if let status = pending.lastStatus { headers.append(KafkaHeader(Header.status, String(status))) }
+        return ProducerRecord(topic: topic, key: Array(pending.logKey.utf8), value: r.value ?? [], headers: headers)
+    }
+
+    /// The tombstone that resolves `pending`'s entry.
+    static func tombstone(_ pending: PendingDelivery, topic: String) -> ProducerRecord {
+        ProducerRecord(topic: topic, key: Array(pending.logKey.utf8), value: nil)
+    }
+
+    /// Reads an entry back; nil for tombstones and records that are not entries.
+    static func pending(from entry: ConsumerRecord) -> PendingDelivery? {
+        guard let value = entry.value else { return nil }
+        let headers = entry.headers
+        func text(_ name: String) -> String? { headers.last(named: name)?.stringValue }
+        guard let topic = text(Header.topic), let partition = text(Header.partition).flatMap({ Int32($0) }),
+              let offset = text(Header.offset).flatMap({ Int64($0) }),
+              let attempts = text(Header.attempts).flatMap({ Int($0) }),
+              let due = text(Header.due).flatMap({ Int64($0) }) else { return nil }
+        let original = ConsumerRecord(
+            topic: topic, partition: partition, offset: offset, key: headers.last(named: Header.key)?.value,
+            value: value, headers: headers.filter { !$0.name.hasPrefix(headerPrefix) },
+            timestamp: text(Header.timestamp).flatMap { Int64($0) })
+        return PendingDelivery(record: original, attempts: attempts,
+                               firstAttempt: text(Header.firstAttempt).flatMap { Int64($0) },
+                               lastAttempt: text(Header.lastAttempt).flatMap { Int64($0) },
+                               due: due, lastError: text(Header.error),
+                               lastStatus: text(Header.status).flatMap { Int($0) })
+    }
+
+    /// The pending entries of `partitions` (original response partitions), read from the whole
+    /// log up to its current end: latest state per entry, tombstoned ones left out, in original
+    /// offset order.
+    static func load(topic: String, for partitions: Set<TopicPartition>, kafka: KafkaConfiguration, admin: KafkaAdmin,
+                     logger: Logger, timeout: Duration = .seconds(60)) async throws -> [TopicPartition: [PendingDelivery]] {
+        guard !partitions.isEmpty else { return [:] }
+        guard let count = try await admin.metadata().topics[topic], count > 0 else { return [:] }
+        var configuration = ConsumerConfiguration(kafka: kafka, groupID: "\(topic).loader")
+        configuration.isolationLevel = .readUncommitted
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        var ends: [Int32: Int64] = [:]
+        for partition in 0..<Int32(count) {
+            let (low, high) = try await consumer.watermarks(TopicPartition(topic: topic, partition: partition))
+            if high > low { ends[partition] = high }
+        }
+        var latest: [String: PendingDelivery?] = [:]
+        if !ends.isEmpty {
+            try consumer.assign(ends.keys.map { TopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning) })
+            let deadline = ContinuousClock.now + timeout
+            var remaining = ends
+            while !remaining.isEmpty {
+                guard ContinuousClock.now < deadline else {
+                    throw KafkaError(code: .timedOut, message: "reading the retry log \(topic) timed out")
+                }
+                for record in await consumer.poll(timeout: .milliseconds(200)) {
+                    if let end = remaining[record.partition], record.offset >= end - 1 { remaining[record.partition] = nil }
+                    guard let key = record.key.flatMap({ String(validating: $0, as: UTF8.self) }) else { continue }
+                    if let pending = pending(from: record) {
+                        latest[key] = partitions.contains(pending.record.topicPartition) ? pending : nil
+                    } else {
+                        latest[key] = .some(nil)
+                    }
+                }
+            }
+        }
+        await consumer.close()
+        var result: [TopicPartition: [PendingDelivery]] = [:]
+        for case let pending? in latest.values {
+            result[pending.record.topicPartition, default: []].append(pending)
+        }
+        for key in result.keys { result[key]?.sort { $0.record.offset < $1.record.offset } }
+        logger.debug("retry log loaded", metadata: ["topic": "\(topic)", "pending": "\(result.values.reduce(0) { $0 + $1.count })"])
+        return result
+    }
+}

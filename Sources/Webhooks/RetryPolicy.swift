@@ -1,0 +1,64 @@
+import Foundation
+
+/// When to try a failed delivery again, and when to give up.
+public struct RetryPolicy: Sendable {
+    /// Delays between attempts: the first retry waits `schedule[0]`, and so on.
+    public var schedule: [Duration]
+    /// Retries go on at the last delay until at least this long after the first attempt, so the
+    /// schedule covers a whole day of partner downtime even when its delays add up to less.
+    public var minimumWindow: Duration
+    /// Each delay is lengthened by a random fraction up to this (0.1 = up to 10 % longer), so
+    /// retries of many records spread out instead of arriving together.
+    public var jitter: Double
+    /// Cap on a partner's `Retry-After`.
+    public var maxRetryAfter: Duration
+
+    public init(schedule: [Duration], minimumWindow: Duration = .seconds(86_400), jitter: Double = 0.1,
+                maxRetryAfter: Duration = .seconds(3600)) {
+        precondition(!schedule.isEmpty, "a retry schedule needs at least one delay")
+        self.schedule = schedule
+        self.minimumWindow = minimumWindow
+        self.jitter = jitter
+        self.maxRetryAfter = maxRetryAfter
+    }
+
+    /// The delay before the next attempt after `failedAttempts` failures (≥ 1), or nil when
+    /// retries are exhausted. A `Retry-After` from the partner replaces the scheduled delay,
+    /// capped at `maxRetryAfter`.
+    public func delay(afterFailedAttempts failedAttempts: Int, firstAttempt: Int64, now: Int64,
+                      retryAfter: Duration? = nil,
+                      random: (ClosedRange<Double>) -> Double = { Double.random(in: $0) }) -> Duration? {
+        let base: Duration
+        if failedAttempts <= schedule.count {
+            base = schedule[failedAttempts - 1]
+        } else if now - firstAttempt < minimumWindow.milliseconds {
+            base = schedule[schedule.count - 1]
+        } else {
+            return nil
+        }
+        if let retryAfter { return min(max(retryAfter, .zero), maxRetryAfter) }
+        let factor = 1 + random(0...max(0, jitter))
+        return .milliseconds(Int64((Double(base.milliseconds) * factor).rounded()))
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}
+
+/// The `Retry-After` header: delta-seconds or an HTTP-date.
+enum RetryAfter {
+    static func parse(_ value: String, now: Int64) -> Duration? {
+        let text = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = Int64(text) { return seconds >= 0 ? .seconds(seconds) : nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: text) else { return nil }
+        let milliseconds = Int64(date.timeIntervalSince1970 * 1000) - now
+        return .milliseconds(max(0, milliseconds))
+    }
+}

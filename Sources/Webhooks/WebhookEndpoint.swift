@@ -1,0 +1,235 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// One partner's webhook endpoint: the checked target address, a pooled keep-alive HTTP client
+/// bound to that address, signing, and the limits (in flight, rate, circuit breaker).
+public final class WebhookEndpoint: Sendable {
+    public struct Settings: Sendable {
+        public var tenantID: String
+        public var url: String
+        /// `whsec_<base64>` secrets; the first signs the simple `X-Webhook-Signature` scheme.
+        public var secrets: [String]
+        public var maxInFlight = 16
+        public var ratePerSecond: Double = 100
+        public var allowPrivateNetwork = false
+        public var allowInsecureHttp = false
+        public var connectTimeout: Duration = .seconds(5)
+        public var requestTimeout: Duration = .seconds(30)
+        /// Response bodies are read up to this many bytes (the rest is discarded).
+        public var maxResponseBytes = 64 * 1024
+        public var userAgent = "payments-bridge"
+        public var breaker = CircuitBreaker.Settings()
+
+        public init(tenantID: String, url: String, secrets: [String]) {
+            self.tenantID = tenantID
+            self.url = url
+            self.secrets = secrets
+        }
+    }
+
+    /// What one attempt came to.
+    public enum AttemptResult: Sendable, Equatable {
+        case delivered(status: Int)
+        /// Worth trying again (408, 425, 429, 5xx, timeouts, connection errors).
+        case retriable(status: Int?, retryAfter: Duration?, error: String)
+        /// 410: the endpoint is gone.
+        case gone
+        /// Other 3xx/4xx: the partner refuses this record.
+        case refused(status: Int, error: String)
+        /// The target address (or a redirect's target) is not allowed.
+        case blocked(String)
+    }
+
+    public let settings: Settings
+    public let breaker: CircuitBreaker
+    let signer: WebhookSigner
+    let rate: RateLimiter
+    let inFlight: ConcurrencyLimiter
+    private let target: Target
+    private let clientState = Mutex<ClientState>(ClientState())
+    private let resolutionLifetime: Int64 = 60_000
+
+    private struct Target: Sendable {
+        var host: String
+        var port: Int
+        var literal: IPAddress?
+    }
+
+    private struct ClientState {
+        var client: HTTPClient?
+        var address: String?
+        var resolvedAt: Int64 = .min
+        var retired: [HTTPClient] = []
+    }
+
+    public init(settings: Settings, now: Int64) throws {
+        guard let url = URL(string: settings.url), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+            throw EndpointError("webhook URL of \(settings.tenantID) is not an absolute URL")
+        }
+        guard scheme == "https" || (scheme == "http" && settings.allowInsecureHttp) else {
+            throw EndpointError("webhook URL of \(settings.tenantID) must be https")
+        }
+        self.settings = settings
+        signer = try WebhookSigner(secrets: settings.secrets)
+        breaker = CircuitBreaker(settings: settings.breaker)
+        rate = RateLimiter(ratePerSecond: settings.ratePerSecond, now: now)
+        inFlight = ConcurrencyLimiter(limit: settings.maxInFlight)
+        let port = url.port ?? (scheme == "https" ? 443 : 80)
+        target = Target(host: host, port: port, literal: IPAddress(host))
+    }
+
+    /// The SSRF decision for this endpoint now: the address a connection would go to, or why none may.
+    func checkedAddress(now: Int64) async -> Result<String, AttemptFailure> {
+        if let literal = target.literal {
+            return verdict(literal)
+        }
+        if let cached = clientState.withLock({ s in s.address.flatMap { now - s.resolvedAt < resolutionLifetime ? $0 : nil } }) {
+            return .success(cached)
+        }
+        let host = target.host, port = target.port
+        let resolved: Result<SocketAddress, Error> = await withCheckedContinuation { continuation in
+            // getaddrinfo blocks: keep it off Swift's cooperative threads.
+            DispatchQueue.global().async {
+                continuation.resume(returning: Result { try SocketAddress.makeAddressResolvingHost(host, port: port) })
+            }
+        }
+        guard case .success(let address) = resolved, let text = address.ipAddress, let ip = IPAddress(text) else {
+            return .failure(.connection("cannot resolve \(host)"))
+        }
+        let result = verdict(ip)
+        if case .success(let text) = result {
+            clientState.withLock { s in
+                if s.address != text, let old = s.client { s.retired.append(old); s.client = nil }
+                s.address = text
+                s.resolvedAt = now
+            }
+        }
+        return result
+    }
+
+    private func verdict(_ address: IPAddress) -> Result<String, AttemptFailure> {
+        switch AddressPolicy.verdict(for: address, allowPrivateNetwork: settings.allowPrivateNetwork) {
+        case .allowed: .success(address.text)
+        case .refused(let kind): .failure(.blocked("\(target.host) resolves to a \(kind) address (\(address))"))
+        }
+    }
+
+    enum AttemptFailure: Error {
+        case blocked(String)
+        case connection(String)
+    }
+
+    /// The pooled client, connecting only to `address` (the one that was checked) while TLS
+    /// still verifies the URL's host name.
+    private func client(for address: String) -> HTTPClient {
+        clientState.withLock { s in
+            if let client = s.client { return client }
+            var configuration = HTTPClient.Configuration()
+            configuration.redirectConfiguration = .disallow
+            configuration.timeout = .init(connect: .milliseconds(settings.connectTimeout.milliseconds),
+                                          read: .milliseconds(settings.requestTimeout.milliseconds))
+            configuration.connectionPool = .init(idleTimeout: .seconds(60),
+                                                 concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maxInFlight)
+            configuration.decompression = .disabled
+            if target.literal == nil { configuration.dnsOverride = [target.host: address] }
+            let client = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
+                                    configuration: configuration)
+            s.client = client
+            return client
+        }
+    }
+
+    /// One signed POST of `body`. Does not wait for limits (see `WebhookSink`).
+    func attempt(body: [UInt8], eventID: String, correlationID: String, now: Int64) async -> AttemptResult {
+        let address: String
+        switch await checkedAddress(now: now) {
+        case .success(let checked): address = checked
+        case .failure(.blocked(let reason)): return .blocked(reason)
+        case .failure(.connection(let reason)): return .retriable(status: nil, retryAfter: nil, error: reason)
+        }
+        var request = HTTPClientRequest(url: settings.url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: settings.userAgent)
+        request.headers.add(name: "X-Correlation-ID", value: correlationID)
+        request.headers.add(name: "X-Tenant-ID", value: settings.tenantID)
+        for (name, value) in signer.headers(id: eventID, timestamp: now / 1000, body: body) {
+            request.headers.add(name: name, value: value)
+        }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await client(for: address).execute(request, timeout: .milliseconds(settings.requestTimeout.milliseconds))
+            let status = Int(response.status.code)
+            // Read (and discard) the body up to the cap, so the connection can be reused.
+            var read = 0
+            for try await chunk in response.body {
+                read += chunk.readableBytes
+                if read > settings.maxResponseBytes { break }
+            }
+            return classify(status: status, headers: response.headers, now: now)
+        } catch {
+            return .retriable(status: nil, retryAfter: nil, error: Self.describe(error))
+        }
+    }
+
+    func classify(status: Int, headers: HTTPHeaders, now: Int64) -> AttemptResult {
+        switch status {
+        case 200..<300:
+            return .delivered(status: status)
+        case 408, 425, 429, 500..<600:
+            let retryAfter = headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0, now: now) }
+            return .retriable(status: status, retryAfter: retryAfter, error: "HTTP \(status)")
+        case 410:
+            return .gone
+        case 300..<400:
+            if let location = headers.first(name: "Location"), let reason = Self.blockedRedirect(location, allowPrivateNetwork: settings.allowPrivateNetwork) {
+                return .blocked("redirect to \(reason) (redirects are not followed)")
+            }
+            return .refused(status: status, error: "HTTP \(status): redirects are not followed")
+        default:
+            return .refused(status: status, error: "HTTP \(status)")
+        }
+    }
+
+    /// A redirect whose target is a literal restricted address (or `localhost`): reported as
+    /// blocked. Redirects are never followed either way, and no name is resolved for them.
+    static func blockedRedirect(_ location: String, allowPrivateNetwork: Bool) -> String? {
+        guard let host = URL(string: location)?.host else { return nil }
+        if host.lowercased() == "localhost" || host.lowercased().hasSuffix(".localhost") {
+            return allowPrivateNetwork ? nil : "a loopback name (\(host))"
+        }
+        guard let address = IPAddress(host),
+              case .refused(let kind) = AddressPolicy.verdict(for: address, allowPrivateNetwork: allowPrivateNetwork) else { return nil }
+        return "a \(kind) address (\(address))"
+    }
+
+    private static func describe(_ error: Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout: return "timed out"
+            case .connectTimeout: return "connect timed out"
+            default: return "request failed: \(error)"
+            }
+        }
+        if error is CancellationError { return "cancelled" }
+        return "request failed: \(error)"
+    }
+
+    /// Closes the pooled connections.
+    public func shutdown() async {
+        let clients = clientState.withLock { s -> [HTTPClient] in
+            defer { s.client = nil; s.retired = [] }
+            return s.retired + (s.client.map { [$0] } ?? [])
+        }
+        for client in clients { try? await client.shutdown() }
+    }
+}
+
+public struct EndpointError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

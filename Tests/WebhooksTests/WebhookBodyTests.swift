@@ -1,0 +1,99 @@
+import Avro
+import Foundation
+import Payments
+import Testing
+import TestSupport
+@testable import Webhooks
+
+func sampleResponse(eventId: String = "0b7e2a4c-1111-4222-8333-944455556666", paymentId: String = "PAY-1",
+                    tenant: String = "PARTNER-ABC", type: PaymentEventType = .completed,
+                    metadata: [String: String] = ["b": "2", "a": "quote\"d"]) -> PaymentResponse {
+    PaymentResponse(eventId: eventId, eventType: type, paymentId: paymentId, tenantId: tenant, customerId: "CUST-9",
+                    status: type.status, amount: 100.5, currency: "EUR", debtorAccount: "DE89", creditorAccount: "FR14",
+                    clearingSystem: "SEPA", clearingReference: nil, failureReason: nil, failureCode: nil,
+                    timestamp: 1_764_000_000_123, correlationId: "corr-\(paymentId)", idempotencyKey: "idem-\(paymentId)",
+                    metadata: metadata, channel: .partner)
+}
+
+@Suite struct WebhookBodyTests {
+    @Test func rendersTheResponseAsJSONInSchemaOrder() {
+        let body = String(decoding: WebhookBody.render(sampleResponse()), as: UTF8.self)
+        #expect(body == #"{"eventId":"0b7e2a4c-1111-4222-8333-944455556666","eventType":"PAYMENT_COMPLETED","paymentId":"PAY-1","# +
+            #""tenantId":"PARTNER-ABC","customerId":"CUST-9","status":"COMPLETED","amount":100.5,"currency":"EUR","# +
+            #""debtorAccount":"DE89","creditorAccount":"FR14","clearingSystem":"SEPA","clearingReference":null,"# +
+            #""failureReason":null,"failureCode":null,"timestamp":"2025-11-24T16:00:00.123Z","correlationId":"corr-PAY-1","# +
+            #""idempotencyKey":"idem-PAY-1","metadata":{"a":"quote\"d","b":"2"}}"#)
+    }
+
+    @Test func bodyIsValidJSONThatFoundationReadsBack() throws {
+        var response = sampleResponse(metadata: ["line": "a\nb\t\u{1}ü€"])
+        response.amount = 0.1
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(WebhookBody.render(response))) as? [String: Any])
+        #expect(object["amount"] as? Double == 0.1)
+        #expect((object["metadata"] as? [String: String])?["line"] == "a\nb\t\u{1}ü€")
+        #expect(object["clearingReference"] is NSNull)
+    }
+
+    @Test(arguments: [
+        (Int64(0), "1970-01-01T00:00:00.000Z"),
+        (Int64(-1), "1969-12-31T23:59:59.999Z"),
+        (Int64(951_782_400_000), "2000-02-29T00:00:00.000Z"),
+        (Int64(4_102_444_799_999), "2099-12-31T23:59:59.999Z"),
+    ])
+    func formatsTimestampsAsISO8601UTCWithMilliseconds(milliseconds: Int64, expected: String) {
+        #expect(WebhookBody.iso8601(milliseconds: milliseconds) == expected)
+    }
+
+    @Test func decodesRecordsWrittenWithTheCurrentSchema() async throws {
+        let schema = try AvroSchema(json: String(contentsOf: repositoryRoot.appendingPathComponent("schemas/PaymentResponse.avsc"),
+                                                 encoding: .utf8))
+        let registry = EmbeddedSchemaRegistry()
+        let id = try registry.register(schema)
+        let response = sampleResponse()
+        let framed = try schema.encodeFramed(avroValue(response), schemaID: id)
+        let decoded = try await PaymentResponseDecoder(registry: registry).decode(framed, channel: .partner)
+        #expect(decoded == response)
+    }
+
+    @Test func mapsFieldsByNameSoAnOlderWriterWithoutMetadataGetsTheDefault() async throws {
+        let older = try AvroSchema(json: #"{"type":"record","name":"PaymentResponse","namespace":"com.payments.events","fields":["# +
+            #"{"name":"eventId","type":"string"},{"name":"eventType","type":{"type":"enum","name":"PaymentEventType","symbols":["PAYMENT_COMPLETED"]}},"# +
+            #"{"name":"paymentId","type":"string"},{"name":"tenantId","type":"string"},{"name":"customerId","type":"string"},"# +
+            #"{"name":"status","type":{"type":"enum","name":"PaymentStatus","symbols":["COMPLETED"]}},{"name":"amount","type":"double"},"# +
+            #"{"name":"currency","type":"string"},{"name":"debtorAccount","type":"string"},{"name":"creditorAccount","type":"string"},"# +
+            #"{"name":"timestamp","type":{"type":"long","logicalType":"timestamp-millis"}},"# +
+            #"{"name":"correlationId","type":"string"},{"name":"idempotencyKey","type":"string"}]}"#)
+        let registry = EmbeddedSchemaRegistry()
+        let id = try registry.register(older)
+        var response = sampleResponse(metadata: [:])
+        response.clearingSystem = nil
+        let fields = try #require({ if case .record(let f) = avroValue(response) { f } else { nil } }())
+        let kept = fields.filter { field in older.text.contains("\"name\":\"\(field.name)\"") }
+        let framed = try older.encodeFramed(.record(kept), schemaID: id)
+        let decoded = try await PaymentResponseDecoder(registry: registry).decode(framed, channel: .partner)
+        #expect(decoded == response)
+    }
+
+    @Test func unknownSchemaIdsAndBadFramingAreDecodeErrors() async throws {
+        let decoder = PaymentResponseDecoder(registry: EmbeddedSchemaRegistry())
+        await #expect(throws: DecodeError.self) { try await decoder.decode([0, 0, 0, 0, 9, 1], channel: .web) }
+        await #expect(throws: DecodeError.self) { try await decoder.decode([7, 1, 2], channel: .web) }
+        await #expect(throws: DecodeError.self) { try await decoder.decode(nil, channel: .web) }
+    }
+}
+
+/// The Avro value of a response, as the bridge writes it.
+func avroValue(_ r: PaymentResponse) -> AvroValue {
+    func optional(_ value: String?) -> AvroValue { value.map { .string($0) } ?? .null }
+    return .record([
+        .init("eventId", .string(r.eventId)), .init("eventType", .enumSymbol(r.eventType.rawValue)),
+        .init("paymentId", .string(r.paymentId)), .init("tenantId", .string(r.tenantId)),
+        .init("customerId", .string(r.customerId)), .init("status", .enumSymbol(r.status.rawValue)),
+        .init("amount", .double(r.amount)), .init("currency", .string(r.currency)),
+        .init("debtorAccount", .string(r.debtorAccount)), .init("creditorAccount", .string(r.creditorAccount)),
+        .init("clearingSystem", optional(r.clearingSystem)), .init("clearingReference", optional(r.clearingReference)),
+        .init("failureReason", optional(r.failureReason)), .init("failureCode", optional(r.failureCode)),
+        .init("timestamp", .long(r.timestamp)), .init("correlationId", .string(r.correlationId)),
+        .init("idempotencyKey", .string(r.idempotencyKey)), .init("metadata", .map(r.metadata.mapValues { .string($0) })),
+    ])
+}
