@@ -1,0 +1,120 @@
+import Avro
+import DeadLetters
+import Foundation
+import Kafka
+import Payments
+import Prometheus
+import TestSupport
+@testable import Webhooks
+
+let testSecret = "whsec_" + Data("partner-secret-key-0123456789".utf8).base64EncodedString()
+
+/// An embedded cluster with response topics, a registry that knows the PaymentResponse schema,
+/// and helpers to write response records and run the sink.
+struct SinkHarness {
+    let cluster: EmbeddedKafkaCluster
+    let kafka: KafkaConfiguration
+    let schema: AvroSchema
+    let schemaID: Int32
+    let registry = EmbeddedSchemaRegistry()
+    let metrics = PrometheusCollectorRegistry()
+    let group = uniqueTopic("sink")
+
+    init() throws {
+        cluster = try EmbeddedKafkaCluster(brokers: 1)
+        kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, clientID: "sink-tests",
+                                   properties: ["log_level": "2", "topic.metadata.refresh.interval.ms": "500"])
+        schema = try AvroSchema(json: String(contentsOf: repositoryRoot.appendingPathComponent("schemas/PaymentResponse.avsc"),
+                                             encoding: .utf8))
+        schemaID = try registry.register(schema)
+    }
+
+    /// A fresh tenant id with its response topic (and DLT) created.
+    func tenant(partitions: Int = 2) throws -> String {
+        let tenant = uniqueTopic("T").replacingOccurrences(of: "_", with: "-")
+        try cluster.createTopic(topic(tenant), partitions: partitions)
+        try cluster.createTopic(DeadLetter.topic(for: topic(tenant)), partitions: partitions)
+        return tenant
+    }
+
+    func topic(_ tenant: String) -> String { "payments.responses.partner.\(tenant)" }
+
+    /// Writes response records for the given (payment, event type) pairs, in order, keyed by payment.
+    @discardableResult
+    func write(_ tenant: String, _ events: [(String, PaymentEventType)]) async throws -> [PaymentResponse] {
+        let responses = events.map { payment, type in
+            sampleResponse(eventId: UUID().uuidString.lowercased(), paymentId: payment, tenant: tenant, type: type)
+        }
+        try await writeRaw(tenant, try responses.map { (Array($0.paymentId.utf8), try schema.encodeFramed(avroValue($0), schemaID: schemaID)) })
+        return responses
+    }
+
+    func writeRaw(_ tenant: String, _ records: [(key: [UInt8], value: [UInt8])]) async throws {
+        try await produceAll(records.map { ProducerRecord(topic: topic(tenant), key: $0.key, value: $0.value,
+                                                          headers: [KafkaHeader("tenantId", tenant)]) },
+                             kafka: kafka)
+    }
+
+    func settings(_ tenant: String, url: String, secrets: [String] = [testSecret], allowPrivateNetwork: Bool = true,
+                  requestTimeout: Duration = .seconds(5)) -> WebhookEndpoint.Settings {
+        var settings = WebhookEndpoint.Settings(tenantID: tenant, url: url, secrets: secrets)
+        settings.allowPrivateNetwork = allowPrivateNetwork
+        settings.allowInsecureHttp = true
+        settings.ratePerSecond = 10_000
+        settings.requestTimeout = requestTimeout
+        settings.connectTimeout = .seconds(1)
+        return settings
+    }
+
+    func sink(_ tenants: [WebhookSink.Tenant], schedule: [Duration] = [.milliseconds(200)],
+              minimumWindow: Duration = .zero, clock: SinkClock = SystemSinkClock(),
+              group: String? = nil) throws -> WebhookSink {
+        var configuration = WebhookSink.Configuration(
+            tenants: tenants, retry: RetryPolicy(schedule: schedule, minimumWindow: minimumWindow, jitter: 0))
+        configuration.consumerGroup = group ?? self.group
+        configuration.commitInterval = .milliseconds(100)
+        configuration.sessionTimeout = .seconds(6)
+        configuration.retryTopicPartitions = 2
+        return try WebhookSink(configuration: configuration, kafka: kafka, decoder: PaymentResponseDecoder(registry: registry),
+                               clock: clock, metricsFactory: PrometheusMetricsFactory(registry: metrics), logger: quietLogger)
+    }
+
+    func deadLetters(_ tenant: String, count: Int, timeout: Duration = .seconds(20)) async throws -> [ConsumerRecord] {
+        try await readTopics([DeadLetter.topic(for: topic(tenant))], kafka: kafka, timeout: timeout) { $0.count >= count }
+    }
+
+    func metricsText() -> String {
+        var buffer: [UInt8] = []
+        metrics.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}
+
+/// Runs the sink while `body` runs, then stops it as a SIGTERM would.
+func withSink<T: Sendable>(_ sink: WebhookSink, _ body: @Sendable () async throws -> T) async throws -> T {
+    let task = Task { try await sink.run() }
+    defer { task.cancel() }
+    let result = try await body()
+    task.cancel()
+    _ = await task.result
+    return result
+}
+
+/// Waits until `condition` holds, or fails after `timeout`.
+func eventually(timeout: Duration = .seconds(20), _ what: String = "condition",
+                _ condition: @Sendable () -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw TimeoutError(what: what) }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+struct TimeoutError: Error, CustomStringConvertible {
+    let what: String
+    var description: String { "timed out waiting for \(what)" }
+}
+
+extension ConsumerRecord {
+    func header(_ name: String) -> String? { headers.last(named: name)?.stringValue }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Synchronization
+import TestSupport
+
+/// A real HTTP receiver on a loopback address, standing in for a partner endpoint: it records
+/// every request and answers as the test scripts it.
+final class WebhookReceiver: Sendable {
+    struct Request: Sendable {
+        var path: String
+        var headers: [String: String]
+        var body: [UInt8]
+        var arrival: ContinuousClock.Instant
+        var paymentId: String? { json?["paymentId"] as? String }
+        var eventId: String? { headers["webhook-id"] }
+        var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] }
+    }
+
+    struct Reply: Sendable {
+        var status = 200
+        var headers: [String: String] = [:]
+        var delay: Duration = .zero
+        static let ok = Reply()
+        static func status(_ code: Int, headers: [String: String] = [:]) -> Reply { Reply(status: code, headers: headers) }
+    }
+
+    /// Decides the reply to a request (given the requests so far, this one last).
+    typealias Script = @Sendable (Request, [Request]) -> Reply
+
+    let host: String
+    private let script: Mutex<Script>
+    private let recorded = Mutex<[Request]>([])
+    private let boundPort = Mutex<Int?>(nil)
+
+    init(host: String = "127.0.0.1", script: @escaping Script = { _, _ in .ok }) {
+        self.host = host
+        self.script = Mutex(script)
+    }
+
+    var requests: [Request] { recorded.withLock { $0 } }
+    var port: Int { boundPort.withLock { $0 } ?? 0 }
+    var url: String { host.contains(":") ? "http://[\(host)]:\(port)/webhooks" : "http://\(host):\(port)/webhooks" }
+
+    func setScript(_ script: @escaping Script) { self.script.withLock { $0 = script } }
+
+    /// Serves while `body` runs.
+    func serve<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        let router = Router()
+        router.post("**") { [self] request, _ -> Response in
+            let bytes = try await request.body.collect(upTo: 1 << 20)
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            let received = Request(path: request.uri.path, headers: headers, body: Array(buffer: bytes), arrival: .now)
+            let all = recorded.withLock { $0.append(received); return $0 }
+            let reply = script.withLock { $0 }(received, all)
+            if reply.delay > .zero { try? await Task.sleep(for: reply.delay) }
+            var fields = HTTPFields()
+            for (name, value) in reply.headers { fields[.init(name)!] = value }
+            return Response(status: .init(code: reply.status), headers: fields)
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname(host, port: 0)),
+                              onServerRunning: { [self] channel in boundPort.withLock { $0 = channel.localAddress?.port } },
+                              logger: quietLogger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []); return nil }
+            while boundPort.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
+            let result = try await body()
+            group.cancelAll()
+            return result
+        }
+    }
+}
+
+/// Runs `body` while all `receivers` serve.
+func serving<T: Sendable>(_ receivers: [WebhookReceiver], _ body: @Sendable () async throws -> T) async throws -> T {
+    guard let first = receivers.first else { return try await body() }
+    return try await first.serve { try await serving(Array(receivers.dropFirst()), body) }
+}
