@@ -8,6 +8,7 @@ import Logging
 import Payments
 import Prometheus
 import ServiceLifecycle
+import Webhooks
 
 /// Builds the service from its configuration: the Kafka connection (or embedded broker), the
 /// schemas, and the admin HTTP surface, run together in one service group with graceful
@@ -18,13 +19,18 @@ public final class BridgeApplication: Sendable {
     // embedded broker they talk to.
     public let connectivity: ConnectivityMonitor
     public let bridge: BridgeService?
+    public let sink: WebhookSink?
     public let kafka: KafkaConnection
     public let schemaRegistry: EmbeddedSchemaRegistry
     public let metrics: PrometheusCollectorRegistry
     private let logger: Logger
 
+    /// The service's version, sent as `User-Agent: payments-bridge/<version>`.
+    public static let version = "0.2.0"
+
     public init(configuration: BridgeConfiguration, schemaDirectory: String,
                 metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                sinkClock: SinkClock = SystemSinkClock(),
                 logger: Logger = Logger(label: "payments-bridge")) throws {
         self.configuration = configuration
         self.logger = logger
@@ -40,19 +46,27 @@ public final class BridgeApplication: Sendable {
         self.kafka = kafka
         connectivity = ConnectivityMonitor(admin: try KafkaAdmin(configuration: kafka.configuration, logger: logger),
                                            logger: logger)
+        let schemaIDs: SchemaRegistry = configuration.schemaRegistry.url.map {
+            SchemaRegistryClient(configuration: .init(url: $0.value), logger: logger)
+        } ?? registry
         if configuration.bridge.enabled {
             guard let schemaText = directory.current["PaymentResponse"] else {
                 throw ApplicationError("no PaymentResponse.avsc in \(schemaDirectory)")
             }
-            let schemaIDs: SchemaRegistry = configuration.schemaRegistry.url.map {
-                SchemaRegistryClient(configuration: .init(url: $0.value), logger: logger)
-            } ?? registry
             bridge = try BridgeService(configuration: .init(configuration), kafka: kafka.configuration,
                                        schema: try AvroSchema(json: schemaText), registry: schemaIDs,
                                        metricsFactory: PrometheusMetricsFactory(registry: metrics),
                                        logger: logger)
         } else {
             bridge = nil
+        }
+        let sinkConfiguration = WebhookSink.Configuration(configuration)
+        if configuration.sink.enabled, !sinkConfiguration.tenants.isEmpty {
+            sink = try WebhookSink(configuration: sinkConfiguration, kafka: kafka.configuration,
+                                   decoder: PaymentResponseDecoder(registry: schemaIDs), clock: sinkClock,
+                                   metricsFactory: PrometheusMetricsFactory(registry: metrics), logger: logger)
+        } else {
+            sink = nil
         }
     }
 
@@ -61,6 +75,7 @@ public final class BridgeApplication: Sendable {
         let state = connectivity.current
         if !state.connected { reasons.append("kafka: \(state.lastError ?? "not connected yet")") }
         if let bridge, let reason = bridge.readiness.reason { reasons.append(reason) }
+        if let sink, let reason = sink.readiness.reason { reasons.append(reason) }
         return Readiness(isReady: reasons.isEmpty, reasons: reasons)
     }
 
@@ -80,7 +95,9 @@ public final class BridgeApplication: Sendable {
         logger.info("starting", metadata: ["kafka": "\(kafka.description)", "admin": "\(configuration.admin.listen)"])
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: connectivity), .init(service: adminServer(onRunning: onAdminRunning))]
-                + (bridge.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup)] } ?? []),
+                + ([bridge as (any Service)?, sink].compactMap { $0 }.map {
+                    ServiceGroupConfiguration.ServiceConfiguration(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup)
+                }),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
@@ -109,5 +126,39 @@ extension BridgeService.Configuration {
         deadLetterRetention = .seconds(bridge.topics.dltRetentionDays * 86_400)
         transactionMaxRecords = bridge.transactions.maxRecords
         transactionMaxInterval = bridge.transactions.maxInterval
+    }
+}
+
+extension WebhookSink.Configuration {
+    /// The sink's settings: every tenant with webhook delivery, and the topics it reads.
+    init(_ configuration: BridgeConfiguration) {
+        let sink = configuration.sink
+        let tenants = configuration.tenants.compactMap { tenant -> WebhookSink.Tenant? in
+            guard tenant.delivery == .webhook, let webhook = tenant.webhook else { return nil }
+            var endpoint = WebhookEndpoint.Settings(tenantID: tenant.id, url: webhook.url, secrets: webhook.secrets.map(\.value))
+            endpoint.maxInFlight = webhook.maxInFlight
+            endpoint.ratePerSecond = webhook.ratePerSecond
+            endpoint.allowPrivateNetwork = webhook.allowPrivateNetwork
+            endpoint.allowInsecureHttp = webhook.allowInsecureHttp
+            endpoint.connectTimeout = sink.connectTimeout
+            endpoint.requestTimeout = sink.requestTimeout
+            endpoint.userAgent = "payments-bridge/\(BridgeApplication.version)"
+            return WebhookSink.Tenant(endpoint: endpoint,
+                                      eventTypes: webhook.eventTypes.map { Set($0.compactMap(PaymentEventType.init(rawValue:))) })
+        }
+        self.init(tenants: tenants, retry: RetryPolicy(schedule: sink.retry.schedule, minimumWindow: sink.retry.minimumWindow,
+                                                       jitter: sink.retry.jitter, maxRetryAfter: sink.retry.maxRetryAfter))
+        consumerGroup = sink.consumerGroup
+        let topics = configuration.bridge.topics
+        replicationFactor = topics.replicationFactor
+        self.topics = configuration.tenants.filter { $0.delivery == .webhook }.flatMap { tenant in
+            let name = PaymentTopics.responses(channel: tenant.channel, tenantId: tenant.id)
+            let partitions = topics.partitions[tenant.channel] ?? 1
+            return [TopicSpecification(name: name, partitions: partitions, replicationFactor: topics.replicationFactor,
+                                       retention: .seconds(topics.retentionDays * 86_400)),
+                    TopicSpecification(name: PaymentTopics.deadLetter(of: name), partitions: partitions,
+                                       replicationFactor: topics.replicationFactor,
+                                       retention: .seconds(topics.dltRetentionDays * 86_400))]
+        }
     }
 }

@@ -58,6 +58,8 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var enabled = true
         public var consumerGroup = "payments-webhook-sink"
         public var requestTimeout: Duration = .seconds(30)
+        /// Limit on establishing a connection (part of `requestTimeout`'s budget for the first request).
+        public var connectTimeout: Duration = .seconds(5)
         public var retry = Retry()
     }
 
@@ -67,6 +69,10 @@ public struct BridgeConfiguration: Sendable, Equatable {
                                            .seconds(3600), .seconds(7200), .seconds(14_400), .seconds(28_800), .seconds(28_800)]
         /// Cap on a partner's Retry-After.
         public var maxRetryAfter: Duration = .seconds(3600)
+        /// Retries go on at the last delay until at least this long after the first attempt.
+        public var minimumWindow: Duration = .seconds(86_400)
+        /// Each delay is lengthened by a random fraction up to this.
+        public var jitter = 0.1
     }
 
     public struct Tenant: Sendable, Equatable {

@@ -109,12 +109,13 @@ extension BridgeConfiguration {
     }
 
     private mutating func readSink(_ r: ConfigReader) throws(ConfigurationError) {
-        try r.rejectUnknownKeys(["enabled", "consumerGroup", "requestTimeout", "retry"])
+        try r.rejectUnknownKeys(["enabled", "consumerGroup", "requestTimeout", "connectTimeout", "retry"])
         sink.enabled = try r["enabled"].bool(default: sink.enabled)
         sink.consumerGroup = try Self.nonEmpty(r["consumerGroup"], default: sink.consumerGroup)
-        sink.requestTimeout = try r["requestTimeout"].duration(default: sink.requestTimeout)
+        sink.requestTimeout = try Self.positive(r["requestTimeout"], default: sink.requestTimeout)
+        sink.connectTimeout = try Self.positive(r["connectTimeout"], default: sink.connectTimeout)
         let retry = r["retry"]
-        try retry.rejectUnknownKeys(["schedule", "maxRetryAfter"])
+        try retry.rejectUnknownKeys(["schedule", "maxRetryAfter", "minimumWindow", "jitter"])
         if retry["schedule"].isPresent {
             var schedule: [Duration] = []
             for element in try retry["schedule"].elements() {
@@ -125,6 +126,9 @@ extension BridgeConfiguration {
             sink.retry.schedule = schedule
         }
         sink.retry.maxRetryAfter = try retry["maxRetryAfter"].duration(default: sink.retry.maxRetryAfter)
+        sink.retry.minimumWindow = try retry["minimumWindow"].duration(default: sink.retry.minimumWindow)
+        sink.retry.jitter = try retry["jitter"].double(default: sink.retry.jitter, minimumExclusive: -.infinity)
+        guard (0...1).contains(sink.retry.jitter) else { throw retry["jitter"].error("must be between 0 and 1 (a fraction of each delay)") }
     }
 
     private mutating func readTenants(_ r: ConfigReader) throws(ConfigurationError) {
@@ -199,6 +203,12 @@ extension BridgeConfiguration {
     }
 
     private static var channelNames: String { PaymentChannel.allCases.map(\.topicFragment).joined(separator: ", ") }
+
+    private static func positive(_ r: ConfigReader, default value: Duration) throws(ConfigurationError) -> Duration {
+        let duration = try r.duration(default: value)
+        guard duration > .zero else { throw r.error("must be longer than zero") }
+        return duration
+    }
 
     private static func nonEmpty(_ r: ConfigReader, default value: String) throws(ConfigurationError) -> String {
         let text = try r.string(default: value)

@@ -12,8 +12,7 @@ struct BridgeEndToEndTests {
         let broker = try TansuBroker()
         try broker.createTopic("payments.events", partitions: 3)
         let adminPort = try freeLoopbackPort()
-        let config = FileManager.default.temporaryDirectory.appendingPathComponent("bridge-e2e-\(adminPort).yaml").path
-        try """
+        let service = try ServiceProcess(config: """
         kafka: {bootstrapServers: "\(broker.bootstrapServers)"}
         admin: {listen: "127.0.0.1:\(adminPort)"}
         bridge:
@@ -23,17 +22,8 @@ struct BridgeEndToEndTests {
         tenants:
           - {id: TENANT-001, channel: partner, delivery: kafka}
           - {id: TENANT-002, channel: web, delivery: kafka}
-        """.write(toFile: config, atomically: true, encoding: .utf8)
-
-        let service = Process()
-        service.executableURL = URL(fileURLWithPath: executable)
-        service.arguments = ["run", "--config", config, "--schemas", repositoryRoot.appendingPathComponent("schemas").path]
-        let log = Pipe()
-        service.standardOutput = log
-        service.standardError = log
-        try service.run()
-        defer { if service.isRunning { kill(service.processIdentifier, SIGKILL) } }
-        try await waitForReady(port: adminPort)
+        """, adminPort: adminPort)
+        try await service.waitForReady()
 
         // 4 payments × the lifecycle, plus records the bridge must dead-letter.
         var expected: [String: [String]] = [:]
@@ -110,9 +100,7 @@ struct BridgeEndToEndTests {
         }
 
         // SIGTERM: a clean stop, then the group's committed offsets cover every input record.
-        service.terminate()
-        service.waitUntilExit()
-        #expect(service.terminationStatus == 0)
+        #expect(service.terminate() == 0)
         var configuration = ConsumerConfiguration(kafka: broker.kafka, groupID: "payments-bridge")
         configuration.maxPollInterval = .seconds(10)
         let probe = try KafkaConsumer(configuration: configuration)
@@ -125,18 +113,7 @@ struct BridgeEndToEndTests {
             total += high
         }
         #expect(total == Int64(events.count))
-        let output = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(output.contains("bridge stopped cleanly"))
-    }
-
-    private func waitForReady(port: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if let status = try? await HTTPClient.shared.get(url: "http://127.0.0.1:\(port)/health/ready").get().status.code,
-               status == 200 { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        throw TansuError("the service did not become ready on port \(port)")
+        #expect(service.log.contains("bridge stopped cleanly"))
     }
 
     private func readAsPartner(_ broker: TansuBroker, topics: [String], count: Int, registry: String?) throws -> [[String: Any]] {
