@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "payments-bridge", targets: ["PaymentsBridge"]),
         .executable(name: "producer-bench", targets: ["ProducerBenchmark"]),
         .executable(name: "bridge-bench", targets: ["BridgeBenchmark"]),
+        .executable(name: "sink-bench", targets: ["SinkBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -97,6 +98,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ], path: "benchmarks/BridgeBenchmark"),
+        .executableTarget(name: "SinkBenchmark", dependencies: [
+            "Webhooks", "Kafka", "Avro", "Payments",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ], path: "benchmarks/SinkBenchmark"),
 
         .target(name: "TestSupport", dependencies: [
             "Kafka",

@@ -102,6 +102,8 @@ public struct ConsumerConfiguration: Sendable {
     public var maxPollInterval: Duration = .seconds(300)
     /// Records taken from librdkafka per hop off the cooperative pool.
     public var pollBatchSize: Int = 500
+    /// `queued.max.messages.kbytes`: how much librdkafka fetches ahead of the reader.
+    public var prefetchKilobytes: Int = 65_536
 
     public init(kafka: KafkaConfiguration, groupID: String) {
         self.kafka = kafka
@@ -119,6 +121,7 @@ public struct ConsumerConfiguration: Sendable {
             "enable.partition.eof": "false",
             "session.timeout.ms": "\(RDKafkaClient.milliseconds(sessionTimeout))",
             "max.poll.interval.ms": "\(RDKafkaClient.milliseconds(maxPollInterval))",
+            "queued.max.messages.kbytes": "\(prefetchKilobytes)",
         ]
         if kafka.isEmbedded {
             // The mock cluster answers an idle Fetch only after fetch.wait.max.ms.

@@ -99,6 +99,7 @@ final class ConcurrencyLimiter: Sendable {
     init(limit: Int) { state = Mutex(State(available: limit)) }
 
     func acquire() async {
+        if state.withLock({ s in s.available > 0 ? { s.available -= 1; return true }() : false }) { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let granted = state.withLock { s -> Bool in
                 if s.available > 0 { s.available -= 1; return true }

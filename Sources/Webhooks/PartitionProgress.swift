@@ -3,6 +3,8 @@ import Payments
 
 /// One record in a payment's queue: the pending delivery plus its rendered body.
 struct QueuedDelivery: Sendable {
+    /// The tenant whose topic the record came from.
+    var tenant: String
     var pending: PendingDelivery
     var response: PaymentResponse
     var body: [UInt8]
@@ -64,6 +66,22 @@ struct PartitionProgress: Sendable {
     /// Where the group may resume: the first unfinished record, or after the last one read.
     var commitPosition: Int64? {
         start < offsets.count ? offsets[start] : nextOffset
+    }
+
+    enum Enqueued { case duplicate, queued, startWorker, handOff }
+
+    /// Adds a record read from the main topic to its payment's queue. A record at or below what
+    /// the retry log already holds for the payment was handled before (it is a duplicate); behind
+    /// a parked payment it must be handed off to the retry log too.
+    mutating func enqueue(_ item: inout QueuedDelivery, key: String) -> Enqueued {
+        if let logged = loggedUpTo[key], item.pending.record.offset <= logged { return .duplicate }
+        let parked = isParked(key)
+        item.handingOff = parked
+        queues[key, default: []].append(item)
+        if parked { return .handOff }
+        if active.contains(key) { return .queued }
+        active.insert(key)
+        return .startWorker
     }
 
     /// Whether the key's queue starts with a record in the retry log (later ones must queue up

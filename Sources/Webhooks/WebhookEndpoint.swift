@@ -50,6 +50,7 @@ public final class WebhookEndpoint: Sendable {
     let rate: RateLimiter
     let inFlight: ConcurrencyLimiter
     private let target: Target
+    private let url: URL
     private let clientState = Mutex<ClientState>(ClientState())
     private let resolutionLifetime: Int64 = 60_000
 
@@ -74,6 +75,7 @@ public final class WebhookEndpoint: Sendable {
             throw EndpointError("webhook URL of \(settings.tenantID) must be https")
         }
         self.settings = settings
+        self.url = url
         signer = try WebhookSigner(secrets: settings.secrets)
         breaker = CircuitBreaker(settings: settings.breaker)
         rate = RateLimiter(ratePerSecond: settings.ratePerSecond, now: now)
@@ -151,26 +153,27 @@ public final class WebhookEndpoint: Sendable {
         case .failure(.blocked(let reason)): return .blocked(reason)
         case .failure(.connection(let reason)): return .retriable(status: nil, retryAfter: nil, error: reason)
         }
-        var request = HTTPClientRequest(url: settings.url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "User-Agent", value: settings.userAgent)
-        request.headers.add(name: "X-Correlation-ID", value: correlationID)
-        request.headers.add(name: "X-Tenant-ID", value: settings.tenantID)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(10)
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "User-Agent", value: settings.userAgent)
+        headers.add(name: "X-Correlation-ID", value: correlationID)
+        headers.add(name: "X-Tenant-ID", value: settings.tenantID)
         for (name, value) in signer.headers(id: eventID, timestamp: now / 1000, body: body) {
-            request.headers.add(name: name, value: value)
+            headers.add(name: name, value: value)
         }
-        request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            let response = try await client(for: address).execute(request, timeout: .milliseconds(settings.requestTimeout.milliseconds))
-            let status = Int(response.status.code)
-            // Read (and discard) the body up to the cap, so the connection can be reused.
-            var read = 0
-            for try await chunk in response.body {
-                read += chunk.readableBytes
-                if read > settings.maxResponseBytes { break }
+            // The event-loop API with a delegate that keeps only the status line and the two
+            // headers we act on: the body is counted and dropped, never stored.
+            let request = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .bytes(body))
+            let task = client(for: address).execute(request: request, delegate: ResponseSummary(maxBodyBytes: settings.maxResponseBytes),
+                                                    deadline: .now() + .milliseconds(settings.requestTimeout.milliseconds))
+            let summary = try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
             }
-            return classify(status: status, headers: response.headers, now: now)
+            return classify(status: summary.status, headers: summary.headers, now: now)
         } catch {
             return .retriable(status: nil, retryAfter: nil, error: Self.describe(error))
         }
@@ -226,6 +229,37 @@ public final class WebhookEndpoint: Sendable {
             return s.retired + (s.client.map { [$0] } ?? [])
         }
         for client in clients { try? await client.shutdown() }
+    }
+}
+
+/// Collects what the sink needs from a response: the status and the headers it acts on.
+private final class ResponseSummary: HTTPClientResponseDelegate {
+    struct Response: Sendable {
+        var status = 0
+        var headers = HTTPHeaders()
+    }
+    private let state = Mutex((Response(), 0))
+    private let maxBodyBytes: Int
+
+    init(maxBodyBytes: Int) { self.maxBodyBytes = maxBodyBytes }
+
+    func didReceiveHead(task: HTTPClient.Task<Response>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        var kept = HTTPHeaders()
+        for name in ["Retry-After", "Location"] {
+            if let value = head.headers.first(name: name) { kept.add(name: name, value: value) }
+        }
+        state.withLock { $0.0 = Response(status: Int(head.status.code), headers: kept) }
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveBodyPart(task: HTTPClient.Task<Response>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        let read = state.withLock { $0.1 += buffer.readableBytes; return $0.1 }
+        if read > maxBodyBytes { task.cancel() }   // an endless body ends the attempt
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didFinishRequest(task: HTTPClient.Task<Response>) throws -> Response {
+        state.withLock { $0.0 }
     }
 }
 

@@ -40,7 +40,9 @@ public final class WebhookSink: Service, Sendable {
         /// Topics to create when missing before subscribing (the tenants' response topics and DLTs).
         public var topics: [TopicSpecification] = []
         /// A partition is paused while this many of its records are read but unfinished.
-        public var maxOutstandingPerPartition = 5000
+        public var maxOutstandingPerPartition = 2000
+        /// How much the consumer fetches ahead (librdkafka's queue, in KiB).
+        public var prefetchKilobytes = 32_768
         public var commitInterval: Duration = .milliseconds(500)
         public var sessionTimeout: Duration = .seconds(10)
         public var maxPollInterval: Duration = .seconds(300)
@@ -104,6 +106,7 @@ public final class WebhookSink: Service, Sendable {
         var consumerConfiguration = ConsumerConfiguration(kafka: kafka, groupID: configuration.consumerGroup)
         consumerConfiguration.sessionTimeout = configuration.sessionTimeout
         consumerConfiguration.maxPollInterval = configuration.maxPollInterval
+        consumerConfiguration.prefetchKilobytes = configuration.prefetchKilobytes
         var producerConfiguration = ProducerConfiguration(kafka: kafka)
         producerConfiguration.linger = .milliseconds(1)
         producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
@@ -206,7 +209,7 @@ public final class WebhookSink: Service, Sendable {
                 guard let route = Self.route(of: partition.topic) else { continue }
                 do {
                     let response = try await decoder.decode(pending.record.value, channel: route.channel)
-                    queued.append((partition, QueuedDelivery(pending: pending, response: response,
+                    queued.append((partition, QueuedDelivery(tenant: route.tenant, pending: pending, response: response,
                                                              body: WebhookBody.render(response), holdsOffset: false, inLog: true)))
                 } catch {
                     // It was decodable when it was logged; a missing schema now must not lose it.
@@ -277,20 +280,19 @@ public final class WebhookSink: Service, Sendable {
             return
         }
         let key = Self.paymentKey(record)
-        var item = QueuedDelivery(pending: PendingDelivery(record: record), response: response,
+        var item = QueuedDelivery(tenant: tenant.id, pending: PendingDelivery(record: record), response: response,
                                   body: WebhookBody.render(response), holdsOffset: true, inLog: false)
         enum Next { case none, duplicate, start, handOff }
         let next = state.withLock { s -> Next in
-            guard var progress = s.partitions[partition] else { return .none }
-            defer { s.partitions[partition] = progress }
-            if let logged = progress.loggedUpTo[key], record.offset <= logged { return .duplicate }
-            let parked = progress.isParked(key)
-            item.handingOff = parked
-            progress.queues[key, default: []].append(item)
-            if parked { return .handOff }
-            if progress.active.contains(key) { return .none }
-            progress.active.insert(key)
-            return .start
+            // Mutated in place: a copy of the partition's queues would cost a copy per record.
+            (s.partitions[partition]?.enqueue(&item, key: key)).map { outcome in
+                switch outcome {
+                case .duplicate: .duplicate
+                case .queued: .none
+                case .startWorker: .start
+                case .handOff: .handOff
+                }
+            } ?? .none
         }
         switch next {
         case .none: break
@@ -341,8 +343,8 @@ public final class WebhookSink: Service, Sendable {
     private func deliverQueue(partition: TopicPartition, key: String, generation: Int) async {
         while !Task.isCancelled {
             let head = state.withLock { s -> QueuedDelivery? in
-                guard let progress = s.partitions[partition], progress.generation == generation else { return nil }
-                guard let first = progress.queues[key]?.first else {
+                guard s.partitions[partition]?.generation == generation else { return nil }
+                guard let first = s.partitions[partition]!.queues[key]?.first else {
                     s.partitions[partition]!.queues[key] = nil
                     s.partitions[partition]!.active.remove(key)
                     return nil
@@ -359,15 +361,15 @@ public final class WebhookSink: Service, Sendable {
     }
 
     private func deliver(_ item: QueuedDelivery, partition: TopicPartition, key: String, generation: Int) async throws {
-        let tenantID = item.response.tenantId
-        guard let route = Self.route(of: partition.topic), let endpoint = endpoints[route.tenant] else { return }
+        let tenantID = item.tenant
+        guard let endpoint = endpoints[tenantID] else { return }
         // Its own retry-log entry must be written before a newer version of it can be.
         while state.withLock({ $0.partitions[partition]?.queues[key]?.first?.handingOff == true }) {
             try await Task.sleep(for: .milliseconds(5))
         }
         let wait = item.pending.due - clock.now()
         if wait > 0 { try await clock.sleep(milliseconds: wait) }
-        if state.withLock({ $0.goneEndpoints.contains(route.tenant) }) {
+        if state.withLock({ $0.goneEndpoints.contains(tenantID) }) {
             let now = clock.now()
             try await resolve(item, partition: partition, key: key, generation: generation, deadLetter: cause(
                 item, reason: .endpointGone, error: "endpoint answered 410 Gone earlier; not sent", status: 410, now: now,
@@ -416,7 +418,7 @@ public final class WebhookSink: Service, Sendable {
                 "delayMs": "\(delay.milliseconds)", "error": "\(error)"])
         case .gone:
             endpoint.breaker.recordSuccess()
-            state.withLock { _ = $0.goneEndpoints.insert(route.tenant) }
+            state.withLock { _ = $0.goneEndpoints.insert(tenantID) }
             logger.error("webhook endpoint answered 410 Gone; its records are dead-lettered until it is re-enabled",
                          metadata: ["tenant": "\(tenantID)"])
             try await resolve(item, partition: partition, key: key, generation: generation, deadLetter: cause(
@@ -462,7 +464,7 @@ public final class WebhookSink: Service, Sendable {
     private func resolve(_ item: QueuedDelivery, partition: TopicPartition, key: String, generation: Int,
                          deadLetter cause: DeadLetterCause?) async throws {
         if let cause {
-            try await deadLetter(item.pending.record, tenant: item.response.tenantId, cause: cause)
+            try await deadLetter(item.pending.record, tenant: item.tenant, cause: cause)
         }
         if item.inLog {
             try await produceDurably(RetryLog.tombstone(item.pending, topic: configuration.retryLogTopic))
