@@ -45,7 +45,7 @@ let package = Package(
         // The domain: internal events, validation, mapping to PaymentResponse, topic names.
         .target(name: "Payments"),
         // Writing DLT records (and, later, reading and replaying them).
-        .target(name: "DeadLetters", dependencies: ["Kafka"]),
+        .target(name: "DeadLetters", dependencies: ["Kafka", .product(name: "Logging", package: "swift-log")]),
         // consume → validate → map → encode → produce, exactly-once.
         .target(name: "Bridge", dependencies: [
             "Kafka", "Avro", "Payments", "DeadLetters",
@@ -80,7 +80,7 @@ let package = Package(
         ]),
         // Wires the pieces into one service group; called by the CLI and by tests.
         .target(name: "App", dependencies: [
-            "Kafka", "Avro", "Config", "Admin", "Bridge", "Payments", "Webhooks",
+            "Kafka", "Avro", "Config", "Admin", "Bridge", "Payments", "Webhooks", "DeadLetters",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -62,6 +62,11 @@ public final class KafkaConsumer: Sendable {
         return try await client.blocking { () throws(KafkaError) in try client.committed(partitions, timeout: timeout) }
     }
 
+    /// The next offset to be read per partition (negative before the first fetch).
+    public func positions(_ partitions: [TopicPartition]) throws(KafkaError) -> [TopicPartitionOffset] {
+        try client.positions(partitions)
+    }
+
     public func pause(_ partitions: [TopicPartition]) throws(KafkaError) { try client.pause(partitions) }
     public func resume(_ partitions: [TopicPartition]) throws(KafkaError) { try client.resume(partitions) }
 

@@ -104,37 +104,16 @@ public enum RetryLog {
     /// offset order.
     static func load(topic: String, for partitions: Set<TopicPartition>, kafka: KafkaConfiguration, admin: KafkaAdmin,
                      logger: Logger, timeout: Duration = .seconds(60)) async throws -> [TopicPartition: [PendingDelivery]] {
-        guard !partitions.isEmpty else { return [:] }
-        guard let count = try await admin.metadata().topics[topic], count > 0 else { return [:] }
-        var configuration = ConsumerConfiguration(kafka: kafka, groupID: "\(topic).loader")
-        configuration.isolationLevel = .readUncommitted
-        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-        var ends: [Int32: Int64] = [:]
-        for partition in 0..<Int32(count) {
-            let (low, high) = try await consumer.watermarks(TopicPartition(topic: topic, partition: partition))
-            if high > low { ends[partition] = high }
-        }
+        guard !partitions.isEmpty, try await admin.metadata().topics[topic] != nil else { return [:] }
         var latest: [String: PendingDelivery?] = [:]
-        if !ends.isEmpty {
-            try consumer.assign(ends.keys.map { TopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning) })
-            let deadline = ContinuousClock.now + timeout
-            var remaining = ends
-            while !remaining.isEmpty {
-                guard ContinuousClock.now < deadline else {
-                    throw KafkaError(code: .timedOut, message: "reading the retry log \(topic) timed out")
-                }
-                for record in await consumer.poll(timeout: .milliseconds(200)) {
-                    if let end = remaining[record.partition], record.offset >= end - 1 { remaining[record.partition] = nil }
-                    guard let key = record.key.flatMap({ String(validating: $0, as: UTF8.self) }) else { continue }
-                    if let pending = pending(from: record) {
-                        latest[key] = partitions.contains(pending.record.topicPartition) ? pending : nil
-                    } else {
-                        latest[key] = .some(nil)
-                    }
-                }
+        try await TopicSnapshot.read(topic, kafka: kafka, logger: logger, timeout: timeout) { record in
+            guard let key = record.key.flatMap({ String(validating: $0, as: UTF8.self) }) else { return }
+            if let pending = pending(from: record) {
+                latest[key] = partitions.contains(pending.record.topicPartition) ? pending : nil
+            } else {
+                latest[key] = .some(nil)
             }
         }
-        await consumer.close()
         var result: [TopicPartition: [PendingDelivery]] = [:]
         for case let pending? in latest.values {
             result[pending.record.topicPartition, default: []].append(pending)

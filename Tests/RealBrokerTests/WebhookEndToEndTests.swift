@@ -97,30 +97,38 @@ struct WebhookEndToEndTests {
     }
 
     private func startReceiver(port: Int, log: URL, failWhile: URL) throws -> Process {
-        let process = Process()
-        process.executableURL = venv.appendingPathComponent("bin/python")
-        process.arguments = [repositoryRoot.appendingPathComponent("Tests/interop/webhook_receiver.py").path,
-                             "--port", "\(port)", "--secret", Self.secret, "--log", log.path, "--fail-while", failWhile.path]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = ContinuousClock.now + .seconds(20)
-        while !canConnect(port: port) {
-            guard ContinuousClock.now < deadline else { throw TansuError("the webhook receiver did not start") }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return process
+        try startWebhookReceiver(port: port, secret: Self.secret, log: log, options: ["--fail-while", failWhile.path])
     }
+}
 
-    private func requests(_ log: URL) throws -> [[String: Any]] {
-        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+/// The Python partner endpoint (`Tests/interop/webhook_receiver.py`) on a loopback port.
+func startWebhookReceiver(port: Int, secret: String, log: URL, options: [String]) throws -> Process {
+    let process = Process()
+    process.executableURL = venv.appendingPathComponent("bin/python")
+    process.arguments = [repositoryRoot.appendingPathComponent("Tests/interop/webhook_receiver.py").path,
+                         "--port", "\(port)", "--secret", secret, "--log", log.path] + options
+    // Not the test's own output: an orphaned receiver would keep `swift test` waiting for it.
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let deadline = ContinuousClock.now + .seconds(20)
+    while !canConnect(port: port) {
+        guard ContinuousClock.now < deadline else { throw TansuError("the webhook receiver did not start") }
+        Thread.sleep(forTimeInterval: 0.05)
     }
+    return process
+}
 
-    private func waitFor(_ what: String, timeout: Duration = .seconds(60), _ condition: () throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try !condition() {
-            guard ContinuousClock.now < deadline else { throw TansuError("timed out waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+/// The receiver's log: one JSON object per request.
+func requests(_ log: URL) throws -> [[String: Any]] {
+    guard let text = try? String(contentsOf: log, encoding: .utf8) else { return [] }
+    return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+}
+
+func waitFor(_ what: String, timeout: Duration = .seconds(60), _ condition: () throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try !condition() {
+        guard ContinuousClock.now < deadline else { throw TansuError("timed out waiting for \(what)") }
+        try await Task.sleep(for: .milliseconds(100))
     }
 }

@@ -2,7 +2,8 @@
 library HTTP server, with every request verified by the PyPI `standardwebhooks` library (and the
 simple `X-Webhook-Signature` scheme checked with hmac). It listens on a loopback port and appends
 one JSON line per request to --log (verified or not, and the status it answered), for the Swift
-tests to check. While the file --fail-while exists it answers 503: the partner is down."""
+tests to check. While the file --fail-while exists it answers 503 (the partner is down); while
+the file --refuse-while exists it answers 400 (the partner refuses the records)."""
 import argparse
 import base64
 import hashlib
@@ -21,6 +22,7 @@ def main() -> int:
     parser.add_argument("--secret", required=True, help="whsec_... shared with the service")
     parser.add_argument("--log", required=True)
     parser.add_argument("--fail-while", help="answer 503 while this file exists")
+    parser.add_argument("--refuse-while", help="answer 400 while this file exists")
     args = parser.parse_args()
 
     verifier = Webhook(args.secret)
@@ -46,7 +48,11 @@ def main() -> int:
                 entry["error"] = str(error)
             expected = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
             entry["simpleVerified"] = hmac.compare_digest(expected, headers.get("x-webhook-signature", ""))
-            status = 503 if args.fail_while and os.path.exists(args.fail_while) else 200
+            status = 200
+            if args.fail_while and os.path.exists(args.fail_while):
+                status = 503
+            elif args.refuse_while and os.path.exists(args.refuse_while):
+                status = 400
             entry["status"] = status
             with lock:
                 log.write(json.dumps(entry) + "\n")

@@ -131,6 +131,16 @@ extension RDKafkaClient {
         return (low, high)
     }
 
+    /// The next offset the consumer will read per partition (past transaction markers too);
+    /// negative when it has not fetched from the partition yet.
+    func positions(_ partitions: [TopicPartition]) throws(KafkaError) -> [TopicPartitionOffset] {
+        try RDKafkaTopicPartitionList.with(partitions: partitions) { list throws(KafkaError) in
+            let err = rd_kafka_position(handle, list)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafkaErrors.error(err, "position") }
+            return RDKafkaTopicPartitionList.offsets(list)
+        }
+    }
+
     /// Leaves the group cleanly (serving the final revocation). Call on `pollQueue`.
     func closeConsumer() {
         let err = rd_kafka_consumer_close(handle)

@@ -1,0 +1,69 @@
+import Logging
+
+/// Reads a topic as it is now: every record from the oldest still kept up to each partition's
+/// end at the time of the call, outside any consumer group (nothing is committed).
+public enum TopicSnapshot {
+    /// Calls `visit` with each record, in offset order per partition (partitions interleaved). Throws `unknownTopicOrPartition` for a topic the cluster does not have.
+    public static func read(_ topic: String, kafka: KafkaConfiguration, isolation: ConsumerConfiguration.IsolationLevel = .readUncommitted,
+                            logger: Logger, timeout: Duration = .seconds(60),
+                            visit: (ConsumerRecord) throws -> Void) async throws {
+        let admin = try KafkaAdmin(configuration: kafka, logger: logger)
+        guard let count = try await admin.metadata().topics[topic], count > 0 else {
+            throw KafkaError(code: .unknownTopicOrPartition, message: "topic '\(topic)' does not exist")
+        }
+        var quick = kafka
+        // Brokers may hold a Fetch for fetch.wait.max.ms even when records wait (Tansu does).
+        if quick.properties["fetch.wait.max.ms"] == nil { quick.properties["fetch.wait.max.ms"] = "50" }
+        var configuration = ConsumerConfiguration(kafka: quick, groupID: "\(topic).snapshot")
+        configuration.isolationLevel = isolation
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        var ends: [Int32: Int64] = [:]
+        for partition in 0..<Int32(count) {
+            let (low, high) = try await consumer.watermarks(TopicPartition(topic: topic, partition: partition))
+            if high > low { ends[partition] = high }
+        }
+        do {
+            try await readToEnds(ends, partitions: count, of: topic, consumer: consumer, timeout: timeout, visit: visit)
+        } catch {
+            await consumer.close()
+            throw error
+        }
+        await consumer.close()
+    }
+
+    private static func readToEnds(_ ends: [Int32: Int64], partitions: Int, of topic: String, consumer: KafkaConsumer, timeout: Duration,
+                                   visit: (ConsumerRecord) throws -> Void) async throws {
+        // Every partition, not only those whose watermarks say they hold records (see below).
+        try consumer.assign((0..<Int32(partitions)).map { TopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning) })
+        let deadline = ContinuousClock.now + timeout
+        var remaining = ends
+        var quietSince = ContinuousClock.now
+        // Done when the read position of every partition has passed its end (positions move past
+        // transaction markers, which are never returned as records), then after a short quiet
+        // spell: some brokers (Tansu) report a high watermark below the last offset when batches
+        // hold several records. A few records newer than the call do no harm.
+        while true {
+            guard ContinuousClock.now < deadline else {
+                throw KafkaError(code: .timedOut, message: "reading \(topic) to its end timed out")
+            }
+            let records = await consumer.poll(timeout: .milliseconds(100))
+            if !records.isEmpty { quietSince = .now }
+            for record in records { try visit(record) }
+            if !remaining.isEmpty {
+                let positions = try consumer.positions(remaining.keys.map { TopicPartition(topic: topic, partition: $0) })
+                for position in positions where position.offset >= (remaining[position.partition] ?? .max) {
+                    remaining[position.partition] = nil
+                }
+            }
+            if remaining.isEmpty, ContinuousClock.now - quietSince > .milliseconds(300) { return }
+        }
+    }
+
+    /// Every record of the topic as it is now.
+    public static func records(_ topic: String, kafka: KafkaConfiguration, logger: Logger,
+                               timeout: Duration = .seconds(60)) async throws -> [ConsumerRecord] {
+        var records: [ConsumerRecord] = []
+        try await read(topic, kafka: kafka, logger: logger, timeout: timeout) { records.append($0) }
+        return records
+    }
+}

@@ -1,0 +1,126 @@
+import App
+import ArgumentParser
+import DeadLetters
+import Foundation
+import Logging
+
+struct DLTCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dlt",
+        abstract: "Inspect and replay dead-letter topics (payments.events.DLT and payments.responses.<channel>.<tenant>.DLT).",
+        subcommands: [List.self, Show.self, Replay.self])
+
+    struct Common: ParsableArguments {
+        @Option(name: .long, help: "Configuration file (YAML); its kafka section says where the cluster is.")
+        var config: String = "config/bridge.yaml"
+
+        @Option(name: .long, help: "The dead-letter topic.")
+        var topic: String
+
+        @Option(name: .long, help: "Directory holding the Avro schemas (to decode values when no registry is configured).")
+        var schemas: String = "schemas"
+
+        func tool() throws -> DeadLetterTool {
+            let configuration = try loadConfiguration(path: config)
+            var logger = Logger(label: "payments-bridge")
+            logger.logLevel = .error
+            do { return try DeadLetterTool(configuration: configuration, schemaDirectory: schemas, logger: logger) } catch {
+                throw fail(error)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the records of a DLT: partition, offset, key, reason, HTTP status, attempts, age.")
+
+        @OptionGroup var common: Common
+        @Flag(name: .long, help: "One JSON object per line instead of a table.")
+        var json = false
+        @Option(name: .long, help: "Show at most this many records (the oldest first).")
+        var limit: Int?
+
+        func run() async throws {
+            let tool = try common.tool()
+            var entries: [DeadLetterEntry]
+            do { entries = try await tool.entries(of: common.topic) } catch { throw fail(error) }
+            if let limit { entries = Array(entries.prefix(max(0, limit))) }
+            if json {
+                for entry in entries { print(DeadLetterTool.jsonLine(entry)) }
+            } else {
+                print(DeadLetterTool.table(entries))
+                print("\(entries.count) record(s)")
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one DLT record: every header and the value decoded (Avro rendered as JSON).")
+
+        @OptionGroup var common: Common
+        @Option(name: .long) var partition: Int32
+        @Option(name: .long) var offset: Int64
+
+        func run() async throws {
+            let tool = try common.tool()
+            let entries: [DeadLetterEntry]
+            do { entries = try await tool.entries(of: common.topic) } catch { throw fail(error) }
+            guard let entry = entries.first(where: { $0.record.partition == partition && $0.record.offset == offset }) else {
+                let offsets = entries.filter { $0.record.partition == partition }.map(\.record.offset)
+                throw fail(DeadLetterToolError("no record at partition \(partition), offset \(offset) of \(common.topic)"
+                    + (offsets.isEmpty ? " (the partition holds no records)" : " (offsets \(offsets.min()!)...\(offsets.max()!))")))
+            }
+            print(await tool.show(entry))
+        }
+    }
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-publish selected DLT records to their original topic (idempotent: a record is replayed once).",
+            discussion: "Select with exactly one of --all, --key, --reason, or --partition with --from-offset and --to-offset.")
+
+        @OptionGroup var common: Common
+        @Flag(name: .long, help: "Every record.") var all = false
+        @Option(name: .long, help: "Records with this key (paymentId).") var key: String?
+        @Option(name: .long, help: "Records with this dlt.reason.") var reason: String?
+        @Option(name: .long) var partition: Int32?
+        @Option(name: .customLong("from-offset")) var fromOffset: Int64?
+        @Option(name: .customLong("to-offset")) var toOffset: Int64?
+
+        func validate() throws {
+            let ranged = partition != nil || fromOffset != nil || toOffset != nil
+            let chosen = [all, key != nil, reason != nil, ranged].filter { $0 }.count
+            guard chosen == 1 else {
+                throw ValidationError("choose exactly one of --all, --key, --reason, or --partition with --from-offset and --to-offset")
+            }
+            if ranged, partition == nil || fromOffset == nil || toOffset == nil {
+                throw ValidationError("--partition, --from-offset and --to-offset go together")
+            }
+            if let reason, DeadLetterReason(rawValue: reason) == nil {
+                throw ValidationError("unknown reason '\(reason)'; reasons: \(DeadLetterReason.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+
+        func run() async throws {
+            let selection: ReplaySelection = if all { .all } else if let key { .key(key) } else if let reason { .reason(reason) }
+                else { .range(partition: partition!, from: fromOffset!, to: toOffset!) }
+            let tool = try common.tool()
+            do {
+                let outcome = try await tool.replay(topic: common.topic, selection: selection) { done, total in
+                    FileHandle.standardError.write(Data("\rreplayed \(done)/\(total)".utf8))
+                }
+                if outcome.published > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+                print("selected \(outcome.selected), replayed \(outcome.published), already replayed before \(outcome.alreadyReplayed)")
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+}
+
+/// Prints the error for the operator and exits non-zero.
+private func fail(_ error: Error) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    return ExitCode(1)
+}
