@@ -1,7 +1,8 @@
 # payments-bridge — the two commands of the README, and a few more.
-#   make run    set up, build, and run the service on the embedded broker (Ctrl-C stops it)
+#   make demo   set up, build, and run the whole flow on the embedded broker; ends with a summary
 #   make test   set up and run every test suite
-.PHONY: setup build run test test-unit test-real-broker bench clean
+#   make run    set up, build, and run the service on the embedded broker (Ctrl-C stops it)
+.PHONY: setup build demo run test test-unit test-real-broker bench clean
 
 SWIFT ?= swift
 CONFIG ?= config/bridge.yaml
@@ -12,6 +13,9 @@ setup:
 build:
 	@scripts/setup.sh --build-only
 	$(SWIFT) build
+
+demo: build
+	.build/debug/payments-bridge demo --events $(or $(EVENTS),2000)
 
 run: build
 	.build/debug/payments-bridge run --config $(CONFIG)

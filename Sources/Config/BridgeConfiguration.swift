@@ -80,6 +80,13 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var channel: PaymentChannel
         public var delivery: Delivery
         public var webhook: Webhook?
+
+        public init(id: String, channel: PaymentChannel, delivery: Delivery, webhook: Webhook? = nil) {
+            self.id = id
+            self.channel = channel
+            self.delivery = delivery
+            self.webhook = webhook
+        }
     }
 
     public enum Delivery: String, Sendable, CaseIterable { case kafka, webhook }
@@ -94,6 +101,17 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var ratePerSecond: Double = 100
         public var allowPrivateNetwork = false
         public var allowInsecureHttp = false
+
+        public init(url: String, secrets: [Secret], eventTypes: [String]? = nil, maxInFlight: Int = 16,
+                    ratePerSecond: Double = 100, allowPrivateNetwork: Bool = false, allowInsecureHttp: Bool = false) {
+            self.url = url
+            self.secrets = secrets
+            self.eventTypes = eventTypes
+            self.maxInFlight = maxInFlight
+            self.ratePerSecond = ratePerSecond
+            self.allowPrivateNetwork = allowPrivateNetwork
+            self.allowInsecureHttp = allowInsecureHttp
+        }
     }
 }
 

@@ -51,11 +51,13 @@ public final class CircuitBreaker: Sendable {
     }
 
     /// A failure that says something about the endpoint (timeout, connection error, 5xx, 429).
+    /// Failures of requests sent before the circuit opened do not prolong it; a failed probe does.
     public func recordFailure(now: Int64) {
         storage.withLock { s in
             s.consecutiveFailures += 1
-            s.probeInFlight = false
+            if let until = s.openUntil, now < until || !s.probeInFlight { return }
             guard s.openUntil != nil || s.consecutiveFailures >= settings.failureThreshold else { return }
+            s.probeInFlight = false
             let open = min(settings.firstOpen.milliseconds << min(s.openings, 20), settings.maxOpen.milliseconds)
             s.openings += 1
             s.openUntil = now + open

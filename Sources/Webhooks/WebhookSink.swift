@@ -61,6 +61,7 @@ public final class WebhookSink: Service, Sendable {
         public var retriesScheduled = 0
         public var deadLettered = 0
         public var filtered = 0
+        public init() {}
     }
 
     private struct State {

@@ -63,6 +63,14 @@ import Testing
         #expect(breaker.admission(now: 16_200) == nil)
     }
 
+    @Test func failuresOfRequestsSentBeforeItOpenedDoNotProlongIt() {
+        var settings = CircuitBreaker.Settings()
+        settings.failureThreshold = 2
+        let breaker = CircuitBreaker(settings: settings)
+        for _ in 0..<16 { breaker.recordFailure(now: 100) }   // sixteen were in flight
+        #expect(breaker.state(now: 100) == .open(until: 5100))
+    }
+
     @Test func successesInBetweenKeepItClosed() {
         let breaker = CircuitBreaker()
         for _ in 0..<20 {
@@ -77,8 +85,16 @@ import Testing
         settings.failureThreshold = 1
         settings.maxOpen = .seconds(30)
         let breaker = CircuitBreaker(settings: settings)
-        for _ in 0..<30 { breaker.recordFailure(now: 0) }
-        #expect(breaker.state(now: 0) == .open(until: 30_000))
+        breaker.recordFailure(now: 0)
+        var now: Int64 = 0
+        for _ in 0..<10 {   // every probe fails
+            guard case .open(let until) = breaker.state(now: now) else { Issue.record("closed"); return }
+            now = until
+            #expect(breaker.admission(now: now) == nil)
+            breaker.recordFailure(now: now)
+        }
+        guard case .open(let until) = breaker.state(now: now) else { Issue.record("closed"); return }
+        #expect(until - now == 30_000)
     }
 
     @Test func rateLimiterSpacesRequests() {

@@ -1,0 +1,50 @@
+import App
+import Foundation
+import Logging
+import Testing
+import TestSupport
+
+@Suite(.serialized) struct DemoTests {
+    @Test("the demo's summary counts what actually happened to the events it generated")
+    func summaryMatchesThePlan() async throws {
+        let summary = try await Demo(events: 300, logger: quietLogger)
+            .run(schemaDirectory: repositoryRoot.appendingPathComponent("schemas").path)
+        let plan = summary.plan
+        #expect(plan.events == 300)
+        #expect(summary.consumed == plan.events)
+        #expect(summary.skipped == plan.internalOnly && plan.internalOnly > 0)
+        #expect(summary.deadLetters == ["invalid_event": plan.malformed, "unknown_tenant": plan.unknownTenant])
+        #expect(summary.produced == [
+            "payments.responses.partner.TENANT-001": plan.responses["TENANT-001"]!,
+            "payments.responses.web.TENANT-002": plan.responses["TENANT-002"]!,
+            "payments.responses.partner.PARTNER-ABC": plan.responses["PARTNER-ABC"]!,
+            "payments.responses.partner.PARTNER-XYZ": plan.responses["PARTNER-XYZ"]!,
+        ])
+        let abc = summary.webhooks["PARTNER-ABC"] ?? [:]
+        #expect(summary.filtered["PARTNER-ABC"] == plan.filtered)
+        #expect(abc["delivered"] == plan.responses["PARTNER-ABC"]! - plan.filtered)
+        let xyz = summary.webhooks["PARTNER-XYZ"] ?? [:]
+        #expect(xyz["dead_lettered"] == plan.refused && plan.refused > 0)
+        #expect(xyz["retry_scheduled"] == plan.retried && plan.retried > 0)
+        #expect(xyz["delivered"] == plan.responses["PARTNER-XYZ"]! - plan.refused)
+        #expect(summary.requests == abc["delivered"]! + xyz["delivered"]! + plan.refused + plan.retried)
+        #expect(summary.verified == summary.requests, "every request carried a valid signature")
+        #expect(summary.table.contains("PARTNER-XYZ: delivered \(xyz["delivered"]!), retried \(plan.retried)"))
+    }
+
+    @Test("`payments-bridge demo` ends by itself with exit 0 and prints the summary")
+    func commandRunsToTheEnd() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["demo", "--events", "60", "--schemas", repositoryRoot.appendingPathComponent("schemas").path]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(output.contains("payments-bridge demo: 60 events"))
+        #expect(output.contains("partner requests with a valid signature"))
+    }
+}
