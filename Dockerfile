@@ -4,8 +4,9 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends librdkafka-dev libavro-dev libssl-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY Package.swift ./
-COPY Sources ./Sources
+# The whole package: SwiftPM checks every target's folder (tests and benchmarks included) even
+# when it builds one product. .dockerignore keeps build outputs and local tools out.
+COPY . .
 RUN swift build -c release --product payments-bridge --static-swift-stdlib \
  && install -D "$(swift build -c release --show-bin-path)/payments-bridge" /out/payments-bridge
 

@@ -57,4 +57,20 @@ struct DockerComposeTests {
         let ports = try #require(bridge["ports"] as? [String])
         #expect(ports.contains("127.0.0.1:\(config.admin.port):\(config.admin.port)"))
     }
+
+    @Test("the build stage gets every folder SwiftPM checks (all targets, tests and benchmarks included)")
+    func buildContext() throws {
+        let dockerfile = try String(contentsOf: repositoryRoot.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        #expect(dockerfile.contains("COPY . ."))
+        let ignored = try String(contentsOf: repositoryRoot.appendingPathComponent(".dockerignore"), encoding: .utf8)
+            .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let manifest = try String(contentsOf: repositoryRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
+        // Every custom target path, plus the default roots.
+        var roots: Set<String> = ["Sources", "Tests", "Package.swift"]
+        for match in manifest.matches(of: /path: "([^"\/]+)/) { roots.insert(String(match.1)) }
+        for root in roots {
+            #expect(!ignored.contains { $0 == root || $0 == root + "/" || $0 == "*" }, "\(root) is kept out of the build context")
+        }
+        #expect(ignored.contains(".build*") && ignored.contains(".venv"), "build outputs and local tools stay out")
+    }
 }
