@@ -128,14 +128,9 @@ public final class BridgeService: Service {
 
     /// Refreshes the consumer-lag gauges until cancelled.
     private func reportLag() async {
-        while !Task.isCancelled {
-            if let lag = try? await consumer.lag() {
-                for (partition, records) in lag {
-                    metrics.consumerLag(group: configuration.consumerGroup, topic: partition.topic,
-                                        partition: partition.partition).record(records)
-                }
-            }
-            try? await Task.sleep(for: configuration.lagInterval)
+        await consumer.reportLag(every: configuration.lagInterval) { partition, records in
+            metrics.consumerLag(group: configuration.consumerGroup, topic: partition.topic, partition: partition.partition)
+                .record(records)
         }
     }
 

@@ -96,6 +96,17 @@ public final class KafkaConsumer: Sendable {
         return lag
     }
 
+    /// Reports each assigned partition's lag (see `lag()`) every `interval` until the task is
+    /// cancelled; a round that fails (broker unreachable) is skipped.
+    public func reportLag(every interval: Duration, _ report: (TopicPartition, Int64) -> Void) async {
+        while !Task.isCancelled {
+            if let lag = try? await lag() {
+                for (partition, records) in lag { report(partition, records) }
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
     /// Group metadata for `TransactionalProducer.sendOffsets`.
     public func groupMetadata() throws(KafkaError) -> ConsumerGroupMetadata {
         guard let metadata = client.groupMetadata() else {

@@ -26,35 +26,38 @@ final class WebhookMetrics: Sendable {
 
     /// Duration of one HTTP attempt.
     func attempt(tenant: String, milliseconds: Int64) {
-        let key = tenant
-        let timer = timers.withLock { timers in
-            if let existing = timers[key] { return existing }
-            let timer = Metrics.Timer(label: "payments_bridge_webhook_delivery_seconds", dimensions: [("tenant", tenant)],
-                                      preferredDisplayUnit: .seconds, factory: factory)
-            timers[key] = timer
-            return timer
-        }
-        timer.recordMilliseconds(milliseconds)
+        Self.cached(in: timers, "payments_bridge_webhook_delivery_seconds", [("tenant", tenant)]) {
+            Metrics.Timer(label: $0, dimensions: $1, preferredDisplayUnit: .seconds, factory: factory)
+        }.recordMilliseconds(milliseconds)
     }
 
     /// Records waiting in the retry log, per tenant.
     func pending(tenant: String, count: Int) {
-        let gauge = gauges.withLock { gauges in
-            if let existing = gauges[tenant] { return existing }
-            let gauge = Gauge(label: "payments_bridge_webhook_pending", dimensions: [("tenant", tenant)], factory: factory)
-            gauges[tenant] = gauge
-            return gauge
-        }
-        gauge.record(count)
+        gauge("payments_bridge_webhook_pending", [("tenant", tenant)]).record(count)
+    }
+
+    /// Records of a response partition not yet committed by the sink's group.
+    func consumerLag(group: String, topic: String, partition: Int32, records: Int64) {
+        gauge("payments_bridge_consumer_lag", [("group", group), ("topic", topic), ("partition", String(partition))]).record(records)
+    }
+
+    private func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
+        Self.cached(in: gauges, label, dimensions) { Gauge(label: $0, dimensions: $1, factory: factory) }
     }
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+        Self.cached(in: counters, label, dimensions) { Counter(label: $0, dimensions: $1, factory: factory) }
+    }
+
+    /// One metric per label set, created on first use.
+    private static func cached<M: AnyObject & Sendable>(in store: borrowing Mutex<[String: M]>, _ label: String, _ dimensions: [(String, String)],
+                                                       make: (String, [(String, String)]) -> M) -> M {
         let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
-        return counters.withLock { counters in
-            if let existing = counters[key] { return existing }
-            let counter = Counter(label: label, dimensions: dimensions, factory: factory)
-            counters[key] = counter
-            return counter
+        return store.withLock { metrics in
+            if let existing = metrics[key] { return existing }
+            let metric = make(label, dimensions)
+            metrics[key] = metric
+            return metric
         }
     }
 }

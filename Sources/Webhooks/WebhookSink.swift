@@ -44,6 +44,8 @@ public final class WebhookSink: Service, Sendable {
         /// How much the consumer fetches ahead (librdkafka's queue, in KiB).
         public var prefetchKilobytes = 32_768
         public var commitInterval: Duration = .milliseconds(500)
+        /// How often the consumer lag gauge is refreshed.
+        public var lagInterval: Duration = .seconds(10)
         public var sessionTimeout: Duration = .seconds(10)
         public var maxPollInterval: Duration = .seconds(300)
 
@@ -155,6 +157,12 @@ public final class WebhookSink: Service, Sendable {
         logger.info("webhook sink consuming", metadata: ["tenants": "\(configuration.tenants.map(\.id))",
                                                          "group": "\(configuration.consumerGroup)"])
         let committer = Task { await commitPeriodically() }
+        let lagReporter = Task { [consumer, metrics, configuration] in
+            await consumer.reportLag(every: configuration.lagInterval) { partition, records in
+                metrics.consumerLag(group: configuration.consumerGroup, topic: partition.topic, partition: partition.partition,
+                                    records: records)
+            }
+        }
         do {
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 let records = await consumer.poll(timeout: .milliseconds(100))
@@ -167,6 +175,7 @@ public final class WebhookSink: Service, Sendable {
             state.withLock { $0.failure = "\(error)" }
         }
         committer.cancel()
+        lagReporter.cancel()
         await stopWorkers()
         await commit()
         await consumer.close()

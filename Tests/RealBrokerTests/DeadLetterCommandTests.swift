@@ -125,6 +125,8 @@ struct DeadLetterCommandTests {
         #expect(badReason.status != 0 && badReason.error.contains("unknown reason 'bogus'"))
         let noSelection = try dlt(["replay", "--topic", Self.responseDLT], config: service.configPath)
         #expect(noSelection.status != 0 && noSelection.error.contains("choose exactly one"))
+        #expect(!leaksSecret(Self.secret, in: shown.output + table.output + service.log + (try await service.metrics())),
+                "the webhook secret appears in DLT records, logs or metrics")
         #expect(service.terminate() == 0)
     }
 

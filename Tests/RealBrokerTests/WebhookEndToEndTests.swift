@@ -77,7 +77,9 @@ struct WebhookEndToEndTests {
         try await waitFor("every event delivered", timeout: .seconds(90)) {
             Set(try requests(requestLog).filter { $0["status"] as? Int == 200 }.compactMap { $0["eventId"] as? String }).count == 15
         }
+        let metrics = try await service.metrics()
         #expect(service.terminate() == 0)
+        #expect(!leaksSecret(Self.secret, in: service.log + metrics), "the webhook secret appears in the logs or metrics")
 
         let all = try requests(requestLog)
         #expect(failedBeforeKill >= 3)
@@ -117,6 +119,13 @@ func startWebhookReceiver(port: Int, secret: String, log: URL, options: [String]
         Thread.sleep(forTimeInterval: 0.05)
     }
     return process
+}
+
+/// Whether `text` contains a `whsec_` secret or its key (base64 or raw).
+func leaksSecret(_ secret: String, in text: String) -> Bool {
+    let encoded = String(secret.dropFirst("whsec_".count))
+    let raw = Data(base64Encoded: encoded).map { String(decoding: $0, as: UTF8.self) } ?? encoded
+    return text.contains(encoded) || text.contains(raw)
 }
 
 /// The receiver's log: one JSON object per request.
