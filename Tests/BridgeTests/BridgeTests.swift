@@ -218,3 +218,74 @@ struct BridgeTests {
         #expect(harness.metricsText().contains(#"payments_bridge_transactions_total{outcome="committed"} 1"#))
     }
 }
+
+@Suite("Bridge under hostile input", .serialized)
+struct HostileInputTests {
+    /// A small deterministic generator, so a failure can be replayed.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test("10,000 events, half of them hostile (random bytes, wrong types, huge strings, deep nesting, illegal tenants): every hostile one is dead-lettered with a reason, every valid one delivered")
+    func hostileEventsAreDeadLetteredAndValidOnesDelivered() async throws {
+        let harness = try BridgeHarness()
+        var random = SplitMix(state: 20_261_126)
+        var events: [(key: String, value: [UInt8])] = []
+        var hostile: Set<String> = []
+        var valid: Set<String> = []
+        for index in 0..<10_000 {
+            let key = "K-\(index)"
+            guard index % 2 == 1 else {
+                events.append((key, internalEvent(paymentId: key, tenantId: index % 4 == 0 ? "TENANT-001" : "TENANT-002",
+                                                  channel: index % 4 == 0 ? "PARTNER" : "WEB")))
+                valid.insert(key)
+                continue
+            }
+            hostile.insert(key)
+            let value: [UInt8]
+            switch index % 11 {
+            case 1, 3: value = (0..<Int.random(in: 0...300, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            case 5: value = internalEvent(paymentId: key, changes: ["amount": "abc"])
+            case 7: value = internalEvent(paymentId: key, changes: ["eventId": 12345, "timestamp": [1, 2]])
+            case 9: value = internalEvent(paymentId: key, changes: ["tenantId": ["nested": true]])
+            case 0: value = internalEvent(paymentId: key, changes: ["customerId": String(repeating: "Z", count: 5000)])
+            case 2: value = Array((String(repeating: "{\"a\":", count: 200) + "1" + String(repeating: "}", count: 200)).utf8)
+            case 4: value = internalEvent(paymentId: key, tenantId: "TEN/ANT")
+            case 6: value = internalEvent(paymentId: key, tenantId: "TEN ANT\u{0}")
+            case 8: value = internalEvent(paymentId: key, changes: ["amount": -5])
+            default: value = Array("[\"\u{FFFF}\", 1e999999]".utf8)
+            }
+            events.append((key, value))
+        }
+        try await harness.send(events)
+        let started = ContinuousClock.now
+        let bridge = try harness.bridge(harness.configuration(maxRecords: 1000))
+        let (responses, deadLetters) = try await withBridge(bridge) {
+            let responses = try await harness.read(["payments.responses.partner.TENANT-001", "payments.responses.web.TENANT-002"],
+                                                   count: valid.count, timeout: .seconds(120))
+            let deadLetters = try await harness.read(["\(harness.inputTopic).DLT"], count: hostile.count, timeout: .seconds(120))
+            return (responses, deadLetters)
+        }
+        let elapsed = ContinuousClock.now - started
+        #expect(Set(responses.compactMap { text($0.key) }) == valid)
+        #expect(responses.count == valid.count, "no valid event twice")
+        #expect(Set(deadLetters.compactMap { text($0.key) }) == hostile)
+        #expect(deadLetters.count == hostile.count)
+        let reasons = Dictionary(grouping: deadLetters) { $0.headers.last(named: DeadLetterHeader.reason)?.stringValue ?? "none" }
+            .mapValues(\.count)
+        #expect(Set(reasons.keys).isSubset(of: ["invalid_event", "unknown_tenant", "oversized"]))
+        #expect(reasons["oversized"] == hostile.filter { Int($0.dropFirst(2))! % 11 == 0 }.count)
+        let sent = Dictionary(uniqueKeysWithValues: events.map { ($0.key, $0.value) })
+        for record in deadLetters {
+            #expect(record.value == text(record.key).flatMap { sent[$0] }, "kept byte for byte")
+        }
+        print("hostile input: \(hostile.count) hostile events dead-lettered (\(reasons.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))), \(valid.count) valid delivered, in \(elapsed)")
+    }
+}
