@@ -19,7 +19,11 @@ passed=0; failed=0
 for log in "$logs"/*.log; do
   if line=$(grep -E "Test run with [0-9]+ tests?" "$log" | tail -n 1); then
     count=$(sed -E 's/.*Test run with ([0-9]+) tests?.*/\1/' <<<"$line")
-    if grep -q "passed after" <<<"$line"; then passed=$((passed + count)); else failed=$((failed + count)); status=1; fi
+    if grep -q "passed after" <<<"$line"; then passed=$((passed + count)); else
+      broken=$(grep -cE '^✘ Test .* failed after' "$log" || true)
+      [ "$broken" -gt 0 ] || broken=1
+      failed=$((failed + broken)); passed=$((passed + count - broken)); status=1
+    fi
   else
     echo "no test summary in $(basename "$log"): the test process crashed or was killed"; failed=$((failed + 1)); status=1
   fi

@@ -161,7 +161,9 @@ struct ProducerConsumerTests {
         let events = Mutex<[RebalanceEvent]>([])
         let first = try mock.consumer(group: "g-rebalance", onRebalance: { event in events.withLock { $0.append(event) } })
         try first.subscribe([topic])
-        _ = await read(first, count: 1, timeout: .seconds(4))
+        // Joining takes the mock's group delay (about 3 s), longer on a busy machine.
+        let joined = ContinuousClock.now + .seconds(30)
+        while first.assignment.count != 4, ContinuousClock.now < joined { _ = await first.poll(timeout: .milliseconds(100)) }
         #expect(first.assignment.count == 4)
 
         let second = try mock.consumer(group: "g-rebalance")
