@@ -80,7 +80,7 @@ let package = Package(
         ]),
         // Wires the pieces into one service group; called by the CLI and by tests.
         .target(name: "App", dependencies: [
-            "Kafka", "Avro", "Config", "Admin", "Bridge", "Payments", "Webhooks", "DeadLetters", "Digest",
+            "Kafka", "Avro", "Config", "Admin", "Bridge", "Payments", "Webhooks", "DeadLetters",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -107,6 +107,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: [
             "Kafka",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/TestSupport"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "AvroTests", dependencies: [

@@ -89,7 +89,7 @@ public struct DeadLetterTool: Sendable {
                      "  \"key\": \(entry.key.map(JSONText.string) ?? "null"),",
                      "  \"headers\": ["]
         let headers = record.headers.map { header in
-            "    [\(JSONText.string(header.name)), \(header.stringValue.map(JSONText.string) ?? (header.value == nil ? "null" : JSONText.string(Data(header.value!).base64EncodedString())))]"
+            "    [\(JSONText.string(header.name)), \(Self.json(header.value))]"
         }
         lines.append(headers.joined(separator: ",\n"))
         lines.append("  ],")
@@ -99,17 +99,22 @@ public struct DeadLetterTool: Sendable {
     }
 
     private func render(_ value: [UInt8]?) async -> String {
-        guard let value else { return "null" }
-        if value.first == ConfluentWireFormat.magicByte, let framed = try? ConfluentWireFormat.parse(value),
+        if let value, value.first == ConfluentWireFormat.magicByte, let framed = try? ConfluentWireFormat.parse(value),
            let schema = try? await registry.schema(id: framed.schemaID), let decoded = try? schema.decode(framed.payload) {
             return decoded.json
         }
-        if (try? JSONSerialization.jsonObject(with: Data(value), options: [.fragmentsAllowed])) != nil,
-           let text = String(validating: value, as: UTF8.self) {
+        if let value, let text = String(validating: value, as: UTF8.self),
+           (try? JSONSerialization.jsonObject(with: Data(value), options: [.fragmentsAllowed])) != nil {
             return text
         }
-        if let text = String(validating: value, as: UTF8.self) { return JSONText.string(text) }
-        return JSONText.string("base64:" + Data(value).base64EncodedString())
+        return Self.json(value)
+    }
+
+    /// Bytes as a JSON value: null, the text when it is UTF-8, else `"base64:…"`.
+    private static func json(_ bytes: [UInt8]?) -> String {
+        guard let bytes else { return "null" }
+        if let text = String(validating: bytes, as: UTF8.self) { return JSONText.string(text) }
+        return JSONText.string("base64:" + Data(bytes).base64EncodedString())
     }
 
     public func replay(topic: String, selection: ReplaySelection, progress: @escaping (Int, Int) -> Void) async throws -> DeadLetterReplay.Outcome {

@@ -1,5 +1,4 @@
 import Config
-import Digest
 import Foundation
 import Hummingbird
 import Kafka
@@ -122,7 +121,7 @@ public struct Demo: Sendable {
 
     /// Runs the demo to the end; `progress` is called about twice a second with a status line.
     public func run(schemaDirectory: String, progress: @Sendable (String) -> Void = { _ in }) async throws -> Summary {
-        let receiver = DemoPartner(key: Array(Data(base64Encoded: String(Self.secret.dropFirst(6)))!))
+        let receiver = DemoPartner(signer: try WebhookSigner(secrets: [Self.secret]))
         let (records, plan) = generate()
         return try await receiver.serve(logger: logger) { port in
             let metrics = PrometheusCollectorRegistry()
@@ -222,10 +221,10 @@ extension Demo.Summary {
 /// PARTNER-XYZ answers 503 to the first attempt of each completed payment and 400 to failed ones.
 final class DemoPartner: Sendable {
     struct Counts { var requests = 0; var verified = 0; var seen: Set<String> = [] }
-    private let key: [UInt8]
+    private let signer: WebhookSigner
     private let state = Mutex(Counts())
 
-    init(key: [UInt8]) { self.key = key }
+    init(signer: WebhookSigner) { self.signer = signer }
 
     var counts: Counts { state.withLock { $0 } }
 
@@ -234,9 +233,9 @@ final class DemoPartner: Sendable {
         router.post("/:tenant") { [self] request, context -> Response in
             let bytes = Array(buffer: try await request.body.collect(upTo: 1 << 20))
             let id = request.headers[.init("webhook-id")!] ?? ""
-            let timestamp = request.headers[.init("webhook-timestamp")!] ?? ""
+            let timestamp = request.headers[.init("webhook-timestamp")!].flatMap { Int64($0) } ?? 0
             let signatures = (request.headers[.init("webhook-signature")!] ?? "").split(separator: " ").map(String.init)
-            let expected = "v1," + Data(Digest.hmacSHA256(key: key, data: Array("\(id).\(timestamp).".utf8) + bytes)).base64EncodedString()
+            let expected = signer.standardSignature(id: id, timestamp: timestamp, body: bytes)
             let body = String(decoding: bytes, as: UTF8.self)
             let status: HTTPResponse.Status = state.withLock { counts in
                 counts.requests += 1

@@ -3,7 +3,8 @@ import Logging
 /// Reads a topic as it is now: every record from the oldest still kept up to each partition's
 /// end at the time of the call, outside any consumer group (nothing is committed).
 public enum TopicSnapshot {
-    /// Calls `visit` with each record, in offset order per partition (partitions interleaved). Throws `unknownTopicOrPartition` for a topic the cluster does not have.
+    /// Calls `visit` with each record, in offset order per partition (partitions interleaved).
+    /// Throws `unknownTopicOrPartition` for a topic the cluster does not have.
     public static func read(_ topic: String, kafka: KafkaConfiguration, isolation: ConsumerConfiguration.IsolationLevel = .readUncommitted,
                             logger: Logger, timeout: Duration = .seconds(60),
                             visit: (ConsumerRecord) throws -> Void) async throws {

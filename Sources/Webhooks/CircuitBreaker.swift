@@ -95,16 +95,22 @@ final class ConcurrencyLimiter: Sendable {
     private struct State {
         var available: Int
         var waiters: [CheckedContinuation<Void, Never>] = []
+
+        mutating func take() -> Bool {
+            guard available > 0 else { return false }
+            available -= 1
+            return true
+        }
     }
     private let state: Mutex<State>
 
     init(limit: Int) { state = Mutex(State(available: limit)) }
 
     func acquire() async {
-        if state.withLock({ s in s.available > 0 ? { s.available -= 1; return true }() : false }) { return }
+        if state.withLock({ $0.take() }) { return }   // no suspension when a slot is free
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let granted = state.withLock { s -> Bool in
-                if s.available > 0 { s.available -= 1; return true }
+                if s.take() { return true }
                 s.waiters.append(continuation)
                 return false
             }

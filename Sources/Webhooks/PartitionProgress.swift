@@ -15,6 +15,16 @@ struct QueuedDelivery: Sendable {
     var inLog: Bool
     /// Someone is writing its retry-log entry right now.
     var handingOff = false
+
+    /// A record read from a response topic (`inLog` false: it holds its offset) or from the retry log.
+    init(tenant: String, pending: PendingDelivery, response: PaymentResponse, inLog: Bool) {
+        self.tenant = tenant
+        self.pending = pending
+        self.response = response
+        body = WebhookBody.render(response)
+        holdsOffset = !inLog
+        self.inLog = inLog
+    }
 }
 
 /// An assigned response partition: the window of records read but not yet finished (what may be

@@ -102,17 +102,21 @@ public enum RetryLog {
     /// The pending entries of `partitions` (original response partitions), read from the whole
     /// log up to its current end: latest state per entry, tombstoned ones left out, in original
     /// offset order.
-    static func load(topic: String, for partitions: Set<TopicPartition>, kafka: KafkaConfiguration, admin: KafkaAdmin,
+    static func load(topic: String, for partitions: Set<TopicPartition>, kafka: KafkaConfiguration,
                      logger: Logger, timeout: Duration = .seconds(60)) async throws -> [TopicPartition: [PendingDelivery]] {
-        guard !partitions.isEmpty, try await admin.metadata().topics[topic] != nil else { return [:] }
+        guard !partitions.isEmpty else { return [:] }
         var latest: [String: PendingDelivery?] = [:]
-        try await TopicSnapshot.read(topic, kafka: kafka, logger: logger, timeout: timeout) { record in
-            guard let key = record.key.flatMap({ String(validating: $0, as: UTF8.self) }) else { return }
-            if let pending = pending(from: record) {
-                latest[key] = partitions.contains(pending.record.topicPartition) ? pending : nil
-            } else {
-                latest[key] = .some(nil)
+        do {
+            try await TopicSnapshot.read(topic, kafka: kafka, logger: logger, timeout: timeout) { record in
+                guard let key = record.key.flatMap({ String(validating: $0, as: UTF8.self) }) else { return }
+                if let pending = pending(from: record) {
+                    latest[key] = partitions.contains(pending.record.topicPartition) ? pending : nil
+                } else {
+                    latest[key] = .some(nil)
+                }
             }
+        } catch let error as KafkaError where error.code == .unknownTopicOrPartition {
+            return [:]   // no retry log yet: nothing was ever pending
         }
         var result: [TopicPartition: [PendingDelivery]] = [:]
         for case let pending? in latest.values {

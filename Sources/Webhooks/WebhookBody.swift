@@ -31,9 +31,9 @@ public enum WebhookBody {
         out.append(UInt8(ascii: "{"))
         for (index, entry) in r.metadata.sorted(by: { $0.key < $1.key }).enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            string(entry.key, into: &out)
+            JSONText.appendString(entry.key, into: &out)
             out.append(UInt8(ascii: ":"))
-            string(entry.value, into: &out)
+            JSONText.appendString(entry.value, into: &out)
         }
         out.append(contentsOf: "}}".utf8)
         return out
@@ -48,11 +48,7 @@ public enum WebhookBody {
 
     private static func field(_ name: String, string value: String?, into out: inout [UInt8], first: Bool = false) {
         key(name, into: &out, first: first)
-        if let value { string(value, into: &out) } else { out.append(contentsOf: "null".utf8) }
-    }
-
-    static func string(_ value: String, into out: inout [UInt8]) {
-        JSONText.appendString(value, into: &out)
+        if let value { JSONText.appendString(value, into: &out) } else { out.append(contentsOf: "null".utf8) }
     }
 
     /// The shortest text that reads back as the same double; integral values without a fraction.

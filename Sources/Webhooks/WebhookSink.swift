@@ -205,8 +205,7 @@ public final class WebhookSink: Service, Sendable {
         var loaded: [TopicPartition: [PendingDelivery]] = [:]
         while true {
             do {
-                loaded = try await RetryLog.load(topic: configuration.retryLogTopic, for: toLoad, kafka: kafka, admin: admin,
-                                                 logger: logger)
+                loaded = try await RetryLog.load(topic: configuration.retryLogTopic, for: toLoad, kafka: kafka, logger: logger)
                 break
             } catch {
                 logger.warning("cannot read the retry log yet; trying again", metadata: ["error": "\(error)"])
@@ -219,8 +218,7 @@ public final class WebhookSink: Service, Sendable {
                 guard let route = Self.route(of: partition.topic) else { continue }
                 do {
                     let response = try await decoder.decode(pending.record.value, channel: route.channel)
-                    queued.append((partition, QueuedDelivery(tenant: route.tenant, pending: pending, response: response,
-                                                             body: WebhookBody.render(response), holdsOffset: false, inLog: true)))
+                    queued.append((partition, QueuedDelivery(tenant: route.tenant, pending: pending, response: response, inLog: true)))
                 } catch {
                     // It was decodable when it was logged; a missing schema now must not lose it.
                     logger.error("a pending retry cannot be decoded; it stays in the retry log",
@@ -229,7 +227,7 @@ public final class WebhookSink: Service, Sendable {
             }
         }
         let starts = state.withLock { s -> [(TopicPartition, String)] in
-            for (partition, item) in queued where toLoad.contains(partition) {
+            for (partition, item) in queued {
                 guard s.partitions[partition] != nil else { continue }
                 let key = Self.paymentKey(item.pending.record)
                 s.partitions[partition]!.queues[key, default: []].append(item)
@@ -290,8 +288,7 @@ public final class WebhookSink: Service, Sendable {
             return
         }
         let key = Self.paymentKey(record)
-        var item = QueuedDelivery(tenant: tenant.id, pending: PendingDelivery(record: record), response: response,
-                                  body: WebhookBody.render(response), holdsOffset: true, inLog: false)
+        var item = QueuedDelivery(tenant: tenant.id, pending: PendingDelivery(record: record), response: response, inLog: false)
         enum Next { case none, duplicate, start, handOff }
         let next = state.withLock { s -> Next in
             // Mutated in place: a copy of the partition's queues would cost a copy per record.
@@ -338,8 +335,8 @@ public final class WebhookSink: Service, Sendable {
     // MARK: Per-payment workers
 
     private func startWorker(partition: TopicPartition, key: String) {
-        let generation = state.withLock { $0.partitions[partition]?.generation } ?? -1
         state.withLock { s in
+            let generation = s.partitions[partition]?.generation ?? -1
             let id = s.nextWorker
             s.nextWorker += 1
             s.workers[id] = Task { [self] in
@@ -382,8 +379,7 @@ public final class WebhookSink: Service, Sendable {
         if state.withLock({ $0.goneEndpoints.contains(tenantID) }) {
             let now = clock.now()
             try await resolve(item, partition: partition, key: key, generation: generation, deadLetter: cause(
-                item, reason: .endpointGone, error: "endpoint answered 410 Gone earlier; not sent", status: 410, now: now,
-                countsAsAttempt: false))
+                item, reason: .endpointGone, error: "endpoint answered 410 Gone earlier; not sent", status: 410, now: now))
             return
         }
         try await admit(endpoint)
@@ -416,7 +412,7 @@ public final class WebhookSink: Service, Sendable {
                 exhausted.pending = pending
                 try await resolve(item, partition: partition, key: key, generation: generation, deadLetter: cause(
                     exhausted, reason: .retriesExhausted, error: "retries exhausted; last error: \(error)", status: status,
-                    now: now, countsAsAttempt: false))
+                    now: now))
                 return
             }
             pending.due = now + delay.milliseconds
@@ -460,9 +456,11 @@ public final class WebhookSink: Service, Sendable {
         }
     }
 
+    /// Why `item` is dead-lettered. `attemptAt`: the attempt that just ended it (not yet counted
+    /// in `item.pending`); nil when no request was sent or the item already counts it.
     private func cause(_ item: QueuedDelivery, reason: DeadLetterReason, error: String, status: Int?, now: Int64,
-                       attemptAt: Int64? = nil, countsAsAttempt: Bool = true) -> DeadLetterCause {
-        let attempts = item.pending.attempts + (countsAsAttempt ? 1 : 0)
+                       attemptAt: Int64? = nil) -> DeadLetterCause {
+        let attempts = item.pending.attempts + (attemptAt == nil ? 0 : 1)
         let first = item.pending.firstAttempt ?? attemptAt ?? now
         let last = attemptAt ?? item.pending.lastAttempt ?? now
         return DeadLetterCause(reason: reason, error: error, httpStatus: status, attempts: attempts,
