@@ -62,7 +62,7 @@ struct AdminRoutesTests {
     @Test("the embedded registry answers the calls stock Confluent deserializers make")
     func registryEndpoints() async throws {
         let registry = EmbeddedSchemaRegistry()
-        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("schemas/PaymentResponse.avsc"), encoding: .utf8)
+        let text = try paymentResponseSchemaText()
         let schema = try AvroSchema(json: text)
         let subject = "payments.responses.partner.TENANT-001-value"
         let id = try registry.register(schema, subject: subject)

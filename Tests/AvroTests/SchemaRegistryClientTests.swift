@@ -76,15 +76,7 @@ final class FakeConfluentRegistry: Sendable {
 
     /// Serves on a free loopback port while `body` runs.
     func serve(_ body: @escaping @Sendable (String) async throws -> Void) async throws {
-        let port = Mutex<Int?>(nil)
-        let app = Application(router: router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } })
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
-            while port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
-            try await body("http://127.0.0.1:\(port.withLock { $0 }!)")
-            group.cancelAll()
-        }
+        try await serveOnLoopback(router()) { port in try await body("http://127.0.0.1:\(port)") }
     }
 }
 

@@ -22,8 +22,7 @@ struct BridgeHarness {
         cluster = try EmbeddedKafkaCluster(brokers: brokers)
         kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, clientID: "bridge-tests",
                                    properties: ["log_level": "2"])
-        schema = try AvroSchema(json: String(contentsOf: repositoryRoot.appendingPathComponent("schemas/PaymentResponse.avsc"),
-                                             encoding: .utf8))
+        schema = try AvroSchema(json: paymentResponseSchemaText())
         try cluster.createTopic(inputTopic, partitions: inputPartitions)
     }
 

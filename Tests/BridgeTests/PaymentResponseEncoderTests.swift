@@ -7,8 +7,7 @@ import Testing
 
 @Suite("PaymentResponse encoder")
 struct PaymentResponseEncoderTests {
-    let schema: AvroSchema = try! AvroSchema(json: String(
-        contentsOf: repositoryRoot.appendingPathComponent("schemas/PaymentResponse.avsc"), encoding: .utf8))
+    let schema: AvroSchema = try! AvroSchema(json: paymentResponseSchemaText())
 
     static func response(_ index: Int) -> PaymentResponse {
         PaymentResponse(
@@ -45,7 +44,7 @@ struct PaymentResponseEncoderTests {
         let other = try AvroSchema(json: String(contentsOf: repositoryRoot.appendingPathComponent(
             "Tests/AvroTests/Fixtures/compatible/Example.avsc"), encoding: .utf8))
         #expect(throws: PaymentResponseEncoder.SchemaMismatch.self) { try PaymentResponseEncoder(schema: other) }
-        var text = try String(contentsOf: repositoryRoot.appendingPathComponent("schemas/PaymentResponse.avsc"), encoding: .utf8)
+        var text = try paymentResponseSchemaText()
         text = text.replacingOccurrences(of: #""name": "amount", "type": "double""#, with: #""name": "amount", "type": "float""#)
         #expect(throws: PaymentResponseEncoder.SchemaMismatch.self) { try PaymentResponseEncoder(schema: AvroSchema(json: text)) }
     }

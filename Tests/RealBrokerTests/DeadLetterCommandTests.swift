@@ -13,34 +13,9 @@ struct DeadLetterCommandTests {
     func refusedRecordsAreReplayedOnce() async throws {
         let broker = try TansuBroker()
         try broker.createTopic("payments.events", partitions: 3)
-        let receiverPort = try freeLoopbackPort()
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("dlt-e2e-\(receiverPort)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        let log = scratch.appendingPathComponent("requests.jsonl")
-        let refusing = scratch.appendingPathComponent("refusing")
-        FileManager.default.createFile(atPath: refusing.path, contents: nil)
-        let receiver = try startWebhookReceiver(port: receiverPort, secret: Self.secret, log: log,
-                                                options: ["--refuse-while", refusing.path])
-        defer { kill(receiver.processIdentifier, SIGKILL); receiver.waitUntilExit() }
+        let partner = try PartnerEndpoint(secret: Self.secret, trouble: .refusing)
         let adminPort = try freeLoopbackPort()
-        let service = try ServiceProcess(config: """
-        kafka:
-          bootstrapServers: "\(broker.bootstrapServers)"
-          properties: {max.poll.interval.ms: "10000"}
-        admin: {listen: "127.0.0.1:\(adminPort)"}
-        bridge:
-          topics: {replicationFactor: 1, partitions: {partner: 2}}
-          transactions: {maxRecords: 100, maxInterval: 50ms}
-        tenants:
-          - id: PARTNER-ABC
-            channel: partner
-            delivery: webhook
-            webhook:
-              url: "http://127.0.0.1:\(receiverPort)/hooks"
-              secrets: ["\(Self.secret)"]
-              allowPrivateNetwork: true
-              allowInsecureHttp: true
-        """, adminPort: adminPort)
+        let service = try ServiceProcess(config: partner.serviceConfig(broker: broker, adminPort: adminPort), adminPort: adminPort)
         try await service.waitForReady()
 
         var eventIds: [String: [String]] = [:]
@@ -94,16 +69,16 @@ struct DeadLetterCommandTests {
         #expect(badShown.output.contains(#""value": "{not json""#))
 
         // The partner fixes its endpoint; one replay delivers every record once.
-        try FileManager.default.removeItem(at: refusing)
+        try partner.recover()
         let replay = try dlt(["replay", "--topic", Self.responseDLT, "--all"], config: service.configPath)
         #expect(replay.output.contains("selected 4, replayed 4, already replayed before 0"))
         try await waitFor("four deliveries") {
-            try requests(log).filter { $0["status"] as? Int == 200 }.count >= 4
+            partner.requests.filter { $0["status"] as? Int == 200 }.count >= 4
         }
         let again = try dlt(["replay", "--topic", Self.responseDLT, "--all"], config: service.configPath)
         #expect(again.output.contains("selected 4, replayed 0, already replayed before 4"))
         try await Task.sleep(for: .seconds(3))
-        let delivered = try requests(log).filter { $0["status"] as? Int == 200 }
+        let delivered = partner.requests.filter { $0["status"] as? Int == 200 }
         #expect(delivered.count == 4, "each record delivered exactly once more")
         #expect(delivered.allSatisfy { $0["verified"] as? Bool == true })
         for (paymentId, ids) in eventIds {

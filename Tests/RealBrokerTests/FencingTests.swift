@@ -19,8 +19,7 @@ struct FencingTests {
         let broker = try TansuBroker()
         let input = uniqueTopic("events")
         try broker.createTopic(input, partitions: 2)
-        let schema = try AvroSchema(json: String(contentsOf: repositoryRoot.appendingPathComponent("schemas/PaymentResponse.avsc"),
-                                                 encoding: .utf8))
+        let schema = try AvroSchema(json: paymentResponseSchemaText())
         var configuration = BridgeService.Configuration(parser: PaymentEventParser(knownTenants: ["TENANT-001"]))
         configuration.inputTopic = input
         configuration.consumerGroup = uniqueTopic("group")

@@ -15,3 +15,8 @@ public let quietLogger: Logger = {
     logger.logLevel = ProcessInfo.processInfo.environment["BRIDGE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
     return logger
 }()
+
+/// The text of the contract's record schema, `schemas/PaymentResponse.avsc`.
+public func paymentResponseSchemaText() throws -> String {
+    try String(contentsOf: repositoryRoot.appendingPathComponent("schemas/PaymentResponse.avsc"), encoding: .utf8)
+}

@@ -24,8 +24,7 @@ struct SinkHarness {
         cluster = try EmbeddedKafkaCluster(brokers: 1)
         kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, clientID: "sink-tests",
                                    properties: ["log_level": "2", "topic.metadata.refresh.interval.ms": "500"])
-        schema = try AvroSchema(json: String(contentsOf: repositoryRoot.appendingPathComponent("schemas/PaymentResponse.avsc"),
-                                             encoding: .utf8))
+        schema = try AvroSchema(json: paymentResponseSchemaText())
         schemaID = try registry.register(schema)
     }
 

@@ -45,8 +45,7 @@ func sampleResponse(eventId: String = "0b7e2a4c-1111-4222-8333-944455556666", pa
     }
 
     @Test func decodesRecordsWrittenWithTheCurrentSchema() async throws {
-        let schema = try AvroSchema(json: String(contentsOf: repositoryRoot.appendingPathComponent("schemas/PaymentResponse.avsc"),
-                                                 encoding: .utf8))
+        let schema = try AvroSchema(json: paymentResponseSchemaText())
         let registry = EmbeddedSchemaRegistry()
         let id = try registry.register(schema)
         let response = sampleResponse()

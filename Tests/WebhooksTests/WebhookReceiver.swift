@@ -59,15 +59,9 @@ final class WebhookReceiver: Sendable {
             for (name, value) in reply.headers { fields[.init(name)!] = value }
             return Response(status: .init(code: reply.status), headers: fields)
         }
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: 0)),
-                              onServerRunning: { [self] channel in boundPort.withLock { $0 = channel.localAddress?.port } },
-                              logger: quietLogger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []); return nil }
-            while boundPort.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
-            let result = try await body()
-            group.cancelAll()
-            return result
+        return try await serveOnLoopback(router, host: host) { port in
+            boundPort.withLock { $0 = port }
+            return try await body()
         }
     }
 }

@@ -1,0 +1,99 @@
+import Foundation
+import TestSupport
+
+/// A partner's webhook endpoint written in Python (`Tests/interop/webhook_receiver.py`) on a
+/// loopback port: it verifies every request with the `standardwebhooks` library and logs it.
+/// While it is in trouble it answers 503 (down) or 400 (refusing); `recover()` ends that.
+final class PartnerEndpoint {
+    enum Trouble: String { case down = "--fail-while", refusing = "--refuse-while" }
+
+    let port: Int
+    let secret: String
+    private let log: URL
+    private let trouble: URL
+    private let process = Process()
+
+    init(secret: String, trouble kind: Trouble) throws {
+        self.secret = secret
+        port = try freeLoopbackPort()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("partner-\(port)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        log = scratch.appendingPathComponent("requests.jsonl")
+        trouble = scratch.appendingPathComponent("trouble")
+        FileManager.default.createFile(atPath: trouble.path, contents: nil)
+        process.executableURL = venv.appendingPathComponent("bin/python")
+        process.arguments = [repositoryRoot.appendingPathComponent("Tests/interop/webhook_receiver.py").path,
+                             "--port", "\(port)", "--secret", secret, "--log", log.path, kind.rawValue, trouble.path]
+        // Not the test's own output: an orphaned receiver would keep `swift test` waiting for it.
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !canConnect(port: port) {
+            guard ContinuousClock.now < deadline else { throw TansuError("the webhook receiver did not start") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    // SIGKILL: children of the test process inherit its blocked SIGTERM.
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// From now on the partner answers 200.
+    func recover() throws { try FileManager.default.removeItem(at: trouble) }
+
+    /// Every request so far, one JSON object each (`eventId`, `paymentId`, `verified`, `status`, …).
+    var requests: [[String: Any]] {
+        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    /// The service configuration's entry for this partner, tenant `PARTNER-ABC` on the partner channel.
+    var tenantYAML: String {
+        """
+          - id: PARTNER-ABC
+            channel: partner
+            delivery: webhook
+            webhook:
+              url: "http://127.0.0.1:\(port)/hooks"
+              secrets: ["\(secret)"]
+              allowPrivateNetwork: true
+              allowInsecureHttp: true
+        """
+    }
+
+    /// The service configuration for `broker`: bridge and sink, small transactions, `sink` and
+    /// `tenants` as given (this partner first).
+    func serviceConfig(broker: TansuBroker, adminPort: Int, sink: String = "", otherTenants: String = "") -> String {
+        """
+        kafka:
+          bootstrapServers: "\(broker.bootstrapServers)"
+          properties: {max.poll.interval.ms: "10000"}
+        admin: {listen: "127.0.0.1:\(adminPort)"}
+        bridge:
+          topics: {replicationFactor: 1, partitions: {partner: 2}}
+          transactions: {maxRecords: 100, maxInterval: 50ms}
+        \(sink)
+        tenants:
+        \(tenantYAML)
+        \(otherTenants)
+        """
+    }
+}
+
+/// Whether `text` contains a `whsec_` secret or its key (base64 or raw).
+func leaksSecret(_ secret: String, in text: String) -> Bool {
+    let encoded = String(secret.dropFirst("whsec_".count))
+    let raw = Data(base64Encoded: encoded).map { String(decoding: $0, as: UTF8.self) } ?? encoded
+    return text.contains(encoded) || text.contains(raw)
+}
+
+func waitFor(_ what: String, timeout: Duration = .seconds(60), _ condition: () throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try !condition() {
+        guard ContinuousClock.now < deadline else { throw TansuError("timed out waiting for \(what)") }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+}
