@@ -132,6 +132,9 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        .testTarget(name: "ReliabilityTests", dependencies: [
+            "App", "Admin", "Config", "Kafka", "Avro", "Webhooks", "DeadLetters", "Payments", "TestSupport",
+        ]),
         .testTarget(name: "RealBrokerTests", dependencies: [
             "Kafka", "Avro", "Bridge", "Payments", "TestSupport",
             .product(name: "Logging", package: "swift-log"),

@@ -52,6 +52,10 @@ public final class BridgeService: Service {
     private let joined = Atomic<Bool>(false)
     private let committedRecords = Atomic<Int>(0)
     private let failed = Mutex<String?>(nil)
+    /// Why the last transaction could not be committed (cleared by the next commit).
+    private let stalled = Mutex<String?>(nil)
+    /// The subject whose schema id is being asked of the registry right now.
+    private let awaitingRegistry = Mutex<String?>(nil)
     private let schemaIDs = Mutex<[String: Int32]>([:])
 
     public init(configuration: Configuration, kafka: KafkaConfiguration, schema: AvroSchema, registry: SchemaRegistry,
@@ -84,11 +88,25 @@ public final class BridgeService: Service {
         handler.target = self
     }
 
+    /// An open transaction older than this means the bridge is stuck (it commits every
+    /// `transactionMaxInterval` when healthy).
+    static let stallAfter: Duration = .seconds(5)
+
     /// Ready once the consumer has joined its group (its assignment may be empty when there are
-    /// more members than partitions) and nothing fatal happened.
+    /// more members than partitions), nothing fatal happened, and it is making progress: not
+    /// waiting on the schema registry and not failing to commit.
     public var readiness: (ready: Bool, reason: String?) {
         if let failure = failed.withLock({ $0 }) { return (false, "bridge: \(failure)") }
-        return joined.load(ordering: .relaxed) ? (true, nil) : (false, "bridge: waiting for partition assignment")
+        guard joined.load(ordering: .relaxed) else { return (false, "bridge: waiting for partition assignment") }
+        if let subject = awaitingRegistry.withLock({ $0 }) {
+            return (false, "bridge: waiting for the schema registry (subject \(subject))")
+        }
+        if let reason = stalled.withLock({ $0 }) { return (false, "bridge: not making progress: \(reason)") }
+        let (open, age) = state.withLock { ($0.isOpen, ContinuousClock.now - $0.startedAt) }
+        if open, age > Self.stallAfter {
+            return (false, "bridge: not making progress: a transaction has been open for \(age.seconds) s without committing")
+        }
+        return (true, nil)
     }
 
     /// Input records whose transaction has committed (responses, dead letters and skipped alike).
@@ -164,6 +182,7 @@ public final class BridgeService: Service {
             } catch {
                 if let kafkaError = error as? KafkaError, kafkaError.isFatal { throw kafkaError }
                 logger.warning("transaction failed; aborting and re-reading its records", metadata: ["error": "\(error)"])
+                stalled.withLock { $0 = "\(error)" }
                 // Records after the failed one were not processed: re-read them too.
                 let unprocessed = records[index...]
                 await abortTransaction(alsoRewind: Dictionary(unprocessed.map { ($0.topicPartition, $0.offset) },
@@ -209,6 +228,8 @@ public final class BridgeService: Service {
         let topic = response.topic
         if let id = schemaIDs.withLock({ $0[topic] }) { return id }
         await provisioner.ensure(responseTopic: topic, channel: response.channel)
+        awaitingRegistry.withLock { $0 = "\(topic)-value" }
+        defer { awaitingRegistry.withLock { $0 = nil } }
         let id = try await registry.id(of: schema, subject: "\(topic)-value")
         schemaIDs.withLock { $0[topic] = id }
         return id
@@ -252,6 +273,7 @@ public final class BridgeService: Service {
                     continue
                 }
                 logger.warning("commit failed; aborting and re-reading the transaction's records", metadata: ["error": "\(error)"])
+                stalled.withLock { $0 = "commit failed: \(error)" }
                 await abortTransaction(alsoRewind: [:])
                 return
             }
@@ -259,6 +281,7 @@ public final class BridgeService: Service {
     }
 
     private func recordCommitted(_ snapshot: TransactionState) {
+        stalled.withLock { $0 = nil }
         metrics.transactions(outcome: "committed").increment()
         committedRecords.add(snapshot.count, ordering: .relaxed)
         for (key, count) in snapshot.produced { metrics.produced(channel: key.channel, tenant: key.tenant).increment(by: count) }
@@ -306,9 +329,11 @@ public final class BridgeService: Service {
         switch event {
         case .assigned(let partitions):
             joined.store(true, ordering: .relaxed)
+            stalled.withLock { $0 = nil }
             logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
         case .revoked(let partitions), .lost(let partitions):
             logger.info("partitions revoked", metadata: ["partitions": "\(partitions.map(\.description))"])
+            joined.store(false, ordering: .relaxed)   // until the group assigns partitions again
             guard state.withLock({ $0.isOpen }) else { return }
             let isLost = if case .lost = event { true } else { false }
             let done = DispatchSemaphore(value: 0)
@@ -342,6 +367,11 @@ struct ResponseKey: Hashable, Sendable {
 }
 
 /// The open transaction: what it consumed and produced.
+extension Duration {
+    /// Whole seconds, for messages.
+    var seconds: Int64 { components.seconds }
+}
+
 struct TransactionState: Sendable {
     var isOpen = false
     var startedAt = ContinuousClock.now

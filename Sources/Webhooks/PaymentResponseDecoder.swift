@@ -9,10 +9,14 @@ import Synchronization
 public final class PaymentResponseDecoder: Sendable {
     private let registry: SchemaRegistry
     private let schemas = Mutex([Int32: AvroSchema]())
+    private let lookups = Atomic<Int>(0)
 
     public init(registry: SchemaRegistry) {
         self.registry = registry
     }
+
+    /// Whether a writer's schema is being fetched from the registry right now.
+    public var isWaitingForRegistry: Bool { lookups.load(ordering: .relaxed) > 0 }
 
     public func decode(_ value: [UInt8]?, channel: PaymentChannel) async throws(DecodeError) -> PaymentResponse {
         guard let value else { throw DecodeError("record has no value") }
@@ -26,12 +30,15 @@ public final class PaymentResponseDecoder: Sendable {
 
     private func schema(id: Int32) async throws(DecodeError) -> AvroSchema {
         if let known = schemas.withLock({ $0[id] }) { return known }
+        lookups.add(1, ordering: .relaxed)
+        defer { lookups.subtract(1, ordering: .relaxed) }
         do {
             let schema = try await registry.schema(id: id)
             schemas.withLock { $0[id] = schema }
             return schema
         } catch {
-            throw DecodeError("writer schema \(id) not available: \(error)")
+            let transient = (error as? SchemaRegistryError)?.kind == .unreachable
+            throw DecodeError("writer schema \(id) not available: \(error)", transient: transient)
         }
     }
 
@@ -100,5 +107,11 @@ public final class PaymentResponseDecoder: Sendable {
 /// A response record that cannot be turned into a webhook body (dead-lettered `decode_error`).
 public struct DecodeError: Error, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    /// The record may well be fine: the registry holding its writer's schema did not answer.
+    /// Trying again later is right; dead-lettering it is not.
+    public let isTransient: Bool
+    init(_ description: String, transient: Bool = false) {
+        self.description = description
+        isTransient = transient
+    }
 }

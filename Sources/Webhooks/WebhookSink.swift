@@ -74,6 +74,8 @@ public final class WebhookSink: Service, Sendable {
         var nextWorker = 0
         var joined = false
         var failure: String?
+        /// Set while records wait for a writer's schema the registry does not serve.
+        var registryOutage: String?
         var goneEndpoints: Set<String> = []
         var totals = Totals()
     }
@@ -126,6 +128,8 @@ public final class WebhookSink: Service, Sendable {
             if let failure = s.failure { return (false, "webhook sink: \(failure)") }
             if !s.joined { return (false, "webhook sink: waiting for partition assignment") }
             if !s.toLoad.isEmpty { return (false, "webhook sink: loading pending retries") }
+            if let outage = s.registryOutage { return (false, "webhook sink: paused, \(outage)") }
+            if decoder.isWaitingForRegistry { return (false, "webhook sink: waiting for the schema registry") }
             return (true, nil)
         }
     }
@@ -216,10 +220,12 @@ public final class WebhookSink: Service, Sendable {
         for (partition, entries) in loaded {
             for pending in entries {
                 guard let route = Self.route(of: partition.topic) else { continue }
-                do {
-                    let response = try await decoder.decode(pending.record.value, channel: route.channel)
+                switch await decodeWaitingForRegistry(pending.record, channel: route.channel) {
+                case nil:
+                    throw CancellationError()
+                case .success(let response):
                     queued.append((partition, QueuedDelivery(tenant: route.tenant, pending: pending, response: response, inLog: true)))
-                } catch {
+                case .failure(let error):
                     // It was decodable when it was logged; a missing schema now must not lose it.
                     logger.error("a pending retry cannot be decoded; it stays in the retry log",
                                  metadata: ["entry": "\(pending.logKey)", "error": "\(error)"])
@@ -269,9 +275,12 @@ public final class WebhookSink: Service, Sendable {
             return
         }
         let response: PaymentResponse
-        do {
-            response = try await decoder.decode(record.value, channel: route.channel)
-        } catch {
+        switch await decodeWaitingForRegistry(record, channel: route.channel) {
+        case nil:
+            return   // stopping: the offset stays unfinished, so the record is read again
+        case .success(let decoded):
+            response = decoded
+        case .failure(let error):
             let now = clock.now()
             do {
                 try await deadLetter(record, tenant: tenant.id,
@@ -306,6 +315,32 @@ public final class WebhookSink: Service, Sendable {
         case .duplicate: finish(partition, record.offset)
         case .start: startWorker(partition: partition, key: key)
         case .handOff: await handOff([item.pending], partition: partition, key: key)
+        }
+    }
+
+    /// Decodes a record. While the registry holding its writer's schema does not answer, reading
+    /// pauses and the lookup is tried again (later records must not overtake this one, and the
+    /// record is not at fault). Nil when the sink is stopping.
+    private func decodeWaitingForRegistry(_ record: ConsumerRecord, channel: PaymentChannel) async
+        -> Result<PaymentResponse, DecodeError>? {
+        var backoff: Duration = .milliseconds(500)
+        while true {
+            do {
+                let response = try await decoder.decode(record.value, channel: channel)
+                let recovered = state.withLock { s in defer { s.registryOutage = nil }; return s.registryOutage != nil }
+                if recovered { logger.info("schema registry answers again; reading resumes") }
+                return .success(response)
+            } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { return nil }
+                guard error.isTransient else { return .failure(error) }
+                let first = state.withLock { s in defer { s.registryOutage = error.description }; return s.registryOutage == nil }
+                if first {
+                    logger.warning("schema registry unreachable; reading paused until it answers",
+                                   metadata: ["topic": "\(record.topic)", "error": "\(error)"])
+                }
+                do { try await Task.sleep(for: backoff) } catch { return nil }
+                backoff = min(backoff * 2, .seconds(10))
+            }
         }
     }
 

@@ -1,0 +1,114 @@
+import Foundation
+import Kafka
+import Testing
+import TestSupport
+
+/// Broker faults injected into librdkafka's mock cluster under the running service, with events
+/// flowing all the time. The service must say it is not ready while it cannot make progress,
+/// recover by itself, and lose nothing.
+@Suite("Reliability: broker faults", .serialized)
+struct ReliabilityBrokerFaultTests {
+    static let responseTopic = "payments.responses.partner.TENANT-001"
+
+    @Test("all brokers down for 30 s, partition leaders moving, a slow broker: not ready while stuck, recovers by itself, nothing lost, order kept")
+    func brokerFaults() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 3)
+        try cluster.createTopic("payments.events", partitions: 4, replicationFactor: 3)
+        try cluster.createTopic(Self.responseTopic, partitions: 4, replicationFactor: 3)
+        let service = try RunningService(cluster: cluster, yaml: """
+        bridge:
+          topics: {replicationFactor: 3, partitions: {partner: 4}}
+          transactions: {maxRecords: 500, maxInterval: 25ms}
+        sink: {enabled: false}
+        tenants:
+          - {id: TENANT-001, channel: partner, delivery: kafka}
+        """)
+        try await service.waitUntilReady()
+        let bridge = try #require(service.app.bridge)
+        let feeder = try EventFeeder(kafka: service.kafka, tenants: ["TENANT-001"])
+        let feeding = Task { try await feeder.run(perSecond: 300) }
+        try await waitUntil("the bridge is under way") { bridge.committedRecordCount > 300 }
+
+        // All brokers down for 30 s.
+        try cluster.setAllBrokers(up: false)
+        let downAt = ContinuousClock.now
+        let notReadyAfter = try await waitUntil("the service reports not ready", timeout: .seconds(29)) {
+            await !service.readiness().isReady
+        }
+        let committedWhileDown = bridge.committedRecordCount
+        var outageReasons = Reasons()
+        while ContinuousClock.now < downAt + .seconds(30) {
+            let readiness = await service.readiness()
+            #expect(!readiness.isReady, "not ready at any moment of the outage")
+            outageReasons.add(readiness.reasons)
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(outageReasons.all.contains { $0.hasPrefix("kafka:") }, "a reason names Kafka: \(outageReasons.all)")
+        #expect(bridge.committedRecordCount == committedWhileDown, "nothing can commit while every broker is down")
+        try cluster.setAllBrokers(up: true)
+        var recoveryReasons = Reasons()
+        let resumedAfter = try await waitUntil("commits resume", timeout: .seconds(90)) {
+            recoveryReasons.add(await service.readiness().reasons)
+            return bridge.committedRecordCount > committedWhileDown
+        }
+        let readyAgainAfter = resumedAfter + (try await service.waitUntilReady(timeout: .seconds(90)))
+        figure("all brokers down 30 s: not ready after \(seconds(notReadyAfter)) and throughout (\(outageReasons)); "
+               + "committing \(seconds(resumedAfter)) and ready \(seconds(readyAgainAfter)) after the brokers returned "
+               + "(meanwhile: \(recoveryReasons))")
+
+        // Every partition leader moves twice, to the other brokers.
+        for shift in 1...2 {
+            for topic in ["payments.events", Self.responseTopic] {
+                for partition in Int32(0)..<4 {
+                    try cluster.setPartitionLeader(topic: topic, partition: partition, broker: (partition + Int32(shift)) % 3 + 1)
+                }
+            }
+            let before = bridge.committedRecordCount
+            let progressAfter = try await waitUntil("progress after leaders moved", timeout: .seconds(60)) {
+                bridge.committedRecordCount > before + 300
+            }
+            figure("partition leaders moved (round \(shift)): committing again after \(seconds(progressAfter))")
+        }
+        try await service.waitUntilReady(timeout: .seconds(30))
+
+        // Every broker answers 300 ms late for 8 s.
+        let beforeSlow = bridge.committedRecordCount
+        for broker in Int32(1)...3 { try cluster.setRoundTripTime(broker, .milliseconds(300)) }
+        try await Task.sleep(for: .seconds(8))
+        let committedWhileSlow = bridge.committedRecordCount - beforeSlow
+        for broker in Int32(1)...3 { try cluster.setRoundTripTime(broker, .zero) }
+        #expect(committedWhileSlow > 0, "a slow broker slows the bridge down but does not stop it")
+        figure("all brokers 300 ms slower for 8 s: \(committedWhileSlow / 8) events/s committed meanwhile (fed at 300/s)")
+
+        feeder.stop()
+        try await feeding.value
+        #expect(feeder.failures == 0, "upstream's producer delivered every event")
+        let expected = feeder.expected
+        let wanted = Set(expected.values.joined())
+        let records = try await readTopics([Self.responseTopic], kafka: service.kafka, timeout: .seconds(120)) { records in
+            records.count >= wanted.count && wanted.isSubset(of: Set(records.compactMap { $0.headers.last(named: "eventId")?.stringValue }))
+        }
+        await service.stop()
+        let audit = DeliveryAudit(expected: expected, records: records)
+        #expect(audit.lost.isEmpty, "lost: \(audit.lost.prefix(5))")
+        #expect(audit.differingCopies.isEmpty, "every duplicate is an identical copy")
+        #expect(audit.outOfOrder.isEmpty, "out of order: \(audit.outOfOrder.prefix(5))")
+        figure("broker faults, end to end: \(audit.summary)")
+    }
+}
+
+/// The distinct readiness reasons seen over a while (numbers masked, so "open for 31 s" and
+/// "open for 32 s" count once).
+struct Reasons: CustomStringConvertible {
+    private(set) var all: [String] = []
+    private var seen: Set<String> = []
+
+    mutating func add(_ reasons: [String]) {
+        for reason in reasons {
+            let shape = reason.replacingOccurrences(of: "[0-9]+", with: "N", options: .regularExpression)
+            if seen.insert(shape).inserted { all.append(shape) }
+        }
+    }
+
+    var description: String { all.isEmpty ? "none" : all.joined(separator: "; ") }
+}

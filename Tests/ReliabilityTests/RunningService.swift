@@ -1,0 +1,84 @@
+import Admin
+import App
+import Config
+import Foundation
+import Kafka
+import TestSupport
+import Webhooks
+
+/// The whole service (`BridgeApplication`: bridge, sink, connectivity monitor, admin port) running
+/// in this process against a cluster the test owns, so the test can break the cluster under it.
+final class RunningService: Sendable {
+    let app: BridgeApplication
+    private let task: Task<Void, any Error>
+
+    /// `yaml` is the service configuration without its `kafka` and `admin` sections.
+    init(cluster: EmbeddedKafkaCluster, yaml: String, sinkClock: SinkClock = SystemSinkClock()) throws {
+        let configuration = try BridgeConfiguration.parse(yaml: """
+        kafka:
+          bootstrapServers: "\(cluster.bootstrapServers)"
+          properties: {log_level: "2", fetch.wait.max.ms: "10", topic.metadata.refresh.interval.ms: "1000"}
+        admin: {listen: "127.0.0.1:0"}
+        \(yaml)
+        """)
+        let app = try BridgeApplication(configuration: configuration,
+                                        schemaDirectory: repositoryRoot.appendingPathComponent("schemas").path,
+                                        sinkClock: sinkClock, logger: quietLogger)
+        self.app = app
+        task = Task { try await app.run() }
+    }
+
+    var kafka: KafkaConfiguration { app.kafka.configuration }
+
+    func readiness() async -> Readiness { await app.readiness() }
+
+    /// Waits until the service reports ready; returns how long that took.
+    @discardableResult
+    func waitUntilReady(timeout: Duration = .seconds(60)) async throws -> Duration {
+        try await waitUntil("the service is ready", timeout: timeout) { await readiness().isReady }
+    }
+
+    /// Stops the service as SIGTERM would and waits for it.
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+}
+
+/// Polls `condition` every 100 ms until it holds; returns how long that took, or throws after `timeout`.
+@discardableResult
+func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws -> Duration {
+    let started = ContinuousClock.now
+    while try await !condition() {
+        guard ContinuousClock.now - started < timeout else { throw ReliabilityError("timed out after \(timeout) waiting until \(what)") }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return ContinuousClock.now - started
+}
+
+struct ReliabilityError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A case's figure, printed so the test output carries it (`scripts/test.sh` collects these lines).
+func figure(_ text: String) {
+    print("[reliability] \(text)")
+}
+
+func seconds(_ duration: Duration) -> String {
+    let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    return String(format: "%.1f s", value)
+}
+
+func milliseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+}
+
+/// The q-quantile of `values` (nearest rank).
+func quantile(_ values: [Double], _ q: Double) -> Double {
+    guard !values.isEmpty else { return .nan }
+    let sorted = values.sorted()
+    let rank = Int((q * Double(sorted.count)).rounded(.up))
+    return sorted[min(max(rank, 1), sorted.count) - 1]
+}
