@@ -14,6 +14,12 @@ public struct SchemaRegistryError: Error, Sendable, CustomStringConvertible, Equ
 
     public var description: String { "schema registry \(kind.rawValue): \(message)" }
 
+    public init(kind: Kind, message: String, status: Int?) {
+        self.kind = kind
+        self.message = message
+        self.status = status
+    }
+
     static func notFound(_ what: String) -> SchemaRegistryError {
         SchemaRegistryError(kind: .notFound, message: "\(what) not found", status: 404)
     }

@@ -67,14 +67,14 @@ struct SinkHarness {
 
     func sink(_ tenants: [WebhookSink.Tenant], schedule: [Duration] = [.milliseconds(200)],
               minimumWindow: Duration = .zero, clock: SinkClock = SystemSinkClock(),
-              group: String? = nil) throws -> WebhookSink {
+              group: String? = nil, registry: SchemaRegistry? = nil) throws -> WebhookSink {
         var configuration = WebhookSink.Configuration(
             tenants: tenants, retry: RetryPolicy(schedule: schedule, minimumWindow: minimumWindow, jitter: 0))
         configuration.consumerGroup = group ?? self.group
         configuration.commitInterval = .milliseconds(100)
         configuration.sessionTimeout = .seconds(6)
         configuration.retryTopicPartitions = 2
-        return try WebhookSink(configuration: configuration, kafka: kafka, decoder: PaymentResponseDecoder(registry: registry),
+        return try WebhookSink(configuration: configuration, kafka: kafka, decoder: PaymentResponseDecoder(registry: registry ?? self.registry),
                                clock: clock, metricsFactory: PrometheusMetricsFactory(registry: metrics), logger: quietLogger)
     }
 

@@ -1,8 +1,10 @@
+import Avro
 import DeadLetters
 import Digest
 import Foundation
 import Kafka
 import Payments
+import Synchronization
 import Testing
 import TestSupport
 @testable import Webhooks
@@ -259,5 +261,54 @@ import TestSupport
         let delivered = receiver.requests.dropFirst(2)
         #expect(delivered.filter { $0.paymentId == "PAY-1" }.map(\.eventId) == written.filter { $0.paymentId == "PAY-1" }.map(\.eventId))
         #expect(Set(delivered.map(\.eventId)) == Set(written.map(\.eventId)))
+    }
+
+    @Test func anUnreachableRegistryPausesReadingInsteadOfDeadLettering() async throws {
+        let harness = try SinkHarness()
+        let tenant = try harness.tenant(partitions: 1)
+        let written = try await harness.write(tenant, lifecycle.map { ("PAY-R", $0) })
+        let registry = UnreachableRegistry(serving: harness.registry)
+        let receiver = WebhookReceiver()
+        try await receiver.serve {
+            let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url))], registry: registry)
+            try await withSink(sink) {
+                try await eventually("the sink says it waits for the registry") {
+                    sink.readiness.reason?.contains("schema registry") == true
+                }
+                try await eventually("several failed lookups") { registry.failures.load(ordering: .relaxed) >= 3 }
+                #expect(receiver.requests.isEmpty)
+                #expect(sink.totals.deadLettered == 0, "the records are not at fault")
+                registry.down.store(false, ordering: .relaxed)
+                try await eventually("every record delivered") { receiver.requests.count >= 5 }
+                try await eventually("ready again") { sink.readiness.ready }
+            }
+        }
+        #expect(receiver.requests.map(\.eventId) == written.map(\.eventId))
+    }
+}
+
+/// A registry that fails like an unreachable Confluent registry (after the client's own
+/// retries) while `down`, then serves from `serving`.
+final class UnreachableRegistry: SchemaRegistry {
+    let down = Atomic<Bool>(true)
+    let failures = Atomic<Int>(0)
+    private let serving: EmbeddedSchemaRegistry
+
+    init(serving: EmbeddedSchemaRegistry) { self.serving = serving }
+
+    func id(of schema: AvroSchema, subject: String) async throws -> Int32 {
+        try check()
+        return try await serving.id(of: schema, subject: subject)
+    }
+
+    func schema(id: Int32) async throws -> AvroSchema {
+        try check()
+        return try await serving.schema(id: id)
+    }
+
+    private func check() throws {
+        guard down.load(ordering: .relaxed) else { return }
+        failures.add(1, ordering: .relaxed)
+        throw SchemaRegistryError(kind: .unreachable, message: "connection refused", status: nil)
     }
 }
