@@ -16,6 +16,8 @@ public struct DeadLetterEntry: Sendable {
     public var httpStatus: Int? { header(DeadLetterHeader.httpStatus).flatMap { Int($0) } }
     public var attempts: Int? { header(DeadLetterHeader.attempts).flatMap { Int($0) } }
     public var originalTopic: String? { header(DeadLetterHeader.originalTopic) }
+    /// When the first delivery attempt was made.
+    public var firstAttempt: Date? { header(DeadLetterHeader.firstAttempt).flatMap(Self.parseDate) }
     /// When the record was dead-lettered (its last attempt).
     public var lastAttempt: Date? { header(DeadLetterHeader.lastAttempt).flatMap(Self.parseDate) }
     /// `<dlt topic>/<partition>/<offset>`: what `dlt.replayed.from` says of a replayed record.

@@ -39,6 +39,11 @@ public final class CircuitBreaker: Sendable {
         }
     }
 
+    /// Whether requests are held back right now (open, not yet half-open).
+    public func isOpen(now: Int64) -> Bool {
+        storage.withLock { s in s.openUntil.map { now < $0 } ?? false }
+    }
+
     public func state(now: Int64) -> State {
         storage.withLock { s in
             guard let until = s.openUntil else { return .closed }

@@ -8,6 +8,9 @@ public struct PendingDelivery: Sendable {
     public var record: ConsumerRecord
     /// Failed attempts so far (0: waiting behind an earlier record of the same payment).
     public var attempts: Int
+    /// Retry slots that fell due while the endpoint's circuit was open: no request was sent, but
+    /// the schedule moved on, so a dead endpoint's records end at the end of the schedule.
+    public var skipped: Int
     public var firstAttempt: Int64?
     public var lastAttempt: Int64?
     /// Not before this time (milliseconds since the epoch).
@@ -15,10 +18,11 @@ public struct PendingDelivery: Sendable {
     public var lastError: String?
     public var lastStatus: Int?
 
-    public init(record: ConsumerRecord, attempts: Int = 0, firstAttempt: Int64? = nil, lastAttempt: Int64? = nil,
-                due: Int64 = 0, lastError: String? = nil, lastStatus: Int? = nil) {
+    public init(record: ConsumerRecord, attempts: Int = 0, skipped: Int = 0, firstAttempt: Int64? = nil,
+                lastAttempt: Int64? = nil, due: Int64 = 0, lastError: String? = nil, lastStatus: Int? = nil) {
         self.record = record
         self.attempts = attempts
+        self.skipped = skipped
         self.firstAttempt = firstAttempt
         self.lastAttempt = lastAttempt
         self.due = due
@@ -44,6 +48,7 @@ public enum RetryLog {
         static let timestamp = "sink.retry.timestamp"
         static let key = "sink.retry.key"
         static let attempts = "sink.retry.attempts"
+        static let skipped = "sink.retry.skipped"
         static let firstAttempt = "sink.retry.first"
         static let lastAttempt = "sink.retry.last"
         static let due = "sink.retry.due"
@@ -66,6 +71,7 @@ public enum RetryLog {
         if let timestamp = r.timestamp { headers.append(KafkaHeader(Header.timestamp, String(timestamp))) }
         if let key = r.key { headers.append(KafkaHeader(name: Header.key, value: key)) }
         headers.append(KafkaHeader(Header.attempts, String(pending.attempts)))
+        if pending.skipped > 0 { headers.append(KafkaHeader(Header.skipped, String(pending.skipped))) }
         if let first = pending.firstAttempt { headers.append(KafkaHeader(Header.firstAttempt, String(first))) }
         if let last = pending.lastAttempt { headers.append(KafkaHeader(Header.lastAttempt, String(last))) }
         headers.append(KafkaHeader(Header.due, String(pending.due)))
@@ -92,7 +98,7 @@ public enum RetryLog {
             topic: topic, partition: partition, offset: offset, key: headers.last(named: Header.key)?.value,
             value: value, headers: headers.filter { !$0.name.hasPrefix(headerPrefix) },
             timestamp: text(Header.timestamp).flatMap { Int64($0) })
-        return PendingDelivery(record: original, attempts: attempts,
+        return PendingDelivery(record: original, attempts: attempts, skipped: text(Header.skipped).flatMap { Int($0) } ?? 0,
                                firstAttempt: text(Header.firstAttempt).flatMap { Int64($0) },
                                lastAttempt: text(Header.lastAttempt).flatMap { Int64($0) },
                                due: due, lastError: text(Header.error),

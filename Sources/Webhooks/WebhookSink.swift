@@ -417,6 +417,10 @@ public final class WebhookSink: Service, Sendable {
                 item, reason: .endpointGone, error: "endpoint answered 410 Gone earlier; not sent", status: 410, now: now))
             return
         }
+        if item.pending.attempts > 0, endpoint.breaker.isOpen(now: clock.now()) {
+            try await skipRetrySlot(item, partition: partition, key: key, generation: generation)
+            return
+        }
         try await admit(endpoint)
         await endpoint.inFlight.acquire()
         let started = clock.now()
@@ -440,7 +444,7 @@ public final class WebhookSink: Service, Sendable {
             pending.lastAttempt = started
             pending.lastError = error
             pending.lastStatus = status
-            guard let delay = configuration.retry.delay(afterFailedAttempts: pending.attempts,
+            guard let delay = configuration.retry.delay(afterFailedAttempts: pending.attempts + pending.skipped,
                                                         firstAttempt: pending.firstAttempt!, now: now,
                                                         retryAfter: retryAfter) else {
                 var exhausted = item
@@ -473,6 +477,29 @@ public final class WebhookSink: Service, Sendable {
             try await resolve(item, partition: partition, key: key, generation: generation, deadLetter: cause(
                 item, reason: .endpointBlocked, error: reason, status: nil, now: now, attemptAt: started))
         }
+    }
+
+    /// A retry fell due while its endpoint's circuit is open: the endpoint is known to be failing,
+    /// so no request is sent, but the slot counts, and the record moves to the next one (or is
+    /// dead-lettered at the end of the schedule) as if it had been tried. Waiting for the circuit
+    /// instead would stretch every pending record's schedule by a cool-down per record.
+    private func skipRetrySlot(_ item: QueuedDelivery, partition: TopicPartition, key: String, generation: Int) async throws {
+        let now = clock.now()
+        var pending = item.pending
+        pending.skipped += 1
+        guard let delay = configuration.retry.delay(afterFailedAttempts: pending.attempts + pending.skipped,
+                                                    firstAttempt: pending.firstAttempt ?? now, now: now) else {
+            try await resolve(item, partition: partition, key: key, generation: generation, deadLetter: cause(
+                item, reason: .retriesExhausted,
+                error: "retries exhausted (the endpoint kept failing; \(pending.skipped) retries skipped while its circuit was open); "
+                    + "last error: \(pending.lastError ?? "none")",
+                status: pending.lastStatus, now: now))
+            return
+        }
+        pending.due = now + delay.milliseconds
+        try await scheduleRetry(pending, partition: partition, key: key, generation: generation)
+        metrics.delivery(tenant: item.tenant, outcome: .retryScheduled)
+        state.withLock { $0.totals.retriesScheduled += 1 }
     }
 
     /// Waits until the endpoint's circuit breaker and rate limit let a request through.

@@ -8,7 +8,7 @@ import Testing
                                       value: [0, 0, 0, 0, 1, 9, 9], headers: [KafkaHeader("eventId", "e-1"),
                                                                                KafkaHeader(name: "empty", value: nil)],
                                       timestamp: 1_700_000_000_000)
-        let pending = PendingDelivery(record: original, attempts: 3, firstAttempt: 100, lastAttempt: 200, due: 300,
+        let pending = PendingDelivery(record: original, attempts: 3, skipped: 2, firstAttempt: 100, lastAttempt: 200, due: 300,
                                       lastError: "HTTP 503", lastStatus: 503)
         let entry = RetryLog.entry(pending, topic: "sink.retries")
         #expect(entry.topic == "sink.retries")
@@ -23,7 +23,7 @@ import Testing
         #expect(back.record.value == original.value)
         #expect(back.record.headers == original.headers)
         #expect(back.record.timestamp == original.timestamp)
-        #expect(back.attempts == 3 && back.firstAttempt == 100 && back.lastAttempt == 200 && back.due == 300)
+        #expect(back.attempts == 3 && back.skipped == 2 && back.firstAttempt == 100 && back.lastAttempt == 200 && back.due == 300)
         #expect(back.lastError == "HTTP 503" && back.lastStatus == 503)
     }
 

@@ -1,0 +1,171 @@
+import DeadLetters
+import Foundation
+import Kafka
+import Synchronization
+import Testing
+import TestSupport
+import Webhooks
+
+/// Partners whose endpoints go down, on a clock that runs 10 000 times faster (a day in under
+/// nine seconds), next to a healthy partner whose latency is measured before and during.
+@Suite("Reliability: partner outage", .serialized)
+struct ReliabilityPartnerOutageTests {
+    static let secret = "whsec_" + Data("partner-outage-secret".utf8).base64EncodedString()
+    static let factor = 10_000.0
+
+    static func tenant(_ id: String, _ receiver: WebhookReceiver) -> String {
+        """
+          - id: \(id)
+            channel: partner
+            delivery: webhook
+            webhook: {url: "\(receiver.url)", secrets: ["\(secret)"], maxInFlight: 16, ratePerSecond: 1000, allowPrivateNetwork: true, allowInsecureHttp: true}
+        """
+    }
+
+    @Test("down for the whole retry window: dead-lettered retries_exhausted at the end of the schedule; down for half of it: everything delivered in order; a healthy partner is not slowed down")
+    func partnerOutage() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1)
+        try cluster.createTopic("payments.events", partitions: 4)
+        let clock = AcceleratedSinkClock(factor: Self.factor)
+        let down = WebhookReceiver { _, _ in .status(503) }
+        let late = WebhookReceiver { _, _ in .status(503) }
+        let healthy = WebhookReceiver()
+        try await serving([down, late, healthy]) {
+            let service = try RunningService(cluster: cluster, yaml: """
+            bridge:
+              topics: {replicationFactor: 1}
+              transactions: {maxRecords: 500, maxInterval: 25ms}
+            sink:
+              retry: {schedule: [5s, 30s, 2m, 10m, 30m, 1h, 2h, 4h, 8h, 8h], minimumWindow: 24h, jitter: 0.1}
+            tenants:
+            \(Self.tenant("PARTNER-DOWN", down))
+            \(Self.tenant("PARTNER-LATE", late))
+            \(Self.tenant("PARTNER-OK", healthy))
+            """, sinkClock: clock)
+            try await service.waitUntilReady()
+            let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: service.kafka), logger: quietLogger)
+            let sentAt = Mutex<[String: ContinuousClock.Instant]>([:])
+            var healthyExpected: [String: [String]] = [:]
+
+            /// Sends the healthy partner's lifecycles at 50 events/s for `duration`.
+            func feedHealthy(_ label: String, for duration: Duration) async throws {
+                let end = ContinuousClock.now + duration
+                var p = 0
+                while ContinuousClock.now < end {
+                    let paymentId = "OK-\(label)-\(p)"
+                    for type in paymentLifecycle {
+                        let id = UUID().uuidString.lowercased()
+                        healthyExpected[paymentId, default: []].append(id)
+                        sentAt.withLock { $0[id] = .now }
+                        try await producer.send(ProducerRecord(topic: "payments.events", key: Array(paymentId.utf8),
+                                                               value: internalEvent(paymentId: paymentId, tenantId: "PARTNER-OK", type: type, eventId: id)))
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    p += 1
+                }
+            }
+            func latencies(_ label: String) -> [Double] {
+                let sent = sentAt.withLock { $0 }
+                return healthy.requests.filter { $0.paymentId?.hasPrefix("OK-\(label)-") == true }.compactMap { request in
+                    request.eventId.flatMap { sent[$0] }.map { milliseconds(request.arrival - $0) }
+                }
+            }
+
+            // The outage: 30 payments for a partner that stays down, 10 lifecycles for one that
+            // recovers. One event of each goes first, so that every topic exists before measuring.
+            var downIds: [String] = []
+            var lateExpected: [String: [String]] = [:]
+            var outageEvents: [ProducerRecord] = []
+            let warmUp = ["DOWN-0": "PARTNER-DOWN", "LATE-W": "PARTNER-LATE", "OK-warm": "PARTNER-OK"].map { paymentId, tenant in
+                let id = UUID().uuidString.lowercased()
+                if tenant == "PARTNER-DOWN" { downIds.append(id) }
+                if tenant == "PARTNER-LATE" { lateExpected[paymentId] = [id] }
+                return ProducerRecord(topic: "payments.events", key: Array(paymentId.utf8),
+                                      value: internalEvent(paymentId: paymentId, tenantId: tenant, eventId: id))
+            }
+            try await produceAll(warmUp, kafka: service.kafka)
+            try await waitUntil("the healthy partner's first webhook") { !healthy.requests.isEmpty }
+            try await feedHealthy("before", for: .seconds(3))
+
+            for p in 1..<30 {
+                let id = UUID().uuidString.lowercased()
+                downIds.append(id)
+                outageEvents.append(ProducerRecord(topic: "payments.events", key: Array("DOWN-\(p)".utf8),
+                                                   value: internalEvent(paymentId: "DOWN-\(p)", tenantId: "PARTNER-DOWN", eventId: id)))
+            }
+            for p in 0..<10 {
+                for type in paymentLifecycle {
+                    let id = UUID().uuidString.lowercased()
+                    lateExpected["LATE-\(p)", default: []].append(id)
+                    outageEvents.append(ProducerRecord(topic: "payments.events", key: Array("LATE-\(p)".utf8),
+                                                       value: internalEvent(paymentId: "LATE-\(p)", tenantId: "PARTNER-LATE", type: type, eventId: id)))
+                }
+            }
+            try await produceAll(outageEvents, kafka: service.kafka)
+            let outageStart = clock.now()
+            try await feedHealthy("during", for: .seconds(4))
+            let accepted = Mutex<[WebhookReceiver.Request]>([])
+            late.setScript { request, _ in   // about 11 hours into the outage
+                accepted.withLock { $0.append(request) }
+                return .ok
+            }
+            let recoveredAt = clock.now()
+            try await feedHealthy("after", for: .seconds(1))
+            await producer.close()
+
+            // When (on the sink's clock) each dead letter appeared: the DLT timestamps are wall-clock time.
+            var deadLetteredAt: [Int64] = []
+            let deadLetters = try await readTopics(["payments.responses.partner.PARTNER-DOWN.DLT"], kafka: service.kafka,
+                                                   timeout: .seconds(90)) { records in
+                while deadLetteredAt.count < records.count { deadLetteredAt.append(clock.now()) }
+                return records.count >= 30
+            }
+            let windowEnd = clock.now()
+            try await waitUntil("the recovered partner has everything", timeout: .seconds(60)) {
+                Set(accepted.withLock { $0 }.compactMap(\.eventId)).count >= 51
+            }
+            try await waitUntil("the healthy partner has everything", timeout: .seconds(30)) {
+                Set(healthy.requests.compactMap(\.eventId)).count >= healthyExpected.values.map(\.count).reduce(0, +)
+            }
+            await service.stop()
+
+            // Down for the whole window: every record dead-lettered at the end of the schedule.
+            let entries = deadLetters.map(DeadLetterEntry.init)
+            #expect(Set(entries.compactMap { $0.record.headers.last(named: "eventId")?.stringValue }) == Set(downIds))
+            #expect(entries.allSatisfy { $0.reason == "retries_exhausted" && $0.httpStatus == 503 })
+            let spans = zip(entries, deadLetteredAt).compactMap { entry, at -> Double? in
+                guard let first = entry.firstAttempt else { return nil }
+                return (Double(at) / 1000 - first.timeIntervalSince1970) / 3600
+            }
+            // The schedule adds up to 23 h 42 m (up to 10 % more with jitter); a record still inside
+            // the 24 h window gets one more slot at the last delay (8 h, plus jitter). So each record
+            // gives up between 23.7 h and 32.8 h after its first attempt, plus overhead (a tenth of
+            // a real second is 17 minutes here).
+            #expect(spans.count == 30 && spans.allSatisfy { $0 >= 23.7 && $0 <= 34.5 }, "retried for the whole window, no longer: \(spans.sorted()) h")
+            let attempts = entries.compactMap(\.attempts)
+            #expect(attempts.count == 30 && attempts.allSatisfy { $0 >= 1 })
+            #expect(down.requests.count < 30 * 11, "the circuit breaker spared the dead endpoint some of the scheduled requests")
+
+            // Down for the first ~11 hours: everything delivered after recovery, in order.
+            let lateAudit = DeliveryAudit(expected: lateExpected, received: accepted.withLock { $0 }.map {
+                .init(paymentId: $0.paymentId ?? "", eventId: $0.eventId ?? "", content: $0.body)
+            })
+            #expect(lateAudit.holds, "\(lateAudit.summary)")
+
+            // The healthy partner, unaffected.
+            let healthyAudit = DeliveryAudit(expected: healthyExpected, received: healthy.requests.map {
+                .init(paymentId: $0.paymentId ?? "", eventId: $0.eventId ?? "", content: $0.body)
+            })
+            #expect(healthyAudit.holds, "\(healthyAudit.summary)")
+            let before = latencies("before"), during = latencies("during")
+            let p99Before = quantile(before, 0.99), p99During = quantile(during, 0.99)
+            #expect(p99During < max(1000, 3 * p99Before), "the healthy partner's p99 stays low during the outage")
+            figure("partner down for the whole window (\(String(format: "%.1f", Double(windowEnd - outageStart) / 3_600_000)) h on the accelerated clock): "
+                   + "30/30 dead-lettered retries_exhausted \(String(format: "%.1f–%.1f", spans.min() ?? 0, spans.max() ?? 0)) h after their first attempt; "
+                   + "\(down.requests.count) requests reached the dead endpoint (\(30 * 11) scheduled; the circuit breaker held back the rest)")
+            figure("partner down for \(String(format: "%.1f", Double(recoveredAt - outageStart) / 3_600_000)) h then back: \(lateAudit.summary)")
+            figure(String(format: "healthy partner's latency event→webhook: p50 %.0f ms, p99 %.0f ms before; p50 %.0f ms, p99 %.0f ms during the outage",
+                          quantile(before, 0.5), p99Before, quantile(during, 0.5), p99During))
+        }
+    }
+}
