@@ -36,7 +36,8 @@ def main() -> int:
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             headers = {name.lower(): value for name, value in self.headers.items()}
-            entry = {"eventId": headers.get("webhook-id"), "tenant": headers.get("x-tenant-id")}
+            entry = {"eventId": headers.get("webhook-id"), "tenant": headers.get("x-tenant-id"),
+                     "bodySha256": hashlib.sha256(body).hexdigest()}
             try:
                 payload = verifier.verify(body, headers)
                 entry["verified"] = True

@@ -6,14 +6,14 @@ import TestSupport
 /// Upstream, as the payments engine behaves: a steady stream of internal events, each payment's
 /// lifecycle in order and keyed by its paymentId. It remembers what it sent, so the test can
 /// check what came out. Records that fail to reach the broker are counted, never silently lost.
-final class EventFeeder: Sendable {
+public final class EventFeeder: Sendable {
     private let producer: KafkaProducer
     private let sent = Mutex<[String: [String]]>([:])
     private let produceFailures = Counter()
     private let stopRequested = Atomic<Bool>(false)
     private let tenants: [String]
 
-    init(kafka: KafkaConfiguration, tenants: [String]) throws {
+    public init(kafka: KafkaConfiguration, tenants: [String]) throws {
         let failures = produceFailures
         producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: quietLogger) { outcome in
             if outcome.error != nil { failures.value.add(1, ordering: .relaxed) }
@@ -22,13 +22,13 @@ final class EventFeeder: Sendable {
     }
 
     /// Per payment, its eventIds in the order they were sent.
-    var expected: [String: [String]] { sent.withLock { $0 } }
-    var count: Int { sent.withLock { $0.values.map(\.count).reduce(0, +) } }
-    var failures: Int { produceFailures.value.load(ordering: .relaxed) }
+    public var expected: [String: [String]] { sent.withLock { $0 } }
+    public var count: Int { sent.withLock { $0.values.map(\.count).reduce(0, +) } }
+    public var failures: Int { produceFailures.value.load(ordering: .relaxed) }
 
     /// Sends `perSecond` events a second (lifecycles of 5 events over `payments` concurrent
     /// payments) until `stop()`; then flushes.
-    func run(perSecond: Int, payments: Int = 40) async throws {
+    public func run(perSecond: Int, payments: Int = 40) async throws {
         var round = 0
         var token: UInt = 0
         let batch = 10
@@ -55,7 +55,7 @@ final class EventFeeder: Sendable {
     }
 
     /// Ends the stream after the lifecycles under way are complete.
-    func stop() { stopRequested.store(true, ordering: .relaxed) }
+    public func stop() { stopRequested.store(true, ordering: .relaxed) }
 }
 
 final class Counter: Sendable {
