@@ -70,6 +70,9 @@ public final class BridgeService: Service {
         var consumerConfiguration = ConsumerConfiguration(kafka: kafka, groupID: configuration.consumerGroup)
         consumerConfiguration.isolationLevel = .readCommitted
         consumerConfiguration.pollBatchSize = configuration.transactionMaxRecords
+        // librdkafka prefetches up to 64 MiB per consumer by default; 16 MiB holds several
+        // transactions' worth of events and keeps the service's memory bounded and small.
+        consumerConfiguration.prefetchKilobytes = 16_384
         consumerConfiguration.sessionTimeout = configuration.sessionTimeout
         consumerConfiguration.maxPollInterval = configuration.maxPollInterval
         var producerConfiguration = ProducerConfiguration(kafka: kafka)

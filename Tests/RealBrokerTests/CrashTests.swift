@@ -67,7 +67,7 @@ struct ReliabilityCrashTests {
         #expect(partner.requests.allSatisfy { $0["verified"] as? Bool == true }, "standardwebhooks verified every request")
         #expect(failedBeforeKill > 0)
         #expect(!leaksSecret(Self.secret, in: log))
-        print("[reliability] kill -9 of bridge and sink after \(sentBeforeKill) of \(expected.values.map(\.count).reduce(0, +)) events, "
+        figure("kill -9 of bridge and sink after \(sentBeforeKill) of \(expected.values.map(\.count).reduce(0, +)) events, "
               + "webhook retries pending: topics \(topics.summary); webhooks \(webhooks.summary)")
     }
 }

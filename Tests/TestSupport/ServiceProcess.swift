@@ -1,0 +1,89 @@
+import AsyncHTTPClient
+import Foundation
+
+/// The real `payments-bridge run` binary with a configuration written for the test, its output
+/// kept for assertions.
+public final class ServiceProcess {
+    public let adminPort: Int
+    public let configPath: String
+    private let process = Process()
+    private let output: URL
+
+    public init(config: String, adminPort: Int, arguments: [String] = []) throws {
+        self.adminPort = adminPort
+        configPath = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(adminPort)-\(UUID().uuidString).yaml").path
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        output = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(adminPort)-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["run", "--config", configPath, "--schemas", repositoryRoot.appendingPathComponent("schemas").path] + arguments
+        let log = try FileHandle(forWritingTo: output)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    deinit { kill() }
+
+    /// `kill -9`: no shutdown code runs.
+    public func kill() {
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// SIGTERM, then waits; returns the exit status.
+    public func terminate() -> Int32 {
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    public var log: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+
+    public func waitForReady(timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let status = try? await HTTPClient.shared.get(url: "http://127.0.0.1:\(adminPort)/health/ready").get().status.code,
+               status == 200 { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw ServiceProcessError("the service did not become ready on port \(adminPort)")
+    }
+
+    public func metrics() async throws -> String {
+        let response = try await HTTPClient.shared.get(url: "http://127.0.0.1:\(adminPort)/metrics").get()
+        return response.body.map { String(buffer: $0) } ?? ""
+    }
+}
+
+extension ServiceProcess {
+    /// The process's resident memory now and its peak so far, in MiB (from /proc).
+    public var memory: (resident: Double, peak: Double) {
+        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        func kibibytes(_ field: String) -> Double {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+                  let value = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Double($0) })
+            else { return 0 }
+            return value / 1024
+        }
+        return (kibibytes("VmRSS"), kibibytes("VmHWM"))
+    }
+
+    /// The sum of a metric's samples whose labels contain all of `labels` (e.g. `tenant="T1"`).
+    public func metric(_ name: String, _ labels: String...) async throws -> Double {
+        let text = try await metrics()
+        var total = 0.0
+        for line in text.split(separator: "\n") where line.hasPrefix(name + "{") || line.hasPrefix(name + " ") {
+            guard labels.allSatisfy({ line.contains($0) }), let value = line.split(separator: " ").last.flatMap({ Double($0) }) else { continue }
+            total += value
+        }
+        return total
+    }
+}
+
+public struct ServiceProcessError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
