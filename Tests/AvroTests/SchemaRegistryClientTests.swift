@@ -68,5 +68,24 @@ struct SchemaRegistryClientTests {
         #expect(error?.message.contains("127.0.0.1") == true)
         #expect(ContinuousClock.now - started < .seconds(10))
     }
+
+    @Test("credentials in the URL are sent as Basic authentication and never appear in errors")
+    func credentials() async throws {
+        let fake = FakeConfluentRegistry()
+        try await fake.serve { url in
+            let withCredentials = url.replacingOccurrences(of: "http://", with: "http://bridge-user:registry-p%40ss@")
+            let client = SchemaRegistryClient(configuration: .init(url: withCredentials))
+            _ = try await client.id(of: try loadPaymentResponseSchema(), subject: "t-value")
+            #expect(fake.authorization.withLock { $0 } == "Basic " + Data("bridge-user:registry-p@ss".utf8).base64EncodedString())
+        }
+        var configuration = SchemaRegistryClient.Configuration(url: "http://bridge-user:registry-pass@127.0.0.1:\(try freeLoopbackPort())")
+        configuration.retryBudget = .milliseconds(300)
+        configuration.initialBackoff = .milliseconds(50)
+        let error = await #expect(throws: SchemaRegistryError.self) {
+            try await SchemaRegistryClient(configuration: configuration).id(of: try loadPaymentResponseSchema(), subject: "t-value")
+        }
+        #expect(error?.description.contains("127.0.0.1") == true)
+        #expect(error?.description.contains("registry-pass") == false, "the password stays out of the message")
+    }
 }
 

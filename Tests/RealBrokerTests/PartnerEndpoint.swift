@@ -65,12 +65,13 @@ final class PartnerEndpoint {
     }
 
     /// The service configuration for `broker`: bridge and sink, small transactions, `sink` and
-    /// `tenants` as given (this partner first).
+    /// `tenants` as given (this partner first). It carries a SASL password (unused on a plaintext
+    /// listener) so that the test script can check it never shows in the output.
     func serviceConfig(broker: TansuBroker, adminPort: Int, sink: String = "", otherTenants: String = "") -> String {
         """
         kafka:
           bootstrapServers: "\(broker.bootstrapServers)"
-          properties: {max.poll.interval.ms: "10000"}
+          properties: {max.poll.interval.ms: "10000", sasl.username: bridge, sasl.password: "kafka-password-do-not-log"}
         admin: {listen: "127.0.0.1:\(adminPort)"}
         bridge:
           topics: {replicationFactor: 1, partitions: {partner: 2}}

@@ -12,7 +12,7 @@ struct ReliabilityRegistryTests {
 
     static func yaml(registry: String, partner: WebhookReceiver, bridge: Bool, sinkGroup: String) -> String {
         """
-        schemaRegistry: {url: "\(registry)"}
+        schemaRegistry: {url: "\(registry.replacingOccurrences(of: "http://", with: "http://bridge:registry-password-do-not-log@"))"}
         bridge:
           enabled: \(bridge)
           topics: {replicationFactor: 1, partitions: {partner: 2}}
@@ -64,6 +64,7 @@ struct ReliabilityRegistryTests {
                 }
                 let reasons = await service.readiness().reasons
                 #expect(reasons.contains { $0.contains("schema registry") }, "the reason names the registry: \(reasons)")
+                #expect(!reasons.joined().contains("do-not-log"), "the registry's password stays out of the reasons")
                 try await Task.sleep(for: .seconds(3))
                 let early = try await readTopics(topics + deadLetterTopics, kafka: kafka, timeout: .seconds(2)) { _ in false }
                 #expect(early.isEmpty, "nothing is produced, framed or dead-lettered without a registered id")

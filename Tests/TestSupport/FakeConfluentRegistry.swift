@@ -10,6 +10,8 @@ public final class FakeConfluentRegistry: Sendable {
     public let requests = Atomic<Int>(0)
     /// Answer this many requests with 503 before serving normally.
     public let failuresLeft: Atomic<Int>
+    /// The Authorization header of the last request.
+    public let authorization = Mutex<String?>(nil)
     /// While true, every request is answered 503 (the registry is down).
     public let down = Atomic<Bool>(false)
     private let schemas = Mutex<[Int: String]>([:])
@@ -21,6 +23,7 @@ public final class FakeConfluentRegistry: Sendable {
         let router = Router()
         router.post("/subjects/:subject/versions") { request, context in
             self.requests.add(1, ordering: .relaxed)
+            self.authorization.withLock { $0 = request.headers[.authorization] }
             if let failure = self.failure() { return failure }
             let body = try await request.body.collect(upTo: 1 << 20)
             let object = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]

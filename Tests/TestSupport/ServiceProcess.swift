@@ -2,7 +2,8 @@ import AsyncHTTPClient
 import Foundation
 
 /// The real `payments-bridge run` binary with a configuration written for the test, its output
-/// kept for assertions.
+/// kept for assertions. With `BRIDGE_TEST_ARTIFACTS` set (scripts/test.sh sets it), the output and
+/// every metrics scrape are kept in that folder, which the test script searches for secrets.
 public final class ServiceProcess {
     public let adminPort: Int
     public let configPath: String
@@ -13,7 +14,7 @@ public final class ServiceProcess {
         self.adminPort = adminPort
         configPath = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(adminPort)-\(UUID().uuidString).yaml").path
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        output = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(adminPort)-\(UUID().uuidString).log")
+        output = Self.artifacts.appendingPathComponent("service-\(adminPort)-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["run", "--config", configPath, "--schemas", repositoryRoot.appendingPathComponent("schemas").path] + arguments
@@ -54,8 +55,23 @@ public final class ServiceProcess {
 
     public func metrics() async throws -> String {
         let response = try await HTTPClient.shared.get(url: "http://127.0.0.1:\(adminPort)/metrics").get()
-        return response.body.map { String(buffer: $0) } ?? ""
+        let text = response.body.map { String(buffer: $0) } ?? ""
+        if ProcessInfo.processInfo.environment["BRIDGE_TEST_ARTIFACTS"] != nil {
+            try? text.write(to: Self.artifacts.appendingPathComponent("metrics-\(adminPort)-\(UUID().uuidString).txt"),
+                            atomically: true, encoding: .utf8)
+        }
+        return text
     }
+
+    /// Where service output goes.
+    static let artifacts: URL = {
+        guard let folder = ProcessInfo.processInfo.environment["BRIDGE_TEST_ARTIFACTS"] else {
+            return FileManager.default.temporaryDirectory
+        }
+        let url = URL(fileURLWithPath: folder)
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
 }
 
 extension ServiceProcess {
