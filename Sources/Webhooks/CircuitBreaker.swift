@@ -29,19 +29,17 @@ public final class CircuitBreaker: Sendable {
 
     /// nil when a request may be sent now (a probe when half-open), else how long to wait
     /// before asking again.
+    /// The longest the circuit stays open at a time, in milliseconds.
+    public var longestPause: Int64 { settings.maxOpen.milliseconds }
+
     public func admission(now: Int64) -> Int64? {
         storage.withLock { s in
             guard let until = s.openUntil else { return nil }
             if now < until { return until - now }
-            if s.probeInFlight { return 50 }
+            if s.probeInFlight { return 250 }   // ask again soon: the probe decides
             s.probeInFlight = true
             return nil
         }
-    }
-
-    /// Whether requests are held back right now (open, not yet half-open).
-    public func isOpen(now: Int64) -> Bool {
-        storage.withLock { s in s.openUntil.map { now < $0 } ?? false }
     }
 
     public func state(now: Int64) -> State {

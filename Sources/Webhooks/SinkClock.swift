@@ -37,7 +37,10 @@ public struct AcceleratedSinkClock: SinkClock {
         return start + Int64(seconds * 1000 * factor)
     }
 
+    /// Sleeps at least a real millisecond, so that short waits (polling a probe, a rate limit)
+    /// do not spin.
     public func sleep(milliseconds: Int64) async throws {
-        try await Task.sleep(for: .microseconds(max(0, Int64(Double(milliseconds) * 1000 / factor))))
+        guard milliseconds > 0 else { return }
+        try await Task.sleep(for: .microseconds(max(1000, Int64(Double(milliseconds) * 1000 / factor))))
     }
 }

@@ -67,7 +67,17 @@ public final class WebhookEndpoint: Sendable {
         var retired: [HTTPClient] = []
     }
 
-    public init(settings: Settings, now: Int64) throws {
+    /// Turns the URL's host name into the address a connection would go to (blocking: called off
+    /// Swift's cooperative threads).
+    typealias Resolver = @Sendable (_ host: String, _ port: Int) throws -> SocketAddress
+    private let resolver: Resolver
+
+    public convenience init(settings: Settings, now: Int64) throws {
+        try self.init(settings: settings, now: now, resolver: { try SocketAddress.makeAddressResolvingHost($0, port: $1) })
+    }
+
+    init(settings: Settings, now: Int64, resolver: @escaping Resolver) throws {
+        self.resolver = resolver
         guard let url = URL(string: settings.url), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
             throw EndpointError("webhook URL of \(settings.tenantID) is not an absolute URL")
         }
@@ -92,11 +102,11 @@ public final class WebhookEndpoint: Sendable {
         if let cached = clientState.withLock({ s in s.address.flatMap { now - s.resolvedAt < resolutionLifetime ? $0 : nil } }) {
             return .success(cached)
         }
-        let host = target.host, port = target.port
+        let host = target.host, port = target.port, resolver = self.resolver
         let resolved: Result<SocketAddress, Error> = await withCheckedContinuation { continuation in
             // getaddrinfo blocks: keep it off Swift's cooperative threads.
             DispatchQueue.global().async {
-                continuation.resume(returning: Result { try SocketAddress.makeAddressResolvingHost(host, port: port) })
+                continuation.resume(returning: Result { try resolver(host, port) })
             }
         }
         guard case .success(let address) = resolved, let text = address.ipAddress, let ip = IPAddress(text) else {

@@ -417,11 +417,13 @@ public final class WebhookSink: Service, Sendable {
                 item, reason: .endpointGone, error: "endpoint answered 410 Gone earlier; not sent", status: 410, now: now))
             return
         }
-        if item.pending.attempts > 0, endpoint.breaker.isOpen(now: clock.now()) {
+        switch try await admit(endpoint, retrying: item.pending.attempts > 0 ? item.pending : nil) {
+        case .admitted:
+            break
+        case .slotMissed:
             try await skipRetrySlot(item, partition: partition, key: key, generation: generation)
             return
         }
-        try await admit(endpoint)
         await endpoint.inFlight.acquire()
         let started = clock.now()
         let result = await endpoint.attempt(body: item.body, eventID: item.response.eventId,
@@ -479,10 +481,10 @@ public final class WebhookSink: Service, Sendable {
         }
     }
 
-    /// A retry fell due while its endpoint's circuit is open: the endpoint is known to be failing,
-    /// so no request is sent, but the slot counts, and the record moves to the next one (or is
-    /// dead-lettered at the end of the schedule) as if it had been tried. Waiting for the circuit
-    /// instead would stretch every pending record's schedule by a cool-down per record.
+    /// A retry waited for its endpoint's circuit longer than the circuit's longest pause: the
+    /// endpoint is known to be failing, so no request is sent, but the slot counts, and the
+    /// record moves to its next slot (or is dead-lettered at the end of the schedule) as if it
+    /// had been tried (`dlt.attempts` counts only requests sent).
     private func skipRetrySlot(_ item: QueuedDelivery, partition: TopicPartition, key: String, generation: Int) async throws {
         let now = clock.now()
         var pending = item.pending
@@ -502,19 +504,31 @@ public final class WebhookSink: Service, Sendable {
         state.withLock { $0.totals.retriesScheduled += 1 }
     }
 
-    /// Waits until the endpoint's circuit breaker and rate limit let a request through.
-    private func admit(_ endpoint: WebhookEndpoint) async throws {
+    enum Admission { case admitted, slotMissed }
+
+    /// Waits until the endpoint's circuit breaker and rate limit let a request through. A retry
+    /// waits for the circuit at most its longest pause: one probe at a time goes through a
+    /// half-open circuit, so with many records pending, waiting for a turn would stretch every
+    /// record's schedule by a cool-down per record; such a retry misses its slot instead.
+    private func admit(_ endpoint: WebhookEndpoint, retrying pending: PendingDelivery?) async throws -> Admission {
+        let slotEnd = pending.map { _ in clock.now() + endpoint.breaker.longestPause }
         while true {
             try Task.checkCancellation()
-            if let wait = endpoint.breaker.admission(now: clock.now()) {
-                try await clock.sleep(milliseconds: wait)
+            let now = clock.now()
+            if let wait = endpoint.breaker.admission(now: now) {
+                if let slotEnd {
+                    if now >= slotEnd { return .slotMissed }
+                    try await clock.sleep(milliseconds: min(wait, slotEnd - now))
+                } else {
+                    try await clock.sleep(milliseconds: wait)
+                }
                 continue
             }
             if let wait = endpoint.rate.take(now: clock.now()) {
                 try await clock.sleep(milliseconds: wait)
                 continue
             }
-            return
+            return .admitted
         }
     }
 

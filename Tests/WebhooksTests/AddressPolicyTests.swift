@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 @testable import Webhooks
 
@@ -56,5 +57,30 @@ import Testing
         #expect(WebhookEndpoint.blockedRedirect("https://169.254.169.254/latest", allowPrivateNetwork: true) != nil)
         #expect(WebhookEndpoint.blockedRedirect("https://partner.example/next", allowPrivateNetwork: false) == nil)
         #expect(WebhookEndpoint.blockedRedirect("http://127.0.0.2/", allowPrivateNetwork: true) == nil)
+    }
+
+    @Test(arguments: [("10.1.2.3", "private"), ("169.254.169.254", "cloud metadata"), ("fd12::7", "unique-local"),
+                      ("192.168.0.10", "private")])
+    func aNameResolvingToARestrictedAddressIsBlocked(address: String, kind: String) async throws {
+        // The resolver answers for the name; the decision is made on its answer, and nothing connects.
+        let endpoint = try WebhookEndpoint(
+            settings: .init(tenantID: "T", url: "https://partner.example/hooks", secrets: ["whsec_YQ=="]), now: 0,
+            resolver: { _, port in try SocketAddress(ipAddress: address, port: port) })
+        guard case .failure(.blocked(let reason)) = await endpoint.checkedAddress(now: 0) else {
+            Issue.record("partner.example resolving to \(address) was not blocked")
+            return
+        }
+        #expect(reason.contains("partner.example resolves to a \(kind) address"))
+    }
+
+    @Test func aNameResolvingToAPublicAddressIsAllowedAndPinned() async throws {
+        let endpoint = try WebhookEndpoint(
+            settings: .init(tenantID: "T", url: "https://partner.example/hooks", secrets: ["whsec_YQ=="]), now: 0,
+            resolver: { _, port in try SocketAddress(ipAddress: "93.184.215.14", port: port) })
+        guard case .success(let pinned) = await endpoint.checkedAddress(now: 0) else {
+            Issue.record("a public address was refused")
+            return
+        }
+        #expect(pinned == "93.184.215.14")
     }
 }
