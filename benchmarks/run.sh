@@ -8,7 +8,10 @@
 #   sink:     signed webhook deliveries/s to a loopback nginx that answers 200, vs a Python
 #             aiohttp + standardwebhooks sender and wrk's request rate (the ceiling); and the
 #             curve over maxInFlight against a receiver that answers after 50 ms -> benchmarks/results/sink.md
-# Usage: benchmarks/run.sh [producer|bridge|latency|sink|all]   (environment: RECORDS, VALUE_BYTES, ROUNDS, EVENTS, DELIVERIES)
+#   scaling:  bridge throughput, peak RSS and CPU at 10, 100 and 1000 tenants (partner topics) and
+#             with 1, 4 and 16 input partitions                                       -> benchmarks/results/scaling.md
+#   plot:     one PNG of every figure above from the last runs                        -> benchmarks/results/benchmarks.png
+# Usage: benchmarks/run.sh [producer|bridge|latency|sink|scaling|plot|all]   (environment: RECORDS, VALUE_BYTES, ROUNDS, EVENTS, DELIVERIES)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHAT=${1:-all}
@@ -133,6 +136,33 @@ print("\n".join(lines))
 PY
 fi
 
+if [ "$WHAT" = scaling ] || [ "$WHAT" = all ]; then
+  results=.build/bench/scaling.jsonl; : > "$results"
+  SCALE_EVENTS=${SCALE_EVENTS:-100000}
+  run_scaled() {  # tenants, input partitions
+    input="bridge-scale-$1-$2"; topic "$input" "$2"
+    BENCH_TENANTS=$1 "$BIN/bridge-bench" "$BOOTSTRAP" "$input" "$SCALE_EVENTS" schemas/PaymentResponse.avsc --load-only 2>>.build/bench/stderr.log
+    BENCH_TENANTS=$1 BENCH_RESPONSE_PARTITIONS=1 measure "$BIN/bridge-bench" "$BOOTSTRAP" "$input" "$SCALE_EVENTS" \
+      schemas/PaymentResponse.avsc --skip-load \
+      | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$1; d['input_partitions']=$2; print(json.dumps(d))" | tee -a "$results"
+  }
+  for tenants in 10 100 1000; do run_scaled "$tenants" 4; done
+  for partitions in 1 16; do run_scaled 10 "$partitions"; done
+  python3 - "$results" "$SCALE_EVENTS" "$(machine)" <<'PY'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+events = int(sys.argv[2])
+lines = [f"Bridge scaling: {events} internal events per run, exactly-once, each partner topic with 1 partition, "
+         f"a fresh input topic per run on one Tansu broker; topics are created on first use inside the timed run; {sys.argv[3]}.", "",
+         "| partner topics | input partitions | events/s | peak RSS (MiB) | CPU s per 100k |", "|---:|---:|---:|---:|---:|"]
+for r in sorted(rows, key=lambda r: (r["tenants"], r["input_partitions"])):
+    lines.append(f"| {r['tenants']} | {r['input_partitions']} | {r['per_second']:,} | {r['peak_rss_kb']/1024:.0f} | "
+                 f"{r['cpu_seconds'] / events * 100_000:.2f} |")
+open("benchmarks/results/scaling.md", "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
+fi
+
 if [ "$WHAT" = sink ] || [ "$WHAT" = all ]; then
   results=.build/bench/sink.jsonl; : > "$results"
   ngx=$(mktemp -d); NGX_PORT=$(free_port)
@@ -200,4 +230,8 @@ for r in sorted((r for r in rows if r["impl"] == "sink-swift-slow"), key=lambda 
 open("benchmarks/results/sink.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
+fi
+
+if [ "$WHAT" = plot ] || [ "$WHAT" = all ]; then
+  .venv/bin/python benchmarks/plot.py .build/bench benchmarks/results/benchmarks.png "$(machine)"
 fi

@@ -6,7 +6,8 @@
 #     standardwebhooks, aiohttp — the real broker and third-party peers of the tests and benchmarks
 #   - .tools/librdkafka/librdkafka.so.1: a link to the newer librdkafka inside the confluent-kafka
 #     wheel, put first on LD_LIBRARY_PATH for the real-broker suite (Debian's 2.0.2 cannot talk to Tansu)
-#   - with --bench, also nginx and wrk (the sink benchmark's receiver and ceiling)
+#   - with --bench, also nginx and wrk (the sink benchmark's receiver and ceiling) and matplotlib
+#     in .venv (the benchmark plot)
 # Usage: scripts/setup.sh [--build-only | --bench]   (--build-only skips the Python tools)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,11 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import confluent_kafka.sc
   echo "setup: creating .venv with the test peers (requirements-dev.txt)"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+fi
+
+if [ "${1:-}" = "--bench" ] && ! .venv/bin/python -c "import matplotlib" 2>/dev/null; then
+  echo "setup: installing matplotlib into .venv (the benchmark plot)"
+  .venv/bin/pip install --quiet --disable-pip-version-check "matplotlib==3.11.2"
 fi
 
 wheel_lib=$(ls .venv/lib/python3*/site-packages/confluent_kafka.libs/librdkafka-*.so.1 2>/dev/null | head -n 1)
