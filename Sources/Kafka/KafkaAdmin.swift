@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 /// What the cluster reports about itself.
 public struct ClusterMetadata: Sendable, Equatable {
@@ -32,6 +33,8 @@ public struct TopicSpecification: Sendable, Equatable {
 public final class KafkaAdmin: Sendable {
     private let client: RDKafkaClient
     private let bootstrapServers: String
+    /// The cluster's broker count and when it was read.
+    private let brokers = Mutex<(Int, ContinuousClock.Instant)?>(nil)
 
     public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "kafka.admin")) throws(KafkaError) {
         client = try RDKafkaClient(kind: .producer, properties: configuration.render([:]), logger: logger)
@@ -48,28 +51,39 @@ public final class KafkaAdmin: Sendable {
     }
 
     /// Creates the topics that do not exist yet, clamping the replication factor to the number of
-    /// brokers. Returns the names it created.
+    /// brokers. Returns the names it created. One CreateTopics request: a topic that exists is
+    /// answered "already exists", so the whole cluster's metadata (large with thousands of
+    /// topics) is not fetched for every call; the broker count is, at most once a minute.
     @discardableResult
     public func createTopics(_ specs: [TopicSpecification], timeout: Duration = .seconds(30)) async throws(KafkaError) -> [String] {
-        let metadata = try await metadata(timeout: timeout)
-        let brokers = max(1, metadata.brokerIDs.count)
-        let missing = specs.filter { metadata.topics[$0.name] == nil }.map { spec in
+        guard !specs.isEmpty else { return [] }
+        if let embedded = EmbeddedKafkaCluster.cluster(for: bootstrapServers) {
+            let metadata = try await metadata(timeout: timeout)
+            let missing = specs.filter { metadata.topics[$0.name] == nil }
+            for spec in missing {
+                try embedded.createTopic(spec.name, partitions: spec.partitions,
+                                         replicationFactor: min(max(1, spec.replicationFactor), max(1, metadata.brokerIDs.count)))
+            }
+            return missing.map(\.name)
+        }
+        let brokers = try await brokerCount(timeout: timeout)
+        let clamped = specs.map { spec in
             var clamped = spec
             clamped.replicationFactor = min(max(1, spec.replicationFactor), brokers)
             return clamped
         }
-        guard !missing.isEmpty else { return [] }
-        if let embedded = EmbeddedKafkaCluster.cluster(for: bootstrapServers) {
-            for spec in missing {
-                try embedded.createTopic(spec.name, partitions: spec.partitions, replicationFactor: spec.replicationFactor)
-            }
-            return missing.map(\.name)
-        }
         let client = self.client
-        let errors = try await client.blocking { () throws(KafkaError) in try client.createTopics(missing, timeout: timeout) }
-        if let (topic, error) = errors.sorted(by: { $0.key < $1.key }).first {
+        let errors = try await client.blocking { () throws(KafkaError) in try client.createTopics(clamped, timeout: timeout) }
+        if let (topic, error) = errors.filter({ $0.value.code != .topicAlreadyExists }).sorted(by: { $0.key < $1.key }).first {
             throw KafkaError(code: error.code, message: "create topic '\(topic)': \(error.message)")
         }
-        return missing.map(\.name)
+        return clamped.map(\.name).filter { errors[$0] == nil }
+    }
+
+    private func brokerCount(timeout: Duration) async throws(KafkaError) -> Int {
+        if let (count, at) = brokers.withLock({ $0 }), ContinuousClock.now - at < .seconds(60) { return count }
+        let count = max(1, try await metadata(timeout: timeout).brokerIDs.count)
+        brokers.withLock { $0 = (count, ContinuousClock.now) }
+        return count
     }
 }

@@ -115,6 +115,10 @@ struct BridgeTests {
             if let earlier = seen[id] { #expect(earlier == record.value!, "duplicate \(id) differs") }
             seen[id] = record.value
         }
+        let audit = DeliveryAudit(expected: Dictionary(grouping: ids.enumerated(), by: { "PAY-\($0.offset % 30)" }).mapValues { $0.map(\.element) },
+                                  records: responses)
+        #expect(audit.holds, "\(audit.summary)")
+        figure("errors injected on Produce, AddPartitionsToTxn and EndTxn (two each): \(audit.summary)")
     }
 
     @Test("all brokers down mid-stream: the bridge waits, recovers and loses nothing")
@@ -286,6 +290,6 @@ struct HostileInputTests {
         for record in deadLetters {
             #expect(record.value == text(record.key).flatMap { sent[$0] }, "kept byte for byte")
         }
-        print("hostile input: \(hostile.count) hostile events dead-lettered (\(reasons.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))), \(valid.count) valid delivered, in \(elapsed)")
+        figure("hostile input: \(hostile.count) hostile events dead-lettered (\(reasons.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))), \(valid.count) valid delivered, in \(elapsed)")
     }
 }

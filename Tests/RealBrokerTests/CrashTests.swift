@@ -6,21 +6,15 @@ import TestSupport
 /// `kill -9` of the real service binary mid-stream on a real broker, with the bridge producing
 /// and the sink holding webhook retries for a partner that is down.
 @Suite("Reliability: crashes on a real broker", .serialized,
-       .enabled(if: onCurrentLibrdkafka, "needs librdkafka >= 2.2 (run through `make test`, which provides it)"))
+       onCurrentLibrdkafkaOnly)
 struct ReliabilityCrashTests {
     static let secret = "whsec_" + Data("crash-test-partner-secret".utf8).base64EncodedString()
 
     @Test("kill -9 mid-stream (bridge and sink, webhook retries pending): after a restart nothing is lost, copies are identical, order holds on topics and webhooks")
     func killMidStream() async throws {
-        let broker = try TansuBroker()
-        try broker.createTopic("payments.events", partitions: 3)
-        let partner = try PartnerEndpoint(secret: Self.secret, trouble: .down)
-        let adminPort = try freeLoopbackPort()
-        let config = partner.serviceConfig(broker: broker, adminPort: adminPort,
-                                           sink: "sink: {retry: {schedule: [1s, 2s, 4s], minimumWindow: 1h, jitter: 0}}",
-                                           otherTenants: "  - {id: TENANT-001, channel: partner, delivery: kafka}")
-        var service = try ServiceProcess(config: config, adminPort: adminPort)
-        try await service.waitForReady()
+        let scene = try PartnerScene(secret: Self.secret, retrySchedule: "[1s, 2s, 4s]")
+        let (broker, partner) = (scene.broker, scene.partner)
+        var service = try await scene.startService()
 
         let feeder = try EventFeeder(kafka: broker.kafka, tenants: ["TENANT-001", "PARTNER-ABC"])
         let feeding = Task { try await feeder.run(perSecond: 200) }
@@ -33,8 +27,7 @@ struct ReliabilityCrashTests {
         let failedBeforeKill = partner.requests.count
 
         try await Task.sleep(for: .seconds(2))   // events keep arriving while the service is down
-        service = try ServiceProcess(config: config, adminPort: adminPort)
-        try await service.waitForReady(timeout: .seconds(90))
+        service = try await scene.startService(timeout: .seconds(90))
         try await Task.sleep(for: .seconds(2))
         try partner.recover()
         try await Task.sleep(for: .seconds(2))

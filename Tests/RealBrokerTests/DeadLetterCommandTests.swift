@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 @Suite("dlt list, show and replay on a real broker", .serialized,
-       .enabled(if: onCurrentLibrdkafka, "needs librdkafka >= 2.2 (run through `make test`, which provides it)"))
+       onCurrentLibrdkafkaOnly)
 struct DeadLetterCommandTests {
     static let secret = "whsec_" + Data("dlt-partner-secret".utf8).base64EncodedString()
     static let responseDLT = "payments.responses.partner.PARTNER-ABC.DLT"

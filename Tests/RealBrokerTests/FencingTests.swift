@@ -9,7 +9,7 @@ import TestSupport
 import Testing
 
 @Suite("Bridge fencing on a real broker", .serialized,
-       .enabled(if: onCurrentLibrdkafka, "needs librdkafka >= 2.2 (run through `make test`, which provides it)"))
+       onCurrentLibrdkafkaOnly)
 struct FencingTests {
     /// The newer instance here is a bare transactional producer: Tansu cannot rebalance a group
     /// while a second live member joins (checked with confluent-kafka's consumer too), so the

@@ -98,3 +98,30 @@ func waitFor(_ what: String, timeout: Duration = .seconds(60), _ condition: () t
         try await Task.sleep(for: .milliseconds(100))
     }
 }
+
+/// The usual scene of the webhook tests on Tansu: a broker with `payments.events` (3 partitions),
+/// a Python partner that starts out down, and the service configuration for both (tenant
+/// `PARTNER-ABC` by webhook, `TENANT-001` by Kafka).
+struct PartnerScene {
+    let broker: TansuBroker
+    let partner: PartnerEndpoint
+    let adminPort: Int
+    let config: String
+
+    init(secret: String, retrySchedule: String) throws {
+        broker = try TansuBroker()
+        try broker.createTopic("payments.events", partitions: 3)
+        partner = try PartnerEndpoint(secret: secret, trouble: .down)
+        adminPort = try freeLoopbackPort()
+        config = partner.serviceConfig(broker: broker, adminPort: adminPort,
+                                       sink: "sink: {retry: {schedule: \(retrySchedule), minimumWindow: 1h, jitter: 0}}",
+                                       otherTenants: "  - {id: TENANT-001, channel: partner, delivery: kafka}")
+    }
+
+    /// Starts the service binary and waits until it is ready.
+    func startService(timeout: Duration = .seconds(60)) async throws -> ServiceProcess {
+        let service = try ServiceProcess(config: config, adminPort: adminPort)
+        try await service.waitForReady(timeout: timeout)
+        return service
+    }
+}

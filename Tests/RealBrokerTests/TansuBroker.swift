@@ -11,6 +11,10 @@ let venv = repositoryRoot.appendingPathComponent(".venv")
 /// with that library first on LD_LIBRARY_PATH.
 let onCurrentLibrdkafka = KafkaLibrary.versionNumber >= 0x0202_0000
 
+/// The trait of every suite here: skipped (and said why) on an older librdkafka.
+let onCurrentLibrdkafkaOnly = ConditionTrait.enabled(if: onCurrentLibrdkafka,
+                                                     "needs librdkafka >= 2.2 (run through `make test`, which provides it)")
+
 func tansuBinary() -> String? {
     if let explicit = ProcessInfo.processInfo.environment["TANSU_BIN"] { return explicit }
     let lib = venv.appendingPathComponent("lib")

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 @Suite("Real broker (Tansu) on current librdkafka", .serialized,
-       .enabled(if: onCurrentLibrdkafka, "needs librdkafka >= 2.2 (run through `make test`, which provides it)"))
+       onCurrentLibrdkafkaOnly)
 struct TansuTests {
     func consumer(_ broker: TansuBroker, group: String) throws -> KafkaConsumer {
         var configuration = ConsumerConfiguration(kafka: broker.kafka, groupID: group)

@@ -4,21 +4,15 @@ import TestSupport
 import Testing
 
 @Suite("Webhooks end to end on a real broker", .serialized,
-       .enabled(if: onCurrentLibrdkafka, "needs librdkafka >= 2.2 (run through `make test`, which provides it)"))
+       onCurrentLibrdkafkaOnly)
 struct WebhookEndToEndTests {
     static let secret = "whsec_" + Data("end-to-end-partner-secret".utf8).base64EncodedString()
 
     @Test("internal events reach a partner as webhooks verified by the standardwebhooks library; after kill -9 with retries pending, a restart delivers everything in order")
     func webhooksSurviveAKill() async throws {
-        let broker = try TansuBroker()
-        try broker.createTopic("payments.events", partitions: 3)
-        let partner = try PartnerEndpoint(secret: Self.secret, trouble: .down)
-        let adminPort = try freeLoopbackPort()
-        let config = partner.serviceConfig(broker: broker, adminPort: adminPort,
-                                           sink: "sink: {retry: {schedule: [1s, 2s], minimumWindow: 1h, jitter: 0}}",
-                                           otherTenants: "  - {id: TENANT-001, channel: partner, delivery: kafka}")
-        var service = try ServiceProcess(config: config, adminPort: adminPort)
-        try await service.waitForReady()
+        let scene = try PartnerScene(secret: Self.secret, retrySchedule: "[1s, 2s]")
+        let (broker, partner) = (scene.broker, scene.partner)
+        var service = try await scene.startService()
 
         var expected: [String: [String]] = [:]
         var events: [ProducerRecord] = []
@@ -45,8 +39,7 @@ struct WebhookEndToEndTests {
 
         // The partner recovers; a new process picks the pending retries up from Kafka.
         try partner.recover()
-        service = try ServiceProcess(config: config, adminPort: adminPort)
-        try await service.waitForReady(timeout: .seconds(90))
+        service = try await scene.startService(timeout: .seconds(90))
         try await waitFor("every event delivered", timeout: .seconds(90)) {
             Set(partner.requests.filter { $0["status"] as? Int == 200 }.compactMap { $0["eventId"] as? String }).count == 15
         }

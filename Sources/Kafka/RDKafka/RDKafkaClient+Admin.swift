@@ -17,6 +17,7 @@ extension RDKafkaClient {
     }
 
     /// Creates topics; a topic that already exists counts as created. Returns the per-topic errors.
+    /// The topics that could not be created, with why (`topicAlreadyExists` included).
     func createTopics(_ specs: [TopicSpecification], timeout: Duration) throws(KafkaError) -> [String: KafkaError] {
         var errstr = [CChar](repeating: 0, count: 512)
         var newTopics: [OpaquePointer?] = []
@@ -59,7 +60,7 @@ extension RDKafkaClient {
         for index in 0..<count {
             let topicResult = results[index]
             let err = rd_kafka_topic_result_error(topicResult)
-            guard err != RD_KAFKA_RESP_ERR_NO_ERROR, err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS else { continue }
+            guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
             let name = String(cString: rd_kafka_topic_result_name(topicResult))
             let message = rd_kafka_topic_result_error_string(topicResult).map { String(cString: $0) } ?? ""
             errors[name] = KafkaError(code: KafkaErrorCode(rawValue: err.rawValue), message: message)
