@@ -70,9 +70,6 @@ public final class BridgeService: Service {
         var consumerConfiguration = ConsumerConfiguration(kafka: kafka, groupID: configuration.consumerGroup)
         consumerConfiguration.isolationLevel = .readCommitted
         consumerConfiguration.pollBatchSize = configuration.transactionMaxRecords
-        // librdkafka prefetches up to 64 MiB per consumer by default; 16 MiB holds several
-        // transactions' worth of events and keeps the service's memory bounded and small.
-        consumerConfiguration.prefetchKilobytes = 16_384
         consumerConfiguration.sessionTimeout = configuration.sessionTimeout
         consumerConfiguration.maxPollInterval = configuration.maxPollInterval
         var producerConfiguration = ProducerConfiguration(kafka: kafka)
@@ -369,12 +366,12 @@ struct ResponseKey: Hashable, Sendable {
     var tenant: String
 }
 
-/// The open transaction: what it consumed and produced.
 extension Duration {
     /// Whole seconds, for messages.
     var seconds: Int64 { components.seconds }
 }
 
+/// The open transaction: what it consumed and produced.
 struct TransactionState: Sendable {
     var isOpen = false
     var startedAt = ContinuousClock.now
