@@ -105,7 +105,7 @@ let package = Package(
         ], path: "benchmarks/SinkBenchmark"),
 
         .target(name: "TestSupport", dependencies: [
-            "Kafka",
+            "Kafka", "Admin",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

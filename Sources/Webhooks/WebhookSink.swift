@@ -417,7 +417,7 @@ public final class WebhookSink: Service, Sendable {
                 item, reason: .endpointGone, error: "endpoint answered 410 Gone earlier; not sent", status: 410, now: now))
             return
         }
-        switch try await admit(endpoint, retrying: item.pending.attempts > 0 ? item.pending : nil) {
+        switch try await admit(endpoint, isRetry: item.pending.attempts > 0) {
         case .admitted:
             break
         case .slotMissed:
@@ -446,23 +446,8 @@ public final class WebhookSink: Service, Sendable {
             pending.lastAttempt = started
             pending.lastError = error
             pending.lastStatus = status
-            guard let delay = configuration.retry.delay(afterFailedAttempts: pending.attempts + pending.skipped,
-                                                        firstAttempt: pending.firstAttempt!, now: now,
-                                                        retryAfter: retryAfter) else {
-                var exhausted = item
-                exhausted.pending = pending
-                try await resolve(item, partition: partition, key: key, generation: generation, deadLetter: cause(
-                    exhausted, reason: .retriesExhausted, error: "retries exhausted; last error: \(error)", status: status,
-                    now: now))
-                return
-            }
-            pending.due = now + delay.milliseconds
-            try await scheduleRetry(pending, partition: partition, key: key, generation: generation)
-            metrics.delivery(tenant: tenantID, outcome: .retryScheduled)
-            state.withLock { $0.totals.retriesScheduled += 1 }
-            logger.debug("webhook retry scheduled", metadata: [
-                "tenant": "\(tenantID)", "eventId": "\(item.response.eventId)", "attempts": "\(pending.attempts)",
-                "delayMs": "\(delay.milliseconds)", "error": "\(error)"])
+            try await retryLater(item, as: pending, retryAfter: retryAfter, exhaustedError: "retries exhausted; last error: \(error)",
+                                 now: now, partition: partition, key: key, generation: generation)
         case .gone:
             endpoint.breaker.recordSuccess()
             state.withLock { _ = $0.goneEndpoints.insert(tenantID) }
@@ -486,22 +471,35 @@ public final class WebhookSink: Service, Sendable {
     /// record moves to its next slot (or is dead-lettered at the end of the schedule) as if it
     /// had been tried (`dlt.attempts` counts only requests sent).
     private func skipRetrySlot(_ item: QueuedDelivery, partition: TopicPartition, key: String, generation: Int) async throws {
-        let now = clock.now()
         var pending = item.pending
         pending.skipped += 1
+        try await retryLater(item, as: pending, exhaustedError:
+            "retries exhausted (the endpoint kept failing; \(pending.skipped) retries skipped while its circuit was open); "
+            + "last error: \(pending.lastError ?? "none")",
+                             now: clock.now(), partition: partition, key: key, generation: generation)
+    }
+
+    /// Schedules the head record, in its new state `pending`, for its next slot of the retry
+    /// schedule, or dead-letters it `retries_exhausted` when the schedule is over.
+    private func retryLater(_ item: QueuedDelivery, as pending: PendingDelivery, retryAfter: Duration? = nil,
+                            exhaustedError: String, now: Int64, partition: TopicPartition, key: String, generation: Int) async throws {
         guard let delay = configuration.retry.delay(afterFailedAttempts: pending.attempts + pending.skipped,
-                                                    firstAttempt: pending.firstAttempt ?? now, now: now) else {
+                                                    firstAttempt: pending.firstAttempt ?? now, now: now,
+                                                    retryAfter: retryAfter) else {
+            var exhausted = item
+            exhausted.pending = pending
             try await resolve(item, partition: partition, key: key, generation: generation, deadLetter: cause(
-                item, reason: .retriesExhausted,
-                error: "retries exhausted (the endpoint kept failing; \(pending.skipped) retries skipped while its circuit was open); "
-                    + "last error: \(pending.lastError ?? "none")",
-                status: pending.lastStatus, now: now))
+                exhausted, reason: .retriesExhausted, error: exhaustedError, status: pending.lastStatus, now: now))
             return
         }
-        pending.due = now + delay.milliseconds
-        try await scheduleRetry(pending, partition: partition, key: key, generation: generation)
+        var next = pending
+        next.due = now + delay.milliseconds
+        try await scheduleRetry(next, partition: partition, key: key, generation: generation)
         metrics.delivery(tenant: item.tenant, outcome: .retryScheduled)
         state.withLock { $0.totals.retriesScheduled += 1 }
+        logger.debug("webhook retry scheduled", metadata: [
+            "tenant": "\(item.tenant)", "eventId": "\(item.response.eventId)", "attempts": "\(pending.attempts)",
+            "skipped": "\(pending.skipped)", "delayMs": "\(delay.milliseconds)", "error": "\(pending.lastError ?? "none")"])
     }
 
     enum Admission { case admitted, slotMissed }
@@ -510,8 +508,8 @@ public final class WebhookSink: Service, Sendable {
     /// waits for the circuit at most its longest pause: one probe at a time goes through a
     /// half-open circuit, so with many records pending, waiting for a turn would stretch every
     /// record's schedule by a cool-down per record; such a retry misses its slot instead.
-    private func admit(_ endpoint: WebhookEndpoint, retrying pending: PendingDelivery?) async throws -> Admission {
-        let slotEnd = pending.map { _ in clock.now() + endpoint.breaker.longestPause }
+    private func admit(_ endpoint: WebhookEndpoint, isRetry: Bool) async throws -> Admission {
+        let slotEnd = isRetry ? clock.now() + endpoint.breaker.longestPause : nil
         while true {
             try Task.checkCancellation()
             let now = clock.now()

@@ -65,10 +65,7 @@ struct ReliabilityBacklogTests {
           topics: {replicationFactor: 1}
         tenants:
           - {id: TENANT-001, channel: partner, delivery: kafka}
-          - id: PARTNER-DEAD
-            channel: partner
-            delivery: webhook
-            webhook: {url: "http://127.0.0.1:\(deadPort)/hooks", secrets: ["whsec_ZGVhZC1lbmRwb2ludC1zZWNyZXQ="], allowPrivateNetwork: true, allowInsecureHttp: true}
+        \(webhookTenantYAML("PARTNER-DEAD", url: "http://127.0.0.1:\(deadPort)/hooks", secret: "whsec_ZGVhZC1lbmRwb2ludC1zZWNyZXQ="))
         """, adminPort: adminPort, arguments: ProcessInfo.processInfo.environment["BACKLOG_DEBUG"] == nil ? [] : ["--log-level", "debug"])
         defer { service.kill() }
         defer { if ProcessInfo.processInfo.environment["BACKLOG_DEBUG"] != nil { try? service.log.write(toFile: "/tmp/backlog-service.log", atomically: true, encoding: .utf8) } }

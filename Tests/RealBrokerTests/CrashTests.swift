@@ -18,7 +18,7 @@ struct ReliabilityCrashTests {
 
         let feeder = try EventFeeder(kafka: broker.kafka, tenants: ["TENANT-001", "PARTNER-ABC"])
         let feeding = Task { try await feeder.run(perSecond: 200) }
-        try await waitFor("webhook retries pending") {
+        try await waitUntil("webhook retries pending") {
             Set(partner.requests.filter { $0["status"] as? Int == 503 }.compactMap { $0["paymentId"] as? String }).count >= 10
         }
         try await Task.sleep(for: .seconds(1))
@@ -38,7 +38,7 @@ struct ReliabilityCrashTests {
         let expected = feeder.expected
         let webhookExpected = expected.filter { $0.key.hasPrefix("PARTNER-ABC") }
         let webhookCount = webhookExpected.values.map(\.count).reduce(0, +)
-        try await waitFor("every webhook delivered", timeout: .seconds(120)) {
+        try await waitUntil("every webhook delivered", timeout: .seconds(120)) {
             Set(partner.requests.filter { $0["status"] as? Int == 200 }.compactMap { $0["eventId"] as? String }).count >= webhookCount
         }
         let wanted = Set(expected.values.joined())

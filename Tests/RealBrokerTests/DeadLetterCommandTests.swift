@@ -35,7 +35,7 @@ struct DeadLetterCommandTests {
         var listed: [[String: Any]] = []
         var last: Result?
         do {
-            try await waitFor("four dead letters", timeout: .seconds(60)) {
+            try await waitUntil("four dead letters", timeout: .seconds(60)) {
                 last = try dlt(["list", "--topic", Self.responseDLT, "--json"], config: service.configPath)
                 listed = last!.lines
                 return listed.count == 4
@@ -72,7 +72,7 @@ struct DeadLetterCommandTests {
         try partner.recover()
         let replay = try dlt(["replay", "--topic", Self.responseDLT, "--all"], config: service.configPath)
         #expect(replay.output.contains("selected 4, replayed 4, already replayed before 0"))
-        try await waitFor("four deliveries") {
+        try await waitUntil("four deliveries") {
             partner.requests.filter { $0["status"] as? Int == 200 }.count >= 4
         }
         let again = try dlt(["replay", "--topic", Self.responseDLT, "--all"], config: service.configPath)

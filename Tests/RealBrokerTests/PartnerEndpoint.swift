@@ -52,16 +52,7 @@ final class PartnerEndpoint {
 
     /// The service configuration's entry for this partner, tenant `PARTNER-ABC` on the partner channel.
     var tenantYAML: String {
-        """
-          - id: PARTNER-ABC
-            channel: partner
-            delivery: webhook
-            webhook:
-              url: "http://127.0.0.1:\(port)/hooks"
-              secrets: ["\(secret)"]
-              allowPrivateNetwork: true
-              allowInsecureHttp: true
-        """
+        webhookTenantYAML("PARTNER-ABC", url: "http://127.0.0.1:\(port)/hooks", secret: secret)
     }
 
     /// The service configuration for `broker`: bridge and sink, small transactions, `sink` and
@@ -89,14 +80,6 @@ func leaksSecret(_ secret: String, in text: String) -> Bool {
     let encoded = String(secret.dropFirst("whsec_".count))
     let raw = Data(base64Encoded: encoded).map { String(decoding: $0, as: UTF8.self) } ?? encoded
     return text.contains(encoded) || text.contains(raw)
-}
-
-func waitFor(_ what: String, timeout: Duration = .seconds(60), _ condition: () throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try !condition() {
-        guard ContinuousClock.now < deadline else { throw TansuError("timed out waiting for \(what)") }
-        try await Task.sleep(for: .milliseconds(100))
-    }
 }
 
 /// The usual scene of the webhook tests on Tansu: a broker with `payments.events` (3 partitions),

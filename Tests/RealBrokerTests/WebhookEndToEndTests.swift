@@ -14,23 +14,15 @@ struct WebhookEndToEndTests {
         let (broker, partner) = (scene.broker, scene.partner)
         var service = try await scene.startService()
 
-        var expected: [String: [String]] = [:]
-        var events: [ProducerRecord] = []
-        for p in 0..<3 {
-            let paymentId = "ABC-P\(p)"
-            for type in paymentLifecycle {
-                let id = UUID().uuidString.lowercased()
-                expected[paymentId, default: []].append(id)
-                events.append(ProducerRecord(topic: "payments.events", key: Array(paymentId.utf8),
-                                             value: internalEvent(paymentId: paymentId, tenantId: "PARTNER-ABC", type: type, eventId: id)))
-            }
-        }
+        let lifecycles = lifecycleEvents(tenant: "PARTNER-ABC", payments: 3)
+        let expected = lifecycles.expected
+        var events = lifecycles.records
         events.append(ProducerRecord(topic: "payments.events", key: Array("KAFKA-ONLY".utf8),
                                      value: internalEvent(paymentId: "KAFKA-ONLY", tenantId: "TENANT-001")))
         try await produceAll(events, kafka: broker.kafka)
 
         // The partner is down: every payment's first record fails and is parked in the retry log.
-        try await waitFor("a failed attempt for every payment") {
+        try await waitUntil("a failed attempt for every payment") {
             Set(partner.requests.filter { $0["status"] as? Int == 503 }.compactMap { $0["paymentId"] as? String }).count == 3
         }
         try await Task.sleep(for: .seconds(1))
@@ -40,7 +32,7 @@ struct WebhookEndToEndTests {
         // The partner recovers; a new process picks the pending retries up from Kafka.
         try partner.recover()
         service = try await scene.startService(timeout: .seconds(90))
-        try await waitFor("every event delivered", timeout: .seconds(90)) {
+        try await waitUntil("every event delivered", timeout: .seconds(90)) {
             Set(partner.requests.filter { $0["status"] as? Int == 200 }.compactMap { $0["eventId"] as? String }).count == 15
         }
         let metrics = try await service.metrics()

@@ -14,12 +14,7 @@ struct ReliabilityPartnerOutageTests {
     static let factor = 5_000.0
 
     static func tenant(_ id: String, _ receiver: WebhookReceiver) -> String {
-        """
-          - id: \(id)
-            channel: partner
-            delivery: webhook
-            webhook: {url: "\(receiver.url)", secrets: ["\(secret)"], maxInFlight: 16, ratePerSecond: 1000, allowPrivateNetwork: true, allowInsecureHttp: true}
-        """
+        webhookTenantYAML(id, url: receiver.url, secret: secret, settings: "maxInFlight: 16, ratePerSecond: 1000")
     }
 
     @Test("down for the whole retry window: dead-lettered retries_exhausted at the end of the schedule; down for half of it: everything delivered in order; a healthy partner is not slowed down")
@@ -157,15 +152,11 @@ struct ReliabilityPartnerOutageTests {
             #expect(down.requests.count < 30 * 11, "the circuit breaker spared the dead endpoint some of the scheduled requests")
 
             // Down for the first ~11 hours: everything delivered after recovery, in order.
-            let lateAudit = DeliveryAudit(expected: lateExpected, received: accepted.withLock { $0 }.map {
-                .init(paymentId: $0.paymentId ?? "", eventId: $0.eventId ?? "", content: $0.body)
-            })
+            let lateAudit = DeliveryAudit(expected: lateExpected, webhooks: accepted.withLock { $0 })
             #expect(lateAudit.holds, "\(lateAudit.summary)")
 
             // The healthy partner, unaffected.
-            let healthyAudit = DeliveryAudit(expected: healthyExpected, received: healthy.requests.map {
-                .init(paymentId: $0.paymentId ?? "", eventId: $0.eventId ?? "", content: $0.body)
-            })
+            let healthyAudit = DeliveryAudit(expected: healthyExpected, webhooks: healthy.requests)
             #expect(healthyAudit.holds, "\(healthyAudit.summary)")
             let before = latencies("before"), during = latencies("during")
             let p99Before = quantile(before, 0.99), p99During = quantile(during, 0.99)

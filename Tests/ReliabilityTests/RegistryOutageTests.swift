@@ -20,10 +20,7 @@ struct ReliabilityRegistryTests {
         sink: {consumerGroup: \(sinkGroup)}
         tenants:
           - {id: TENANT-001, channel: partner, delivery: kafka}
-          - id: PARTNER-ABC
-            channel: partner
-            delivery: webhook
-            webhook: {url: "\(partner.url)", secrets: ["\(secret)"], allowPrivateNetwork: true, allowInsecureHttp: true}
+        \(webhookTenantYAML("PARTNER-ABC", url: partner.url, secret: secret))
         """
     }
 
@@ -44,21 +41,11 @@ struct ReliabilityRegistryTests {
                 let service = try RunningService(cluster: cluster, yaml: Self.yaml(registry: url, partner: partner, bridge: true,
                                                                                    sinkGroup: "sink-a"))
                 try await service.waitUntilReady()
-                var expected: [String: [String]] = [:]
-                var events: [ProducerRecord] = []
-                for tenant in ["TENANT-001", "PARTNER-ABC"] {
-                    for p in 0..<10 {
-                        let paymentId = "\(tenant)-P\(p)"
-                        for type in paymentLifecycle {
-                            let id = UUID().uuidString.lowercased()
-                            expected[paymentId, default: []].append(id)
-                            events.append(ProducerRecord(topic: "payments.events", key: Array(paymentId.utf8),
-                                                         value: internalEvent(paymentId: paymentId, tenantId: tenant, type: type, eventId: id)))
-                        }
-                    }
-                }
+                let kafkaPartner = lifecycleEvents(tenant: "TENANT-001", payments: 10)
+                let webhookPartner = lifecycleEvents(tenant: "PARTNER-ABC", payments: 10)
+                let expected = kafkaPartner.expected.merging(webhookPartner.expected) { $1 }
+                let events = kafkaPartner.records + webhookPartner.records
                 try await produceAll(events, kafka: kafka)
-                let sent = expected
                 let notReadyAfter = try await waitUntil("the service reports not ready", timeout: .seconds(30)) {
                     await !service.readiness().isReady
                 }
@@ -88,16 +75,13 @@ struct ReliabilityRegistryTests {
                     #expect(records.filter { $0.topic == topic }.allSatisfy { (try? ConfluentWireFormat.parse($0.value ?? []).schemaID) == registered },
                             "every record of \(topic) is framed with the id the registry gave")
                 }
-                let webhooks = DeliveryAudit(expected: expected.filter { $0.key.hasPrefix("PARTNER-ABC") }, received: partner.requests.map {
-                    .init(paymentId: $0.paymentId ?? "", eventId: $0.eventId ?? "", content: $0.body)
-                })
+                let webhooks = DeliveryAudit(expected: webhookPartner.expected, webhooks: partner.requests)
                 #expect(webhooks.holds, "\(webhooks.summary)")
                 figure("registry down (bridge): not ready after \(seconds(notReadyAfter)) (\(reasons.joined(separator: "; "))); "
                        + "0 records framed while down; all \(records.count) produced \(seconds(resumedAfter)) after it answered; \(audit.summary)")
 
                 // The sink alone, with an empty schema cache, while the registry is down again.
                 registry.down.store(true, ordering: .relaxed)
-                let webhookEvents = sent.filter { $0.key.hasPrefix("PARTNER-ABC") }
                 let secondPartner = WebhookReceiver()
                 try await secondPartner.serve {
                     let sink = try RunningService(cluster: cluster, yaml: Self.yaml(registry: url, partner: secondPartner, bridge: false,
@@ -115,9 +99,7 @@ struct ReliabilityRegistryTests {
                     let deliveredAfter = ContinuousClock.now - upAgain
                     try await sink.waitUntilReady(timeout: .seconds(30))
                     await sink.stop()
-                    let replay = DeliveryAudit(expected: webhookEvents, received: secondPartner.requests.map {
-                        .init(paymentId: $0.paymentId ?? "", eventId: $0.eventId ?? "", content: $0.body)
-                    })
+                    let replay = DeliveryAudit(expected: webhookPartner.expected, webhooks: secondPartner.requests)
                     #expect(replay.holds, "\(replay.summary)")
                     figure("registry down (sink, cold cache): waiting reported after \(seconds(sinkReasons)); 0 requests while down; "
                            + "all 50 delivered \(seconds(deliveredAfter)) after it answered; \(replay.summary)")

@@ -44,20 +44,3 @@ final class RunningService: Sendable {
         _ = await task.result
     }
 }
-
-/// Polls `condition` every 100 ms until it holds; returns how long that took, or throws after `timeout`.
-@discardableResult
-func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws -> Duration {
-    let started = ContinuousClock.now
-    while try await !condition() {
-        guard ContinuousClock.now - started < timeout else { throw ReliabilityError("timed out after \(timeout) waiting until \(what)") }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-    return ContinuousClock.now - started
-}
-
-struct ReliabilityError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-

@@ -61,6 +61,13 @@ public struct DeliveryAudit: Sendable {
         })
     }
 
+    /// Webhooks as a partner's endpoint received them, in order of arrival (copies compared by body).
+    public init(expected: [String: [String]], webhooks: [WebhookReceiver.Request]) {
+        self.init(expected: expected, received: webhooks.map {
+            Received(paymentId: $0.paymentId ?? "", eventId: $0.eventId ?? "", content: $0.body)
+        })
+    }
+
     /// Nothing lost, copies identical, order kept.
     public var holds: Bool { lost.isEmpty && differingCopies.isEmpty && outOfOrder.isEmpty }
 

@@ -99,19 +99,10 @@ func withSink<T: Sendable>(_ sink: WebhookSink, _ body: @Sendable () async throw
     return result
 }
 
-/// Waits until `condition` holds, or fails after `timeout`.
+/// Waits until `condition` holds, polling every 20 ms, or fails after `timeout`.
 func eventually(timeout: Duration = .seconds(20), _ what: String = "condition",
                 _ condition: @Sendable () -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw TimeoutError(what: what) }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-}
-
-struct TimeoutError: Error, CustomStringConvertible {
-    let what: String
-    var description: String { "timed out waiting for \(what)" }
+    try await waitUntil(what, timeout: timeout, every: .milliseconds(20), condition)
 }
 
 extension ConsumerRecord {
