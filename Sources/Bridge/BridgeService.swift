@@ -198,11 +198,16 @@ public final class BridgeService: Service {
         metrics.consumed.increment()
         switch configuration.parser.parse(record.value) {
         case .response(let response):
+            let topic = response.topic
+            // The usual case runs without suspending: a known schema id and room in the queue.
+            let schemaID = if let known = schemaIDs.withLock({ $0[topic] }) { known } else {
+                try await schemaID(for: response, topic: topic)
+            }
             var bytes: [UInt8] = []
             bytes.reserveCapacity(512)
-            encoder.encode(response, schemaID: try await schemaID(for: response), into: &bytes)
-            try await producer.send(ProducerRecord(topic: response.topic, key: Array(response.paymentId.utf8),
-                                                   value: bytes, headers: response.headers))
+            encoder.encode(response, schemaID: schemaID, into: &bytes)
+            let output = ProducerRecord(topic: topic, key: Array(response.paymentId.utf8), value: bytes, headers: response.headers)
+            if try !producer.trySend(output) { try await producer.send(output) }
             state.withLock { $0.produced[ResponseKey(channel: response.channel.topicFragment, tenant: response.tenantId), default: 0] += 1 }
         case .skipped(let eventType):
             state.withLock { $0.skipped[eventType, default: 0] += 1 }
@@ -224,8 +229,7 @@ public final class BridgeService: Service {
     }
 
     /// The schema id for the response's topic (subject `<topic>-value`); creates the topic on first use.
-    private func schemaID(for response: PaymentResponse) async throws -> Int32 {
-        let topic = response.topic
+    private func schemaID(for response: PaymentResponse, topic: String) async throws -> Int32 {
         if let id = schemaIDs.withLock({ $0[topic] }) { return id }
         await provisioner.ensure(responseTopic: topic, channel: response.channel)
         awaitingRegistry.withLock { $0 = "\(topic)-value" }
@@ -257,8 +261,9 @@ public final class BridgeService: Service {
                     let offsets = snapshot.nextOffsets.map { TopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
                     try await producer.sendOffsets(offsets, groupMetadata: try consumer.groupMetadata())
                 }
+                let offsetsSent = ContinuousClock.now
                 try await producer.commitTransaction()
-                logger.debug("transaction committed", metadata: [
+                logger.debug("transaction committed", metadata: ["offsets": "\(offsetsSent - started)",
                     "records": "\(snapshot.count)", "open": "\(started - snapshot.startedAt)",
                     "commit": "\(ContinuousClock.now - started)",
                 ])

@@ -41,20 +41,31 @@ public final class KafkaProducer: Sendable {
         try await enqueue(record, tag: .token(token))
     }
 
+    /// Hands a record to librdkafka if its queue has room, without suspending; false when the
+    /// queue is full (nothing was queued and `onDelivery` will not be called).
+    public func tryEnqueue(_ record: ProducerRecord,
+                           onDelivery: (@Sendable (Result<DeliveryReport, KafkaError>) -> Void)? = nil) throws(KafkaError) -> Bool {
+        try tryEnqueue(record, tag: onDelivery.map { .completion($0) } ?? .none)
+    }
+
     nonisolated(nonsending)
     private func enqueue(_ record: ProducerRecord, tag: RDKafkaDeliveryTag) async throws(KafkaError) {
-        while true {
-            let code = client.produce(record, tag: tag)
-            switch code {
-            case .noError:
-                return
-            case .queueFull:
-                await client.context.waitForQueueSpace()
-            default:
-                if let fatal = client.fatalError() { throw fatal }
-                throw KafkaError(code: code, message: "produce to \(record.topic) refused: \(code.name)",
-                                 isRetriable: RDKafkaErrors.isRetriableCode(code.rawValue))
-            }
+        while try !tryEnqueue(record, tag: tag) {
+            await client.context.waitForQueueSpace()
+        }
+    }
+
+    private func tryEnqueue(_ record: ProducerRecord, tag: RDKafkaDeliveryTag) throws(KafkaError) -> Bool {
+        let code = client.produce(record, tag: tag)
+        switch code {
+        case .noError:
+            return true
+        case .queueFull:
+            return false
+        default:
+            if let fatal = client.fatalError() { throw fatal }
+            throw KafkaError(code: code, message: "produce to \(record.topic) refused: \(code.name)",
+                             isRetriable: RDKafkaErrors.isRetriableCode(code.rawValue))
         }
     }
 

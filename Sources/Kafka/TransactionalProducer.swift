@@ -36,6 +36,12 @@ public final class TransactionalProducer: Sendable {
         try await producer.enqueue(record, onDelivery: onDelivery)
     }
 
+    /// Adds a record to the open transaction if the producer queue has room, without
+    /// suspending; false when it is full (then `send` waits for room).
+    public func trySend(_ record: ProducerRecord) throws(KafkaError) -> Bool {
+        try producer.tryEnqueue(record)
+    }
+
     /// Adds the consumer's next offsets to the open transaction.
     public func sendOffsets(_ offsets: [TopicPartitionOffset], groupMetadata: ConsumerGroupMetadata) async throws(KafkaError) {
         let metadata = groupMetadata.storage

@@ -2,7 +2,9 @@
 ///
 /// Foundation's JSONSerialization builds Foundation objects and bridges every string; for the
 /// bridge's hot path this small parser (RFC 8259, depth-limited) is several times faster.
-public indirect enum JSONValue: Sendable, Equatable {
+// Not `indirect`: arrays and dictionaries already live on the heap, and boxing every string and
+// number would cost an allocation each.
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     /// The number's text as written, so integers are read exactly (`int64`) and decimals as `double`.
@@ -24,6 +26,19 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
         if let result { return try result.get() }
         return try parse(Array(bytes), maxDepth: maxDepth)
+    }
+
+    /// Parses a document that must be a JSON object, handing each member to `member` in document
+    /// order instead of building a dictionary (a repeated name is handed over again; the last one
+    /// should win). Returns false, having checked the whole document, when it is valid JSON but
+    /// not an object.
+    public static func parseObject(_ bytes: [UInt8], maxDepth: Int = 64,
+                                   member: (String, JSONValue) -> Void) throws(ParseError) -> Bool {
+        let result: Result<Bool, ParseError> = bytes.withUnsafeBytes { buffer in
+            var parser = JSONParser(buffer: buffer, maxDepth: maxDepth)
+            do throws(ParseError) { return .success(try parser.objectDocument(member: member)) } catch { return .failure(error) }
+        }
+        return try result.get()
     }
 
     public var int64: Int64? {
@@ -54,6 +69,18 @@ private struct JSONParser {
         skipWhitespace()
         guard index == buffer.count else { throw fail("unexpected data after the JSON value") }
         return value
+    }
+
+    mutating func objectDocument(member: (String, JSONValue) -> Void) throws(JSONValue.ParseError) -> Bool {
+        skipWhitespace()
+        guard index < buffer.count, buffer[index] == UInt8(ascii: "{") else {
+            _ = try document()
+            return false
+        }
+        try members(depth: 1, member)
+        skipWhitespace()
+        guard index == buffer.count else { throw fail("unexpected data after the JSON value") }
+        return true
     }
 
     private func fail(_ message: String) -> JSONValue.ParseError { JSONValue.ParseError(message: "\(message) at byte \(index)") }
@@ -92,11 +119,17 @@ private struct JSONParser {
     }
 
     private mutating func object(depth: Int) throws(JSONValue.ParseError) -> JSONValue {
+        var object: [String: JSONValue] = [:]
+        try members(depth: depth) { name, value in object[name] = value }
+        return .object(object)
+    }
+
+    /// Reads `{ "name": value, … }` from the opening brace, handing over each member.
+    private mutating func members(depth: Int, _ member: (String, JSONValue) -> Void) throws(JSONValue.ParseError) {
         guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth)") }
         index += 1
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
-        if index < buffer.count, buffer[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+        if index < buffer.count, buffer[index] == UInt8(ascii: "}") { index += 1; return }
         while true {
             skipWhitespace()
             guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
@@ -104,11 +137,11 @@ private struct JSONParser {
             skipWhitespace()
             guard index < buffer.count, buffer[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
-            members[name] = try value(depth: depth)
+            member(name, try value(depth: depth))
             skipWhitespace()
             guard index < buffer.count else { throw fail("unexpected end of input") }
             if buffer[index] == UInt8(ascii: ",") { index += 1; continue }
-            if buffer[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+            if buffer[index] == UInt8(ascii: "}") { index += 1; return }
             throw fail("expected ',' or '}'")
         }
     }
@@ -158,15 +191,18 @@ private struct JSONParser {
     private mutating func string() throws(JSONValue.ParseError) -> String {
         index += 1  // opening quote
         let start = index
-        // Fast path: no escapes.
+        // Fast path: no escapes; plain ASCII (the usual case) needs no UTF-8 validation.
+        var ascii = true
         while index < buffer.count {
             let byte = buffer[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeRawBufferPointer(rebasing: buffer[start..<index])
                 index += 1
+                if ascii { return String(decoding: slice, as: UTF8.self) }
                 guard let text = String(validating: slice, as: UTF8.self) else { throw fail("invalid UTF-8 in string") }
                 return text
             }
+            ascii = ascii && byte < 0x80
             if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { throw fail("control character in string") }
             index += 1

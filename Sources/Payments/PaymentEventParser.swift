@@ -36,57 +36,57 @@ public struct PaymentEventParser: Sendable {
         guard value.count <= maxEventBytes else {
             throw EventRejection(.oversized, "event of \(value.count) bytes exceeds bridge.maxEventBytes (\(maxEventBytes))")
         }
-        let document: JSONValue
+        var event = EventFields()
+        let isObject: Bool
         do {
-            document = try JSONValue.parse(value)
+            isObject = try JSONValue.parseObject(value) { name, value in event.set(name, value) }
         } catch {
             throw .invalid("not valid JSON (\(error.message))")
         }
-        guard case .object(let fields) = document else { throw .invalid("the event must be a JSON object") }
-        let event = EventFields(fields)
+        guard isObject else { throw .invalid("the event must be a JSON object") }
 
-        let typeName = try event.requiredString("eventType")
+        let typeName = try event.requiredString(.eventType)
         guard let eventType = PaymentEventType.byName[typeName] else {
             if Self.looksLikeInternalEventType(typeName) { return .skipped(eventType: typeName) }
             throw .invalid("eventType \(Self.quoted(typeName)) is not a payment event type")
         }
-        let tenantId = try event.requiredString("tenantId")
+        let tenantId = try event.requiredString(.tenantId)
         guard PaymentTopics.isLegalName(tenantId), tenantId.utf8.count <= 200 else {
             throw .invalid("tenantId must use only A-Z a-z 0-9 . _ - (it becomes part of a topic name)")
         }
         guard allowUnknownTenants || knownTenants.contains(tenantId) else {
             throw EventRejection(.unknownTenant, "tenant \(Self.quoted(tenantId)) is not configured")
         }
-        let eventId = try event.requiredString("eventId")
+        let eventId = try event.requiredString(.eventId)
         guard Self.isUUID(eventId) else { throw .invalid("eventId must be a UUID") }
-        let channelName = try event.requiredString("channelType")
+        let channelName = try event.requiredString(.channelType)
         guard let channel = PaymentChannel(rawValue: channelName.uppercased()) else {
             throw .invalid("channelType \(Self.quoted(channelName)) is not one of \(PaymentChannel.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if let statusName = try event.optionalString("status"), statusName != eventType.status.rawValue {
+        if let statusName = try event.optionalString(.status), statusName != eventType.status.rawValue {
             throw .invalid("status \(Self.quoted(statusName)) disagrees with eventType \(typeName) (\(eventType.status.rawValue))")
         }
-        let currency = try event.requiredString("currency")
+        let currency = try event.requiredString(.currency)
         guard Self.isoCurrencies.contains(currency) else { throw .invalid("currency \(Self.quoted(currency)) is not an ISO 4217 code") }
 
         return .response(PaymentResponse(
             eventId: eventId,
             eventType: eventType,
-            paymentId: try event.requiredString("paymentId"),
+            paymentId: try event.requiredString(.paymentId),
             tenantId: tenantId,
-            customerId: try event.requiredString("customerId"),
+            customerId: try event.requiredString(.customerId),
             status: eventType.status,
             amount: try event.amount(),
             currency: currency,
-            debtorAccount: try event.requiredString("debtorAccount"),
-            creditorAccount: try event.requiredString("creditorAccount"),
-            clearingSystem: try event.optionalString("clearingSystem"),
-            clearingReference: try event.optionalString("clearingReference"),
-            failureReason: try event.optionalString("failureReason"),
-            failureCode: try event.optionalString("failureCode"),
+            debtorAccount: try event.requiredString(.debtorAccount),
+            creditorAccount: try event.requiredString(.creditorAccount),
+            clearingSystem: try event.optionalString(.clearingSystem),
+            clearingReference: try event.optionalString(.clearingReference),
+            failureReason: try event.optionalString(.failureReason),
+            failureCode: try event.optionalString(.failureCode),
             timestamp: try event.timestamp(),
-            correlationId: try event.requiredString("correlationId"),
-            idempotencyKey: try event.requiredString("idempotencyKey"),
+            correlationId: try event.requiredString(.correlationId),
+            idempotencyKey: try event.requiredString(.idempotencyKey),
             metadata: try event.metadata(),
             channel: channel))
     }
@@ -126,38 +126,55 @@ public struct PaymentEventParser: Sendable {
     static let isoCurrencies: Set<String> = Set(Locale.Currency.isoCurrencies.map(\.identifier))
 }
 
-/// Typed access to the event's fields with messages that name the field.
+/// The event's fields this service reads (others are ignored), with typed access and messages
+/// that name the field. Filled member by member while parsing: no dictionary per event.
 private struct EventFields {
-    let fields: [String: JSONValue]
-    init(_ fields: [String: JSONValue]) { self.fields = fields }
+    enum Name: Int, CaseIterable {
+        case eventId, eventType, paymentId, tenantId, customerId, channelType, status, amount, currency
+        case debtorAccount, creditorAccount, clearingSystem, clearingReference, failureReason, failureCode
+        case timestamp, correlationId, idempotencyKey, metadata
 
-    func requiredString(_ name: String) throws(EventRejection) -> String {
-        guard let value = try optionalString(name) else { throw .invalid("\(name) is required") }
+        /// The member name in the event.
+        var text: String { String(describing: self) }
+        static let byText = Dictionary(uniqueKeysWithValues: allCases.map { ($0.text, $0) })
+    }
+
+    private var values = [JSONValue?](repeating: nil, count: Name.allCases.count)
+
+    /// A repeated member replaces the earlier one, as in a parsed JSON object.
+    mutating func set(_ name: String, _ value: JSONValue) {
+        if let field = Name.byText[name] { values[field.rawValue] = value }
+    }
+
+    subscript(_ field: Name) -> JSONValue? { values[field.rawValue] }
+
+    func requiredString(_ name: Name) throws(EventRejection) -> String {
+        guard let value = try optionalString(name) else { throw .invalid("\(name.text) is required") }
         return value
     }
 
-    func optionalString(_ name: String) throws(EventRejection) -> String? {
-        switch fields[name] {
+    func optionalString(_ name: Name) throws(EventRejection) -> String? {
+        switch self[name] {
         case nil, .null?:
             return nil
         case .string(let string)?:
-            guard string.utf8.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { throw .invalid("\(name) must not be empty") }
+            guard string.utf8.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { throw .invalid("\(name.text) must not be empty") }
             return string
         default:
-            throw .invalid("\(name) must be a string")
+            throw .invalid("\(name.text) must be a string")
         }
     }
 
     func amount() throws(EventRejection) -> Double {
         let amount: Double
-        switch fields["amount"] {
+        switch self[.amount] {
         case nil, .null?:
             throw .invalid("amount is required")
         case .string(let text)?:
             guard Self.isDecimal(text), let parsed = Double(text) else { throw .invalid("amount must be a decimal number") }
             amount = parsed
         case .number?:
-            guard let parsed = fields["amount"]?.double else { throw .invalid("amount must be a number") }
+            guard let parsed = self[.amount]?.double else { throw .invalid("amount must be a number") }
             amount = parsed
         default:
             throw .invalid("amount must be a number or a decimal string")
@@ -169,11 +186,11 @@ private struct EventFields {
     func timestamp() throws(EventRejection) -> Int64 {
         // 1970 … 9999 in milliseconds.
         let range: ClosedRange<Int64> = 0...253_402_300_799_999
-        switch fields["timestamp"] {
+        switch self[.timestamp] {
         case nil, .null?:
             throw .invalid("timestamp is required")
         case .number?:
-            guard let millis = fields["timestamp"]?.int64, range.contains(millis) else {
+            guard let millis = self[.timestamp]?.int64, range.contains(millis) else {
                 throw .invalid("timestamp must be whole epoch milliseconds")
             }
             return millis
@@ -193,7 +210,7 @@ private struct EventFields {
     }
 
     func metadata() throws(EventRejection) -> [String: String] {
-        switch fields["metadata"] {
+        switch self[.metadata] {
         case nil, .null?:
             return [:]
         case .object(let object)?:
@@ -229,3 +246,4 @@ private struct EventFields {
         return try? Date.ISO8601FormatStyle().parse(text)
     }
 }
+

@@ -76,6 +76,28 @@ struct ProducerConsumerTests {
         await producer.close()
     }
 
+    @Test("tryEnqueue refuses, without queuing, once the queue is full; the refused record can be sent later")
+    func tryEnqueueWhenFull() async throws {
+        let mock = try MockKafka()
+        let topic = uniqueTopic()
+        try mock.cluster.createTopic(topic, partitions: 1)
+        let producer = try mock.producer { $0.maxQueuedMessages = 10; $0.linger = .seconds(5) }
+        let reported = Atomic<Int>(0)
+        var accepted = 0
+        while try producer.tryEnqueue(ProducerRecord(topic: topic, key: nil, value: bytes("\(accepted)")),
+                                      onDelivery: { _ in reported.add(1, ordering: .relaxed) }) {
+            accepted += 1
+            try #require(accepted <= 10, "the queue bound was not enforced")
+        }
+        #expect(accepted == 10)
+        #expect(producer.outstandingMessages == 10)
+        try await producer.flush()
+        #expect(reported.load(ordering: .relaxed) == 10, "only the queued records are reported, not the refused one")
+        #expect(try producer.tryEnqueue(ProducerRecord(topic: topic, key: nil, value: bytes("late"))))
+        try await producer.flush()
+        await producer.close()
+    }
+
     @Test("a consumer group resumes after the committed offset")
     func commitAndResume() async throws {
         let mock = try MockKafka()

@@ -50,4 +50,29 @@ struct JSONValueTests {
         }
         #expect((try? JSONValue.parse(Array((String(repeating: "{\"a\":", count: 64) + "1" + String(repeating: "}", count: 64)).utf8))) != nil)
     }
+
+    @Test("parseObject hands over members in document order, repeats included, and checks the whole document")
+    func memberByMember() throws {
+        var members: [(String, JSONValue)] = []
+        let isObject = try JSONValue.parseObject(Array(#" {"a": 1, "b": {"c": [true]}, "a": "x\u00e9"} "#.utf8)) { members.append(($0, $1)) }
+        #expect(isObject)
+        #expect(members.map(\.0) == ["a", "b", "a"])
+        #expect(members.map(\.1) == [.number("1"), .object(["c": .array([.bool(true)])]), .string("xé")])
+
+        var none = 0
+        #expect(try JSONValue.parseObject(Array("[1, 2]".utf8)) { _, _ in none += 1 } == false)
+        #expect(none == 0)
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parseObject(Array("[1, 2".utf8)) { _, _ in } }
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parseObject(Array(#"{"a": 1} {"#.utf8)) { _, _ in } }
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parseObject(Array(#"{"a": 1,}"#.utf8)) { _, _ in } }
+    }
+
+    @Test("plain ASCII strings take the fast path; any byte above 0x7f is still validated as UTF-8")
+    func asciiAndValidation() throws {
+        #expect(try parse(#""PAY-123 ~!""#) == .string("PAY-123 ~!"))
+        #expect(try JSONValue.parse([0x22, 0x61, 0xc3, 0xa9, 0x22]) == .string("aé"))
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0x61, 0xc3, 0x22]) }      // truncated sequence
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0xc0, 0xaf, 0x22]) }      // overlong "/"
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0xed, 0xa0, 0x80, 0x22]) } // encoded surrogate
+    }
 }

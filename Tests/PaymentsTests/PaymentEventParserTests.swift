@@ -172,4 +172,13 @@ struct PaymentEventParserTests {
         let found = rejection(event(["amount": -1, "debtorAccount": "SECRET-IBAN-123"]))
         #expect(found?.message.contains("SECRET-IBAN") == false)
     }
+
+    @Test("a repeated member: the last one counts, as in a JSON object; unknown members are ignored")
+    func repeatedAndUnknownMembers() throws {
+        var text = String(decoding: event(), as: UTF8.self)
+        text.removeLast()
+        text += #","paymentId":"PAY-2","unknownField":{"nested":[1,2,3]}}"#
+        #expect(response(Array(text.utf8))?.paymentId == "PAY-2")
+        #expect(rejection(Array(text.replacingOccurrences(of: #""PAY-2""#, with: "7").utf8))?.message == "paymentId must be a string")
+    }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import Kafka
 import Synchronization
-import TestSupport
 
 /// Upstream, as the payments engine behaves: a steady stream of internal events, each payment's
 /// lifecycle in order and keyed by its paymentId. It remembers what it sent, so the test can
