@@ -57,11 +57,16 @@ def main():
     latency = rows(folder, "latency")
     if latency:
         axis = axes[0][1]
-        labels = [f"{r['rate']:,}/s\n{r.get('tenants', 1)} topic(s)" for r in latency]
-        width = 0.27
-        for offset, (key, name) in enumerate([("p50_ms", "p50"), ("p99_ms", "p99"), ("p999_ms", "p99.9")]):
-            axis.bar([x + (offset - 1) * width for x in range(len(latency))], [float(r[key]) for r in latency], width, label=name)
-        axis.set_xticks(range(len(latency)), labels, fontsize=8)
+        groups = sorted({(r["rate"], r.get("tenants", 1)) for r in latency})
+        labels = [f"{rate:,}/s\n{tenants} topic(s)" for rate, tenants in groups]
+        series = [("floor-one-transactional-hop", "p50_ms", "floor p50"), ("floor-one-transactional-hop", "p99_ms", "floor p99"),
+                  ("bridge-swift-latency", "p50_ms", "bridge p50"), ("bridge-swift-latency", "p99_ms", "bridge p99")]
+        width = 0.2
+        for offset, (impl, key, name) in enumerate(series):
+            values = [next((float(r[key]) for r in latency if r.get("impl", "bridge-swift-latency") == impl
+                            and (r["rate"], r.get("tenants", 1)) == group), 0) for group in groups]
+            axis.bar([x + (offset - 1.5) * width for x in range(len(groups))], values, width, label=name)
+        axis.set_xticks(range(len(groups)), labels, fontsize=7)
         axis.axhline(50, color="black", linestyle="--", linewidth=0.8, label="goal: p99 < 50 ms")
         axis.set_yscale("log")
         axis.set_ylabel("ms, event → partner topic")

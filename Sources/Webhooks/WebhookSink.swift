@@ -426,8 +426,8 @@ public final class WebhookSink: Service, Sendable {
         }
         await endpoint.inFlight.acquire()
         let started = clock.now()
-        let result = await endpoint.attempt(body: item.body, eventID: item.response.eventId,
-                                            correlationID: item.response.correlationId, now: started)
+        let result = await endpoint.attempt(body: item.body, eventID: item.eventID,
+                                            correlationID: item.correlationID, now: started)
         endpoint.inFlight.release()
         let now = clock.now()
         metrics.attempt(tenant: tenantID, milliseconds: now - started)
@@ -498,7 +498,7 @@ public final class WebhookSink: Service, Sendable {
         metrics.delivery(tenant: item.tenant, outcome: .retryScheduled)
         state.withLock { $0.totals.retriesScheduled += 1 }
         logger.debug("webhook retry scheduled", metadata: [
-            "tenant": "\(item.tenant)", "eventId": "\(item.response.eventId)", "attempts": "\(pending.attempts)",
+            "tenant": "\(item.tenant)", "eventId": "\(item.eventID)", "attempts": "\(pending.attempts)",
             "skipped": "\(pending.skipped)", "delayMs": "\(delay.milliseconds)", "error": "\(pending.lastError ?? "none")"])
     }
 

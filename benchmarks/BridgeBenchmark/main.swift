@@ -109,10 +109,17 @@ func measureLatency(rate: Int) async throws {
     readerConfiguration.maxPollInterval = .seconds(10)
     readerConfiguration.sessionTimeout = .seconds(6)
     let reader = try KafkaConsumer(configuration: readerConfiguration, logger: logger)
-    try reader.subscribe((0..<tenants).map { "payments.responses.partner.TENANT-\(String(format: "%03d", $0))" })
-    while reader.assignment.count < tenants * configuration.partitions[.partner, default: 1] {
-        _ = await reader.poll(timeout: .milliseconds(50))
+    // Assigned at each partition's end, so no response sent from now on is missed (a subscription
+    // with offsetReset latest can resolve "latest" after the first responses arrived).
+    var ends: [TopicPartitionOffset] = []
+    for tenant in 0..<tenants {
+        for partition in 0..<Int32(configuration.partitions[.partner, default: 1]) {
+            let topic = "payments.responses.partner.TENANT-\(String(format: "%03d", tenant))"
+            let (_, high) = try await reader.watermarks(TopicPartition(topic: topic, partition: partition))
+            ends.append(TopicPartitionOffset(topic: topic, partition: partition, offset: high))
+        }
     }
+    try reader.assign(ends)
     var samples: [Int64] = []
     samples.reserveCapacity(count)
     let receiving = Task {
