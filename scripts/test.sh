@@ -18,7 +18,9 @@ export BRIDGE_TEST_ARTIFACTS="$logs/services"
 swift test --skip-build --skip RealBrokerTests --skip ReliabilityTests 2>&1 | tee "$logs/unit.log" || status=1
 # The reliability cases measure recovery times and latencies: they run one at a time, alone.
 swift test --skip-build --filter ReliabilityTests --no-parallel 2>&1 | tee "$logs/reliability.log" || status=1
-LD_LIBRARY_PATH="$PWD/.tools/librdkafka" swift test --skip-build --filter RealBrokerTests 2>&1 | tee "$logs/real.log" || status=1
+# On the current librdkafka: the Tansu suites, and the consumer-property checks again (they
+# differ by librdkafka version).
+LD_LIBRARY_PATH="$PWD/.tools/librdkafka" swift test --skip-build --filter "RealBrokerTests|ConsumerPropertiesTests" 2>&1 | tee "$logs/real.log" || status=1
 
 passed=0; failed=0
 for log in "$logs"/*.log; do

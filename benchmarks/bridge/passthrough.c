@@ -44,7 +44,10 @@ int main(int argc, char **argv) {
     rd_kafka_t *producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, errstr, sizeof errstr);
     const char *cprops[][2] = {{"bootstrap.servers", bootstrap}, {"group.id", group}, {"auto.offset.reset", "earliest"},
                                {"enable.partition.eof", "false"}, {"log_level", "3"}, {"max.poll.interval.ms", "10000"},
-                               {"session.timeout.ms", "6000"}};
+                               {"session.timeout.ms", "6000"},
+                               /* As the bridge's consumer: librdkafka's 1 s rest once the prefetch queue is
+                                * full leaves a fast reader idle (see ConsumerConfiguration.fetchQueueBackoff). */
+                               {"fetch.queue.backoff.ms", "10"}};
     rd_kafka_t *consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf_of(cprops, sizeof cprops / sizeof cprops[0]), errstr, sizeof errstr);
     if (!producer || !consumer) { fprintf(stderr, "%s\n", errstr); return 1; }
     rd_kafka_poll_set_consumer(consumer);

@@ -38,7 +38,9 @@ def main() -> int:
     group = f"python-bridge-{uuid.uuid4().hex[:8]}"
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
                          "enable.auto.commit": False, "isolation.level": "read_committed",
-                         "session.timeout.ms": 6000, "max.poll.interval.ms": 10000})
+                         "session.timeout.ms": 6000, "max.poll.interval.ms": 10000,
+                         # As the bridge's consumer (see ConsumerConfiguration.fetchQueueBackoff).
+                         "fetch.queue.backoff.ms": 10})
     producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": group, "linger.ms": 5,
                          "compression.type": "lz4"})
     producer.init_transactions()

@@ -37,7 +37,9 @@ def main() -> int:
     def consume():
         consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"py-sender-{uuid.uuid4()}",
                              "auto.offset.reset": "earliest", "enable.auto.commit": True,
-                             "isolation.level": "read_committed"})
+                             "isolation.level": "read_committed",
+                             # As the sink's consumer (see ConsumerConfiguration.fetchQueueBackoff).
+                             "fetch.queue.backoff.ms": 10})
         consumer.subscribe([topic])
         seen = 0
         while seen < count:
