@@ -183,13 +183,14 @@ public final class BridgeService: Service {
             do {
                 try await process(record)
             } catch {
-                if let kafkaError = error as? KafkaError, kafkaError.isFatal { throw kafkaError }
+                if let fatal = endingError(error) { throw fatal }
                 logger.warning("transaction failed; aborting and re-reading its records", metadata: ["error": "\(error)"])
                 stalled.withLock { $0 = "\(error)" }
                 // Records after the failed one were not processed: re-read them too.
                 let unprocessed = records[index...]
                 await abortTransaction(alsoRewind: Dictionary(unprocessed.map { ($0.topicPartition, $0.offset) },
                                                               uniquingKeysWith: min))
+                if let fatal = producer.fatalError { throw fatal }
                 try await Task.sleep(for: .milliseconds(500))
                 return
             }
@@ -275,7 +276,7 @@ public final class BridgeService: Service {
                 state.withLock { $0.reset() }
                 return
             } catch {
-                if error.isFatal { throw error }
+                if let fatal = endingError(error) { throw fatal }
                 if error.isRetriable, !error.requiresAbort, attempt < 5 {
                     logger.warning("commit failed, retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
                     try? await Task.sleep(for: .milliseconds(100 * attempt))
@@ -284,9 +285,23 @@ public final class BridgeService: Service {
                 logger.warning("commit failed; aborting and re-reading the transaction's records", metadata: ["error": "\(error)"])
                 stalled.withLock { $0 = "commit failed: \(error)" }
                 await abortTransaction(alsoRewind: [:])
+                if let fatal = producer.fatalError { throw fatal }
                 return
             }
         }
+    }
+
+    /// The error that ends this producer, if `error` is one: librdkafka's fatal errors, and being
+    /// fenced by a newer instance with the same transactional id (which librdkafka may report
+    /// first as an abortable error of the transaction, then time out the abort).
+    private func endingError(_ error: Error) -> KafkaError? {
+        if let fatal = producer.fatalError { return fatal }
+        guard let error = error as? KafkaError else { return nil }
+        if error.isFatal { return error }
+        if error.code == .fenced || error.code == .producerFenced {
+            return KafkaError(code: error.code, message: error.message, isFatal: true)
+        }
+        return nil
     }
 
     private func recordCommitted(_ snapshot: TransactionState) {
@@ -305,8 +320,23 @@ public final class BridgeService: Service {
     private func abortTransaction(alsoRewind extra: [TopicPartition: Int64]) async {
         let snapshot = state.withLock { $0 }
         if snapshot.isOpen {
-            do { try await producer.abortTransaction() } catch {
-                logger.error("abort failed", metadata: ["error": "\(error)"])
+            // An abort that did not finish (the broker is unreachable and the call timed out)
+            // must be called again to finish: librdkafka refuses a new transaction meanwhile.
+            var delay: Duration = .milliseconds(200)
+            while true {
+                do {
+                    try await producer.abortTransaction()
+                    break
+                } catch {
+                    guard endingError(error) == nil, !Task.isCancelled else {
+                        logger.error("abort failed", metadata: ["error": "\(error)"])
+                        break
+                    }
+                    logger.warning("abort did not finish, calling it again", metadata: ["error": "\(error)"])
+                    stalled.withLock { $0 = "aborting a failed transaction: \(error)" }
+                    try? await Task.sleep(for: delay)
+                    delay = min(delay * 2, .seconds(5))
+                }
             }
             metrics.transactions(outcome: "aborted").increment()
         }
