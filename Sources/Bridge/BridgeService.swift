@@ -320,15 +320,16 @@ public final class BridgeService: Service {
     private func abortTransaction(alsoRewind extra: [TopicPartition: Int64]) async {
         let snapshot = state.withLock { $0 }
         if snapshot.isOpen {
-            // An abort that did not finish (the broker is unreachable and the call timed out)
-            // must be called again to finish: librdkafka refuses a new transaction meanwhile.
+            // An abort that timed out (the brokers are unreachable) must be called again to
+            // finish: librdkafka refuses a new transaction meanwhile. Other failures (another
+            // call in progress, a transaction librdkafka already ended) are left as they are.
             var delay: Duration = .milliseconds(200)
-            while true {
+            for attempt in 1... {
                 do {
                     try await producer.abortTransaction()
                     break
                 } catch {
-                    guard endingError(error) == nil, !Task.isCancelled else {
+                    guard endingError(error) == nil, error.code == .timedOut, attempt < 10, !Task.isCancelled else {
                         logger.error("abort failed", metadata: ["error": "\(error)"])
                         break
                     }
