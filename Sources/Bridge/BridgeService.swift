@@ -124,10 +124,7 @@ public final class BridgeService: Service {
         do {
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 try await rewindIfNeeded()
-                // An open transaction is committed on time even when no more records come.
-                let pollTimeout = state.withLock { $0.timeUntilDue(maxInterval: configuration.transactionMaxInterval) }
-                    .map { min(max($0, .zero), .milliseconds(50)) } ?? .milliseconds(50)
-                let records = await consumer.poll(timeout: pollTimeout)
+                let records = await consumer.poll(timeout: .milliseconds(50))
                 if !records.isEmpty { logger.trace("polled", metadata: ["records": "\(records.count)"]) }
                 try await process(records)
                 if state.withLock({ $0.isDue(maxRecords: configuration.transactionMaxRecords,
@@ -261,7 +258,6 @@ public final class BridgeService: Service {
         while true {
             attempt += 1
             do {
-                if attempt == 1 { state.withLock { $0.lastCommitStarted = started } }
                 if !snapshot.nextOffsets.isEmpty {
                     let offsets = snapshot.nextOffsets.map { TopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
                     try await producer.sendOffsets(offsets, groupMetadata: try consumer.groupMetadata())
@@ -425,17 +421,15 @@ struct TransactionState: Sendable {
     var skipped: [String: Int] = [:]
     /// Partitions to seek back after an abort.
     var pendingRewind: [TopicPartition: Int64] = [:]
-    /// When the last commit began (kept across transactions): commits are paced from it.
-    var lastCommitStarted = ContinuousClock.now
 
     mutating func begin() {
         isOpen = true
         startedAt = .now
     }
 
-    /// Closes the transaction's books, keeping what outlives it (the commit pacing).
+    /// Closes the transaction's books.
     mutating func reset() {
-        self = TransactionState(lastCommitStarted: lastCommitStarted)
+        self = TransactionState()
     }
 
     mutating func consumed(_ record: ConsumerRecord) {
@@ -445,15 +439,7 @@ struct TransactionState: Sendable {
         nextOffsets[partition] = record.offset + 1
     }
 
-    /// Due after `maxRecords`, or `maxInterval` after the previous commit began: a commit that
-    /// took long (the broker is slow) is not followed by a full interval of waiting, which would
-    /// add the commit's time to the latency of every record that came in meanwhile.
     func isDue(maxRecords: Int, maxInterval: Duration) -> Bool {
-        isOpen && (count >= maxRecords || ContinuousClock.now - lastCommitStarted >= maxInterval)
-    }
-
-    /// How long until the open transaction is due by time; nil when none is open.
-    func timeUntilDue(maxInterval: Duration) -> Duration? {
-        isOpen ? lastCommitStarted + maxInterval - ContinuousClock.now : nil
+        isOpen && (count >= maxRecords || ContinuousClock.now - startedAt >= maxInterval)
     }
 }
