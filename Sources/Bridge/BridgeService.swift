@@ -137,7 +137,7 @@ public final class BridgeService: Service {
             failed.withLock { $0 = "\(error)" }
             logger.critical("bridge stopped", metadata: ["error": "\(error)"])
             // Nothing more can be committed by this producer: leave the group without trying.
-            state.withLock { $0.reset() }
+            state.withLock { $0 = TransactionState() }
             await shutdown()
             throw error
         }
@@ -269,7 +269,7 @@ public final class BridgeService: Service {
                     "commit": "\(ContinuousClock.now - started)",
                 ])
                 recordCommitted(snapshot)
-                state.withLock { $0.reset() }
+                state.withLock { $0 = TransactionState() }
                 return
             } catch {
                 if let fatal = endingError(error) { throw fatal }
@@ -340,7 +340,7 @@ public final class BridgeService: Service {
         state.withLock { state in
             var rewind = state.pendingRewind.merging(snapshot.firstOffsets, uniquingKeysWith: min)
             rewind.merge(extra, uniquingKeysWith: min)
-            state.reset()
+            state = TransactionState()
             state.pendingRewind = rewind
         }
     }
@@ -425,11 +425,6 @@ struct TransactionState: Sendable {
     mutating func begin() {
         isOpen = true
         startedAt = .now
-    }
-
-    /// Closes the transaction's books.
-    mutating func reset() {
-        self = TransactionState()
     }
 
     mutating func consumed(_ record: ConsumerRecord) {

@@ -16,8 +16,8 @@ extension RDKafkaClient {
         return ClusterMetadata(brokerIDs: brokers.sorted(), topics: topics)
     }
 
-    /// Creates topics; a topic that already exists counts as created. Returns the per-topic errors.
-    /// The topics that could not be created, with why (`topicAlreadyExists` included).
+    /// Creates topics. Returns the topics that could not be created, with why (a topic that
+    /// already exists is among them, as `topicAlreadyExists`: the caller decides what that means).
     func createTopics(_ specs: [TopicSpecification], timeout: Duration) throws(KafkaError) -> [String: KafkaError] {
         var errstr = [CChar](repeating: 0, count: 512)
         var newTopics: [OpaquePointer?] = []
