@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 
 /// Backs off an endpoint as a whole when it keeps failing: after `failureThreshold` failures in
@@ -97,7 +98,9 @@ final class RateLimiter: Sendable {
 final class ConcurrencyLimiter: Sendable {
     private struct State {
         var available: Int
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        /// A ring: in a backlog thousands of payments wait here, and taking the first of an
+        /// array would move all of them while the lock is held.
+        var waiters = CircularBuffer<CheckedContinuation<Void, Never>>()
 
         mutating func take() -> Bool {
             guard available > 0 else { return false }

@@ -142,8 +142,9 @@ public final class WebhookEndpoint: Sendable {
             if let client = s.client { return client }
             var configuration = HTTPClient.Configuration()
             configuration.redirectConfiguration = .disallow
-            configuration.timeout = .init(connect: .milliseconds(settings.connectTimeout.milliseconds),
-                                          read: .milliseconds(settings.requestTimeout.milliseconds))
+            // The request's deadline bounds the whole exchange; an idle-read timer as well would be
+            // one more timer set and cancelled per request.
+            configuration.timeout = .init(connect: .milliseconds(settings.connectTimeout.milliseconds))
             configuration.connectionPool = .init(idleTimeout: .seconds(60),
                                                  concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maxInFlight)
             configuration.decompression = .disabled
