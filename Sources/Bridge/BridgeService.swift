@@ -56,7 +56,9 @@ public final class BridgeService: Service {
     private let stalled = Mutex<String?>(nil)
     /// The subject whose schema id is being asked of the registry right now.
     private let awaitingRegistry = Mutex<String?>(nil)
-    private let schemaIDs = Mutex<[String: Int32]>([:])
+    /// Each partner topic in use (by channel and tenant): its name and schema id, known once the
+    /// topic exists and the registry has answered.
+    private let routes = Mutex<[ResponseKey: ResponseRoute]>([:])
 
     public init(configuration: Configuration, kafka: KafkaConfiguration, schema: AvroSchema, registry: SchemaRegistry,
                 metricsFactory: MetricsFactory, logger: Logger) throws {
@@ -199,17 +201,17 @@ public final class BridgeService: Service {
         metrics.consumed.increment()
         switch configuration.parser.parse(record.value) {
         case .response(let response):
-            let topic = response.topic
-            // The usual case runs without suspending: a known schema id and room in the queue.
-            let schemaID = if let known = schemaIDs.withLock({ $0[topic] }) { known } else {
-                try await schemaID(for: response, topic: topic)
+            let key = ResponseKey(channel: response.channel.topicFragment, tenant: response.tenantId)
+            // The usual case runs without suspending: a known route and room in the queue.
+            let route = if let known = routes.withLock({ $0[key] }) { known } else {
+                try await route(for: response, key: key)
             }
             var bytes: [UInt8] = []
             bytes.reserveCapacity(512)
-            encoder.encode(response, schemaID: schemaID, into: &bytes)
-            let output = ProducerRecord(topic: topic, key: Array(response.paymentId.utf8), value: bytes, headers: response.headers)
+            encoder.encode(response, schemaID: route.schemaID, into: &bytes)
+            let output = ProducerRecord(topic: route.topic, key: Array(response.paymentId.utf8), value: bytes, headers: response.headers)
             if try !producer.trySend(output) { try await producer.send(output) }
-            state.withLock { $0.produced[ResponseKey(channel: response.channel.topicFragment, tenant: response.tenantId), default: 0] += 1 }
+            state.withLock { $0.produced[key, default: 0] += 1 }
         case .skipped(let eventType):
             state.withLock { $0.skipped[eventType, default: 0] += 1 }
         case .rejected(let rejection):
@@ -229,15 +231,16 @@ public final class BridgeService: Service {
         state.withLock { $0.deadLettered[reason.rawValue, default: 0] += 1 }
     }
 
-    /// The schema id for the response's topic (subject `<topic>-value`); creates the topic on first use.
-    private func schemaID(for response: PaymentResponse, topic: String) async throws -> Int32 {
-        if let id = schemaIDs.withLock({ $0[topic] }) { return id }
+    /// The response's topic and its schema id (subject `<topic>-value`); creates the topic on first use.
+    private func route(for response: PaymentResponse, key: ResponseKey) async throws -> ResponseRoute {
+        if let known = routes.withLock({ $0[key] }) { return known }
+        let topic = response.topic
         await provisioner.ensure(responseTopic: topic, channel: response.channel)
         awaitingRegistry.withLock { $0 = "\(topic)-value" }
         defer { awaitingRegistry.withLock { $0 = nil } }
-        let id = try await registry.id(of: schema, subject: "\(topic)-value")
-        schemaIDs.withLock { $0[topic] = id }
-        return id
+        let route = ResponseRoute(topic: topic, schemaID: try await registry.id(of: schema, subject: "\(topic)-value"))
+        routes.withLock { $0[key] = route }
+        return route
     }
 
     // MARK: Transactions
@@ -397,9 +400,15 @@ private final class RebalanceRelay: Sendable {
     func forward(_ event: RebalanceEvent) { target?.onRebalance(event) }
 }
 
+/// A partner topic by its parts: the channel's topic fragment and the tenant.
 struct ResponseKey: Hashable, Sendable {
     var channel: String
     var tenant: String
+}
+
+struct ResponseRoute: Sendable {
+    let topic: String
+    let schemaID: Int32
 }
 
 extension Duration {

@@ -54,6 +54,16 @@ public enum PaymentChannel: String, Sendable, CaseIterable {
     case web = "WEB", mobile = "MOBILE", partner = "PARTNER", corporate = "CORPORATE", branch = "BRANCH", atm = "ATM",
          ussd = "USSD"
 
-    /// "web", "mobile", …
-    public var topicFragment: String { rawValue.lowercased() }
+    /// "web", "mobile", …: the lower-cased name (literals, so that naming a topic allocates nothing).
+    public var topicFragment: String {
+        switch self {
+        case .web: "web"
+        case .mobile: "mobile"
+        case .partner: "partner"
+        case .corporate: "corporate"
+        case .branch: "branch"
+        case .atm: "atm"
+        case .ussd: "ussd"
+        }
+    }
 }

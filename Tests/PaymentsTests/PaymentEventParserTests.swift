@@ -138,6 +138,12 @@ struct PaymentEventParserTests {
         #expect(response(event(["channelType": "web"]))?.topic == "payments.responses.web.TENANT-001")
     }
 
+    @Test("each channel's topic fragment is its lower-cased name", arguments: PaymentChannel.allCases)
+    func topicFragments(channel: PaymentChannel) {
+        #expect(channel.topicFragment == channel.rawValue.lowercased())
+        #expect(PaymentTopics.responses(channel: channel, tenantId: "T-1") == "payments.responses.\(channel.rawValue.lowercased()).T-1")
+    }
+
     @Test("tenants that are not configured are rejected unless allowed")
     func unknownTenants() {
         #expect(rejection(event(["tenantId": "NEW-TENANT"]))?.reason == .unknownTenant)
