@@ -47,9 +47,16 @@ struct ReliabilityBrokerFaultTests {
         #expect(bridge.committedRecordCount == committedWhileDown, "nothing can commit while every broker is down")
         try cluster.setAllBrokers(up: true)
         var recoveryReasons = Reasons()
-        let resumedAfter = try await waitUntil("commits resume", timeout: .seconds(90)) {
-            recoveryReasons.add(await service.readiness().reasons)
-            return bridge.committedRecordCount > committedWhileDown
+        let resumedAfter: Duration
+        do {
+            resumedAfter = try await waitUntil("commits resume", timeout: .seconds(90)) {
+                recoveryReasons.add(await service.readiness().reasons)
+                return bridge.committedRecordCount > committedWhileDown
+            }
+        } catch {
+            // What the service said meanwhile is the trail to the cause.
+            Issue.record("commits did not resume after the outage; readiness meanwhile: \(recoveryReasons)")
+            throw error
         }
         let readyAgainAfter = resumedAfter + (try await service.waitUntilReady(timeout: .seconds(90)))
         figure("all brokers down 30 s: not ready after \(seconds(notReadyAfter)) and throughout (\(outageReasons)); "
