@@ -33,6 +33,9 @@ public final class BridgeService: Service {
         /// The consumer's `session.timeout.ms` and `max.poll.interval.ms` (the group's rebalance timeout).
         public var sessionTimeout: Duration = .seconds(10)
         public var maxPollInterval: Duration = .seconds(300)
+        /// How long one transactional call (send offsets, commit, abort) may block before it is
+        /// called again to resume (librdkafka's `_TIMED_OUT`, "retry call to resume").
+        var operationTimeout: Duration = .seconds(30)
 
         public init(parser: PaymentEventParser) {
             self.parser = parser
@@ -76,7 +79,8 @@ public final class BridgeService: Service {
         consumerConfiguration.maxPollInterval = configuration.maxPollInterval
         var producerConfiguration = ProducerConfiguration(kafka: kafka)
         producerConfiguration.transactionalID = configuration.transactionalID
-        producer = try TransactionalProducer(configuration: producerConfiguration, logger: logger)
+        producer = try TransactionalProducer(configuration: producerConfiguration, operationTimeout: configuration.operationTimeout,
+                                             logger: logger)
         provisioner = TopicProvisioner(admin: try KafkaAdmin(configuration: kafka, logger: logger),
                                        settings: .init(partitions: configuration.partitions,
                                                        replicationFactor: configuration.replicationFactor,
@@ -258,16 +262,21 @@ public final class BridgeService: Service {
         guard snapshot.isOpen else { return }
         var attempt = 0
         let started = ContinuousClock.now
+        var offsetsSent = snapshot.nextOffsets.isEmpty
         while true {
             attempt += 1
             do {
-                if !snapshot.nextOffsets.isEmpty {
+                // Once the offsets are in the transaction, a retry only commits: after a commit
+                // that timed out, any other call (sending the offsets again, an abort) is refused
+                // while the commit is still in progress.
+                if !offsetsSent {
                     let offsets = snapshot.nextOffsets.map { TopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
                     try await producer.sendOffsets(offsets, groupMetadata: try consumer.groupMetadata())
+                    offsetsSent = true
                 }
-                let offsetsSent = ContinuousClock.now
+                let offsetsAt = ContinuousClock.now
                 try await producer.commitTransaction()
-                logger.debug("transaction committed", metadata: ["offsets": "\(offsetsSent - started)",
+                logger.debug("transaction committed", metadata: ["offsets": "\(offsetsAt - started)",
                     "records": "\(snapshot.count)", "open": "\(started - snapshot.startedAt)",
                     "commit": "\(ContinuousClock.now - started)",
                 ])
@@ -276,6 +285,15 @@ public final class BridgeService: Service {
                 return
             } catch {
                 if let fatal = endingError(error) { throw fatal }
+                // A call that timed out goes on inside librdkafka and must be called again to
+                // finish ("retry call to resume"), however long the brokers stay away: giving up
+                // would leave it in progress, and every later call, even an abort, is refused.
+                if error.code == .timedOut, !error.requiresAbort, !Task.isCancelled {
+                    logger.warning("transactional call did not finish, calling it again", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                    stalled.withLock { $0 = "committing: \(error)" }
+                    try? await Task.sleep(for: min(.milliseconds(100 * attempt), .seconds(5)))
+                    continue
+                }
                 if error.isRetriable, !error.requiresAbort, attempt < 5 {
                     logger.warning("commit failed, retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
                     try? await Task.sleep(for: .milliseconds(100 * attempt))

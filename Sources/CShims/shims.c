@@ -17,6 +17,12 @@ rd_kafka_resp_err_t pb_rdkafka_produce(rd_kafka_t *rk, const char *topic, int32_
                              RD_KAFKA_V_END);
 }
 
+rd_kafka_resp_err_t pb_rdkafka_mock_delay_next_request(rd_kafka_mock_cluster_t *mcluster, int32_t broker_id,
+                                                      int16_t api_key, int rtt_ms) {
+    return rd_kafka_mock_broker_push_request_error_rtts(mcluster, broker_id, api_key, 1,
+                                                        RD_KAFKA_RESP_ERR_NO_ERROR, rtt_ms);
+}
+
 avro_type_t pb_avro_value_get_type(avro_value_t *value) { return avro_value_get_type(value); }
 int pb_avro_value_reset(avro_value_t *value) { return avro_value_reset(value); }
 avro_schema_t pb_avro_value_get_schema(avro_value_t *value) { return avro_value_get_schema(value); }

@@ -64,6 +64,11 @@ public final class EmbeddedKafkaCluster: Sendable {
     }
 
     public func clearRequestErrors(_ api: KafkaAPI) { mock.clearRequestErrors(apiKey: api.rawValue) }
+
+    /// `broker` answers its next request of `api` only after `delay` (and without error).
+    public func delayNextRequest(_ api: KafkaAPI, onBroker broker: Int32, by delay: Duration) throws(KafkaError) {
+        try mock.delayNextRequest(broker: broker, apiKey: api.rawValue, milliseconds: RDKafkaClient.milliseconds(delay))
+    }
 }
 
 /// Kafka protocol request types, for fault injection.

@@ -91,10 +91,8 @@ struct BridgeTests {
     @Test("errors injected on Produce, AddPartitionsToTxn and EndTxn lose nothing; duplicates are whole re-sent records")
     func injectedErrors() async throws {
         let harness = try BridgeHarness(brokers: 1)
-        let ids = (0..<300).map { _ in UUID().uuidString.lowercased() }
-        let events = ids.enumerated().map { index, id in
-            (key: "PAY-\(index % 30)", value: internalEvent(paymentId: "PAY-\(index % 30)", eventId: id))
-        }
+        let (events, expected) = BridgeHarness.paymentEvents(count: 300, payments: 30)
+        let ids = expected.values.flatMap { $0 }
         try await harness.send(events)
         let bridge = try harness.bridge(harness.configuration(maxRecords: 20))
         let topic = "payments.responses.partner.TENANT-001"
@@ -105,9 +103,9 @@ struct BridgeTests {
         let responses = try await withBridge(bridge) {
             try await harness.read([topic], timeout: .seconds(60)) { BridgeHarness.eventIds($0).count >= 300 }
         }
-        let delivered = responses.compactMap { $0.headers.last(named: "eventId")?.stringValue }
-        let missing = ids.enumerated().filter { !Set(delivered).contains($0.element) }.map(\.offset)
-        #expect(missing.isEmpty, "every event reached the partner topic; missing indexes \(missing)")
+        let delivered = Set(responses.compactMap { $0.headers.last(named: "eventId")?.stringValue })
+        let missing = ids.filter { !delivered.contains($0) }
+        #expect(missing.isEmpty, "every event reached the partner topic; missing \(missing.prefix(5))")
         // The mock shows aborted records to readers; a duplicate must be the same record.
         var seen: [String: [UInt8]] = [:]
         for record in responses {
@@ -115,8 +113,7 @@ struct BridgeTests {
             if let earlier = seen[id] { #expect(earlier == record.value!, "duplicate \(id) differs") }
             seen[id] = record.value
         }
-        let audit = DeliveryAudit(expected: Dictionary(grouping: ids.enumerated(), by: { "PAY-\($0.offset % 30)" }).mapValues { $0.map(\.element) },
-                                  records: responses)
+        let audit = DeliveryAudit(expected: expected, records: responses)
         #expect(audit.holds, "\(audit.summary)")
         figure("errors injected on Produce, AddPartitionsToTxn and EndTxn (two each): \(audit.summary)")
     }

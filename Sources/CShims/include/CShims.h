@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <avro.h>
 
 // ---- librdkafka ----
@@ -17,6 +18,11 @@ rd_kafka_resp_err_t pb_rdkafka_produce(rd_kafka_t *rk, const char *topic, int32_
                                        const void *value, size_t value_len,
                                        rd_kafka_headers_t *headers, int64_t timestamp_ms,
                                        void *opaque);
+
+/// The mock broker answers its next request of type `api_key` after `rtt_ms`, without error
+/// (rd_kafka_mock_broker_push_request_error_rtts with one entry).
+rd_kafka_resp_err_t pb_rdkafka_mock_delay_next_request(rd_kafka_mock_cluster_t *mcluster, int32_t broker_id,
+                                                      int16_t api_key, int rtt_ms);
 
 // ---- avro-c value API (macros in avro/value.h) ----
 avro_type_t pb_avro_value_get_type(avro_value_t *value);

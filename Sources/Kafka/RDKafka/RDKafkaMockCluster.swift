@@ -1,4 +1,5 @@
 import CRdKafka
+import CShims
 
 /// librdkafka's in-process mock cluster, reachable by any client on 127.0.0.1.
 final class RDKafkaMockCluster: Sendable {
@@ -57,6 +58,10 @@ final class RDKafkaMockCluster: Sendable {
         codes.withUnsafeMutableBufferPointer { buffer in
             rd_kafka_mock_push_request_errors_array(cluster, apiKey, buffer.count, buffer.baseAddress)
         }
+    }
+
+    func delayNextRequest(broker: Int32, apiKey: Int16, milliseconds: Int32) throws(KafkaError) {
+        try check(pb_rdkafka_mock_delay_next_request(cluster, broker, apiKey, milliseconds), "delay on broker \(broker)")
     }
 
     func clearRequestErrors(apiKey: Int16) {
