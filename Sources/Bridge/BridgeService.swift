@@ -130,7 +130,10 @@ public final class BridgeService: Service {
         do {
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 try await rewindIfNeeded()
-                let records = await consumer.poll(timeout: .milliseconds(50))
+                // An open transaction is committed on time even when no more records come.
+                let pollTimeout = state.withLock { $0.timeUntilDue(maxInterval: configuration.transactionMaxInterval) }
+                    .map { min(max($0, .zero), .milliseconds(50)) } ?? .milliseconds(50)
+                let records = await consumer.poll(timeout: pollTimeout)
                 if !records.isEmpty { logger.trace("polled", metadata: ["records": "\(records.count)"]) }
                 try await process(records)
                 if state.withLock({ $0.isDue(maxRecords: configuration.transactionMaxRecords,
@@ -262,6 +265,7 @@ public final class BridgeService: Service {
         guard snapshot.isOpen else { return }
         var attempt = 0
         let started = ContinuousClock.now
+        state.withLock { $0.lastCommitStarted = started }
         var offsetsSent = snapshot.nextOffsets.isEmpty
         while true {
             attempt += 1
@@ -281,7 +285,7 @@ public final class BridgeService: Service {
                     "commit": "\(ContinuousClock.now - started)",
                 ])
                 recordCommitted(snapshot)
-                state.withLock { $0 = TransactionState() }
+                state.withLock { $0.reset() }
                 return
             } catch {
                 if let fatal = endingError(error) { throw fatal }
@@ -361,7 +365,7 @@ public final class BridgeService: Service {
         state.withLock { state in
             var rewind = state.pendingRewind.merging(snapshot.firstOffsets, uniquingKeysWith: min)
             rewind.merge(extra, uniquingKeysWith: min)
-            state = TransactionState()
+            state.reset()
             state.pendingRewind = rewind
         }
     }
@@ -448,10 +452,17 @@ struct TransactionState: Sendable {
     var skipped: [String: Int] = [:]
     /// Partitions to seek back after an abort.
     var pendingRewind: [TopicPartition: Int64] = [:]
+    /// When the last commit began (kept across transactions): commits are paced from it.
+    var lastCommitStarted = ContinuousClock.now
 
     mutating func begin() {
         isOpen = true
         startedAt = .now
+    }
+
+    /// Closes the transaction's books, keeping what outlives it (the commit pacing).
+    mutating func reset() {
+        self = TransactionState(lastCommitStarted: lastCommitStarted)
     }
 
     mutating func consumed(_ record: ConsumerRecord) {
@@ -461,7 +472,15 @@ struct TransactionState: Sendable {
         nextOffsets[partition] = record.offset + 1
     }
 
+    /// Due after `maxRecords`, or `maxInterval` after the previous commit began: a commit that
+    /// took long (the broker is slow) is not followed by a full interval of waiting, which would
+    /// add the commit's time to the latency of every record that came in meanwhile.
     func isDue(maxRecords: Int, maxInterval: Duration) -> Bool {
-        isOpen && (count >= maxRecords || ContinuousClock.now - startedAt >= maxInterval)
+        isOpen && (count >= maxRecords || ContinuousClock.now - lastCommitStarted >= maxInterval)
+    }
+
+    /// How long until the open transaction is due by time; nil when none is open.
+    func timeUntilDue(maxInterval: Duration) -> Duration? {
+        isOpen ? lastCommitStarted + maxInterval - ContinuousClock.now : nil
     }
 }
