@@ -24,7 +24,7 @@ public final class BridgeService: Service {
         /// A transaction is committed after this many input records (also the most taken from
         /// one poll)…
         public var transactionMaxRecords = 5000
-        /// …or when it has been open this long, whichever comes first.
+        /// …or this long after the previous commit began, whichever comes first.
         public var transactionMaxInterval: Duration = .milliseconds(25)
         /// Partitions of `payments.events.DLT` when the bridge has to create it.
         public var deadLetterPartitions = 3
