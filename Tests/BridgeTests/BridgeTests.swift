@@ -121,10 +121,8 @@ struct BridgeTests {
     @Test("all brokers down mid-stream: the bridge waits, recovers and loses nothing")
     func brokersDown() async throws {
         let harness = try BridgeHarness()
-        let ids = (0..<120).map { _ in UUID().uuidString.lowercased() }
-        let events = ids.enumerated().map { index, id in
-            (key: "PAY-\(index % 12)", value: internalEvent(paymentId: "PAY-\(index % 12)", eventId: id))
-        }
+        let (events, expected) = BridgeHarness.paymentEvents(count: 120, payments: 12)
+        let ids = expected.values.flatMap { $0 }
         let bridge = try harness.bridge()
         let topic = "payments.responses.partner.TENANT-001"
         let responses = try await withBridge(bridge) {
@@ -144,10 +142,8 @@ struct BridgeTests {
         let harness = try BridgeHarness(inputPartitions: 4)
         let first = try harness.bridge(harness.configuration(transactionalID: "bridge-a"))
         let second = try harness.bridge(harness.configuration(transactionalID: "bridge-b"))
-        let ids = (0..<80).map { _ in UUID().uuidString.lowercased() }
-        let events = ids.enumerated().map { index, id in
-            (key: "PAY-\(index % 16)", value: internalEvent(paymentId: "PAY-\(index % 16)", eventId: id))
-        }
+        let (events, expected) = BridgeHarness.paymentEvents(count: 80, payments: 16)
+        let ids = expected.values.flatMap { $0 }
         let responses = try await withBridge(first) {
             try await withBridge(second) {
                 let deadline = ContinuousClock.now + .seconds(30)
@@ -167,10 +163,8 @@ struct BridgeTests {
     @Test("a second instance joining mid-stream takes over partitions without losing events")
     func rebalanceMidStream() async throws {
         let harness = try BridgeHarness(inputPartitions: 4)
-        let ids = (0..<400).map { _ in UUID().uuidString.lowercased() }
-        let events = ids.enumerated().map { index, id in
-            (key: "PAY-\(index % 40)", value: internalEvent(paymentId: "PAY-\(index % 40)", eventId: id))
-        }
+        let (events, expected) = BridgeHarness.paymentEvents(count: 400, payments: 40)
+        let ids = expected.values.flatMap { $0 }
         let first = try harness.bridge(harness.configuration(transactionalID: "bridge-a", maxRecords: 10))
         let second = try harness.bridge(harness.configuration(transactionalID: "bridge-b", maxRecords: 10))
         let topic = "payments.responses.partner.TENANT-001"
@@ -188,7 +182,7 @@ struct BridgeTests {
         #expect(BridgeHarness.eventIds(responses) == Set(ids))
         // Per payment, the first delivery of each event follows the input order.
         for payment in 0..<40 {
-            let sent = ids.enumerated().filter { $0.offset % 40 == payment }.map(\.element)
+            let sent = expected["PAY-\(payment)"] ?? []
             var firstSeen: [String] = []
             for record in responses where text(record.key) == "PAY-\(payment)" {
                 let id = record.headers.last(named: "eventId")!.stringValue!
