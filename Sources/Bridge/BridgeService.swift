@@ -24,7 +24,7 @@ public final class BridgeService: Service {
         /// A transaction is committed after this many input records (also the most taken from
         /// one poll)…
         public var transactionMaxRecords = 5000
-        /// …or this long after the previous commit began, whichever comes first.
+        /// …or when it has been open this long, whichever comes first.
         public var transactionMaxInterval: Duration = .milliseconds(25)
         /// Partitions of `payments.events.DLT` when the bridge has to create it.
         public var deadLetterPartitions = 3
@@ -130,10 +130,7 @@ public final class BridgeService: Service {
         do {
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 try await rewindIfNeeded()
-                // An open transaction is committed on time even when no more records come.
-                let pollTimeout = state.withLock { $0.timeUntilDue(maxInterval: configuration.transactionMaxInterval) }
-                    .map { min(max($0, .zero), .milliseconds(50)) } ?? .milliseconds(50)
-                let records = await consumer.poll(timeout: pollTimeout)
+                let records = await consumer.poll(timeout: .milliseconds(50))
                 if !records.isEmpty { logger.trace("polled", metadata: ["records": "\(records.count)"]) }
                 try await process(records)
                 if state.withLock({ $0.isDue(maxRecords: configuration.transactionMaxRecords,
@@ -265,7 +262,6 @@ public final class BridgeService: Service {
         guard snapshot.isOpen else { return }
         var attempt = 0
         let started = ContinuousClock.now
-        state.withLock { $0.lastCommitStarted = started }
         var offsetsSent = snapshot.nextOffsets.isEmpty
         while true {
             attempt += 1
@@ -285,7 +281,7 @@ public final class BridgeService: Service {
                     "commit": "\(ContinuousClock.now - started)",
                 ])
                 recordCommitted(snapshot)
-                state.withLock { $0.reset() }
+                state.withLock { $0 = TransactionState() }
                 return
             } catch {
                 if let fatal = endingError(error) { throw fatal }
@@ -365,7 +361,7 @@ public final class BridgeService: Service {
         state.withLock { state in
             var rewind = state.pendingRewind.merging(snapshot.firstOffsets, uniquingKeysWith: min)
             rewind.merge(extra, uniquingKeysWith: min)
-            state.reset()
+            state = TransactionState()
             state.pendingRewind = rewind
         }
     }
@@ -452,17 +448,10 @@ struct TransactionState: Sendable {
     var skipped: [String: Int] = [:]
     /// Partitions to seek back after an abort.
     var pendingRewind: [TopicPartition: Int64] = [:]
-    /// When the last commit began (kept across transactions): commits are paced from it.
-    var lastCommitStarted = ContinuousClock.now
 
     mutating func begin() {
         isOpen = true
         startedAt = .now
-    }
-
-    /// Closes the transaction's books, keeping what outlives it (the commit pacing).
-    mutating func reset() {
-        self = TransactionState(lastCommitStarted: lastCommitStarted)
     }
 
     mutating func consumed(_ record: ConsumerRecord) {
@@ -472,15 +461,7 @@ struct TransactionState: Sendable {
         nextOffsets[partition] = record.offset + 1
     }
 
-    /// Due after `maxRecords`, or `maxInterval` after the previous commit began: a commit that
-    /// took long (the broker is slow) is not followed by a full interval of waiting, which would
-    /// add the commit's time to the latency of every record that came in meanwhile.
     func isDue(maxRecords: Int, maxInterval: Duration) -> Bool {
-        isOpen && (count >= maxRecords || ContinuousClock.now - lastCommitStarted >= maxInterval)
-    }
-
-    /// How long until the open transaction is due by time; nil when none is open.
-    func timeUntilDue(maxInterval: Duration) -> Duration? {
-        isOpen ? lastCommitStarted + maxInterval - ContinuousClock.now : nil
+        isOpen && (count >= maxRecords || ContinuousClock.now - startedAt >= maxInterval)
     }
 }

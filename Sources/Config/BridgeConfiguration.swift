@@ -41,8 +41,7 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var transactions = Transactions()
     }
 
-    /// When the bridge commits: after `maxRecords` input records or `maxInterval` after the
-    /// previous commit began, whichever is first.
+    /// When the bridge commits: after `maxRecords` input records or `maxInterval`, whichever is first.
     public struct Transactions: Sendable, Equatable {
         public var maxRecords = 5000
         public var maxInterval: Duration = .milliseconds(25)

@@ -95,9 +95,12 @@ struct ReliabilityBrokerFaultTests {
         let records = try await readTopics([Self.responseTopic], kafka: service.kafka, timeout: .seconds(120)) { records in
             records.count >= wanted.count && wanted.isSubset(of: Set(records.compactMap { $0.headers.last(named: "eventId")?.stringValue }))
         }
+        // Whether the bridge had taken in every event, and what it said, when the read ended.
+        let endState = "input records committed by the bridge: \(bridge.committedRecordCount) of \(wanted.count) events fed; "
+            + "readiness: \(await service.readiness().reasons)"
         await service.stop()
         let audit = DeliveryAudit(expected: expected, records: records)
-        #expect(audit.lost.isEmpty, "lost: \(audit.lost.prefix(5))")
+        #expect(audit.lost.isEmpty, "lost: \(audit.lost.count), first \(audit.lost.prefix(5)); \(endState)")
         #expect(audit.differingCopies.isEmpty, "every duplicate is an identical copy")
         #expect(audit.outOfOrder.isEmpty, "out of order: \(audit.outOfOrder.prefix(5))")
         figure("broker faults, end to end: \(audit.summary)")
