@@ -198,9 +198,7 @@ extension BridgeConfiguration {
     }
 
     /// Channels are written in lower case in the configuration, as in topic names.
-    private static func channel(named name: String) -> PaymentChannel? {
-        PaymentChannel.allCases.first { $0.topicFragment == name }
-    }
+    private static func channel(named name: String) -> PaymentChannel? { PaymentChannel(topicFragment: name) }
 
     private static var channelNames: String { PaymentChannel.allCases.map(\.topicFragment).joined(separator: ", ") }
 

@@ -66,4 +66,10 @@ public enum PaymentChannel: String, Sendable, CaseIterable {
         case .ussd: "ussd"
         }
     }
+
+    /// The channel whose topic fragment is `fragment` ("web", …), as in topic names and the configuration.
+    public init?<S: StringProtocol>(topicFragment fragment: S) {
+        guard let channel = Self.allCases.first(where: { $0.topicFragment == fragment }) else { return nil }
+        self = channel
+    }
 }

@@ -148,7 +148,7 @@ public final class WebhookSink: Service, Sendable {
     static func route(of topic: String) -> (tenant: String, channel: PaymentChannel)? {
         let parts = topic.split(separator: ".", maxSplits: 3, omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "payments", parts[1] == "responses",
-              let channel = PaymentChannel.allCases.first(where: { $0.topicFragment == parts[2] }) else { return nil }
+              let channel = PaymentChannel(topicFragment: parts[2]) else { return nil }
         return (String(parts[3]), channel)
     }
 

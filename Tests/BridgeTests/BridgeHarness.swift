@@ -64,13 +64,14 @@ struct BridgeHarness {
     }
 
     /// `count` valid events for TENANT-001 spread round-robin over `payments` payments
-    /// (`PAY-0`…), and the eventIds each payment must receive, in order.
-    static func paymentEvents(count: Int, payments: Int) -> (events: [(key: String, value: [UInt8])], expected: [String: [String]]) {
+    /// (`PAY-0`…), their eventIds in sending order, and the eventIds each payment must receive, in order.
+    static func paymentEvents(count: Int, payments: Int)
+        -> (events: [(key: String, value: [UInt8])], ids: [String], expected: [String: [String]]) {
         let ids = (0..<count).map { _ in UUID().uuidString.lowercased() }
         let events = ids.enumerated().map { index, id in
             (key: "PAY-\(index % payments)", value: internalEvent(paymentId: "PAY-\(index % payments)", eventId: id))
         }
-        return (events, Dictionary(grouping: ids.enumerated(), by: { "PAY-\($0.offset % payments)" }).mapValues { $0.map(\.element) })
+        return (events, ids, Dictionary(grouping: ids.enumerated(), by: { "PAY-\($0.offset % payments)" }).mapValues { $0.map(\.element) })
     }
 
     /// The eventIds of response records.

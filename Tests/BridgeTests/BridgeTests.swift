@@ -91,8 +91,7 @@ struct BridgeTests {
     @Test("errors injected on Produce, AddPartitionsToTxn and EndTxn lose nothing; duplicates are whole re-sent records")
     func injectedErrors() async throws {
         let harness = try BridgeHarness(brokers: 1)
-        let (events, expected) = BridgeHarness.paymentEvents(count: 300, payments: 30)
-        let ids = expected.values.flatMap { $0 }
+        let (events, ids, expected) = BridgeHarness.paymentEvents(count: 300, payments: 30)
         try await harness.send(events)
         let bridge = try harness.bridge(harness.configuration(maxRecords: 20))
         let topic = "payments.responses.partner.TENANT-001"
@@ -121,8 +120,7 @@ struct BridgeTests {
     @Test("all brokers down mid-stream: the bridge waits, recovers and loses nothing")
     func brokersDown() async throws {
         let harness = try BridgeHarness()
-        let (events, expected) = BridgeHarness.paymentEvents(count: 120, payments: 12)
-        let ids = expected.values.flatMap { $0 }
+        let (events, ids, _) = BridgeHarness.paymentEvents(count: 120, payments: 12)
         let bridge = try harness.bridge()
         let topic = "payments.responses.partner.TENANT-001"
         let responses = try await withBridge(bridge) {
@@ -142,8 +140,7 @@ struct BridgeTests {
         let harness = try BridgeHarness(inputPartitions: 4)
         let first = try harness.bridge(harness.configuration(transactionalID: "bridge-a"))
         let second = try harness.bridge(harness.configuration(transactionalID: "bridge-b"))
-        let (events, expected) = BridgeHarness.paymentEvents(count: 80, payments: 16)
-        let ids = expected.values.flatMap { $0 }
+        let (events, ids, _) = BridgeHarness.paymentEvents(count: 80, payments: 16)
         let responses = try await withBridge(first) {
             try await withBridge(second) {
                 let deadline = ContinuousClock.now + .seconds(30)
@@ -163,8 +160,7 @@ struct BridgeTests {
     @Test("a second instance joining mid-stream takes over partitions without losing events")
     func rebalanceMidStream() async throws {
         let harness = try BridgeHarness(inputPartitions: 4)
-        let (events, expected) = BridgeHarness.paymentEvents(count: 400, payments: 40)
-        let ids = expected.values.flatMap { $0 }
+        let (events, ids, expected) = BridgeHarness.paymentEvents(count: 400, payments: 40)
         let first = try harness.bridge(harness.configuration(transactionalID: "bridge-a", maxRecords: 10))
         let second = try harness.bridge(harness.configuration(transactionalID: "bridge-b", maxRecords: 10))
         let topic = "payments.responses.partner.TENANT-001"

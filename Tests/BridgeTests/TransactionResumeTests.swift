@@ -9,7 +9,7 @@ struct TransactionResumeTests {
     @Test("a send-offsets and a commit that outlast their call's timeout are called again to finish, not restarted: commits go on and nothing is lost")
     func timedOutCallsAreResumed() async throws {
         let harness = try BridgeHarness(brokers: 1)
-        let (events, expected) = BridgeHarness.paymentEvents(count: 60, payments: 6)
+        let (events, _, expected) = BridgeHarness.paymentEvents(count: 60, payments: 6)
         var configuration = harness.configuration(maxRecords: 20)
         configuration.operationTimeout = .seconds(1)
         let bridge = try harness.bridge(configuration)

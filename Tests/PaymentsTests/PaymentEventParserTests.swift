@@ -138,9 +138,11 @@ struct PaymentEventParserTests {
         #expect(response(event(["channelType": "web"]))?.topic == "payments.responses.web.TENANT-001")
     }
 
-    @Test("each channel's topic fragment is its lower-cased name", arguments: PaymentChannel.allCases)
+    @Test("each channel's topic fragment is its lower-cased name, and names the channel back", arguments: PaymentChannel.allCases)
     func topicFragments(channel: PaymentChannel) {
         #expect(channel.topicFragment == channel.rawValue.lowercased())
+        #expect(PaymentChannel(topicFragment: channel.topicFragment) == channel)
+        #expect(PaymentChannel(topicFragment: channel.rawValue) == nil, "topic fragments are lower case")
         #expect(PaymentTopics.responses(channel: channel, tenantId: "T-1") == "payments.responses.\(channel.rawValue.lowercased()).T-1")
     }
 
