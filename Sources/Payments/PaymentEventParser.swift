@@ -60,7 +60,7 @@ public struct PaymentEventParser: Sendable {
         let eventId = try event.requiredString(.eventId)
         guard Self.isUUID(eventId) else { throw .invalid("eventId must be a UUID") }
         let channelName = try event.requiredString(.channelType)
-        guard let channel = PaymentChannel(rawValue: channelName.uppercased()) else {
+        guard let channel = PaymentChannel(rawValue: channelName) ?? PaymentChannel(rawValue: channelName.uppercased()) else {
             throw .invalid("channelType \(Self.quoted(channelName)) is not one of \(PaymentChannel.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let statusName = try event.optionalString(.status), statusName != eventType.status.rawValue {
@@ -93,21 +93,23 @@ public struct PaymentEventParser: Sendable {
 
     /// 8-4-4-4-12 hexadecimal digits (either case), as `UUID(uuidString:)` accepts, without its sscanf.
     static func isUUID(_ text: String) -> Bool {
-        var count = 0
-        for (index, byte) in text.utf8.enumerated() {
-            count += 1
-            if index == 8 || index == 13 || index == 18 || index == 23 {
-                guard byte == UInt8(ascii: "-") else { return false }
-            } else {
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"):
-                    continue
-                default:
-                    return false
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count == 36 else { return false }
+            for (index, byte) in zip(bytes.indices, bytes) {
+                if index == 8 || index == 13 || index == 18 || index == 23 {
+                    guard byte == UInt8(ascii: "-") else { return false }
+                } else {
+                    switch byte {
+                    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"):
+                        continue
+                    default:
+                        return false
+                    }
                 }
             }
+            return true
         }
-        return count == 36
     }
 
     /// Upstream event class names end in "Event" (`RoutingDeterminedEvent`); anything else is not a type.
@@ -228,8 +230,13 @@ private struct EventFields {
     }
 
     static func isDecimal(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8(isDecimal)
+    }
+
+    private static func isDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var digitsBefore = 0, digitsAfter = 0, seenPoint = false
-        for (index, byte) in text.utf8.enumerated() {
+        for (index, byte) in zip(bytes.indices, bytes) {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): if seenPoint { digitsAfter += 1 } else { digitsBefore += 1 }
             case UInt8(ascii: ".") where !seenPoint: seenPoint = true

@@ -88,7 +88,8 @@ struct PaymentEventParserTests {
     func amounts() throws {
         #expect(response(event(["amount": "1234.50"]))?.amount == 1234.5)
         #expect(response(event(["amount": 7]))?.amount == 7)
-        for bad: Any in ["0", 0, -5, "1e5", "12,50", "abc", "NaN", true, ["value": 1], "0x1p3", ""] {
+        #expect(response(event(["amount": "+0.5"]))?.amount == 0.5)
+        for bad: Any in ["0", 0, -5, "1e5", "12,50", "abc", "NaN", true, ["value": 1], "0x1p3", "", "1.", ".5", "1.2.3", "-", "5-"] {
             let found = rejection(event(["amount": bad]))
             #expect(found?.reason == .invalidEvent, "\(bad)")
             #expect(found?.message.contains("amount") == true, "\(bad)")
@@ -131,6 +132,18 @@ struct PaymentEventParserTests {
         let found = rejection(event([field: value]))
         #expect(found?.reason == .invalidEvent, "\(field)=\(value)")
         #expect(found?.message.contains(named) == true, "\(found?.message ?? "accepted")")
+    }
+
+    @Test("eventId: 8-4-4-4-12 hexadecimal digits in either case, nothing else")
+    func eventIds() {
+        for good in ["6f1c2a9e-1111-4a7b-9c1d-000000000001", "6F1C2A9E-ABCD-4A7B-9C1D-00000000000F"] {
+            #expect(response(event(["eventId": good]))?.eventId == good, "\(good)")
+        }
+        for bad in ["6f1c2a9e-1111-4a7b-9c1d-00000000000", "6f1c2a9e-1111-4a7b-9c1d-0000000000011",
+                    "6f1c2a9e11111-4a7b-9c1d-000000000001", "6f1c2a9e-1111-4a7b-9c1d-00000000000g",
+                    "6f1c2a9e-1111-4a7b-9c1d-0000000000é", "{6f1c2a9e-1111-4a7b-9c1d-000000000001}"] {
+            #expect(rejection(event(["eventId": bad]))?.message == "eventId must be a UUID", "\(bad)")
+        }
     }
 
     @Test("lower-case channel names are accepted")
