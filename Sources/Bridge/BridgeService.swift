@@ -135,7 +135,7 @@ public final class BridgeService: Service {
                 try await process(records)
                 if state.withLock({ $0.isDue(maxRecords: configuration.transactionMaxRecords,
                                             maxInterval: configuration.transactionMaxInterval) }) {
-                    try await finishTransaction()
+                    try await commitWhilePreparingNext()
                 }
             }
             try await finishTransaction()
@@ -181,10 +181,32 @@ public final class BridgeService: Service {
 
     // MARK: Processing
 
-    private func process(_ records: [ConsumerRecord]) async throws {
+    /// Commits the open transaction while the records already fetched for the next one are
+    /// parsed and encoded, so that this work overlaps the commit's round trips instead of
+    /// waiting for them. The next records join the transaction that follows; if the commit
+    /// aborted instead, they are read again with the aborted ones.
+    private func commitWhilePreparingNext() async throws {
+        // Polling here (not during the commit) keeps rebalance callbacks, which commit or abort
+        // themselves, from running while this commit is in progress.
+        let next = await consumer.poll(timeout: .zero)
+        guard !next.isEmpty else {
+            try await finishTransaction()
+            return
+        }
+        async let committed = finishTransaction()
+        let prepared = next.map(prepare)
+        guard try await committed else {
+            let rewind = Dictionary(next.map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: min)
+            state.withLock { $0.pendingRewind.merge(rewind, uniquingKeysWith: min) }
+            return
+        }
+        try await process(next, prepared: prepared)
+    }
+
+    private func process(_ records: [ConsumerRecord], prepared: [PreparedRecord]? = nil) async throws {
         for (index, record) in records.enumerated() {
             do {
-                try await process(record)
+                try await emit(prepared?[index] ?? prepare(record), from: record)
             } catch {
                 if let fatal = endingError(error) { throw fatal }
                 logger.warning("transaction failed; aborting and re-reading its records", metadata: ["error": "\(error)"])
@@ -200,29 +222,53 @@ public final class BridgeService: Service {
         }
     }
 
-    private func process(_ record: ConsumerRecord) async throws {
-        try beginTransactionIfNeeded()
-        metrics.consumed.increment()
+    /// What an input record becomes, worked out without the transaction: parsed, validated and,
+    /// when its partner topic is known, encoded.
+    private func prepare(_ record: ConsumerRecord) -> PreparedRecord {
         switch configuration.parser.parse(record.value) {
         case .response(let response):
             let key = ResponseKey(channel: response.channel.topicFragment, tenant: response.tenantId)
-            // The usual case runs without suspending: a known route and room in the queue.
-            let route = if let known = routes.withLock({ $0[key] }) { known } else {
-                try await route(for: response, key: key)
-            }
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(512)
-            encoder.encode(response, schemaID: route.schemaID, into: &bytes)
-            let output = ProducerRecord(topic: route.topic, key: Array(response.paymentId.utf8), value: bytes, headers: response.headers)
-            if try !producer.trySend(output) { try await producer.send(output) }
-            state.withLock { $0.produced[key, default: 0] += 1 }
+            guard let route = routes.withLock({ $0[key] }) else { return .unrouted(response, key) }
+            return .response(output(response, route: route), key)
         case .skipped(let eventType):
-            state.withLock { $0.skipped[eventType, default: 0] += 1 }
+            return .skipped(eventType)
+        case .rejected(let rejection):
+            return .rejected(rejection)
+        }
+    }
+
+    /// Adds a prepared record to the open transaction (beginning one if none is open).
+    private func emit(_ prepared: PreparedRecord, from record: ConsumerRecord) async throws {
+        try beginTransactionIfNeeded()
+        metrics.consumed.increment()
+        switch prepared {
+        case .response(let output, let key):
+            try await send(output)
+            state.withLock { $0.produced[key, default: 0] += 1; $0.consumed(record) }
+        case .unrouted(let response, let key):
+            // The partner topic is used for the first time: created, and its schema id asked for.
+            let route = try await route(for: response, key: key)
+            try await send(output(response, route: route))
+            state.withLock { $0.produced[key, default: 0] += 1; $0.consumed(record) }
+        case .skipped(let eventType):
+            state.withLock { $0.skipped[eventType, default: 0] += 1; $0.consumed(record) }
         case .rejected(let rejection):
             let reason = DeadLetterReason(rawValue: rejection.reason.rawValue) ?? .invalidEvent
             try await deadLetter(record, reason: reason, error: rejection.message)
+            state.withLock { $0.consumed(record) }
         }
-        state.withLock { $0.consumed(record) }
+    }
+
+    private func output(_ response: PaymentResponse, route: ResponseRoute) -> ProducerRecord {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(512)
+        encoder.encode(response, schemaID: route.schemaID, into: &bytes)
+        return ProducerRecord(topic: route.topic, key: Array(response.paymentId.utf8), value: bytes, headers: response.headers)
+    }
+
+    private func send(_ output: ProducerRecord) async throws {
+        // The usual case runs without suspending: room in the producer's queue.
+        if try !producer.trySend(output) { try await producer.send(output) }
     }
 
     private func deadLetter(_ record: ConsumerRecord, reason: DeadLetterReason, error: String) async throws {
@@ -256,10 +302,11 @@ public final class BridgeService: Service {
     }
 
     /// Commits the open transaction with its offsets; retriable errors are retried, abortable
-    /// ones abort and rewind, fatal ones (a fenced producer) are thrown.
-    func finishTransaction() async throws {
+    /// ones abort and rewind, fatal ones (a fenced producer) are thrown. False when it aborted.
+    @discardableResult
+    func finishTransaction() async throws -> Bool {
         let snapshot = state.withLock { $0 }
-        guard snapshot.isOpen else { return }
+        guard snapshot.isOpen else { return true }
         var attempt = 0
         let started = ContinuousClock.now
         var offsetsSent = snapshot.nextOffsets.isEmpty
@@ -282,7 +329,7 @@ public final class BridgeService: Service {
                 ])
                 recordCommitted(snapshot)
                 state.withLock { $0 = TransactionState() }
-                return
+                return true
             } catch {
                 if let fatal = endingError(error) { throw fatal }
                 // A call that timed out goes on inside librdkafka and must be called again to
@@ -303,7 +350,7 @@ public final class BridgeService: Service {
                 stalled.withLock { $0 = "commit failed: \(error)" }
                 await abortTransaction(alsoRewind: [:])
                 if let fatal = producer.fatalError { throw fatal }
-                return
+                return false
             }
         }
     }
@@ -395,10 +442,16 @@ public final class BridgeService: Service {
             let isLost = if case .lost = event { true } else { false }
             let done = DispatchSemaphore(value: 0)
             Task {
+                let records = self.state.withLock { $0.count }
                 if isLost {
+                    self.logger.info("partitions lost: aborting the open transaction", metadata: ["records": "\(records)"])
                     await self.abortTransaction(alsoRewind: [:])
                 } else {
-                    do { try await self.finishTransaction() } catch {
+                    do {
+                        let committed = try await self.finishTransaction()
+                        self.logger.info("open transaction finished before giving up partitions", metadata: [
+                            "records": "\(records)", "outcome": "\(committed ? "committed" : "aborted")"])
+                    } catch {
                         self.failed.withLock { $0 = "\(error)" }
                     }
                 }
@@ -424,6 +477,16 @@ struct ResponseKey: Hashable, Sendable {
     var tenant: String
 }
 
+/// An input record worked out ahead of its transaction.
+enum PreparedRecord: Sendable {
+    /// The record for the partner topic, encoded.
+    case response(ProducerRecord, ResponseKey)
+    /// A response whose partner topic is not in use yet (created and registered when it is sent).
+    case unrouted(PaymentResponse, ResponseKey)
+    case skipped(String)
+    case rejected(EventRejection)
+}
+
 struct ResponseRoute: Sendable {
     let topic: String
     let schemaID: Int32
@@ -439,10 +502,10 @@ struct TransactionState: Sendable {
     var isOpen = false
     var startedAt = ContinuousClock.now
     var count = 0
-    /// Offset of the first record of each partition in the transaction (where to rewind to).
-    var firstOffsets: [TopicPartition: Int64] = [:]
-    /// Offset after the last record of each partition (what to commit).
-    var nextOffsets: [TopicPartition: Int64] = [:]
+    /// Each input partition the transaction read from, with the offsets of its first record
+    /// and after its last (few partitions, and records arrive in runs of one partition: a short
+    /// list searched from its end costs less per record than hashing the partition).
+    private(set) var ranges: [ConsumedRange] = []
     var produced: [ResponseKey: Int] = [:]
     var deadLettered: [String: Int] = [:]
     var skipped: [String: Int] = [:]
@@ -456,12 +519,37 @@ struct TransactionState: Sendable {
 
     mutating func consumed(_ record: ConsumerRecord) {
         count += 1
-        let partition = record.topicPartition
-        if firstOffsets[partition] == nil { firstOffsets[partition] = record.offset }
-        nextOffsets[partition] = record.offset + 1
+        if let last = ranges.indices.last, ranges[last].contains(record) {
+            ranges[last].next = record.offset + 1
+        } else if let index = ranges.firstIndex(where: { $0.contains(record) }) {
+            ranges[index].next = record.offset + 1
+        } else {
+            ranges.append(ConsumedRange(topic: record.topic, partition: record.partition, first: record.offset, next: record.offset + 1))
+        }
+    }
+
+    /// Offset of the first record of each partition in the transaction (where to rewind to).
+    var firstOffsets: [TopicPartition: Int64] {
+        Dictionary(ranges.map { ($0.topicPartition, $0.first) }, uniquingKeysWith: min)
+    }
+
+    /// Offset after the last record of each partition (what to commit).
+    var nextOffsets: [TopicPartition: Int64] {
+        Dictionary(ranges.map { ($0.topicPartition, $0.next) }, uniquingKeysWith: max)
     }
 
     func isDue(maxRecords: Int, maxInterval: Duration) -> Bool {
         isOpen && (count >= maxRecords || ContinuousClock.now - startedAt >= maxInterval)
     }
+}
+
+/// The records of one input partition in a transaction.
+struct ConsumedRange: Sendable {
+    let topic: String
+    let partition: Int32
+    let first: Int64
+    var next: Int64
+
+    func contains(_ record: ConsumerRecord) -> Bool { record.partition == partition && record.topic == topic }
+    var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
 }

@@ -100,7 +100,16 @@ struct ReliabilityBrokerFaultTests {
             + "readiness: \(await service.readiness().reasons)"
         await service.stop()
         let audit = DeliveryAudit(expected: expected, records: records)
-        #expect(audit.lost.isEmpty, "lost: \(audit.lost.count), first \(audit.lost.prefix(5)); \(endState)")
+        var lostAt = ""
+        if !audit.lost.isEmpty {
+            // Where the lost events sit in the input: the trail to the transaction that lost them.
+            let lost = Set(audit.lost)
+            let input = try await readTopics(["payments.events"], kafka: service.kafka, timeout: .seconds(20)) { $0.count >= wanted.count }
+            lostAt = "; in the input at " + input.filter { record in
+                lost.contains { String(decoding: record.value ?? [], as: UTF8.self).contains($0) }
+            }.map { "\($0.topic)[\($0.partition)]@\($0.offset)" }.joined(separator: ", ")
+        }
+        #expect(audit.lost.count == 0, "lost: \(audit.lost.count), first \(audit.lost.prefix(5)); \(endState)\(lostAt)")
         #expect(audit.differingCopies.isEmpty, "every duplicate is an identical copy")
         #expect(audit.outOfOrder.isEmpty, "out of order: \(audit.outOfOrder.prefix(5))")
         figure("broker faults, end to end: \(audit.summary)")
