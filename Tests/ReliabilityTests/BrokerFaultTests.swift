@@ -102,12 +102,18 @@ struct ReliabilityBrokerFaultTests {
         let audit = DeliveryAudit(expected: expected, records: records)
         var lostAt = ""
         if !audit.lost.isEmpty {
-            // Where the lost events sit in the input: the trail to the transaction that lost them.
+            // The trail: where the broker acknowledged writing the lost events, and whether the
+            // input topic can be read there (else upstream's acknowledged writes are missing).
             let lost = Set(audit.lost)
             let input = try await readTopics(["payments.events"], kafka: service.kafka, timeout: .seconds(20)) { $0.count >= wanted.count }
-            lostAt = "; in the input at " + input.filter { record in
-                lost.contains { String(decoding: record.value ?? [], as: UTF8.self).contains($0) }
-            }.map { "\($0.topic)[\($0.partition)]@\($0.offset)" }.joined(separator: ", ")
+            let readable = input.filter { record in lost.contains { String(decoding: record.value ?? [], as: UTF8.self).contains($0) } }
+            let acknowledged = audit.lost.compactMap(feeder.position(of:))
+            let byPartition = Dictionary(grouping: acknowledged, by: \.partition).sorted { $0.key < $1.key }.map { partition, positions in
+                "[\(partition)] offsets \(positions.map(\.offset).min()!)–\(positions.map(\.offset).max()!) (\(positions.count))"
+            }
+            let inputCounts = Dictionary(grouping: input, by: \.partition).sorted { $0.key < $1.key }.map { "[\($0.key)] \($0.value.count)" }
+            lostAt = "; acknowledged to upstream at \(byPartition.joined(separator: ", ")) (\(acknowledged.count) of them); "
+                + "found in the input: \(readable.count); input records readable per partition: \(inputCounts.joined(separator: ", "))"
         }
         #expect(audit.lost.count == 0, "lost: \(audit.lost.count), first \(audit.lost.prefix(5)); \(endState)\(lostAt)")
         #expect(audit.differingCopies.isEmpty, "every duplicate is an identical copy")

@@ -11,14 +11,20 @@ public final class EventFeeder: Sendable {
     private let produceFailures = Counter()
     private let stopRequested = Atomic<Bool>(false)
     private let tenants: [String]
+    private let ledger = DeliveryLedger()
 
     public init(kafka: KafkaConfiguration, tenants: [String]) throws {
         let failures = produceFailures
+        let ledger = ledger
         producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: quietLogger) { outcome in
-            if outcome.error != nil { failures.value.add(1, ordering: .relaxed) }
+            if outcome.error != nil { failures.value.add(1, ordering: .relaxed); return }
+            ledger.acknowledged(outcome)
         }
         self.tenants = tenants
     }
+
+    /// Where the broker acknowledged writing an event (nil if it was not acknowledged).
+    public func position(of eventId: String) -> TopicPartitionOffset? { ledger.written.withLock { $0[eventId] } }
 
     /// Per payment, its eventIds in the order they were sent.
     public var expected: [String: [String]] { sent.withLock { $0 } }
@@ -39,6 +45,7 @@ public final class EventFeeder: Sendable {
                     let paymentId = "\(tenant)-R\(round)-P\(p)"
                     let eventId = UUID().uuidString.lowercased()
                     sent.withLock { $0[paymentId, default: []].append(eventId) }
+                    ledger.tokens.withLock { $0[token] = eventId }
                     try await producer.enqueue(ProducerRecord(
                         topic: "payments.events", key: Array(paymentId.utf8),
                         value: internalEvent(paymentId: paymentId, tenantId: tenant, type: paymentLifecycle[step], eventId: eventId)),
@@ -55,6 +62,17 @@ public final class EventFeeder: Sendable {
 
     /// Ends the stream after the lifecycles under way are complete.
     public func stop() { stopRequested.store(true, ordering: .relaxed) }
+}
+
+/// The eventId sent with each token, and where the broker said each event was written.
+final class DeliveryLedger: Sendable {
+    let tokens = Mutex<[UInt: String]>([:])
+    let written = Mutex<[String: TopicPartitionOffset]>([:])
+
+    func acknowledged(_ outcome: DeliveryOutcome) {
+        guard let eventId = tokens.withLock({ $0.removeValue(forKey: outcome.token) }) else { return }
+        written.withLock { $0[eventId] = TopicPartitionOffset(topic: "payments.events", partition: outcome.partition, offset: outcome.offset) }
+    }
 }
 
 final class Counter: Sendable {
