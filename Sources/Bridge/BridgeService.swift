@@ -196,8 +196,7 @@ public final class BridgeService: Service {
         async let committed = finishTransaction()
         let prepared = next.map(prepare)
         guard try await committed else {
-            let rewind = Dictionary(next.map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: min)
-            state.withLock { $0.pendingRewind.merge(rewind, uniquingKeysWith: min) }
+            state.withLock { $0.pendingRewind.merge(Self.firstOffsets(of: next), uniquingKeysWith: min) }
             return
         }
         try await process(next, prepared: prepared)
@@ -212,14 +211,17 @@ public final class BridgeService: Service {
                 logger.warning("transaction failed; aborting and re-reading its records", metadata: ["error": "\(error)"])
                 stalled.withLock { $0 = "\(error)" }
                 // Records after the failed one were not processed: re-read them too.
-                let unprocessed = records[index...]
-                await abortTransaction(alsoRewind: Dictionary(unprocessed.map { ($0.topicPartition, $0.offset) },
-                                                              uniquingKeysWith: min))
+                await abortTransaction(alsoRewind: Self.firstOffsets(of: records[index...]))
                 if let fatal = producer.fatalError { throw fatal }
                 try await Task.sleep(for: .milliseconds(500))
                 return
             }
         }
+    }
+
+    /// Where to rewind each partition so that `records` are read again.
+    private static func firstOffsets(of records: some Sequence<ConsumerRecord>) -> [TopicPartition: Int64] {
+        Dictionary(records.map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: min)
     }
 
     /// What an input record becomes, worked out without the transaction: parsed, validated and,
@@ -243,13 +245,11 @@ public final class BridgeService: Service {
         metrics.consumed.increment()
         switch prepared {
         case .response(let output, let key):
-            try await send(output)
-            state.withLock { $0.produced[key, default: 0] += 1; $0.consumed(record) }
+            try await send(output, to: key, from: record)
         case .unrouted(let response, let key):
             // The partner topic is used for the first time: created, and its schema id asked for.
             let route = try await route(for: response, key: key)
-            try await send(output(response, route: route))
-            state.withLock { $0.produced[key, default: 0] += 1; $0.consumed(record) }
+            try await send(output(response, route: route), to: key, from: record)
         case .skipped(let eventType):
             state.withLock { $0.skipped[eventType, default: 0] += 1; $0.consumed(record) }
         case .rejected(let rejection):
@@ -266,9 +266,11 @@ public final class BridgeService: Service {
         return ProducerRecord(topic: route.topic, key: Array(response.paymentId.utf8), value: bytes, headers: response.headers)
     }
 
-    private func send(_ output: ProducerRecord) async throws {
+    /// Hands a response to the producer and books it, with its input record, in the transaction.
+    private func send(_ output: ProducerRecord, to key: ResponseKey, from record: ConsumerRecord) async throws {
         // The usual case runs without suspending: room in the producer's queue.
         if try !producer.trySend(output) { try await producer.send(output) }
+        state.withLock { $0.produced[key, default: 0] += 1; $0.consumed(record) }
     }
 
     private func deadLetter(_ record: ConsumerRecord, reason: DeadLetterReason, error: String) async throws {
@@ -309,7 +311,7 @@ public final class BridgeService: Service {
         guard snapshot.isOpen else { return true }
         var attempt = 0
         let started = ContinuousClock.now
-        var offsetsSent = snapshot.nextOffsets.isEmpty
+        var offsetsSent = snapshot.ranges.isEmpty
         while true {
             attempt += 1
             do {
@@ -317,7 +319,7 @@ public final class BridgeService: Service {
                 // that timed out, any other call (sending the offsets again, an abort) is refused
                 // while the commit is still in progress.
                 if !offsetsSent {
-                    let offsets = snapshot.nextOffsets.map { TopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
+                    let offsets = snapshot.ranges.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.next) }
                     try await producer.sendOffsets(offsets, groupMetadata: try consumer.groupMetadata())
                     offsetsSent = true
                 }
@@ -519,9 +521,7 @@ struct TransactionState: Sendable {
 
     mutating func consumed(_ record: ConsumerRecord) {
         count += 1
-        if let last = ranges.indices.last, ranges[last].contains(record) {
-            ranges[last].next = record.offset + 1
-        } else if let index = ranges.firstIndex(where: { $0.contains(record) }) {
+        if let index = ranges.lastIndex(where: { $0.holds(record) }) {
             ranges[index].next = record.offset + 1
         } else {
             ranges.append(ConsumedRange(topic: record.topic, partition: record.partition, first: record.offset, next: record.offset + 1))
@@ -533,11 +533,6 @@ struct TransactionState: Sendable {
         Dictionary(ranges.map { ($0.topicPartition, $0.first) }, uniquingKeysWith: min)
     }
 
-    /// Offset after the last record of each partition (what to commit).
-    var nextOffsets: [TopicPartition: Int64] {
-        Dictionary(ranges.map { ($0.topicPartition, $0.next) }, uniquingKeysWith: max)
-    }
-
     func isDue(maxRecords: Int, maxInterval: Duration) -> Bool {
         isOpen && (count >= maxRecords || ContinuousClock.now - startedAt >= maxInterval)
     }
@@ -547,9 +542,12 @@ struct TransactionState: Sendable {
 struct ConsumedRange: Sendable {
     let topic: String
     let partition: Int32
+    /// The offset of the first record (where to rewind to).
     let first: Int64
+    /// The offset after the last record (what to commit).
     var next: Int64
 
-    func contains(_ record: ConsumerRecord) -> Bool { record.partition == partition && record.topic == topic }
+    /// Whether `record` comes from this range's partition.
+    func holds(_ record: ConsumerRecord) -> Bool { record.partition == partition && record.topic == topic }
     var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
 }
