@@ -81,6 +81,8 @@ public struct KafkaErrorCode: RawRepresentable, Hashable, Sendable, CustomString
     public static let coordinatorNotAvailable = KafkaErrorCode(rawValue: 15)
     public static let notCoordinator = KafkaErrorCode(rawValue: 16)
     public static let notEnoughReplicas = KafkaErrorCode(rawValue: 19)
+    public static let illegalGeneration = KafkaErrorCode(rawValue: 22)
+    public static let rebalanceInProgress = KafkaErrorCode(rawValue: 27)
     public static let topicAlreadyExists = KafkaErrorCode(rawValue: 36)
     public static let invalidProducerEpoch = KafkaErrorCode(rawValue: 47)
     public static let invalidTransactionState = KafkaErrorCode(rawValue: 48)

@@ -3,7 +3,8 @@ import Logging
 /// Reads a topic as it is now: every record from the oldest still kept up to each partition's
 /// end at the time of the call, outside any consumer group (nothing is committed).
 public enum TopicSnapshot {
-    /// Calls `visit` with each record, in offset order per partition (partitions interleaved).
+    /// Calls `visit` with each record, in offset order per partition (partitions interleaved);
+    /// gives up with `timedOut` after `timeout` without progress.
     /// Throws `unknownTopicOrPartition` for a topic the cluster does not have.
     public static func read(_ topic: String, kafka: KafkaConfiguration, isolation: ConsumerConfiguration.IsolationLevel = .readUncommitted,
                             logger: Logger, timeout: Duration = .seconds(60),
@@ -36,7 +37,9 @@ public enum TopicSnapshot {
                                    visit: (ConsumerRecord) throws -> Void) async throws {
         // Every partition, not only those whose watermarks say they hold records (see below).
         try consumer.assign((0..<Int32(partitions)).map { TopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning) })
-        let deadline = ContinuousClock.now + timeout
+        // Gives up after `timeout` without progress (no record and no partition reaching its
+        // end), however long a big topic takes to read as a whole.
+        var lastProgress = ContinuousClock.now
         var remaining = ends
         var quietSince = ContinuousClock.now
         // Done when the read position of every partition has passed its end (positions move past
@@ -44,16 +47,17 @@ public enum TopicSnapshot {
         // spell: some brokers (Tansu) report a high watermark below the last offset when batches
         // hold several records. A few records newer than the call do no harm.
         while true {
-            guard ContinuousClock.now < deadline else {
-                throw KafkaError(code: .timedOut, message: "reading \(topic) to its end timed out")
+            guard ContinuousClock.now - lastProgress < timeout else {
+                throw KafkaError(code: .timedOut, message: "reading \(topic) to its end made no progress for \(timeout)")
             }
             let records = await consumer.poll(timeout: .milliseconds(100))
-            if !records.isEmpty { quietSince = .now }
+            if !records.isEmpty { quietSince = .now; lastProgress = .now }
             for record in records { try visit(record) }
             if !remaining.isEmpty {
                 let positions = try consumer.positions(remaining.keys.map { TopicPartition(topic: topic, partition: $0) })
                 for position in positions where position.offset >= (remaining[position.partition] ?? .max) {
                     remaining[position.partition] = nil
+                    lastProgress = .now
                 }
             }
             if remaining.isEmpty, ContinuousClock.now - quietSince > .milliseconds(300) { return }

@@ -44,3 +44,7 @@ public struct AcceleratedSinkClock: SinkClock {
         try await Task.sleep(for: .microseconds(max(1000, Int64(Double(milliseconds) * 1000 / factor))))
     }
 }
+
+extension Foundation.Date {
+    init(milliseconds: Int64) { self.init(timeIntervalSince1970: Double(milliseconds) / 1000) }
+}

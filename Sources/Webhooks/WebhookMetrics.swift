@@ -24,6 +24,17 @@ final class WebhookMetrics: Sendable {
         counter("payments_bridge_webhook_filtered_total", [("tenant", tenant), ("event_type", eventType)]).increment()
     }
 
+    /// Records fetched for a partition no longer assigned to this instance (dropped, read again by its owner).
+    func notAssigned(topic: String) {
+        counter("payments_bridge_webhook_records_not_assigned_total", [("topic", topic)]).increment()
+    }
+
+    /// 1 while the endpoint's circuit is open (it does not answer), 0 once it answers again.
+    func breaker(tenant: String, open: Bool) {
+        gauge("payments_bridge_webhook_circuit_open", [("tenant", tenant)]).record(open ? 1 : 0)
+        counter("payments_bridge_webhook_circuit_transitions_total", [("tenant", tenant), ("to", open ? "open" : "closed")]).increment()
+    }
+
     /// Duration of one HTTP attempt.
     func attempt(tenant: String, milliseconds: Int64) {
         Self.cached(in: timers, "payments_bridge_webhook_delivery_seconds", [("tenant", tenant)]) {

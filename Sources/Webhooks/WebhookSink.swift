@@ -1,6 +1,6 @@
 import DeadLetters
-import Foundation
 import Dispatch
+import Foundation
 import Kafka
 import Logging
 import Metrics
@@ -10,11 +10,12 @@ import Synchronization
 
 /// Delivers the response records of webhook tenants as signed HTTP requests.
 ///
-/// Per partition, records of different payments are delivered concurrently while the records of
-/// one payment go strictly one after another. A record that fails with a retriable outcome is
-/// written to the retry log (`RetryLog`) together with every later record of the same payment,
-/// and only then does the committed offset move past them: other payments keep flowing, a
-/// restart or rebalance loses nothing, and the retries resume in order from the log.
+/// The rules of ordering, offsets and retries live in `DeliveryStateMachine`; this service only
+/// carries out its actions: it polls, decodes and feeds records in, sends requests (waiting for
+/// a record's due time, the endpoint's breaker and rate limit), writes retry-log entries,
+/// tombstones and dead letters, commits, pauses and resumes partitions. Every send and every
+/// Kafka write first checks that its partition's generation is still current, and a revoked
+/// partition's workers are cancelled and awaited before its offsets are committed.
 public final class WebhookSink: Service, Sendable {
     public struct Tenant: Sendable {
         public var endpoint: WebhookEndpoint.Settings
@@ -48,6 +49,8 @@ public final class WebhookSink: Service, Sendable {
         public var lagInterval: Duration = .seconds(10)
         public var sessionTimeout: Duration = .seconds(10)
         public var maxPollInterval: Duration = .seconds(300)
+        /// Loading the retry log gives up (and is tried again) after this long without progress.
+        public var retryLogStall: Duration = .seconds(30)
 
         public init(tenants: [Tenant], retry: RetryPolicy) {
             self.tenants = tenants
@@ -59,24 +62,38 @@ public final class WebhookSink: Service, Sendable {
 
     /// Delivery counts since start (for the demo summary and tests; metrics carry the same).
     public struct Totals: Sendable, Equatable {
+        /// Requests sent (every attempt that reached the network, answered or not).
+        public var attempts = 0
         public var delivered = 0
         public var retriesScheduled = 0
         public var deadLettered = 0
         public var filtered = 0
+        /// Records fetched for a partition no longer assigned (dropped, not handled).
+        public var notAssigned = 0
         public init() {}
     }
 
+    private typealias Machine = DeliveryStateMachine
+
     private struct State {
-        var partitions: [TopicPartition: PartitionProgress] = [:]
-        var toLoad: Set<TopicPartition> = []
-        var generation = 0
-        var workers: [Int: Task<Void, Never>] = [:]
+        var machine: Machine
+        /// The tasks carrying out actions, per partition (cancelled and awaited on revoke).
+        var workers: [TopicPartition: [Int: Task<Void, Never>]] = [:]
         var nextWorker = 0
+        /// Partitions whose retry log is being read.
+        var loading: Set<TopicPartition> = []
+        var loader: Task<Void, Never>?
         var joined = false
         var failure: String?
         /// Set while records wait for a writer's schema the registry does not serve.
         var registryOutage: String?
+        /// Endpoints that answered 410 Gone, and endpoints refused by the address policy (with the reason).
         var goneEndpoints: Set<String> = []
+        var blockedEndpoints: [String: String] = [:]
+        /// Since when a commit was refused because the group is rebalancing: no new request
+        /// starts until the rebalance is over (what is delivered now could not be committed,
+        /// and the next owner would send it again).
+        var rebalancingSince: ContinuousClock.Instant?
         var totals = Totals()
     }
 
@@ -91,7 +108,7 @@ public final class WebhookSink: Service, Sendable {
     private let clock: SinkClock
     private let metrics: WebhookMetrics
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     public init(configuration: Configuration, kafka: KafkaConfiguration, decoder: PaymentResponseDecoder,
                 clock: SinkClock = SystemSinkClock(), metricsFactory: MetricsFactory = MetricsSystem.factory,
@@ -101,6 +118,7 @@ public final class WebhookSink: Service, Sendable {
         self.decoder = decoder
         self.clock = clock
         self.logger = logger
+        state = Mutex(State(machine: Machine(settings: .init(maxOutstandingPerPartition: configuration.maxOutstandingPerPartition))))
         metrics = WebhookMetrics(factory: metricsFactory)
         var endpoints: [String: WebhookEndpoint] = [:]
         for tenant in configuration.tenants {
@@ -127,7 +145,7 @@ public final class WebhookSink: Service, Sendable {
         state.withLock { s in
             if let failure = s.failure { return (false, "webhook sink: \(failure)") }
             if !s.joined { return (false, "webhook sink: waiting for partition assignment") }
-            if !s.toLoad.isEmpty { return (false, "webhook sink: loading pending retries") }
+            if !s.machine.loading.isEmpty { return (false, "webhook sink: loading pending retries") }
             if let outage = s.registryOutage { return (false, "webhook sink: paused, \(outage)") }
             if decoder.isWaitingForRegistry { return (false, "webhook sink: waiting for the schema registry") }
             return (true, nil)
@@ -168,11 +186,27 @@ public final class WebhookSink: Service, Sendable {
             }
         }
         do {
+            // Records polled but not taken yet: while the registry does not answer, reading holds
+            // (every partition paused) and they wait here, in order, while the consumer keeps
+            // polling (so the group keeps this member and rebalances are served).
+            var waiting: [ConsumerRecord] = []
+            var registryBackoff = Backoff(first: .milliseconds(200), max: .seconds(5))
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                let records = await consumer.poll(timeout: .milliseconds(100))
-                try await loadAssignedPartitions()
-                for record in records { await accept(record) }
-                try managePauses()
+                waiting += await consumer.poll(timeout: .milliseconds(100))
+                startLoadingRetryLogs()
+                var taken = 0
+                while taken < waiting.count, await accept(waiting[taken]) { taken += 1 }
+                waiting.removeFirst(taken)
+                let holding = !waiting.isEmpty
+                try perform(state.withLock { s in
+                    s.machine.holdReading(holding)
+                    return s.machine.flowControl()
+                })
+                if holding {
+                    try? await Task.sleep(for: registryBackoff.next())
+                } else {
+                    registryBackoff = Backoff(first: .milliseconds(200), max: .seconds(5))
+                }
             }
         } catch {
             logger.error("webhook sink stopped", metadata: ["error": "\(error)"])
@@ -181,7 +215,6 @@ public final class WebhookSink: Service, Sendable {
         committer.cancel()
         lagReporter.cancel()
         await stopWorkers()
-        await commit()
         await consumer.close()
         await producer.close()
         for endpoint in endpoints.values { await endpoint.shutdown() }
@@ -190,9 +223,8 @@ public final class WebhookSink: Service, Sendable {
 
     private func ensureTopics() async {
         var specs = configuration.topics
-        specs.append(TopicSpecification(name: configuration.retryLogTopic, partitions: configuration.retryTopicPartitions,
-                                        replicationFactor: configuration.replicationFactor,
-                                        config: ["cleanup.policy": "compact"]))
+        specs.append(RetryLog.specification(topic: configuration.retryLogTopic, partitions: configuration.retryTopicPartitions,
+                                            replicationFactor: configuration.replicationFactor))
         do {
             let created = try await admin.createTopics(specs)
             if !created.isEmpty { logger.info("created topics", metadata: ["topics": "\(created.joined(separator: ", "))"]) }
@@ -201,432 +233,407 @@ public final class WebhookSink: Service, Sendable {
         }
     }
 
-    /// Reads the retry log for partitions assigned since the last poll, before any of their
-    /// records is handled, so pending retries come first in their payments' queues.
-    private func loadAssignedPartitions() async throws {
-        let toLoad = state.withLock { $0.toLoad }
-        guard !toLoad.isEmpty else { return }
+    /// Reads the retry log for newly assigned partitions off the poll loop (they stay paused
+    /// until it is loaded), trying again while it cannot be read.
+    private func startLoadingRetryLogs() {
+        state.withLock { s in
+            guard s.loader == nil else { return }
+            let waiting = s.machine.loading.filter { !s.loading.contains($0.0) }
+            guard !waiting.isEmpty else { return }
+            s.loading.formUnion(waiting.map(\.0))
+            s.loader = Task { [self] in
+                await loadRetryLog(Dictionary(uniqueKeysWithValues: waiting.map { ($0.0, $0.generation) }))
+                state.withLock { s in
+                    s.loading.subtract(waiting.map(\.0))
+                    s.loader = nil
+                }
+            }
+        }
+    }
+
+    private func loadRetryLog(_ partitions: [TopicPartition: Int]) async {
+        var backoff = Backoff(first: .milliseconds(500), max: .seconds(10))
         var loaded: [TopicPartition: [PendingDelivery]] = [:]
         while true {
+            if Task.isCancelled { return }
             do {
-                loaded = try await RetryLog.load(topic: configuration.retryLogTopic, for: toLoad, kafka: kafka, logger: logger)
+                loaded = try await RetryLog.load(topic: configuration.retryLogTopic, for: Set(partitions.keys), kafka: kafka,
+                                                 logger: logger, stall: configuration.retryLogStall)
                 break
             } catch {
                 logger.warning("cannot read the retry log yet; trying again", metadata: ["error": "\(error)"])
-                try await Task.sleep(for: .seconds(1))
+                guard (try? await Task.sleep(for: backoff.next())) != nil else { return }
             }
         }
-        var queued: [(TopicPartition, QueuedDelivery)] = []
-        for (partition, entries) in loaded {
-            for pending in entries {
-                guard let route = Self.route(of: partition.topic) else { continue }
+        var count = 0
+        for (partition, generation) in partitions {
+            guard let route = Self.route(of: partition.topic) else { continue }
+            var entries: [QueuedDelivery] = []
+            for pending in loaded[partition] ?? [] {
                 switch await decodeWaitingForRegistry(pending.record, channel: route.channel) {
                 case nil:
-                    throw CancellationError()
+                    return
                 case .success(let response):
-                    queued.append((partition, QueuedDelivery(tenant: route.tenant, pending: pending, response: response, inLog: true)))
+                    entries.append(QueuedDelivery(tenant: route.tenant, pending: pending, response: response))
                 case .failure(let error):
                     // It was decodable when it was logged; a missing schema now must not lose it.
                     logger.error("a pending retry cannot be decoded; it stays in the retry log",
                                  metadata: ["entry": "\(pending.logKey)", "error": "\(error)"])
                 }
             }
+            count += entries.count
+            try? perform(state.withLock { $0.machine.loaded(partition, generation: generation, entries: entries) })
         }
-        let starts = state.withLock { s -> [(TopicPartition, String)] in
-            for (partition, item) in queued {
-                guard s.partitions[partition] != nil else { continue }
-                let key = Self.paymentKey(item.pending.record)
-                s.partitions[partition]!.queues[key, default: []].append(item)
-                s.partitions[partition]!.loggedUpTo[key] = max(s.partitions[partition]!.loggedUpTo[key] ?? .min,
-                                                               item.pending.record.offset)
-            }
-            s.toLoad.subtract(toLoad)
-            var starts: [(TopicPartition, String)] = []
-            for partition in toLoad {
-                guard let progress = s.partitions[partition] else { continue }
-                for key in progress.queues.keys where !progress.active.contains(key) {
-                    s.partitions[partition]!.active.insert(key)
-                    starts.append((partition, key))
-                }
-            }
-            return starts
-        }
-        if !queued.isEmpty {
-            logger.info("pending retries loaded", metadata: ["records": "\(queued.count)"])
-        }
-        for (partition, key) in starts { startWorker(partition: partition, key: key) }
+        if count > 0 { logger.info("pending retries loaded", metadata: ["records": "\(count)"]) }
     }
 
-    static func paymentKey(_ record: ConsumerRecord) -> String {
-        if let key = record.key { return String(decoding: key, as: UTF8.self) }
-        return "\u{0}\(record.offset)"   // no key, no ordering to keep
-    }
-
-    /// Takes one record from a response topic into its payment's queue.
-    private func accept(_ record: ConsumerRecord) async {
+    /// Takes one record from a response topic into the state machine. False when its writer's
+    /// schema cannot be fetched now (the record is not at fault: it waits, and so do those after it).
+    private func accept(_ record: ConsumerRecord) async -> Bool {
         let partition = record.topicPartition
-        guard state.withLock({ s in
-            guard s.partitions[partition] != nil else { return false }
-            s.partitions[partition]!.read(record.offset)
-            return true
-        }) else { return }
-        guard let route = Self.route(of: record.topic), let tenant = tenants[route.tenant] else {
-            finish(partition, record.offset)
-            return
-        }
-        let response: PaymentResponse
-        switch await decodeWaitingForRegistry(record, channel: route.channel) {
-        case nil:
-            return   // stopping: the offset stays unfinished, so the record is read again
-        case .success(let decoded):
-            response = decoded
-        case .failure(let error):
-            let now = clock.now()
-            do {
-                try await deadLetter(record, tenant: tenant.id,
-                                     cause: DeadLetterCause(reason: .decodeError, error: "\(error)", attempts: 0,
-                                                            firstAttempt: .init(milliseconds: now)))
-                finish(partition, record.offset)
-            } catch {}   // stopping: the offset stays unfinished, so the record is read again
-            return
-        }
-        if let filter = tenant.eventTypes, !filter.contains(response.eventType) {
-            metrics.filtered(tenant: tenant.id, eventType: response.eventType.rawValue)
-            state.withLock { $0.totals.filtered += 1 }
-            finish(partition, record.offset)
-            return
-        }
-        let key = Self.paymentKey(record)
-        var item = QueuedDelivery(tenant: tenant.id, pending: PendingDelivery(record: record), response: response, inLog: false)
-        enum Next { case none, duplicate, start, handOff }
-        let next = state.withLock { s -> Next in
-            // Mutated in place: a copy of the partition's queues would cost a copy per record.
-            (s.partitions[partition]?.enqueue(&item, key: key)).map { outcome in
-                switch outcome {
-                case .duplicate: .duplicate
-                case .queued: .none
-                case .startWorker: .start
-                case .handOff: .handOff
+        let fetched: Machine.Fetched
+        if let route = Self.route(of: record.topic), let tenant = tenants[route.tenant] {
+            switch await decode(record, channel: route.channel) {
+            case nil:
+                return false
+            case .success(let response):
+                if let filter = tenant.eventTypes, !filter.contains(response.eventType) {
+                    metrics.filtered(tenant: tenant.id, eventType: response.eventType.rawValue)
+                    state.withLock { $0.totals.filtered += 1 }
+                    fetched = .skip
+                } else {
+                    fetched = .deliver(QueuedDelivery(tenant: tenant.id, pending: PendingDelivery(record: record), response: response))
                 }
-            } ?? .none
+            case .failure(let error):
+                fetched = .deadLetter(record, tenant: tenant.id, cause: DeadLetterCause(
+                    reason: .decodeError, error: "\(error)", attempts: 0, firstAttempt: .init(milliseconds: clock.now())))
+            }
+        } else {
+            fetched = .skip
         }
-        switch next {
-        case .none: break
-        case .duplicate: finish(partition, record.offset)
-        case .start: startWorker(partition: partition, key: key)
-        case .handOff: await handOff([item.pending], partition: partition, key: key)
+        let (intake, actions) = state.withLock { s in
+            let result = s.machine.fetched(partition, offset: record.offset, fetched)
+            if result.0 == .notAssigned { s.totals.notAssigned += 1 }
+            return result
         }
+        switch intake {
+        case .notAssigned:
+            metrics.notAssigned(topic: record.topic)
+            logger.debug("record of a partition no longer assigned dropped",
+                         metadata: ["partition": "\(partition)", "offset": "\(record.offset)"])
+        case .duplicate:
+            logger.debug("record already in the retry log skipped", metadata: ["partition": "\(partition)", "offset": "\(record.offset)"])
+        case .accepted:
+            break
+        }
+        try? perform(actions)
+        return true
     }
 
-    /// Decodes a record. While the registry holding its writer's schema does not answer, reading
-    /// pauses and the lookup is tried again (later records must not overtake this one, and the
-    /// record is not at fault). Nil when the sink is stopping.
+    /// Decodes a record, trying again while the registry holding its writer's schema does not
+    /// answer. Nil when the sink is stopping.
     private func decodeWaitingForRegistry(_ record: ConsumerRecord, channel: PaymentChannel) async
         -> Result<PaymentResponse, DecodeError>? {
-        var backoff: Duration = .milliseconds(500)
+        var backoff = Backoff(first: .milliseconds(500), max: .seconds(10))
         while true {
-            do {
-                let response = try await decoder.decode(record.value, channel: channel)
-                let recovered = state.withLock { s in defer { s.registryOutage = nil }; return s.registryOutage != nil }
-                if recovered { logger.info("schema registry answers again; reading resumes") }
-                return .success(response)
-            } catch {
-                if Task.isCancelled || Task.isShuttingDownGracefully { return nil }
-                guard error.isTransient else { return .failure(error) }
-                let first = state.withLock { s in defer { s.registryOutage = error.description }; return s.registryOutage == nil }
-                if first {
-                    logger.warning("schema registry unreachable; reading paused until it answers",
-                                   metadata: ["topic": "\(record.topic)", "error": "\(error)"])
-                }
-                do { try await Task.sleep(for: backoff) } catch { return nil }
-                backoff = min(backoff * 2, .seconds(10))
+            if let result = await decode(record, channel: channel) { return result }
+            do { try await Task.sleep(for: backoff.next()) } catch { return nil }
+        }
+    }
+
+    /// Decodes a record; nil while the registry holding its writer's schema does not answer
+    /// (the outage is logged once and shown in readiness).
+    private func decode(_ record: ConsumerRecord, channel: PaymentChannel) async -> Result<PaymentResponse, DecodeError>? {
+        do {
+            let response = try await decoder.decode(record.value, channel: channel)
+            let recovered = state.withLock { s in defer { s.registryOutage = nil }; return s.registryOutage != nil }
+            if recovered { logger.info("schema registry answers again; reading resumes") }
+            return .success(response)
+        } catch {
+            guard error.isTransient else { return .failure(error) }
+            let first = state.withLock { s in defer { s.registryOutage = error.description }; return s.registryOutage == nil }
+            if first {
+                logger.warning("schema registry unreachable; reading paused until it answers",
+                               metadata: ["topic": "\(record.topic)", "error": "\(error)"])
+            }
+            return nil
+        }
+    }
+
+    // MARK: Actions
+
+    /// Carries out actions from the poll loop or a rebalance: Kafka calls at once, deliveries and
+    /// writes in tasks of their own.
+    private func perform(_ actions: [Machine.Action]) throws {
+        for action in actions {
+            switch action {
+            case .pause(let partitions): try consumer.pause(partitions)
+            case .resume(let partitions): try consumer.resume(partitions)
+            case .deliver(let attempt): spawn(attempt.partition, generation: attempt.generation, [action])
+            case .write(let ticket, _): spawn(ticket.partition, generation: ticket.generation, [action])
             }
         }
     }
 
-    private func finish(_ partition: TopicPartition, _ offset: Int64) {
-        state.withLock { s in s.partitions[partition]?.finish(offset) }
-    }
-
-    private func managePauses() throws {
-        let limit = configuration.maxOutstandingPerPartition
-        let (pause, resume) = state.withLock { s -> ([TopicPartition], [TopicPartition]) in
-            var pause: [TopicPartition] = [], resume: [TopicPartition] = []
-            for (partition, progress) in s.partitions {
-                if !progress.paused, progress.outstanding >= limit {
-                    s.partitions[partition]!.paused = true
-                    pause.append(partition)
-                } else if progress.paused, progress.outstanding < limit / 2 {
-                    s.partitions[partition]!.paused = false
-                    resume.append(partition)
-                }
-            }
-            return (pause, resume)
-        }
-        if !pause.isEmpty { try consumer.pause(pause) }
-        if !resume.isEmpty { try consumer.resume(resume) }
-    }
-
-    // MARK: Per-payment workers
-
-    private func startWorker(partition: TopicPartition, key: String) {
+    /// Starts a worker for a partition's actions, unless that assignment is already over.
+    private func spawn(_ partition: TopicPartition, generation: Int, _ actions: [Machine.Action]) {
         state.withLock { s in
-            let generation = s.partitions[partition]?.generation ?? -1
+            guard s.machine.isCurrent(partition, generation: generation) else { return }
             let id = s.nextWorker
             s.nextWorker += 1
-            s.workers[id] = Task { [self] in
-                await deliverQueue(partition: partition, key: key, generation: generation)
-                _ = state.withLock { $0.workers.removeValue(forKey: id) }
+            s.workers[partition, default: [:]][id] = Task { [self] in
+                await work(actions)
+                _ = state.withLock { $0.workers[partition]?.removeValue(forKey: id) }
             }
         }
     }
 
-    /// Delivers the queue of one payment in order until it is empty (or the partition is revoked).
-    private func deliverQueue(partition: TopicPartition, key: String, generation: Int) async {
-        while !Task.isCancelled {
-            let head = state.withLock { s -> QueuedDelivery? in
-                guard s.partitions[partition]?.generation == generation else { return nil }
-                guard let first = s.partitions[partition]!.queues[key]?.first else {
-                    s.partitions[partition]!.queues[key] = nil
-                    s.partitions[partition]!.active.remove(key)
-                    return nil
-                }
-                return first
+    /// A worker: carries out its actions and those they lead to. Writes go first (a parked
+    /// payment's later records must reach the retry log without waiting for its next attempt);
+    /// of several deliveries, all but one get workers of their own.
+    private func work(_ initial: [Machine.Action]) async {
+        var queue = initial
+        while !queue.isEmpty, !Task.isCancelled {
+            let action: Machine.Action
+            if let index = queue.firstIndex(where: { if case .deliver = $0 { false } else { true } }) {
+                action = queue.remove(at: index)
+            } else {
+                action = queue.removeLast()
+                for case .deliver(let other) in queue { spawn(other.partition, generation: other.generation, [.deliver(other)]) }
+                queue.removeAll()
             }
-            guard let item = head else { return }
-            do {
-                try await deliver(item, partition: partition, key: key, generation: generation)
-            } catch {
-                return   // cancelled: the partition was revoked or the sink is stopping
+            switch action {
+            case .deliver(let attempt):
+                guard let outcome = await send(attempt) else { return }
+                queue += state.withLock { $0.machine.attemptFinished(attempt, outcome) }
+            case .write(let ticket, let write):
+                guard await self.write(write, ticket: ticket) else { return }
+                queue += state.withLock { $0.machine.written(ticket) }
+            case .pause, .resume:
+                try? perform([action])
             }
         }
     }
 
-    private func deliver(_ item: QueuedDelivery, partition: TopicPartition, key: String, generation: Int) async throws {
-        let tenantID = item.tenant
-        guard let endpoint = endpoints[tenantID] else { return }
-        // Its own retry-log entry must be written before a newer version of it can be.
-        while state.withLock({ $0.partitions[partition]?.queues[key]?.first?.handingOff == true }) {
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        let wait = item.pending.due - clock.now()
-        if wait > 0 { try await clock.sleep(milliseconds: wait) }
-        if state.withLock({ $0.goneEndpoints.contains(tenantID) }) {
+    private func isCurrent(_ partition: TopicPartition, _ generation: Int) -> Bool {
+        state.withLock { $0.machine.isCurrent(partition, generation: generation) }
+    }
+
+    // MARK: Deliveries
+
+    /// One attempt at the head of a payment's queue: waits for its due time, the endpoint's
+    /// breaker and rate limit, sends, and says how it ended. Nil when its partition was revoked
+    /// or the sink is stopping.
+    private func send(_ attempt: Machine.Attempt) async -> Machine.Outcome? {
+        let item = attempt.delivery
+        guard let endpoint = endpoints[item.tenant] else { return nil }
+        do {
+            let wait = item.pending.due - clock.now()
+            if wait > 0 { try await clock.sleep(milliseconds: wait) }
+            if state.withLock({ $0.goneEndpoints.contains(item.tenant) }) {
+                return .deadLetter(cause(item.pending, reason: .endpointGone, error: "endpoint answered 410 Gone earlier; not sent",
+                                         status: 410, now: clock.now()))
+            }
+            try await holdDuringRebalance()
+            let permit: CircuitBreakerState.Permit
+            switch try await admit(endpoint, isRetry: item.pending.attempts > 0) {
+            case .admitted(let admitted): permit = admitted
+            case .slotMissed: return skipRetrySlot(item.pending)
+            }
+            await endpoint.inFlight.acquire()
+            guard !Task.isCancelled, isCurrent(attempt.partition, attempt.generation) else {
+                endpoint.inFlight.release()
+                _ = endpoint.breaker.record(.notSent, permit: permit, now: clock.now())
+                return nil
+            }
+            let started = clock.now()
+            let result = await endpoint.attempt(body: item.body, eventID: item.eventID, correlationID: item.correlationID, now: started)
+            endpoint.inFlight.release()
+            if result.reachability != .notSent { state.withLock { $0.totals.attempts += 1 } }
             let now = clock.now()
-            try await resolve(item, partition: partition, key: key, generation: generation, deadLetter: cause(
-                item, reason: .endpointGone, error: "endpoint answered 410 Gone earlier; not sent", status: 410, now: now))
-            return
+            breakerChanged(endpoint.breaker.record(Task.isCancelled ? .notSent : result.reachability, permit: permit, now: now),
+                           tenant: item.tenant)
+            metrics.attempt(tenant: item.tenant, milliseconds: now - started)
+            try Task.checkCancellation()
+            return outcome(of: result, item, started: started, now: now)
+        } catch {
+            return nil
         }
-        switch try await admit(endpoint, isRetry: item.pending.attempts > 0) {
-        case .admitted:
-            break
-        case .slotMissed:
-            try await skipRetrySlot(item, partition: partition, key: key, generation: generation)
-            return
+    }
+
+    /// Waits while the group rebalances (at most a session timeout: the rebalance then either
+    /// ended without telling this member, or this member is out of the group anyway).
+    private func holdDuringRebalance() async throws {
+        while let since = state.withLock({ $0.rebalancingSince }), ContinuousClock.now - since < configuration.sessionTimeout {
+            try await Task.sleep(for: .milliseconds(20))
         }
-        await endpoint.inFlight.acquire()
-        let started = clock.now()
-        let result = await endpoint.attempt(body: item.body, eventID: item.eventID,
-                                            correlationID: item.correlationID, now: started)
-        endpoint.inFlight.release()
-        let now = clock.now()
-        metrics.attempt(tenant: tenantID, milliseconds: now - started)
-        try Task.checkCancellation()
+    }
+
+    private func outcome(of result: WebhookEndpoint.AttemptResult, _ item: QueuedDelivery, started: Int64, now: Int64) -> Machine.Outcome {
+        let tenant = item.tenant
         switch result {
         case .delivered:
-            endpoint.breaker.recordSuccess()
-            metrics.delivery(tenant: tenantID, outcome: .delivered)
+            metrics.delivery(tenant: tenant, outcome: .delivered)
             state.withLock { $0.totals.delivered += 1 }
-            try await resolve(item, partition: partition, key: key, generation: generation, deadLetter: nil)
+            return .delivered
         case .retriable(let status, let retryAfter, let error):
-            endpoint.breaker.recordFailure(now: now)
             var pending = item.pending
             pending.attempts += 1
             pending.firstAttempt = pending.firstAttempt ?? started
             pending.lastAttempt = started
             pending.lastError = error
             pending.lastStatus = status
-            try await retryLater(item, as: pending, retryAfter: retryAfter, exhaustedError: "retries exhausted; last error: \(error)",
-                                 now: now, partition: partition, key: key, generation: generation)
+            return retryLater(pending, tenant: tenant, retryAfter: retryAfter, exhaustedError: "retries exhausted; last error: \(error)", now: now)
         case .gone:
-            endpoint.breaker.recordSuccess()
-            state.withLock { _ = $0.goneEndpoints.insert(tenantID) }
-            logger.error("webhook endpoint answered 410 Gone; its records are dead-lettered until it is re-enabled",
-                         metadata: ["tenant": "\(tenantID)"])
-            try await resolve(item, partition: partition, key: key, generation: generation, deadLetter: cause(
-                item, reason: .endpointGone, error: "HTTP 410 Gone", status: 410, now: now, attemptAt: started))
+            let first = state.withLock { $0.goneEndpoints.insert(tenant).inserted }
+            if first {
+                logger.error("webhook endpoint answered 410 Gone; its records are dead-lettered until it is re-enabled",
+                             metadata: ["tenant": "\(tenant)"])
+            }
+            return .deadLetter(cause(item.pending, reason: .endpointGone, error: "HTTP 410 Gone", status: 410, now: now, attemptAt: started))
         case .refused(let status, let error):
-            endpoint.breaker.recordSuccess()
-            try await resolve(item, partition: partition, key: key, generation: generation, deadLetter: cause(
-                item, reason: .httpStatus, error: error, status: status, now: now, attemptAt: started))
+            return .deadLetter(cause(item.pending, reason: .httpStatus, error: error, status: status, now: now, attemptAt: started))
         case .blocked(let reason):
-            logger.warning("webhook endpoint blocked", metadata: ["tenant": "\(tenantID)", "reason": "\(reason)"])
-            try await resolve(item, partition: partition, key: key, generation: generation, deadLetter: cause(
-                item, reason: .endpointBlocked, error: reason, status: nil, now: now, attemptAt: started))
+            let changed = state.withLock { $0.blockedEndpoints.updateValue(reason, forKey: tenant) != reason }
+            if changed { logger.warning("webhook endpoint blocked", metadata: ["tenant": "\(tenant)", "reason": "\(reason)"]) }
+            return .deadLetter(cause(item.pending, reason: .endpointBlocked, error: reason, status: nil, now: now, attemptAt: started))
+        case .unsendable(let reason):
+            return .deadLetter(cause(item.pending, reason: .decodeError, error: reason, status: nil, now: now))
         }
     }
 
     /// A retry waited for its endpoint's circuit longer than the circuit's longest pause: the
-    /// endpoint is known to be failing, so no request is sent, but the slot counts, and the
-    /// record moves to its next slot (or is dead-lettered at the end of the schedule) as if it
-    /// had been tried (`dlt.attempts` counts only requests sent).
-    private func skipRetrySlot(_ item: QueuedDelivery, partition: TopicPartition, key: String, generation: Int) async throws {
-        var pending = item.pending
+    /// endpoint is known to be down, so no request is sent, but the slot counts, and the record
+    /// moves to its next slot (or is dead-lettered at the end of the schedule) as if it had been
+    /// tried (`dlt.attempts` counts only requests sent).
+    private func skipRetrySlot(_ pending: PendingDelivery) -> Machine.Outcome {
+        var pending = pending
         pending.skipped += 1
-        try await retryLater(item, as: pending, exhaustedError:
+        return retryLater(pending, tenant: nil, exhaustedError:
             "retries exhausted (the endpoint kept failing; \(pending.skipped) retries skipped while its circuit was open); "
-            + "last error: \(pending.lastError ?? "none")",
-                             now: clock.now(), partition: partition, key: key, generation: generation)
+            + "last error: \(pending.lastError ?? "none")", now: clock.now())
     }
 
-    /// Schedules the head record, in its new state `pending`, for its next slot of the retry
-    /// schedule, or dead-letters it `retries_exhausted` when the schedule is over.
-    private func retryLater(_ item: QueuedDelivery, as pending: PendingDelivery, retryAfter: Duration? = nil,
-                            exhaustedError: String, now: Int64, partition: TopicPartition, key: String, generation: Int) async throws {
+    /// The record's next slot of the retry schedule, or a dead letter `retries_exhausted` when
+    /// the schedule is over.
+    private func retryLater(_ pending: PendingDelivery, tenant: String?, retryAfter: Duration? = nil,
+                            exhaustedError: String, now: Int64) -> Machine.Outcome {
         guard let delay = configuration.retry.delay(afterFailedAttempts: pending.attempts + pending.skipped,
                                                     firstAttempt: pending.firstAttempt ?? now, now: now,
                                                     retryAfter: retryAfter) else {
-            var exhausted = item
-            exhausted.pending = pending
-            try await resolve(item, partition: partition, key: key, generation: generation, deadLetter: cause(
-                exhausted, reason: .retriesExhausted, error: exhaustedError, status: pending.lastStatus, now: now))
-            return
+            return .deadLetter(cause(pending, reason: .retriesExhausted, error: exhaustedError, status: pending.lastStatus, now: now))
         }
         var next = pending
         next.due = now + delay.milliseconds
-        try await scheduleRetry(next, partition: partition, key: key, generation: generation)
-        metrics.delivery(tenant: item.tenant, outcome: .retryScheduled)
-        state.withLock { $0.totals.retriesScheduled += 1 }
+        if let tenant {
+            metrics.delivery(tenant: tenant, outcome: .retryScheduled)
+            state.withLock { $0.totals.retriesScheduled += 1 }
+        }
         logger.debug("webhook retry scheduled", metadata: [
-            "tenant": "\(item.tenant)", "eventId": "\(item.eventID)", "attempts": "\(pending.attempts)",
+            "topic": "\(pending.record.topic)", "offset": "\(pending.record.offset)", "attempts": "\(pending.attempts)",
             "skipped": "\(pending.skipped)", "delayMs": "\(delay.milliseconds)", "error": "\(pending.lastError ?? "none")"])
+        return .retry(next)
     }
 
-    enum Admission { case admitted, slotMissed }
+    enum Admission { case admitted(CircuitBreakerState.Permit), slotMissed }
 
     /// Waits until the endpoint's circuit breaker and rate limit let a request through. A retry
-    /// waits for the circuit at most its longest pause: one probe at a time goes through a
-    /// half-open circuit, so with many records pending, waiting for a turn would stretch every
-    /// record's schedule by a cool-down per record; such a retry misses its slot instead.
+    /// waits for the circuit at most its longest pause; if it is still not let through, it misses
+    /// its slot (the endpoint is known to be down).
     private func admit(_ endpoint: WebhookEndpoint, isRetry: Bool) async throws -> Admission {
         let slotEnd = isRetry ? clock.now() + endpoint.breaker.longestPause : nil
         while true {
             try Task.checkCancellation()
             let now = clock.now()
-            if let wait = endpoint.breaker.admission(now: now) {
+            switch endpoint.breaker.admission(now: now) {
+            case .wait(let wait):
                 if let slotEnd {
                     if now >= slotEnd { return .slotMissed }
                     try await clock.sleep(milliseconds: min(wait, slotEnd - now))
                 } else {
                     try await clock.sleep(milliseconds: wait)
                 }
-                continue
+            case .admitted(let permit):
+                while let wait = endpoint.rate.take(now: clock.now()) {
+                    do {
+                        try await clock.sleep(milliseconds: wait)
+                    } catch {
+                        _ = endpoint.breaker.record(.notSent, permit: permit, now: clock.now())
+                        throw error
+                    }
+                }
+                return .admitted(permit)
             }
-            if let wait = endpoint.rate.take(now: clock.now()) {
-                try await clock.sleep(milliseconds: wait)
-                continue
-            }
-            return .admitted
         }
     }
 
-    /// Why `item` is dead-lettered. `attemptAt`: the attempt that just ended it (not yet counted
-    /// in `item.pending`); nil when no request was sent or the item already counts it.
-    private func cause(_ item: QueuedDelivery, reason: DeadLetterReason, error: String, status: Int?, now: Int64,
+    private func breakerChanged(_ transition: CircuitBreakerState.Transition?, tenant: String) {
+        switch transition {
+        case nil:
+            return
+        case .opened(let milliseconds):
+            metrics.breaker(tenant: tenant, open: true)
+            logger.warning("webhook endpoint unreachable; circuit opened", metadata: ["tenant": "\(tenant)", "pauseMs": "\(milliseconds)"])
+        case .closed:
+            metrics.breaker(tenant: tenant, open: false)
+            logger.info("webhook endpoint answers again; circuit closed", metadata: ["tenant": "\(tenant)"])
+        }
+    }
+
+    /// Why a record is dead-lettered. `attemptAt`: the attempt that just ended it (not yet counted
+    /// in `pending`); nil when no request was sent or `pending` already counts it.
+    private func cause(_ pending: PendingDelivery, reason: DeadLetterReason, error: String, status: Int?, now: Int64,
                        attemptAt: Int64? = nil) -> DeadLetterCause {
-        let attempts = item.pending.attempts + (attemptAt == nil ? 0 : 1)
-        let first = item.pending.firstAttempt ?? attemptAt ?? now
-        let last = attemptAt ?? item.pending.lastAttempt ?? now
+        let attempts = pending.attempts + (attemptAt == nil ? 0 : 1)
+        let first = pending.firstAttempt ?? attemptAt ?? now
+        let last = attemptAt ?? pending.lastAttempt ?? now
         return DeadLetterCause(reason: reason, error: error, httpStatus: status, attempts: attempts,
                                firstAttempt: .init(milliseconds: first), lastAttempt: .init(milliseconds: last))
     }
 
-    /// Finishes the head record of a payment: dead-letters it when there is a cause, removes its
-    /// retry-log entry, and lets the offset go.
-    private func resolve(_ item: QueuedDelivery, partition: TopicPartition, key: String, generation: Int,
-                         deadLetter cause: DeadLetterCause?) async throws {
-        if let cause {
-            try await deadLetter(item.pending.record, tenant: item.tenant, cause: cause)
+    // MARK: Kafka writes
+
+    /// Makes one write of the state machine. False when its partition was revoked or the sink is stopping.
+    private func write(_ write: Machine.Write, ticket: Machine.WriteTicket) async -> Bool {
+        let record: ProducerRecord
+        switch write {
+        case .retryEntry(let pending):
+            record = RetryLog.entry(pending, topic: configuration.retryLogTopic)
+        case .tombstone(let pending):
+            record = RetryLog.tombstone(pending, topic: configuration.retryLogTopic)
+        case .deadLetter(let original, _, let cause):
+            record = DeadLetter.record(for: original, cause: cause, consumerGroup: configuration.consumerGroup)
         }
-        if item.inLog {
-            try await produceDurably(RetryLog.tombstone(item.pending, topic: configuration.retryLogTopic))
+        do {
+            try await produceDurably(record, while: { self.isCurrent(ticket.partition, ticket.generation) })
+        } catch {
+            return false
         }
-        state.withLock { s in
-            guard s.partitions[partition]?.generation == generation,
-                  s.partitions[partition]!.queues[key]?.isEmpty == false else { return }
-            s.partitions[partition]!.queues[key]!.removeFirst()
-            if item.holdsOffset { s.partitions[partition]!.finish(item.pending.record.offset) }
+        if case .deadLetter(let original, let tenant, let cause) = write {
+            metrics.delivery(tenant: tenant, outcome: .deadLettered)
+            metrics.deadLetter(topic: original.topic, reason: cause.reason.rawValue)
+            state.withLock { $0.totals.deadLettered += 1 }
+            logger.debug("webhook dead-lettered", metadata: [
+                "tenant": "\(tenant)", "topic": "\(original.topic)", "partition": "\(original.partition)",
+                "offset": "\(original.offset)", "reason": "\(cause.reason.rawValue)", "error": "\(cause.error)"])
         }
+        return true
     }
 
-    private func deadLetter(_ record: ConsumerRecord, tenant: String, cause: DeadLetterCause) async throws {
-        try await produceDurably(DeadLetter.record(for: record, cause: cause, consumerGroup: configuration.consumerGroup))
-        metrics.delivery(tenant: tenant, outcome: .deadLettered)
-        metrics.deadLetter(topic: record.topic, reason: cause.reason.rawValue)
-        state.withLock { $0.totals.deadLettered += 1 }
-        logger.warning("webhook dead-lettered", metadata: [
-            "tenant": "\(tenant)", "topic": "\(record.topic)", "partition": "\(record.partition)",
-            "offset": "\(record.offset)", "reason": "\(cause.reason.rawValue)", "error": "\(cause.error)"])
-    }
-
-    /// Writes the head record's new state to the retry log, then hands off every later record of
-    /// the payment that is not there yet: the partition's offset may then move past all of them.
-    private func scheduleRetry(_ pending: PendingDelivery, partition: TopicPartition, key: String, generation: Int) async throws {
-        try await produceDurably(RetryLog.entry(pending, topic: configuration.retryLogTopic))
-        let followers = state.withLock { s -> [PendingDelivery] in
-            guard s.partitions[partition]?.generation == generation,
-                  var queue = s.partitions[partition]!.queues[key], !queue.isEmpty else { return [] }
-            if queue[0].holdsOffset { s.partitions[partition]!.finish(queue[0].pending.record.offset) }
-            queue[0].pending = pending
-            queue[0].inLog = true
-            queue[0].holdsOffset = false
-            var followers: [PendingDelivery] = []
-            for index in queue.indices.dropFirst() where !queue[index].inLog && !queue[index].handingOff {
-                queue[index].handingOff = true
-                followers.append(queue[index].pending)
-            }
-            s.partitions[partition]!.queues[key] = queue
-            return followers
-        }
-        if !followers.isEmpty { await handOff(followers, partition: partition, key: key) }
-    }
-
-    /// Writes waiting records of a parked payment to the retry log, then releases their offsets.
-    private func handOff(_ records: [PendingDelivery], partition: TopicPartition, key: String) async {
-        for pending in records {
-            do {
-                try await produceDurably(RetryLog.entry(pending, topic: configuration.retryLogTopic))
-            } catch {
-                return   // stopping: the offsets stay uncommitted, so the records are read again
-            }
-            state.withLock { s in
-                guard var queue = s.partitions[partition]?.queues[key],
-                      let index = queue.firstIndex(where: { $0.pending.record.offset == pending.record.offset }) else { return }
-                queue[index].inLog = true
-                queue[index].handingOff = false
-                if queue[index].holdsOffset {
-                    queue[index].holdsOffset = false
-                    s.partitions[partition]!.finish(pending.record.offset)
-                }
-                s.partitions[partition]!.queues[key] = queue
-            }
-        }
-    }
-
-    /// Produces and waits for the broker's acknowledgement, trying again (without end, but
-    /// cancellable) while Kafka refuses: the record's offset is held until then, so nothing is lost.
-    private func produceDurably(_ record: ProducerRecord) async throws {
-        var delay: Duration = .milliseconds(100)
+    /// Produces and waits for the broker's acknowledgement, trying again while Kafka refuses and
+    /// `isCurrent` holds: the record's offset is held until then, so nothing is lost.
+    private func produceDurably(_ record: ProducerRecord, while isCurrent: () -> Bool) async throws {
+        var backoff = Backoff(first: .milliseconds(100), max: .seconds(5))
         while true {
             try Task.checkCancellation()
+            guard isCurrent() else { throw CancellationError() }
             do {
                 try await producer.send(record)
                 return
             } catch {
                 logger.warning("cannot write to Kafka yet; trying again",
                                metadata: ["topic": "\(record.topic)", "error": "\(error)"])
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
+                try await Task.sleep(for: backoff.next())
             }
         }
     }
@@ -634,33 +641,37 @@ public final class WebhookSink: Service, Sendable {
     // MARK: Commits and rebalances
 
     private func commitPeriodically() async {
+        var sinceReport = 0
         while !Task.isCancelled {
             try? await Task.sleep(for: configuration.commitInterval)
             await commit()
-            reportPending()
-        }
-    }
-
-    private func positions(of partitions: Set<TopicPartition>? = nil) -> [TopicPartitionOffset] {
-        state.withLock { s in
-            s.partitions.compactMap { partition, progress in
-                guard partitions?.contains(partition) ?? true, let position = progress.commitPosition,
-                      position != progress.committed else { return nil }
-                return TopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: position)
+            sinceReport += 1
+            if sinceReport >= 10 {
+                sinceReport = 0
+                reportPending()
             }
         }
     }
 
-    private func commit(_ partitions: Set<TopicPartition>? = nil) async {
-        let offsets = positions(of: partitions)
+    private func commit() async {
+        let offsets = state.withLock { $0.machine.commitPositions() }
         guard !offsets.isEmpty else { return }
         do {
             try await consumer.commit(offsets)
             state.withLock { s in
-                for offset in offsets { s.partitions[offset.topicPartition]?.committed = offset.offset }
+                s.machine.committed(offsets)
+                s.rebalancingSince = nil
             }
         } catch {
-            logger.warning("webhook sink commit failed; will retry", metadata: ["error": "\(error)"])
+            if error.code == .rebalanceInProgress || error.code == .illegalGeneration {
+                let first = state.withLock { s in
+                    defer { s.rebalancingSince = s.rebalancingSince ?? .now }
+                    return s.rebalancingSince == nil
+                }
+                if first { logger.info("consumer group rebalancing; new requests wait for it to end", metadata: ["error": "\(error)"]) }
+            } else {
+                logger.warning("webhook sink commit failed; will retry", metadata: ["error": "\(error)"])
+            }
         }
     }
 
@@ -668,53 +679,67 @@ public final class WebhookSink: Service, Sendable {
         let counts = state.withLock { s -> [String: Int] in
             var counts: [String: Int] = [:]
             for tenant in tenants.keys { counts[tenant] = 0 }
-            for (partition, progress) in s.partitions {
+            for partition in s.machine.assigned {
                 guard let tenant = Self.route(of: partition.topic)?.tenant else { continue }
-                counts[tenant, default: 0] += progress.queues.values.reduce(0) { $0 + $1.filter(\.inLog).count }
+                counts[tenant, default: 0] += s.machine.parked(in: partition)
             }
             return counts
         }
         for (tenant, count) in counts { metrics.pending(tenant: tenant, count: count) }
     }
 
+    /// Stops every worker, then commits what was finished.
     private func stopWorkers() async {
-        let workers = state.withLock { s -> [Task<Void, Never>] in
-            s.generation += 1
-            return Array(s.workers.values)
+        let (revocation, workers) = state.withLock { s in
+            let revocation = s.machine.revoke(Array(s.machine.assigned), lost: false)
+            let workers = s.workers.values.flatMap(\.values) + (s.loader.map { [$0] } ?? [])
+            s.workers = [:]
+            return (revocation, workers)
         }
-        for worker in workers { worker.cancel() }
-        for worker in workers { await worker.value }
+        await stop(workers, thenCommit: revocation.commit)
     }
 
-    /// Runs on the consumer's poll thread. New partitions get a fresh window and wait for their
-    /// retry log; for revoked ones the workers stop, what is finished is committed and the
-    /// retry-log writes are flushed before the partitions are given up.
+    /// Cancels and awaits workers, flushes the producer (so the next owner reads every retry-log
+    /// write), then commits `offsets`.
+    private func stop(_ workers: [Task<Void, Never>], thenCommit offsets: [TopicPartitionOffset]) async {
+        for worker in workers { worker.cancel() }
+        for worker in workers { await worker.value }
+        try? await producer.flush(timeout: .seconds(10))
+        guard !offsets.isEmpty else { return }
+        do { try await consumer.commit(offsets) } catch {
+            logger.warning("webhook sink commit failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Runs on the consumer's poll thread. New partitions are paused until their retry log is
+    /// loaded. Revoked or lost ones are forgotten by the state machine at once; their workers are
+    /// cancelled and awaited, the producer is flushed (so the next owner reads every retry-log
+    /// write), and only then is what was finished committed (not for lost partitions).
     fileprivate func onRebalance(_ event: RebalanceEvent) {
         switch event {
         case .assigned(let partitions):
             logger.info("webhook sink partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
-            state.withLock { s in
+            let actions = state.withLock { s in
                 s.joined = true
-                for partition in partitions {
-                    s.generation += 1
-                    s.partitions[partition] = PartitionProgress(generation: s.generation)
-                    s.toLoad.insert(partition)
-                }
+                s.rebalancingSince = nil
+                return s.machine.assign(partitions)
+            }
+            do { try perform(actions) } catch {
+                logger.error("cannot pause newly assigned partitions", metadata: ["error": "\(error)"])
             }
         case .revoked(let partitions), .lost(let partitions):
-            logger.info("webhook sink partitions revoked", metadata: ["partitions": "\(partitions.map(\.description))"])
-            let revoked = Set(partitions)
-            let offsets = positions(of: revoked)
-            state.withLock { s in
-                for partition in partitions { s.partitions[partition] = nil }
-                s.toLoad.subtract(revoked)
-            }
             let isLost = if case .lost = event { true } else { false }
+            logger.info(isLost ? "webhook sink partitions lost" : "webhook sink partitions revoked",
+                        metadata: ["partitions": "\(partitions.map(\.description))"])
+            let (revocation, workers) = state.withLock { s in
+                s.rebalancingSince = nil
+                let revocation = s.machine.revoke(partitions, lost: isLost)
+                let workers = partitions.flatMap { s.workers.removeValue(forKey: $0)?.values.map { $0 } ?? [] }
+                return (revocation, workers)
+            }
             let done = DispatchSemaphore(value: 0)
-            let consumer = self.consumer, producer = self.producer
             Task {
-                try? await producer.flush(timeout: .seconds(10))
-                if !isLost, !offsets.isEmpty { try? await consumer.commit(offsets) }
+                await stop(workers, thenCommit: revocation.commit)
                 done.signal()
             }
             done.wait()
@@ -728,8 +753,4 @@ private final class SinkRebalanceRelay: Sendable {
     // callback can read it).
     nonisolated(unsafe) weak var target: WebhookSink?
     func forward(_ event: RebalanceEvent) { target?.onRebalance(event) }
-}
-
-extension Foundation.Date {
-    init(milliseconds: Int64) { self.init(timeIntervalSince1970: Double(milliseconds) / 1000) }
 }

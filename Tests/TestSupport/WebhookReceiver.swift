@@ -20,10 +20,12 @@ public final class WebhookReceiver: Sendable {
         public var status = 200
         public var headers: [String: String] = [:]
         public var delay: Duration = .zero
-        public init(status: Int = 200, headers: [String: String] = [:], delay: Duration = .zero) {
+        public var body = ""
+        public init(status: Int = 200, headers: [String: String] = [:], delay: Duration = .zero, body: String = "") {
             self.status = status
             self.headers = headers
             self.delay = delay
+            self.body = body
         }
         public static let ok = Reply()
         public static func status(_ code: Int, headers: [String: String] = [:]) -> Reply { Reply(status: code, headers: headers) }
@@ -61,7 +63,8 @@ public final class WebhookReceiver: Sendable {
             if reply.delay > .zero { try? await Task.sleep(for: reply.delay) }
             var fields = HTTPFields()
             for (name, value) in reply.headers { fields[.init(name)!] = value }
-            return Response(status: .init(code: reply.status), headers: fields)
+            return Response(status: .init(code: reply.status), headers: fields,
+                            body: .init(byteBuffer: ByteBuffer(string: reply.body)))
         }
         return try await serveOnLoopback(router, host: host) { port in
             boundPort.withLock { $0 = port }

@@ -37,9 +37,9 @@ import Testing
     }
 }
 
-@Suite struct PartitionProgressTests {
+@Suite struct OffsetWindowTests {
     @Test func commitPositionStopsAtTheFirstUnfinishedRecordAcrossOffsetGaps() {
-        var progress = PartitionProgress(generation: 1)
+        var progress = OffsetWindow()
         #expect(progress.commitPosition == nil)
         for offset: Int64 in [10, 11, 13, 15] { progress.read(offset) }   // gaps: transaction markers
         #expect(progress.commitPosition == 10)

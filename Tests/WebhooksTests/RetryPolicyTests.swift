@@ -23,12 +23,18 @@ import Testing
         #expect(contract.schedule.reduce(Duration.zero, +) < .seconds(86_400))
     }
 
-    @Test func retryAfterReplacesTheDelayUpToTheCap() {
-        var policy = contract
+    @Test func retryAfterLengthensTheDelayUpToTheCapButNeverShortensIt() {
+        var policy = RetryPolicy(schedule: [.seconds(10), .seconds(20)], jitter: 0)
         policy.maxRetryAfter = .seconds(60)
-        #expect(policy.delay(afterFailedAttempts: 1, firstAttempt: 0, now: 0, retryAfter: .seconds(2)) == .seconds(2))
+        #expect(policy.delay(afterFailedAttempts: 1, firstAttempt: 0, now: 0, retryAfter: .seconds(30)) == .seconds(30))
         #expect(policy.delay(afterFailedAttempts: 1, firstAttempt: 0, now: 0, retryAfter: .seconds(7200)) == .seconds(60))
-        #expect(policy.delay(afterFailedAttempts: 11, firstAttempt: 0, now: 90_000_000, retryAfter: .seconds(2)) == nil)
+        #expect(policy.delay(afterFailedAttempts: 1, firstAttempt: 0, now: 0, retryAfter: .seconds(2)) == .seconds(10),
+                "floored at the scheduled delay")
+        let fast = RetryPolicy(schedule: [.milliseconds(100)], jitter: 0)
+        #expect(fast.delay(afterFailedAttempts: 1, firstAttempt: 0, now: 0, retryAfter: .zero) == .seconds(1),
+                "Retry-After: 0 is floored at a second")
+        #expect(fast.delay(afterFailedAttempts: 1, firstAttempt: 0, now: 0) == .milliseconds(100), "without it, the schedule")
+        #expect(contract.delay(afterFailedAttempts: 11, firstAttempt: 0, now: 90_000_000, retryAfter: .seconds(2)) == nil)
     }
 
     @Test func parsesRetryAfterSecondsAndHTTPDates() {
@@ -41,62 +47,7 @@ import Testing
     }
 }
 
-@Suite struct CircuitBreakerTests {
-    @Test func opensAfterConsecutiveFailuresAndLetsOneProbeThroughWhenTheCoolDownEnds() {
-        var settings = CircuitBreaker.Settings()
-        settings.failureThreshold = 3
-        settings.firstOpen = .seconds(5)
-        let breaker = CircuitBreaker(settings: settings)
-        breaker.recordFailure(now: 0)
-        breaker.recordFailure(now: 0)
-        #expect(breaker.admission(now: 0) == nil)
-        breaker.recordFailure(now: 1000)
-        #expect(breaker.state(now: 1000) == .open(until: 6000))
-        #expect(breaker.admission(now: 2000) == 4000)
-        #expect(breaker.admission(now: 6000) == nil)   // the probe
-        #expect(breaker.admission(now: 6000) != nil)   // nobody else while it is out
-        breaker.recordFailure(now: 6100)                // the probe failed: twice as long
-        #expect(breaker.state(now: 6100) == .open(until: 16_100))
-        #expect(breaker.admission(now: 16_100) == nil)
-        breaker.recordSuccess()
-        #expect(breaker.state(now: 16_200) == .closed)
-        #expect(breaker.admission(now: 16_200) == nil)
-    }
-
-    @Test func failuresOfRequestsSentBeforeItOpenedDoNotProlongIt() {
-        var settings = CircuitBreaker.Settings()
-        settings.failureThreshold = 2
-        let breaker = CircuitBreaker(settings: settings)
-        for _ in 0..<16 { breaker.recordFailure(now: 100) }   // sixteen were in flight
-        #expect(breaker.state(now: 100) == .open(until: 5100))
-    }
-
-    @Test func successesInBetweenKeepItClosed() {
-        let breaker = CircuitBreaker()
-        for _ in 0..<20 {
-            breaker.recordFailure(now: 0)
-            breaker.recordSuccess()
-        }
-        #expect(breaker.state(now: 0) == .closed)
-    }
-
-    @Test func coolDownIsCapped() {
-        var settings = CircuitBreaker.Settings()
-        settings.failureThreshold = 1
-        settings.maxOpen = .seconds(30)
-        let breaker = CircuitBreaker(settings: settings)
-        breaker.recordFailure(now: 0)
-        var now: Int64 = 0
-        for _ in 0..<10 {   // every probe fails
-            guard case .open(let until) = breaker.state(now: now) else { Issue.record("closed"); return }
-            now = until
-            #expect(breaker.admission(now: now) == nil)
-            breaker.recordFailure(now: now)
-        }
-        guard case .open(let until) = breaker.state(now: now) else { Issue.record("closed"); return }
-        #expect(until - now == 30_000)
-    }
-
+@Suite struct LimiterTests {
     @Test func rateLimiterSpacesRequests() {
         let limiter = RateLimiter(ratePerSecond: 2, now: 0)
         #expect(limiter.take(now: 0) == nil)

@@ -40,9 +40,12 @@ struct SinkHarness {
 
     /// Writes response records for the given (payment, event type) pairs, in order, keyed by payment.
     @discardableResult
-    func write(_ tenant: String, _ events: [(String, PaymentEventType)]) async throws -> [PaymentResponse] {
-        let responses = events.map { payment, type in
-            sampleResponse(eventId: UUID().uuidString.lowercased(), paymentId: payment, tenant: tenant, type: type)
+    func write(_ tenant: String, _ events: [(String, PaymentEventType)],
+               adjust: (Int, inout PaymentResponse) -> Void = { _, _ in }) async throws -> [PaymentResponse] {
+        let responses = events.enumerated().map { index, event in
+            var response = sampleResponse(eventId: UUID().uuidString.lowercased(), paymentId: event.0, tenant: tenant, type: event.1)
+            adjust(index, &response)
+            return response
         }
         try await writeRaw(tenant, try responses.map { (Array($0.paymentId.utf8), try schema.encodeFramed(avroValue($0), schemaID: schemaID)) })
         return responses
@@ -67,7 +70,9 @@ struct SinkHarness {
 
     func sink(_ tenants: [WebhookSink.Tenant], schedule: [Duration] = [.milliseconds(200)],
               minimumWindow: Duration = .zero, clock: SinkClock = SystemSinkClock(),
-              group: String? = nil, registry: SchemaRegistry? = nil) throws -> WebhookSink {
+              group: String? = nil, registry: SchemaRegistry? = nil, breaker: CircuitBreaker.Settings? = nil) throws -> WebhookSink {
+        var tenants = tenants
+        if let breaker { for index in tenants.indices { tenants[index].endpoint.breaker = breaker } }
         var configuration = WebhookSink.Configuration(
             tenants: tenants, retry: RetryPolicy(schedule: schedule, minimumWindow: minimumWindow, jitter: 0))
         configuration.consumerGroup = group ?? self.group
@@ -76,6 +81,15 @@ struct SinkHarness {
         configuration.retryTopicPartitions = 2
         return try WebhookSink(configuration: configuration, kafka: kafka, decoder: PaymentResponseDecoder(registry: registry ?? self.registry),
                                clock: clock, metricsFactory: PrometheusMetricsFactory(registry: metrics), logger: quietLogger)
+    }
+
+    /// The retry log as it stands: the latest entry of each key that is not tombstoned.
+    func pendingRetries(group: String? = nil) async throws -> [String] {
+        var latest: [String: Bool] = [:]
+        for record in try await TopicSnapshot.records(RetryLog.topic(forGroup: group ?? self.group), kafka: kafka, logger: quietLogger) {
+            latest[String(decoding: record.key ?? [], as: UTF8.self)] = record.value != nil
+        }
+        return latest.filter(\.value).map(\.key).sorted()
     }
 
     func deadLetters(_ tenant: String, count: Int, timeout: Duration = .seconds(20)) async throws -> [ConsumerRecord] {

@@ -138,24 +138,6 @@ import TestSupport
         #expect(dead.map { $0.header(DeadLetterHeader.attempts) } == ["1", "0", "0"])
     }
 
-    @Test func anEndpointThatKeepsFailingIsBackedOffAsAWhole() async throws {
-        let harness = try SinkHarness()
-        let tenant = try harness.tenant(partitions: 1)
-        let receiver = WebhookReceiver { _, _ in .status(503) }
-        try await harness.write(tenant, (0..<10).map { ("PAY-\($0)", .completed) })
-        try await receiver.serve {
-            // Ten payments retried every 100 ms would make about 200 requests in two seconds.
-            let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url))],
-                                        schedule: [.milliseconds(100)], minimumWindow: .seconds(3600))
-            try await withSink(sink) {
-                try await eventually("first failures") { receiver.requests.count >= 5 }
-                try await Task.sleep(for: .seconds(2))
-            }
-        }
-        // Five failures open the circuit for 5 s: the in-flight ones and nothing else arrive.
-        #expect(receiver.requests.count <= 10, "\(receiver.requests.count) requests")
-    }
-
     @Test func slowResponsesTimeOutAndAreRetried() async throws {
         let harness = try SinkHarness()
         let tenant = try harness.tenant(partitions: 1)

@@ -23,8 +23,9 @@ public struct RetryPolicy: Sendable {
     }
 
     /// The delay before the next attempt after `failedAttempts` failures (≥ 1), or nil when
-    /// retries are exhausted. A `Retry-After` from the partner replaces the scheduled delay,
-    /// capped at `maxRetryAfter`.
+    /// retries are exhausted. A `Retry-After` from the partner can only lengthen the scheduled
+    /// delay (never below it, nor below one second: `Retry-After: 0` is no licence to hammer),
+    /// up to `maxRetryAfter`.
     public func delay(afterFailedAttempts failedAttempts: Int, firstAttempt: Int64, now: Int64,
                       retryAfter: Duration? = nil,
                       random: (ClosedRange<Double>) -> Double = { Double.random(in: $0) }) -> Duration? {
@@ -36,9 +37,10 @@ public struct RetryPolicy: Sendable {
         } else {
             return nil
         }
-        if let retryAfter { return min(max(retryAfter, .zero), maxRetryAfter) }
         let factor = 1 + random(0...max(0, jitter))
-        return .milliseconds(Int64((Double(base.milliseconds) * factor).rounded()))
+        let scheduled: Duration = .milliseconds(Int64((Double(base.milliseconds) * factor).rounded()))
+        guard let retryAfter else { return scheduled }
+        return max(scheduled, .seconds(1), min(retryAfter, maxRetryAfter))
     }
 }
 

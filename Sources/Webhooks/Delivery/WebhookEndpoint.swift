@@ -42,6 +42,18 @@ public final class WebhookEndpoint: Sendable {
         case refused(status: Int, error: String)
         /// The target address (or a redirect's target) is not allowed.
         case blocked(String)
+        /// No request can be built for this record (a header value it carries is not allowed in
+        /// HTTP); sending it again would not change that.
+        case unsendable(String)
+
+        /// What the attempt says about the endpoint, for its circuit breaker.
+        var reachability: CircuitBreakerState.Result {
+            switch self {
+            case .delivered, .gone, .refused: .answered
+            case .retriable(let status, _, _): status == nil ? .unreachable : .answered
+            case .blocked, .unsendable: .notSent
+            }
+        }
     }
 
     public let settings: Settings
@@ -164,6 +176,9 @@ public final class WebhookEndpoint: Sendable {
         case .failure(.blocked(let reason)): return .blocked(reason)
         case .failure(.connection(let reason)): return .retriable(status: nil, retryAfter: nil, error: reason)
         }
+        if let field = Self.unsafeHeaderField(eventID: eventID, correlationID: correlationID) {
+            return .unsendable("\(field) holds a character not allowed in an HTTP header")
+        }
         var headers = HTTPHeaders()
         headers.reserveCapacity(10)
         headers.add(name: "Content-Type", value: "application/json")
@@ -177,14 +192,21 @@ public final class WebhookEndpoint: Sendable {
             // The event-loop API with a delegate that keeps only the status line and the two
             // headers we act on: the body is counted and dropped, never stored.
             let request = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .bytes(body))
-            let task = client(for: address).execute(request: request, delegate: ResponseSummary(maxBodyBytes: settings.maxResponseBytes),
+            let summary = ResponseSummary(maxBodyBytes: settings.maxResponseBytes)
+            let task = client(for: address).execute(request: request, delegate: summary,
                                                     deadline: .now() + .milliseconds(settings.requestTimeout.milliseconds))
-            let summary = try await withTaskCancellationHandler {
-                try await task.futureResult.get()
-            } onCancel: {
-                task.cancel()
+            do {
+                let response = try await withTaskCancellationHandler {
+                    try await task.futureResult.get()
+                } onCancel: {
+                    task.cancel()
+                }
+                return classify(status: response.status, headers: response.headers, now: now)
+            } catch {
+                // The body was cut at the read cap: the status line decides (a 2xx is a delivery).
+                if let response = summary.cutResponse { return classify(status: response.status, headers: response.headers, now: now) }
+                throw error
             }
-            return classify(status: summary.status, headers: summary.headers, now: now)
         } catch {
             return .retriable(status: nil, retryAfter: nil, error: Self.describe(error))
         }
@@ -221,6 +243,14 @@ public final class WebhookEndpoint: Sendable {
         return "a \(kind) address (\(address))"
     }
 
+    /// The first of the record's header-bound fields that holds a control character (CR, LF, NUL…).
+    static func unsafeHeaderField(eventID: String, correlationID: String) -> String? {
+        func unsafe(_ value: String) -> Bool { value.utf8.contains { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F } }
+        if unsafe(correlationID) { return "correlationId" }
+        if unsafe(eventID) { return "eventId" }
+        return nil
+    }
+
     private static func describe(_ error: Error) -> String {
         if let error = error as? HTTPClientError {
             switch error {
@@ -244,13 +274,16 @@ public final class WebhookEndpoint: Sendable {
 }
 
 /// Collects what the sink needs from a response: the status and the headers it acts on.
-private final class ResponseSummary: HTTPClientResponseDelegate {
+private final class ResponseSummary: HTTPClientResponseDelegate, Sendable {
     struct Response: Sendable {
         var status = 0
         var headers = HTTPHeaders()
     }
-    private let state = Mutex((Response(), 0))
+    private let state = Mutex((Response(), 0, false))
     private let maxBodyBytes: Int
+
+    /// The response whose body was cut at the read cap (the request then ends with an error).
+    var cutResponse: Response? { state.withLock { $0.2 ? $0.0 : nil } }
 
     init(maxBodyBytes: Int) { self.maxBodyBytes = maxBodyBytes }
 
@@ -264,8 +297,12 @@ private final class ResponseSummary: HTTPClientResponseDelegate {
     }
 
     func didReceiveBodyPart(task: HTTPClient.Task<Response>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
-        let read = state.withLock { $0.1 += buffer.readableBytes; return $0.1 }
-        if read > maxBodyBytes { task.cancel() }   // an endless body ends the attempt
+        let cut = state.withLock { s -> Bool in
+            s.1 += buffer.readableBytes
+            if s.1 > maxBodyBytes, !s.2 { s.2 = true; return true }
+            return false
+        }
+        if cut { task.cancel() }   // the status is known: the rest of a long body is not read
         return task.eventLoop.makeSucceededVoidFuture()
     }
 

@@ -105,15 +105,27 @@ public enum RetryLog {
                                lastStatus: text(Header.status).flatMap { Int($0) })
     }
 
+    /// The retry log's topic: compacted, with segments that roll often enough for compaction to
+    /// drop resolved entries within hours (the active segment is never compacted), and
+    /// tombstones kept for a day so a reader that was behind still sees them.
+    static func specification(topic: String, partitions: Int, replicationFactor: Int) -> TopicSpecification {
+        TopicSpecification(name: topic, partitions: partitions, replicationFactor: replicationFactor, config: [
+            "cleanup.policy": "compact",
+            "segment.ms": "3600000",
+            "min.cleanable.dirty.ratio": "0.1",
+            "delete.retention.ms": "86400000",
+        ])
+    }
+
     /// The pending entries of `partitions` (original response partitions), read from the whole
     /// log up to its current end: latest state per entry, tombstoned ones left out, in original
     /// offset order.
     static func load(topic: String, for partitions: Set<TopicPartition>, kafka: KafkaConfiguration,
-                     logger: Logger, timeout: Duration = .seconds(60)) async throws -> [TopicPartition: [PendingDelivery]] {
+                     logger: Logger, stall: Duration = .seconds(30)) async throws -> [TopicPartition: [PendingDelivery]] {
         guard !partitions.isEmpty else { return [:] }
         var latest: [String: PendingDelivery?] = [:]
         do {
-            try await TopicSnapshot.read(topic, kafka: kafka, logger: logger, timeout: timeout) { record in
+            try await TopicSnapshot.read(topic, kafka: kafka, logger: logger, timeout: stall) { record in
                 guard let key = record.key.flatMap({ String(validating: $0, as: UTF8.self) }) else { return }
                 if let pending = pending(from: record) {
                     latest[key] = partitions.contains(pending.record.topicPartition) ? pending : nil
