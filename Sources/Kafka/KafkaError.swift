@@ -80,6 +80,7 @@ public struct KafkaErrorCode: RawRepresentable, Hashable, Sendable, CustomString
     public static let coordinatorLoadInProgress = KafkaErrorCode(rawValue: 14)
     public static let coordinatorNotAvailable = KafkaErrorCode(rawValue: 15)
     public static let notCoordinator = KafkaErrorCode(rawValue: 16)
+    public static let recordListTooLarge = KafkaErrorCode(rawValue: 18)
     public static let notEnoughReplicas = KafkaErrorCode(rawValue: 19)
     public static let illegalGeneration = KafkaErrorCode(rawValue: 22)
     public static let rebalanceInProgress = KafkaErrorCode(rawValue: 27)

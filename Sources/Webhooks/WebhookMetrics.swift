@@ -35,6 +35,11 @@ final class WebhookMetrics: Sendable {
         counter("payments_bridge_webhook_circuit_transitions_total", [("tenant", tenant), ("to", open ? "open" : "closed")]).increment()
     }
 
+    /// Writes Kafka refused for good (too large, invalid): handled another way, counted here.
+    func writeRefused(topic: String) {
+        counter("payments_bridge_webhook_writes_refused_total", [("topic", topic)]).increment()
+    }
+
     /// Duration of one HTTP attempt.
     func attempt(tenant: String, milliseconds: Int64) {
         Self.cached(in: timers, "payments_bridge_webhook_delivery_seconds", [("tenant", tenant)]) {

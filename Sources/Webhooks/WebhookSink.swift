@@ -407,8 +407,11 @@ public final class WebhookSink: Service, Sendable {
                 guard let outcome = await send(attempt) else { return }
                 queue += state.withLock { $0.machine.attemptFinished(attempt, outcome) }
             case .write(let ticket, let write):
-                guard await self.write(write, ticket: ticket) else { return }
-                queue += state.withLock { $0.machine.written(ticket) }
+                switch await self.write(write, ticket: ticket) {
+                case .written: queue += state.withLock { $0.machine.written(ticket) }
+                case .refused(let reason): queue += state.withLock { $0.machine.writeRefused(ticket, reason: reason) }
+                case .abandoned: return
+                }
             case .pause, .resume:
                 try? perform([action])
             }
@@ -593,49 +596,76 @@ public final class WebhookSink: Service, Sendable {
 
     // MARK: Kafka writes
 
-    /// Makes one write of the state machine. False when its partition was revoked or the sink is stopping.
-    private func write(_ write: Machine.Write, ticket: Machine.WriteTicket) async -> Bool {
-        let record: ProducerRecord
+    enum WriteResult { case written, refused(String), abandoned }
+
+    /// Makes one write of the state machine: `abandoned` when its partition was revoked or the
+    /// sink is stopping, `refused` when Kafka will never take it. A dead letter Kafka refuses
+    /// (too large) is written again without the original value, its size and the refusal noted.
+    private func write(_ write: Machine.Write, ticket: Machine.WriteTicket) async -> WriteResult {
+        let isCurrent = { self.isCurrent(ticket.partition, ticket.generation) }
         switch write {
         case .retryEntry(let pending):
-            record = RetryLog.entry(pending, topic: configuration.retryLogTopic)
+            let result = await produce(RetryLog.entry(pending, topic: configuration.retryLogTopic), while: isCurrent)
+            if case .refused(let reason) = result {
+                metrics.writeRefused(topic: configuration.retryLogTopic)
+                logger.warning("the retry log refused an entry; the record is handled without it",
+                               metadata: ["topic": "\(pending.record.topic)", "offset": "\(pending.record.offset)", "error": "\(reason)"])
+            }
+            return result
         case .tombstone(let pending):
-            record = RetryLog.tombstone(pending, topic: configuration.retryLogTopic)
-        case .deadLetter(let original, _, let cause):
-            record = DeadLetter.record(for: original, cause: cause, consumerGroup: configuration.consumerGroup)
+            return await produce(RetryLog.tombstone(pending, topic: configuration.retryLogTopic), while: isCurrent)
+        case .deadLetter(let original, let tenant, let cause):
+            var result = await produce(DeadLetter.record(for: original, cause: cause, consumerGroup: configuration.consumerGroup),
+                                       while: isCurrent)
+            if case .refused(let reason) = result {
+                metrics.writeRefused(topic: DeadLetter.topic(for: original.topic))
+                var trimmed = original
+                trimmed.value = nil
+                var noted = cause
+                noted.error = "\(cause.error) (the original value of \(original.value?.count ?? 0) bytes is not kept: \(reason))"
+                result = await produce(DeadLetter.record(for: trimmed, cause: noted, consumerGroup: configuration.consumerGroup),
+                                       while: isCurrent)
+                if case .refused(let again) = result {
+                    logger.error("the dead-letter topic refused a record, even without its value",
+                                 metadata: ["topic": "\(original.topic)", "offset": "\(original.offset)", "error": "\(again)"])
+                }
+            }
+            if case .written = result { counted(deadLetter: original, tenant: tenant, cause: cause) }
+            return result
         }
-        do {
-            try await produceDurably(record, while: { self.isCurrent(ticket.partition, ticket.generation) })
-        } catch {
-            return false
-        }
-        if case .deadLetter(let original, let tenant, let cause) = write {
-            metrics.delivery(tenant: tenant, outcome: .deadLettered)
-            metrics.deadLetter(topic: original.topic, reason: cause.reason.rawValue)
-            state.withLock { $0.totals.deadLettered += 1 }
-            logger.debug("webhook dead-lettered", metadata: [
-                "tenant": "\(tenant)", "topic": "\(original.topic)", "partition": "\(original.partition)",
-                "offset": "\(original.offset)", "reason": "\(cause.reason.rawValue)", "error": "\(cause.error)"])
-        }
-        return true
     }
 
-    /// Produces and waits for the broker's acknowledgement, trying again while Kafka refuses and
-    /// `isCurrent` holds: the record's offset is held until then, so nothing is lost.
-    private func produceDurably(_ record: ProducerRecord, while isCurrent: () -> Bool) async throws {
+    private func counted(deadLetter original: ConsumerRecord, tenant: String, cause: DeadLetterCause) {
+        metrics.delivery(tenant: tenant, outcome: .deadLettered)
+        metrics.deadLetter(topic: original.topic, reason: cause.reason.rawValue)
+        state.withLock { $0.totals.deadLettered += 1 }
+        logger.debug("webhook dead-lettered", metadata: [
+            "tenant": "\(tenant)", "topic": "\(original.topic)", "partition": "\(original.partition)",
+            "offset": "\(original.offset)", "reason": "\(cause.reason.rawValue)", "error": "\(cause.error)"])
+    }
+
+    /// Produces and waits for the broker's acknowledgement, trying again while Kafka cannot take
+    /// it yet and `isCurrent` holds (the record's offset is held until then, so nothing is lost);
+    /// `refused` for an error that no retry changes (a record too large, an invalid one).
+    private func produce(_ record: ProducerRecord, while isCurrent: () -> Bool) async -> WriteResult {
         var backoff = Backoff(first: .milliseconds(100), max: .seconds(5))
-        while true {
-            try Task.checkCancellation()
-            guard isCurrent() else { throw CancellationError() }
+        while !Task.isCancelled, isCurrent() {
             do {
                 try await producer.send(record)
-                return
+                return .written
+            } catch where Self.isPermanent(error) {
+                return .refused(error.description)
             } catch {
                 logger.warning("cannot write to Kafka yet; trying again",
                                metadata: ["topic": "\(record.topic)", "error": "\(error)"])
-                try await Task.sleep(for: backoff.next())
+                guard (try? await Task.sleep(for: backoff.next())) != nil else { return .abandoned }
             }
         }
+        return .abandoned
+    }
+
+    static func isPermanent(_ error: KafkaError) -> Bool {
+        error.code == .messageTooLarge || error.code == .invalidArgument || error.code == .recordListTooLarge
     }
 
     // MARK: Commits and rebalances

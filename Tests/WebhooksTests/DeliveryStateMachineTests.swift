@@ -171,6 +171,38 @@ import Testing
         #expect(machine.commitPositions().first?.offset == 2)
     }
 
+    @Test func aHeadTheRetryLogRefusesIsDeadLetteredOversizedAndItsPaymentGoesOn() {
+        var machine = Self.ready()
+        let a0 = Self.attempts(Self.fetch(&machine, Self.p0, 0, key: "A"))[0]
+        _ = Self.fetch(&machine, Self.p0, 1, key: "A")
+        var pending = a0.delivery.pending
+        pending.attempts = 1
+        let entry = Self.writes(machine.attemptFinished(a0, .retry(pending)))[0]
+        let dead = Self.writes(machine.writeRefused(entry.0, reason: "MSG_SIZE_TOO_LARGE"))
+        guard dead.count == 1, case .deadLetter(_, _, let cause) = dead[0].1 else { Issue.record("dead-lettered instead"); return }
+        #expect(cause.reason == .oversized && cause.error.contains("MSG_SIZE_TOO_LARGE") && cause.attempts == 1)
+        #expect(Self.attempts(machine.written(dead[0].0)).map(\.delivery.offset) == [1], "the payment's next record goes on")
+        #expect(machine.commitPositions().first?.offset == 1)
+    }
+
+    @Test func aRecordTheRetryLogRefusesWaitsInMemoryAndNothingAfterItGoesToTheLog() {
+        var machine = Self.ready()
+        let a0 = Self.attempts(Self.fetch(&machine, Self.p0, 0, key: "A"))[0]
+        _ = Self.fetch(&machine, Self.p0, 1, key: "A")
+        _ = Self.fetch(&machine, Self.p0, 2, key: "A")
+        var pending = a0.delivery.pending
+        pending.attempts = 1
+        let entry = Self.writes(machine.attemptFinished(a0, .retry(pending)))[0]
+        let afterPark = machine.written(entry.0)
+        let handOff = Self.writes(afterPark)
+        #expect(handOff.count == 1)
+        #expect(machine.writeRefused(handOff[0].0, reason: "too large").isEmpty, "offset 2 is not handed off past offset 1")
+        #expect(machine.commitPositions().first?.offset == 1, "offset 1 holds its offset in memory")
+        let retry = Self.attempts(afterPark)[0]
+        let tombstone = Self.writes(machine.attemptFinished(retry, .delivered))[0]
+        #expect(Self.attempts(machine.written(tombstone.0)).map(\.delivery.offset) == [1], "then it is sent from memory")
+    }
+
     // MARK: Random interleavings
 
     /// Random interleavings of fetches, attempt outcomes, acknowledgements, commits, rebalances
@@ -190,7 +222,7 @@ import Testing
 /// a partner whose answer to each record is fixed in advance.
 private struct World {
     typealias Machine = DeliveryStateMachine
-    enum Fate { case deliverAfter(failures: Int), refuse, skip }
+    enum Fate { case deliverAfter(failures: Int), refuse, skip, tooLargeForLog(failures: Int) }
     struct ID: Hashable { var partition: Int32; var offset: Int64 }
 
     let partitions = [DeliveryStateMachineTests.p0, DeliveryStateMachineTests.p1]
@@ -217,7 +249,8 @@ private struct World {
                 let fate: Fate = switch value % 10 {
                 case 0: .refuse
                 case 1: .skip
-                case 2, 3: .deliverAfter(failures: 1 + value % 3)
+                case 2: .deliverAfter(failures: 1 + value % 3)
+                case 3: .tooLargeForLog(failures: value % 2)
                 default: .deliverAfter(failures: 0)
                 }
                 return (key: ["A", "B", "C"][(value / 10) % 3], fate: fate)
@@ -277,6 +310,9 @@ private struct World {
                 case .deliverAfter:
                     #expect(delivered[id] != nil, "\(id) delivered")
                     #expect(deadLettered[id] == nil, "\(id) not dead-lettered")
+                case .tooLargeForLog:
+                    // Delivered (from memory) or dead-lettered oversized when it could not be parked, never both.
+                    #expect((delivered[id] != nil) != (deadLettered[id] != nil), "\(id) ends exactly one way")
                 }
             }
         }
@@ -339,7 +375,8 @@ private struct World {
         switch topic[attempt.partition]![Int(record.offset)].fate {
         case .refuse:
             outcome = .deadLetter(DeliveryStateMachineTests.refusal)
-        case .deliverAfter(let failures) where attempt.delivery.pending.attempts < failures:
+        case .deliverAfter(let failures) where attempt.delivery.pending.attempts < failures,
+             .tooLargeForLog(let failures) where attempt.delivery.pending.attempts < failures:
             var pending = attempt.delivery.pending
             pending.attempts += 1
             outcome = .retry(pending)
@@ -351,6 +388,12 @@ private struct World {
             delivered[id(record), default: 0] += 1
         }
         perform(machine.attemptFinished(attempt, outcome))
+    }
+
+    func refused(_ write: Machine.Write) -> Bool {
+        guard case .retryEntry(let pending) = write, case .tooLargeForLog = topic[pending.record.topicPartition]![Int(pending.record.offset)].fate
+        else { return false }
+        return true
     }
 
     /// The broker stores a write (any order: each write is of a different record or waits for the previous).
@@ -365,6 +408,10 @@ private struct World {
     mutating func acknowledgeWrite(_ pick: Int) {
         guard !writes.isEmpty else { return }
         let (ticket, write) = writes.remove(at: pick % writes.count)
+        if case .retryEntry(let pending) = write, case .tooLargeForLog = topic[pending.record.topicPartition]![Int(pending.record.offset)].fate {
+            perform(machine.writeRefused(ticket, reason: "MSG_SIZE_TOO_LARGE"))
+            return
+        }
         land(write)
         perform(machine.written(ticket))
     }
@@ -400,7 +447,7 @@ private struct World {
         let stale = attempts, staleWrites = writes
         attempts = []
         writes = []
-        for (_, write) in staleWrites { land(write) }
+        for (_, write) in staleWrites where !refused(write) { land(write) }
         check(revocation.commit)
         paused = []
         assign(partitions)
@@ -412,7 +459,7 @@ private struct World {
 
     /// A crash: memory is gone; writes in flight may or may not have reached the broker.
     mutating func crash() {
-        for (index, (_, write)) in writes.enumerated() where index % 2 == 0 { land(write) }
+        for (index, (_, write)) in writes.enumerated() where index % 2 == 0 && !refused(write) { land(write) }
         attempts = []
         writes = []
         paused = []

@@ -256,3 +256,34 @@ import TestSupport
                + "(\(firstShare) by the first, \(secondShare) by the second, \(duplicates) duplicates)")
     }
 }
+
+/// Records too large for Kafka's limits once the sink adds its headers.
+@Suite(.serialized) struct SinkOversizedTests {
+    @Test func aRecordTooLargeForTheRetryLogIsDeadLetteredOversizedWithoutItsValueAndThePaymentGoesOn() async throws {
+        let harness = try SinkHarness()
+        let tenant = try harness.tenant(partitions: 1)
+        // A response just under the producer's 1,000,000-byte limit: the record itself fits, its
+        // retry-log entry and its dead letter (the same value plus headers) do not.
+        let base = try harness.schema.encodeFramed(avroValue(sampleResponse(paymentId: "PAY-BIG", tenant: tenant)), schemaID: harness.schemaID).count
+        let padding = 999_700 - base - 8
+        let receiver = WebhookReceiver { request, all in
+            request.json?["eventType"] as? String == "PAYMENT_INITIATED" && all.count == 1 ? .status(503) : .ok
+        }
+        try await harness.write(tenant, [("PAY-BIG", .initiated), ("PAY-BIG", .validated)]) { index, response in
+            if index == 0 { response.metadata = ["blob": String(repeating: "x", count: padding)] }
+        }
+        let dead = try await receiver.serve {
+            let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url))], schedule: [.seconds(30)])
+            return try await withSink(sink) {
+                try await eventually("the next event delivered") { sink.totals.delivered >= 1 }
+                return try await harness.deadLetters(tenant, count: 1)
+            }
+        }
+        let record = try #require(dead.first)
+        #expect(record.header(DeadLetterHeader.reason) == "oversized")
+        #expect(record.header(DeadLetterHeader.error)?.contains("not kept") == true, "\(record.header(DeadLetterHeader.error) ?? "")")
+        #expect((record.value ?? []).isEmpty, "the dead letter carries the coordinates, not the value Kafka refused")
+        #expect(receiver.requests.compactMap { $0.json?["eventType"] as? String } == ["PAYMENT_INITIATED", "PAYMENT_VALIDATED"])
+        #expect(harness.metricsText().contains("payments_bridge_webhook_writes_refused_total"))
+    }
+}

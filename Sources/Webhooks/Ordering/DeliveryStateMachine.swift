@@ -1,4 +1,5 @@
 import DeadLetters
+import Foundation
 import Kafka
 
 /// Every rule of the sink's ordering, offsets and retries, in one value type: no locks, no
@@ -100,6 +101,9 @@ struct DeliveryStateMachine: Sendable {
         var inLog: Bool
         /// Its retry-log entry is being written: it cannot be sent before that is acknowledged.
         var writing = false
+        /// Kafka refused its retry-log entry for good (too large): it stays in memory, holding
+        /// its offset, and no later record of the payment goes to the log before it.
+        var unloggable = false
     }
 
     /// What the head of a queue is doing.
@@ -326,6 +330,48 @@ struct DeliveryStateMachine: Sendable {
         return actions
     }
 
+    /// Kafka refused a write for good (a record too large for the retry log, say); `reason` says
+    /// why. A head that could not be parked is dead-lettered `oversized` instead; a record behind
+    /// a parked head that could not be handed off waits in memory, holding its offset. (Dead
+    /// letters themselves are the service's to shorten until Kafka takes them.)
+    mutating func writeRefused(_ ticket: WriteTicket, reason: String) -> [Action] {
+        let partition = ticket.partition
+        guard isCurrent(partition, generation: ticket.generation),
+              let purpose = partitions[partition]!.writes.removeValue(forKey: ticket.id) else { return [] }
+        var actions: [Action] = []
+        switch purpose {
+        case .rejected(let offset):
+            partitions[partition]!.window.finish(offset)
+        case .handOff(let key, let offset):
+            guard var queue = partitions[partition]!.queues[key],
+                  let index = queue.entries.firstIndex(where: { $0.delivery.offset == offset }) else { return [] }
+            queue.entries[index].writing = false
+            queue.entries[index].unloggable = true
+            partitions[partition]!.queues[key] = queue
+            advance(partition, key, into: &actions)
+        case .head(let key):
+            guard var queue = partitions[partition]!.queues[key], case .finishing(let remaining, let then) = queue.phase,
+                  let head = queue.entries.first else { return [] }
+            switch (remaining.first, then) {
+            case (.retryEntry(let pending)?, .park):
+                let now = pending.lastAttempt ?? pending.due
+                let cause = DeadLetterCause(
+                    reason: .oversized, error: "the retry log refused the record (\(reason)); last error: \(pending.lastError ?? "none")",
+                    httpStatus: pending.lastStatus, attempts: pending.attempts,
+                    firstAttempt: Date(milliseconds: pending.firstAttempt ?? now), lastAttempt: Date(milliseconds: now))
+                var writes: [Write] = [.deadLetter(pending.record, tenant: head.delivery.tenant, cause: cause)]
+                if head.inLog { writes.append(.tombstone(head.delivery.pending)) }
+                queue.phase = .finishing(remaining: writes, then: .remove)
+            default:
+                // A tombstone or a dead letter that cannot be written: nothing else can be done.
+                queue.phase = .finishing(remaining: Array(remaining.dropFirst()), then: then)
+            }
+            partitions[partition]!.queues[key] = queue
+            proceed(partition, key, into: &actions)
+        }
+        return actions
+    }
+
     /// Emits the head's next write, or finishes it when none is left.
     private mutating func proceed(_ partition: TopicPartition, _ key: String, into actions: inout [Action]) {
         guard var queue = partitions[partition]!.queues[key], case .finishing(let remaining, let then) = queue.phase else { return }
@@ -358,7 +404,8 @@ struct DeliveryStateMachine: Sendable {
     private mutating func handOffNext(_ partition: TopicPartition, _ key: String, into actions: inout [Action]) {
         guard var queue = partitions[partition]!.queues[key], queue.entries.first?.inLog == true,
               !queue.entries.contains(where: \.writing),
-              let index = queue.entries.indices.dropFirst().first(where: { !queue.entries[$0].inLog }) else { return }
+              let index = queue.entries.indices.dropFirst().first(where: { !queue.entries[$0].inLog }),
+              !queue.entries[index].unloggable else { return }
         queue.entries[index].writing = true
         let follower = queue.entries[index].delivery
         partitions[partition]!.queues[key] = queue
