@@ -317,6 +317,7 @@ private struct World {
             }
         }
         #expect(retryLog.isEmpty, "every retry-log entry resolved: \(retryLog.keys)")
+        for partition in partitions { #expect(machine.parked(in: partition) == 0, "the parked count returns to zero") }
     }
 
     // MARK: Steps

@@ -144,6 +144,8 @@ struct DeliveryStateMachine: Sendable {
         var loggedUpTo: [String: Int64] = [:]
         var paused = false
         var writes: [Int: WritePurpose] = [:]
+        /// Entries in the retry log (kept as records change, not counted by walking the queues).
+        var parked = 0
     }
 
     let settings: Settings
@@ -172,10 +174,8 @@ struct DeliveryStateMachine: Sendable {
     /// Records read and not yet finished, over all partitions.
     var outstanding: Int { partitions.values.reduce(0) { $0 + $1.window.outstanding } }
 
-    /// Records waiting in the retry log (in memory), per partition.
-    func parked(in partition: TopicPartition) -> Int {
-        partitions[partition]?.queues.values.reduce(0) { $0 + $1.entries.count { $0.inLog } } ?? 0
-    }
+    /// Records waiting in the retry log, per partition.
+    func parked(in partition: TopicPartition) -> Int { partitions[partition]?.parked ?? 0 }
 
     /// Positions that may be committed and differ from the last commit.
     func commitPositions(of subset: Set<TopicPartition>? = nil) -> [TopicPartitionOffset] {
@@ -224,6 +224,7 @@ struct DeliveryStateMachine: Sendable {
             state.queues[key, default: PaymentQueue()].entries.append(Entry(delivery: delivery, holdsOffset: false, inLog: true))
             state.loggedUpTo[key] = max(state.loggedUpTo[key] ?? .min, delivery.offset)
         }
+        state.parked += entries.count
         state.loaded = true
         let early = state.early
         state.early = []
@@ -314,6 +315,7 @@ struct DeliveryStateMachine: Sendable {
                   let index = queue.entries.firstIndex(where: { $0.delivery.offset == offset }) else { return [] }
             queue.entries[index].writing = false
             queue.entries[index].inLog = true
+            partitions[partition]!.parked += 1
             if queue.entries[index].holdsOffset {
                 queue.entries[index].holdsOffset = false
                 partitions[partition]!.window.finish(offset)
@@ -383,8 +385,10 @@ struct DeliveryStateMachine: Sendable {
         case .remove:
             let head = queue.entries.removeFirst()
             if head.holdsOffset { partitions[partition]!.window.finish(head.delivery.offset) }
+            if head.inLog { partitions[partition]!.parked -= 1 }
         case .park(let pending):
             queue.entries[0].delivery.pending = pending
+            if !queue.entries[0].inLog { partitions[partition]!.parked += 1 }
             queue.entries[0].inLog = true
             if queue.entries[0].holdsOffset {
                 queue.entries[0].holdsOffset = false
