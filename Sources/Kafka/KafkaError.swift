@@ -72,6 +72,8 @@ public struct KafkaErrorCode: RawRepresentable, Hashable, Sendable, CustomString
     public static let purgeQueue = KafkaErrorCode(rawValue: -152)
     public static let purgeInflight = KafkaErrorCode(rawValue: -151)
     public static let notImplemented = KafkaErrorCode(rawValue: -170)
+    /// Not librdkafka's: the caller's task was cancelled while waiting for an outcome.
+    public static let waitCancelled = KafkaErrorCode(rawValue: -20_000)
     // Kafka protocol codes.
     public static let unknownTopicOrPartition = KafkaErrorCode(rawValue: 3)
     public static let messageTooLarge = KafkaErrorCode(rawValue: 10)
@@ -91,6 +93,6 @@ public struct KafkaErrorCode: RawRepresentable, Hashable, Sendable, CustomString
     public static let producerFenced = KafkaErrorCode(rawValue: 90)
 
     /// librdkafka's symbolic name, e.g. `_QUEUE_FULL` or `NOT_LEADER_FOR_PARTITION`.
-    public var name: String { RDKafkaErrors.name(of: rawValue) }
+    public var name: String { self == .waitCancelled ? "WAIT_CANCELLED" : RDKafkaErrors.name(of: rawValue) }
     public var description: String { name }
 }

@@ -14,12 +14,17 @@ public final class KafkaProducer: Sendable {
                                    deliveryHandler: onDelivery)
     }
 
-    /// Sends a record and waits for its delivery report.
+    /// Sends a record and waits for its delivery report. Cancelling the task ends the wait (the
+    /// record may still be delivered) with `KafkaErrorCode.waitCancelled`.
     @discardableResult
     public func send(_ record: ProducerRecord) async throws(KafkaError) -> DeliveryReport {
         let promise = DeliveryPromise()
         try await enqueue(record, onDelivery: promise.complete)
-        return try await promise.value.get()
+        return try await withTaskCancellationHandler {
+            await promise.value
+        } onCancel: {
+            promise.complete(.failure(KafkaError(code: .waitCancelled, message: "stopped waiting for the delivery report")))
+        }.get()
     }
 
     /// Hands a record to librdkafka and returns once it is queued; `onDelivery` is called exactly
@@ -102,8 +107,10 @@ final class DeliveryPromise: Sendable {
     }
     private let state = Mutex(State())
 
+    /// The first outcome counts (a delivery report after a cancelled wait is ignored).
     @Sendable func complete(_ result: Result<DeliveryReport, KafkaError>) {
         let waiter = state.withLock { state -> CheckedContinuation<Result<DeliveryReport, KafkaError>, Never>? in
+            guard state.result == nil else { return nil }
             state.result = result
             defer { state.waiter = nil }
             return state.waiter

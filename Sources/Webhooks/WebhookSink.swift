@@ -94,6 +94,12 @@ public final class WebhookSink: Service, Sendable {
         /// starts until the rebalance is over (what is delivered now could not be committed,
         /// and the next owner would send it again).
         var rebalancingSince: ContinuousClock.Instant?
+        /// Attempts waiting for their due time (parked payments' next tries), and the scheduler's
+        /// current nap (cut short when something falls due earlier than it planned).
+        var due = DueQueue<Machine.Attempt>()
+        var nap: (task: Task<Void, Never>, until: Int64)?
+        /// Partitions revoked since the poll loop last looked (records it holds for them are stale).
+        var revokedSincePoll: Set<TopicPartition> = []
         var totals = Totals()
     }
 
@@ -179,6 +185,7 @@ public final class WebhookSink: Service, Sendable {
         logger.info("webhook sink consuming", metadata: ["tenants": "\(configuration.tenants.map(\.id))",
                                                          "group": "\(configuration.consumerGroup)"])
         let committer = Task { await commitPeriodically() }
+        let scheduler = Task { await scheduleDueAttempts() }
         let lagReporter = Task { [consumer, metrics, configuration] in
             await consumer.reportLag(every: configuration.lagInterval) { partition, records in
                 metrics.consumerLag(group: configuration.consumerGroup, topic: partition.topic, partition: partition.partition,
@@ -192,7 +199,10 @@ public final class WebhookSink: Service, Sendable {
             var waiting: [ConsumerRecord] = []
             var registryBackoff = Backoff(first: .milliseconds(200), max: .seconds(5))
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                waiting += await consumer.poll(timeout: .milliseconds(100))
+                let batch = await consumer.poll(timeout: .milliseconds(100))
+                let revoked = state.withLock { s in defer { s.revokedSincePoll = [] }; return s.revokedSincePoll }
+                if !revoked.isEmpty { waiting.removeAll { revoked.contains($0.topicPartition) } }
+                waiting += batch
                 startLoadingRetryLogs()
                 var taken = 0
                 while taken < waiting.count, await accept(waiting[taken]) { taken += 1 }
@@ -214,6 +224,8 @@ public final class WebhookSink: Service, Sendable {
         }
         committer.cancel()
         lagReporter.cancel()
+        scheduler.cancel()
+        state.withLock { $0.nap?.task.cancel() }
         await stopWorkers()
         await consumer.close()
         await producer.close()
@@ -276,9 +288,15 @@ public final class WebhookSink: Service, Sendable {
                 case .success(let response):
                     entries.append(QueuedDelivery(tenant: route.tenant, pending: pending, response: response))
                 case .failure(let error):
-                    // It was decodable when it was logged; a missing schema now must not lose it.
-                    logger.error("a pending retry cannot be decoded; it stays in the retry log",
+                    // It was decodable when it was logged (its writer's schema is gone now): it
+                    // keeps its place in its payment's queue and is dead-lettered there.
+                    logger.error("a pending retry cannot be decoded; it is dead-lettered in its turn",
                                  metadata: ["entry": "\(pending.logKey)", "error": "\(error)"])
+                    var entry = QueuedDelivery(tenant: route.tenant, pending: pending, eventID: "", correlationID: "", body: [])
+                    entry.undeliverable = DeadLetterCause(reason: .decodeError, error: "\(error)", attempts: pending.attempts,
+                                                          firstAttempt: .init(milliseconds: pending.firstAttempt ?? clock.now()),
+                                                          lastAttempt: .init(milliseconds: pending.lastAttempt ?? clock.now()))
+                    entries.append(entry)
                 }
             }
             count += entries.count
@@ -369,7 +387,7 @@ public final class WebhookSink: Service, Sendable {
             switch action {
             case .pause(let partitions): try consumer.pause(partitions)
             case .resume(let partitions): try consumer.resume(partitions)
-            case .deliver(let attempt): spawn(attempt.partition, generation: attempt.generation, [action])
+            case .deliver(let attempt): deliverWhenDue(attempt)
             case .write(let ticket, _): spawn(ticket.partition, generation: ticket.generation, [action])
             }
         }
@@ -399,8 +417,12 @@ public final class WebhookSink: Service, Sendable {
                 action = queue.remove(at: index)
             } else {
                 action = queue.removeLast()
-                for case .deliver(let other) in queue { spawn(other.partition, generation: other.generation, [.deliver(other)]) }
+                for case .deliver(let other) in queue { deliverWhenDue(other) }
                 queue.removeAll()
+                if case .deliver(let attempt) = action, attempt.delivery.pending.due > clock.now() {
+                    deliverWhenDue(attempt)   // this worker ends; the scheduler starts one when it is due
+                    return
+                }
             }
             switch action {
             case .deliver(let attempt):
@@ -415,6 +437,38 @@ public final class WebhookSink: Service, Sendable {
             case .pause, .resume:
                 try? perform([action])
             }
+        }
+    }
+
+    /// Starts an attempt now, or hands it to the scheduler when it is due later.
+    private func deliverWhenDue(_ attempt: Machine.Attempt) {
+        let due = attempt.delivery.pending.due
+        guard due > clock.now() else {
+            spawn(attempt.partition, generation: attempt.generation, [.deliver(attempt)])
+            return
+        }
+        let wake = state.withLock { s -> Task<Void, Never>? in
+            s.due.insert(attempt, due: due)
+            guard let nap = s.nap, due < nap.until else { return nil }
+            return nap.task
+        }
+        wake?.cancel()
+    }
+
+    /// The one timer of parked payments: starts the attempts that fell due, then naps until the
+    /// next one (or until an earlier one is scheduled).
+    private func scheduleDueAttempts() async {
+        while !Task.isCancelled {
+            let now = clock.now()
+            let ready = state.withLock { $0.due.popDue(now: now) }
+            for attempt in ready { spawn(attempt.partition, generation: attempt.generation, [.deliver(attempt)]) }
+            let nap = state.withLock { s -> Task<Void, Never> in
+                let until = s.due.nextDue ?? now + 60_000
+                let task = Task { [clock] in _ = try? await clock.sleep(milliseconds: until - clock.now()) }
+                s.nap = (task, until)
+                return task
+            }
+            await nap.value
         }
     }
 
@@ -443,7 +497,6 @@ public final class WebhookSink: Service, Sendable {
             case .admitted(let admitted): permit = admitted
             case .slotMissed: return skipRetrySlot(item.pending)
             }
-            await endpoint.inFlight.acquire()
             guard !Task.isCancelled, isCurrent(attempt.partition, attempt.generation) else {
                 endpoint.inFlight.release()
                 _ = endpoint.breaker.record(.notSent, permit: permit, now: clock.now())
@@ -540,9 +593,12 @@ public final class WebhookSink: Service, Sendable {
 
     enum Admission { case admitted(CircuitBreakerState.Permit), slotMissed }
 
-    /// Waits until the endpoint's circuit breaker and rate limit let a request through. A retry
-    /// waits for the circuit at most its longest pause; if it is still not let through, it misses
-    /// its slot (the endpoint is known to be down).
+    /// Waits until the endpoint's circuit breaker, its in-flight limit and its rate limit let a
+    /// request through; on `.admitted` the caller holds an in-flight slot and a breaker permit.
+    /// A permit that went stale while waiting for a slot (the circuit opened meanwhile) is given
+    /// back and admission starts over, so no request queued before an opening reaches an
+    /// endpoint known to be down. A retry waits for the circuit at most its longest pause; if it
+    /// is still not let through, it misses its slot (the endpoint is known to be down).
     private func admit(_ endpoint: WebhookEndpoint, isRetry: Bool) async throws -> Admission {
         let slotEnd = isRetry ? clock.now() + endpoint.breaker.longestPause : nil
         while true {
@@ -557,10 +613,22 @@ public final class WebhookSink: Service, Sendable {
                     try await clock.sleep(milliseconds: wait)
                 }
             case .admitted(let permit):
+                do {
+                    try await endpoint.inFlight.acquire()
+                } catch {
+                    _ = endpoint.breaker.record(.notSent, permit: permit, now: clock.now())
+                    throw error
+                }
+                guard endpoint.breaker.isValid(permit) else {
+                    endpoint.inFlight.release()
+                    _ = endpoint.breaker.record(.notSent, permit: permit, now: clock.now())
+                    continue
+                }
                 while let wait = endpoint.rate.take(now: clock.now()) {
                     do {
                         try await clock.sleep(milliseconds: wait)
                     } catch {
+                        endpoint.inFlight.release()
                         _ = endpoint.breaker.record(.notSent, permit: permit, now: clock.now())
                         throw error
                     }
@@ -656,6 +724,7 @@ public final class WebhookSink: Service, Sendable {
             } catch where Self.isPermanent(error) {
                 return .refused(error.description)
             } catch {
+                if Task.isCancelled { return .abandoned }
                 logger.warning("cannot write to Kafka yet; trying again",
                                metadata: ["topic": "\(record.topic)", "error": "\(error)"])
                 guard (try? await Task.sleep(for: backoff.next())) != nil else { return .abandoned }
@@ -763,6 +832,9 @@ public final class WebhookSink: Service, Sendable {
                         metadata: ["partitions": "\(partitions.map(\.description))"])
             let (revocation, workers) = state.withLock { s in
                 s.rebalancingSince = nil
+                let revoked = Set(partitions)
+                s.revokedSincePoll.formUnion(revoked)
+                s.due.removeAll { revoked.contains($0.partition) }
                 let revocation = s.machine.revoke(partitions, lost: isLost)
                 let workers = partitions.flatMap { s.workers.removeValue(forKey: $0)?.values.map { $0 } ?? [] }
                 return (revocation, workers)

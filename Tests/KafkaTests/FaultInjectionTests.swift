@@ -5,6 +5,25 @@ import Testing
 
 @Suite("Broker faults on the embedded broker")
 struct FaultInjectionTests {
+    @Test("a send waiting for its delivery report ends when its task is cancelled")
+    func cancelledSendStopsWaiting() async throws {
+        let mock = try MockKafka()
+        let topic = uniqueTopic()
+        try mock.cluster.createTopic(topic, partitions: 1)
+        let producer = try mock.producer()
+        try await producer.send(ProducerRecord(topic: topic, key: nil, value: bytes("warm-up")))
+        try mock.cluster.setAllBrokers(up: false)
+        let waiting = Task { try await producer.send(ProducerRecord(topic: topic, key: nil, value: bytes("stuck"))) }
+        try await Task.sleep(for: .milliseconds(300))
+        let cancelledAt = ContinuousClock.now
+        waiting.cancel()
+        await #expect(throws: KafkaError.self) { try await waiting.value }
+        #expect(ContinuousClock.now - cancelledAt < .seconds(1), "not the delivery timeout")
+        try mock.cluster.setAllBrokers(up: true)
+        try await producer.flush(timeout: .seconds(30))
+        await producer.close()
+    }
+
     @Test("records sent while every broker is down are delivered once the brokers return")
     func brokersDownThenUp() async throws {
         let mock = try MockKafka()

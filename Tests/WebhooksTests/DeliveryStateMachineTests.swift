@@ -203,6 +203,20 @@ import Testing
         #expect(Self.attempts(machine.written(tombstone.0)).map(\.delivery.offset) == [1], "then it is sent from memory")
     }
 
+    @Test func aLoggedRecordThatNoLongerDecodesIsDeadLetteredInItsTurn() {
+        var machine = Machine()
+        _ = machine.assign([Self.p0])
+        var broken = Self.delivery(Self.p0, 1, key: "A", attempts: 1)
+        broken.undeliverable = Self.refusal
+        let actions = machine.loaded(Self.p0, generation: machine.loading[0].generation,
+                                     entries: [broken, Self.delivery(Self.p0, 2, key: "A")])
+        #expect(Self.attempts(actions).isEmpty, "nothing is sent before it")
+        let dead = Self.writes(actions)
+        guard dead.count == 1, case .deadLetter = dead[0].1 else { Issue.record("dead-lettered first"); return }
+        let tombstone = Self.writes(machine.written(dead[0].0))
+        #expect(Self.attempts(machine.written(tombstone[0].0)).map(\.delivery.offset) == [2], "then the payment goes on")
+    }
+
     // MARK: Random interleavings
 
     /// Random interleavings of fetches, attempt outcomes, acknowledgements, commits, rebalances

@@ -56,3 +56,17 @@ import Testing
         #expect(limiter.take(now: 500) == nil)
     }
 }
+
+@Suite struct ConcurrencyLimiterTests {
+    @Test func aCancelledWaiterLeavesTheQueueAndTheSlotGoesToTheNext() async throws {
+        let limiter = ConcurrencyLimiter(limit: 1)
+        try await limiter.acquire()
+        let cancelled = Task { try await limiter.acquire() }
+        let next = Task { try await limiter.acquire(); return true }
+        try await Task.sleep(for: .milliseconds(50))
+        cancelled.cancel()
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+        limiter.release()
+        #expect(try await next.value, "the slot went to the waiter still waiting")
+    }
+}

@@ -47,6 +47,13 @@ import TestSupport
 
     func expectAllInOrder(_ partner: Partner, payments: [String]) {
         let delivered = partner.delivered
+        // A duplicate is the same webhook: one webhook-id per payment and event.
+        let accepted = partner.accepted.indices.withLock { $0 }
+        var ids: [String: Set<String>] = [:]
+        for (index, request) in partner.receiver.requests.enumerated() where accepted.contains(index) {
+            ids["\(request.paymentId ?? "")/\(request.json?["eventType"] as? String ?? "")", default: []].insert(request.eventId ?? "")
+        }
+        #expect(ids.values.allSatisfy { $0.count == 1 }, "duplicates carry the same webhook-id")
         for payment in payments {
             // Duplicates (same webhook-id) are allowed by the contract; order is not negotiable.
             var seen: [String] = []
@@ -133,7 +140,7 @@ import TestSupport
         let receiver = WebhookReceiver { _, _ in down.withLock { $0 } ? WebhookReceiver.Reply(delay: .seconds(5)) : .ok }
         let payments = (0..<10).map { "PAY-\($0)" }
         try await harness.write(tenant, payments.map { ($0, .initiated) })
-        let (recoveredAfter, firstDelivery) = try await receiver.serve {
+        let (recoveredAfter, requests) = try await receiver.serve {
             let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url, requestTimeout: .milliseconds(300)))],
                                         schedule: [.seconds(1), .seconds(5), .seconds(10)], minimumWindow: .seconds(3600), clock: clock)
             return try await withSink(sink) {
@@ -152,8 +159,14 @@ import TestSupport
             }
         }
         #expect(recoveredAfter <= 30, "first delivery \(recoveredAfter) s (sink time) after the partner came back")
+        let delivered = receiver.requests.filter { $0.headers["webhook-id"] != nil }
+        for payment in payments {
+            let types = delivered.filter { $0.paymentId == payment }.compactMap { $0.json?["eventType"] as? String }
+            #expect(types.last == "PAYMENT_VALIDATED" && types.firstIndex(of: "PAYMENT_VALIDATED")! > types.lastIndex(of: "PAYMENT_INITIATED")!,
+                    "\(payment): the backlog in order")
+        }
         figure("partner down (timeouts) for 2 min of sink time, then back: first delivery \(String(format: "%.1f", recoveredAfter)) s after, "
-               + "backlog of 20 delivered; \(firstDelivery) requests in all")
+               + "backlog of 20 delivered in order; \(requests) requests in all")
     }
 
     @Test func a2xxWithAnOversizedBodyIsADelivery() async throws {

@@ -18,11 +18,23 @@ extension RDKafkaClient {
     }
 
     /// Blocks up to `timeout` for the first record, then takes whatever else is ready, up to `max`.
-    /// Serves rebalance callbacks. Call on `pollQueue` only.
+    /// Serves rebalance callbacks; records taken before a callback revoked their partition are
+    /// left out (they belong to the next assignment, which reads them again). Call on
+    /// `pollQueue` only.
     func pollBatch(max: Int, timeout: Duration) -> [ConsumerRecord] {
         var records: [ConsumerRecord] = []
         var wait = RDKafkaClient.milliseconds(timeout)
-        while records.count < max, let message = rd_kafka_consumer_poll(handle, wait) {
+        while records.count < max {
+            let message = rd_kafka_consumer_poll(handle, wait)
+            let revoked = context.revokedDuringPoll.withLock { revoked in defer { revoked.removeAll() }; return revoked }
+            if !revoked.isEmpty, !records.isEmpty {
+                let before = records.count
+                records.removeAll { revoked.contains($0.topicPartition) }
+                if records.count < before {
+                    context.logger.debug("records of revoked partitions left out", metadata: ["records": "\(before - records.count)"])
+                }
+            }
+            guard let message else { break }
             wait = 0
             defer { rd_kafka_message_destroy(message) }
             let m = message.pointee
@@ -185,6 +197,7 @@ let rdkafkaRebalanceCallback: @convention(c) (OpaquePointer?, rd_kafka_resp_err_
         context.rebalanceHandler?(.assigned(partitions))
     } else {
         let lost = rd_kafka_assignment_lost(rk) != 0
+        context.revokedDuringPoll.withLock { $0.formUnion(partitions) }
         context.rebalanceHandler?(lost ? .lost(partitions) : .revoked(partitions))
         if cooperative {
             failure = rd_kafka_incremental_unassign(rk, list)

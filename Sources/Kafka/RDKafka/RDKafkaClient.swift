@@ -54,6 +54,10 @@ final class RDKafkaClientContext: Sendable {
     let rebalanceHandler: (@Sendable (RebalanceEvent) -> Void)?
     let deliveryHandler: (@Sendable (DeliveryOutcome) -> Void)?
     let assignment = Mutex<Set<TopicPartition>>([])
+    /// Partitions revoked or lost since `pollBatch` last looked: records of theirs that it took
+    /// before the rebalance are stale (the next owner, maybe this consumer again, reads them
+    /// from the committed offset).
+    let revokedDuringPoll = Mutex<Set<TopicPartition>>([])
     let lastError = Mutex<KafkaError?>(nil)
     private let spaceWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
 

@@ -85,6 +85,12 @@ public struct CircuitBreakerState: Sendable, Equatable {
         }
     }
 
+    /// Whether a permit still belongs to the circuit's current state (it did not open or close since).
+    public func isValid(_ permit: Permit) -> Bool { permit.epoch == epoch }
+
+    /// Probes admitted and not yet recorded.
+    public var probesInFlight: Int { probes }
+
     public mutating func record(_ result: Result, permit: Permit, now: Int64) -> Transition? {
         let current = permit.epoch == epoch
         if current, permit.probe, case .halfOpen = phase { probes = max(0, probes - 1) }
@@ -169,4 +175,6 @@ public final class CircuitBreaker: Sendable {
     }
 
     public var phase: CircuitBreakerState.Phase { state.withLock { $0.phase } }
+
+    public func isValid(_ permit: CircuitBreakerState.Permit) -> Bool { state.withLock { $0.isValid(permit) } }
 }

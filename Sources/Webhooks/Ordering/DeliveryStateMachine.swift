@@ -424,6 +424,13 @@ struct DeliveryStateMachine: Sendable {
             return
         }
         guard !head.writing else { return }
+        if let cause = head.delivery.undeliverable {
+            var writes: [Write] = [.deadLetter(head.delivery.pending.record, tenant: head.delivery.tenant, cause: cause)]
+            if head.inLog { writes.append(.tombstone(head.delivery.pending)) }
+            partitions[partition]!.queues[key]!.phase = .finishing(remaining: writes, then: .remove)
+            proceed(partition, key, into: &actions)
+            return
+        }
         partitions[partition]!.queues[key]!.phase = .attempting
         actions.append(.deliver(Attempt(partition: partition, generation: state.generation, key: key, delivery: head.delivery)))
     }
@@ -450,7 +457,7 @@ struct DeliveryStateMachine: Sendable {
             if !state.paused, full {
                 partitions[partition]!.paused = true
                 pause.append(partition)
-            } else if state.paused, state.loaded, !holding, state.window.outstanding < limit / 2 {
+            } else if state.paused, state.loaded, !holding, state.window.outstanding <= limit / 2 {
                 partitions[partition]!.paused = false
                 resume.append(partition)
             }

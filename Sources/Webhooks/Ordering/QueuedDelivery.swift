@@ -1,3 +1,4 @@
+import DeadLetters
 import Kafka
 import Payments
 
@@ -11,6 +12,9 @@ struct QueuedDelivery: Sendable {
     var eventID: String
     var correlationID: String
     var body: [UInt8]
+    /// Set when the record cannot be delivered at all (its retry-log entry no longer decodes):
+    /// it is dead-lettered with this cause when its turn comes.
+    var undeliverable: DeadLetterCause?
 
     init(tenant: String, pending: PendingDelivery, response: PaymentResponse) {
         self.tenant = tenant
