@@ -149,6 +149,8 @@ extension WebhookSink.Configuration {
         self.init(tenants: tenants, retry: RetryPolicy(schedule: sink.retry.schedule, minimumWindow: sink.retry.minimumWindow,
                                                        jitter: sink.retry.jitter, maxRetryAfter: sink.retry.maxRetryAfter))
         consumerGroup = sink.consumerGroup
+        maxPendingPerTenant = sink.maxPendingPerTenant
+        maxPending = sink.maxPending
         let topics = configuration.bridge.topics
         replicationFactor = topics.replicationFactor
         self.topics = configuration.tenants.filter { $0.delivery == .webhook }.flatMap { tenant in

@@ -61,6 +61,10 @@ public struct BridgeConfiguration: Sendable, Equatable {
         /// Limit on establishing a connection (part of `requestTimeout`'s budget for the first request).
         public var connectTimeout: Duration = .seconds(5)
         public var retry = Retry()
+        /// Records waiting in memory for their next attempt, per tenant and in all, before the
+        /// tenant's partitions are paused.
+        public var maxPendingPerTenant = 10_000
+        public var maxPending = 50_000
     }
 
     public struct Retry: Sendable, Equatable {

@@ -109,11 +109,13 @@ extension BridgeConfiguration {
     }
 
     private mutating func readSink(_ r: ConfigReader) throws(ConfigurationError) {
-        try r.rejectUnknownKeys(["enabled", "consumerGroup", "requestTimeout", "connectTimeout", "retry"])
+        try r.rejectUnknownKeys(["enabled", "consumerGroup", "requestTimeout", "connectTimeout", "retry", "maxPendingPerTenant", "maxPending"])
         sink.enabled = try r["enabled"].bool(default: sink.enabled)
         sink.consumerGroup = try Self.nonEmpty(r["consumerGroup"], default: sink.consumerGroup)
         sink.requestTimeout = try Self.positive(r["requestTimeout"], default: sink.requestTimeout)
         sink.connectTimeout = try Self.positive(r["connectTimeout"], default: sink.connectTimeout)
+        sink.maxPendingPerTenant = try r["maxPendingPerTenant"].int(default: sink.maxPendingPerTenant, minimum: 1)
+        sink.maxPending = try r["maxPending"].int(default: sink.maxPending, minimum: 1)
         let retry = r["retry"]
         try retry.rejectUnknownKeys(["schedule", "maxRetryAfter", "minimumWindow", "jitter"])
         if retry["schedule"].isPresent {

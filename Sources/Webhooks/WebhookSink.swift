@@ -42,6 +42,10 @@ public final class WebhookSink: Service, Sendable {
         public var topics: [TopicSpecification] = []
         /// A partition is paused while this many of its records are read but unfinished.
         public var maxOutstandingPerPartition = 2000
+        /// Records waiting in memory for their next attempt (parked in the retry log): past this
+        /// many, a tenant's partitions are paused (per tenant, and over all tenants).
+        public var maxPendingPerTenant = 10_000
+        public var maxPending = 50_000
         /// How much the consumer fetches ahead (librdkafka's queue, in KiB).
         public var prefetchKilobytes = 32_768
         public var commitInterval: Duration = .milliseconds(500)
@@ -70,6 +74,9 @@ public final class WebhookSink: Service, Sendable {
         public var filtered = 0
         /// Records fetched for a partition no longer assigned (dropped, not handled).
         public var notAssigned = 0
+        /// Records parked in the retry log now, and the most at any time.
+        public var pending = 0
+        public var pendingPeak = 0
         public init() {}
     }
 
@@ -124,7 +131,9 @@ public final class WebhookSink: Service, Sendable {
         self.decoder = decoder
         self.clock = clock
         self.logger = logger
-        state = Mutex(State(machine: Machine(settings: .init(maxOutstandingPerPartition: configuration.maxOutstandingPerPartition))))
+        state = Mutex(State(machine: Machine(settings: .init(maxOutstandingPerPartition: configuration.maxOutstandingPerPartition,
+                                                             maxParkedPerTenant: configuration.maxPendingPerTenant,
+                                                             maxParked: configuration.maxPending))))
         metrics = WebhookMetrics(factory: metricsFactory)
         var endpoints: [String: WebhookEndpoint] = [:]
         for tenant in configuration.tenants {
@@ -158,7 +167,13 @@ public final class WebhookSink: Service, Sendable {
         }
     }
 
-    public var totals: Totals { state.withLock { $0.totals } }
+    public var totals: Totals {
+        state.withLock { s in
+            var totals = s.totals
+            totals.pending = s.machine.parkedInAll
+            return totals
+        }
+    }
 
     /// The regular expression subscription of a tenant: its response topic on every channel
     /// (the bridge routes each event by its own channel).
@@ -193,9 +208,10 @@ public final class WebhookSink: Service, Sendable {
             }
         }
         do {
-            // Records polled but not taken yet: while the registry does not answer, reading holds
-            // (every partition paused) and they wait here, in order, while the consumer keeps
-            // polling (so the group keeps this member and rebalances are served).
+            // Records polled but not taken yet wait here, in order per partition, while the
+            // consumer keeps polling (so the group keeps this member and rebalances are served):
+            // those of a partition whose window or tenant budget is full (it is paused until it
+            // has room), and all of them while the registry does not answer (reading holds).
             var waiting: [ConsumerRecord] = []
             var registryBackoff = Backoff(first: .milliseconds(200), max: .seconds(5))
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
@@ -204,10 +220,9 @@ public final class WebhookSink: Service, Sendable {
                 if !revoked.isEmpty { waiting.removeAll { revoked.contains($0.topicPartition) } }
                 waiting += batch
                 startLoadingRetryLogs()
-                var taken = 0
-                while taken < waiting.count, await accept(waiting[taken]) { taken += 1 }
-                waiting.removeFirst(taken)
-                let holding = !waiting.isEmpty
+                let (left, registryDown) = await take(waiting)
+                waiting = left
+                let holding = registryDown
                 try perform(state.withLock { s in
                     s.machine.holdReading(holding)
                     return s.machine.flowControl()
@@ -303,6 +318,26 @@ public final class WebhookSink: Service, Sendable {
             try? perform(state.withLock { $0.machine.loaded(partition, generation: generation, entries: entries) })
         }
         if count > 0 { logger.info("pending retries loaded", metadata: ["records": "\(count)"]) }
+    }
+
+    /// Takes the records their partitions have room for, in order; returns those left, and
+    /// whether the schema registry stopped it (then nothing after that record is taken either).
+    private func take(_ records: [ConsumerRecord]) async -> (left: [ConsumerRecord], registryDown: Bool) {
+        var left: [ConsumerRecord] = []
+        var full: Set<TopicPartition> = []
+        for (index, record) in records.enumerated() {
+            let partition = record.topicPartition
+            if full.contains(partition) || !state.withLock({ $0.machine.canTake(partition) }) {
+                full.insert(partition)
+                left.append(record)
+                continue
+            }
+            guard await accept(record) else {
+                left.append(contentsOf: records[index...])
+                return (left, true)
+            }
+        }
+        return (left, false)
     }
 
     /// Takes one record from a response topic into the state machine. False when its writer's
@@ -430,7 +465,11 @@ public final class WebhookSink: Service, Sendable {
                 queue += state.withLock { $0.machine.attemptFinished(attempt, outcome) }
             case .write(let ticket, let write):
                 switch await self.write(write, ticket: ticket) {
-                case .written: queue += state.withLock { $0.machine.written(ticket) }
+                case .written:
+                    queue += state.withLock { s in
+                        defer { s.totals.pendingPeak = max(s.totals.pendingPeak, s.machine.parkedInAll) }
+                        return s.machine.written(ticket)
+                    }
                 case .refused(let reason): queue += state.withLock { $0.machine.writeRefused(ticket, reason: reason) }
                 case .abandoned: return
                 }

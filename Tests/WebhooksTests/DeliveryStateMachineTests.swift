@@ -154,6 +154,7 @@ import Testing
         var heads: [Machine.Attempt] = []
         for offset in 0..<4 { heads += Self.attempts(Self.fetch(&machine, Self.p0, Int64(offset), key: "K\(offset)")) }
         #expect(machine.flowControl().contains { if case .pause([Self.p0]) = $0 { true } else { false } })
+        #expect(!machine.canTake(Self.p0), "a full window takes no more records")
         _ = machine.attemptFinished(heads[0], .delivered)
         #expect(machine.flowControl().isEmpty, "3 unfinished of 4: still paused")
         _ = machine.attemptFinished(heads[1], .delivered)
@@ -217,6 +218,46 @@ import Testing
         #expect(Self.attempts(machine.written(tombstone[0].0)).map(\.delivery.offset) == [2], "then the payment goes on")
     }
 
+    @Test func aTenantWithTooManyParkedRecordsIsPausedUntilHalfAreLeftWhileOthersFlow() {
+        let other = TopicPartition(topic: "payments.responses.partner.T2", partition: 0)
+        var machine = Machine(settings: .init(maxParkedPerTenant: 2, maxParked: 100))
+        _ = machine.assign([Self.p0, other])
+        for (partition, generation) in machine.loading { _ = machine.loaded(partition, generation: generation, entries: []) }
+        _ = machine.flowControl()
+        var parked: [Machine.Attempt] = []
+        for (offset, key) in ["A", "B"].enumerated() {
+            let head = Self.attempts(Self.fetch(&machine, Self.p0, Int64(offset), key: key))[0]
+            var pending = head.delivery.pending
+            pending.attempts = 1
+            let entry = Self.writes(machine.attemptFinished(head, .retry(pending)))[0]
+            parked += Self.attempts(machine.written(entry.0))
+        }
+        #expect(machine.parkedInAll == 2)
+        let paused = machine.flowControl()
+        #expect(paused.contains { if case .pause([Self.p0]) = $0 { true } else { false } }, "T1 is paused")
+        #expect(!paused.contains { if case .pause(let list) = $0 { list.contains(other) } else { false } }, "T2 keeps flowing")
+        let tombstone = Self.writes(machine.attemptFinished(parked[0], .delivered))[0]
+        _ = machine.written(tombstone.0)
+        #expect(machine.flowControl().contains { if case .resume([Self.p0]) = $0 { true } else { false } }, "resumed at half")
+    }
+
+    @Test func pastTheTotalBudgetOnlyTenantsHoldingParkedRecordsArePaused() {
+        let other = TopicPartition(topic: "payments.responses.partner.T2", partition: 0)
+        var machine = Machine(settings: .init(maxParkedPerTenant: 100, maxParked: 1))
+        _ = machine.assign([Self.p0, other])
+        for (partition, generation) in machine.loading { _ = machine.loaded(partition, generation: generation, entries: []) }
+        _ = machine.flowControl()
+        _ = machine.fetched(other, offset: 0, .deliver(QueuedDelivery(tenant: "T2", pending: PendingDelivery(record: Self.record(other, 0, key: "Z")),
+                                                                      eventID: "", correlationID: "", body: [])))
+        let head = Self.attempts(Self.fetch(&machine, Self.p0, 0, key: "A"))[0]
+        var pending = head.delivery.pending
+        pending.attempts = 1
+        _ = machine.written(Self.writes(machine.attemptFinished(head, .retry(pending)))[0].0)
+        let actions = machine.flowControl()
+        #expect(actions.contains { if case .pause([Self.p0]) = $0 { true } else { false } })
+        #expect(!actions.contains { if case .pause(let list) = $0 { list.contains(other) } else { false } })
+    }
+
     // MARK: Random interleavings
 
     /// Random interleavings of fetches, attempt outcomes, acknowledgements, commits, rebalances
@@ -241,7 +282,7 @@ private struct World {
 
     let partitions = [DeliveryStateMachineTests.p0, DeliveryStateMachineTests.p1]
     var topic: [TopicPartition: [(key: String, fate: Fate)]] = [:]
-    var machine = Machine(settings: .init(maxOutstandingPerPartition: 3))
+    var machine = Machine(settings: .init(maxOutstandingPerPartition: 3, maxParkedPerTenant: 2, maxParked: 3))
     var position: [TopicPartition: Int64] = [:]
     var committed: [TopicPartition: Int64] = [:]
     var paused: Set<TopicPartition> = []

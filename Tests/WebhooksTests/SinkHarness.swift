@@ -70,7 +70,8 @@ struct SinkHarness {
 
     func sink(_ tenants: [WebhookSink.Tenant], schedule: [Duration] = [.milliseconds(200)],
               minimumWindow: Duration = .zero, clock: SinkClock = SystemSinkClock(),
-              group: String? = nil, registry: SchemaRegistry? = nil, breaker: CircuitBreaker.Settings? = nil) throws -> WebhookSink {
+              group: String? = nil, registry: SchemaRegistry? = nil, breaker: CircuitBreaker.Settings? = nil,
+              configure: (inout WebhookSink.Configuration) -> Void = { _ in }) throws -> WebhookSink {
         var tenants = tenants
         if let breaker { for index in tenants.indices { tenants[index].endpoint.breaker = breaker } }
         var configuration = WebhookSink.Configuration(
@@ -79,6 +80,7 @@ struct SinkHarness {
         configuration.commitInterval = .milliseconds(100)
         configuration.sessionTimeout = .seconds(6)
         configuration.retryTopicPartitions = 2
+        configure(&configuration)
         return try WebhookSink(configuration: configuration, kafka: kafka, decoder: PaymentResponseDecoder(registry: registry ?? self.registry),
                                clock: clock, metricsFactory: PrometheusMetricsFactory(registry: metrics), logger: quietLogger)
     }

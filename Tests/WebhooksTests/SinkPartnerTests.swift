@@ -112,6 +112,31 @@ import TestSupport
                + "100/100 delivered in order in \(seconds(elapsed)), \(requests) requests")
     }
 
+    @Test func parkedRecordsInMemoryStayWithinTheBudgetAndEverythingArrivesInOrder() async throws {
+        let harness = try SinkHarness()
+        let tenant = try harness.tenant(partitions: 2)
+        let payments = (0..<40).map { "PAY-\($0)" }
+        let partner = Partner { _, _ in Int.random(in: 0..<3) == 0 }
+        try await harness.write(tenant, lifecycle.flatMap { type in payments.map { ($0, type) } })
+        let peak = try await partner.receiver.serve {
+            let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: partner.receiver.url))],
+                                        schedule: [.milliseconds(500), .seconds(1)], minimumWindow: .seconds(3600)) { configuration in
+                configuration.maxPendingPerTenant = 10
+                configuration.maxOutstandingPerPartition = 10
+            }
+            return try await withSink(sink) {
+                try await eventually(timeout: .seconds(120), "200 deliveries") { partner.deliveredCount >= 200 }
+                return sink.totals.pendingPeak
+            }
+        }
+        expectAllInOrder(partner, payments: payments)
+        // The budget stops reading; records already read (at most the window of each partition)
+        // may still be parked after it.
+        #expect(peak <= 10 + 2 * 10, "at most the budget plus the partitions' windows: \(peak)")
+        figure("partner failing a random third, budget of 10 parked records in memory: 200/200 delivered in order, "
+               + "at most \(peak) parked at once")
+    }
+
     @Test func aPartnerThatIsDownIsHeldBackAsAWhole() async throws {
         let harness = try SinkHarness()
         let tenant = try harness.tenant(partitions: 1)

@@ -22,6 +22,9 @@ import Kafka
 /// - **Generations.** Each assignment of a partition gets a new generation. Revoking or losing a
 ///   partition forgets it at once: events of an older generation are ignored and no action for it
 ///   is emitted again; the service cancels and awaits the partition's workers before committing.
+/// - **Memory.** Parked records stay in memory until their next attempt; a tenant with
+///   `maxParkedPerTenant` of them (or any tenant holding some once `maxParked` are parked in
+///   all) has its partitions paused until half of that is left: its backlog waits in Kafka.
 /// - **Retry log first.** A newly assigned partition is paused until its retry log is loaded;
 ///   its pending entries go first in their payments' queues, and a fetched record that the log
 ///   already holds (same payment, offset at or below the log's highest) is a duplicate.
@@ -30,6 +33,12 @@ struct DeliveryStateMachine: Sendable {
         /// A partition is paused while this many of its records are read but unfinished, and
         /// resumed below half of it.
         var maxOutstandingPerPartition = 2000
+        /// Parked records (in the retry log, waiting in memory for their next attempt) a tenant
+        /// may have before its partitions are paused, and resumed below half of it.
+        var maxParkedPerTenant = 10_000
+        /// The same over all tenants: past it, the partitions of tenants with parked records are
+        /// paused (tenants without any keep flowing).
+        var maxParked = 50_000
     }
 
     /// An attempt to deliver the head of a payment's queue.
@@ -146,12 +155,16 @@ struct DeliveryStateMachine: Sendable {
         var writes: [Int: WritePurpose] = [:]
         /// Entries in the retry log (kept as records change, not counted by walking the queues).
         var parked = 0
+        /// The tenant whose topic this is (known from its first record).
+        var tenant: String?
     }
 
     let settings: Settings
     private var partitions: [TopicPartition: Partition] = [:]
     /// Reading is held (every partition paused): fetched records cannot be taken now.
     private var holding = false
+    private var parkedByTenant: [String: Int] = [:]
+    private var parkedTotal = 0
     private var nextGeneration = 0
     private var nextWrite = 0
 
@@ -176,6 +189,9 @@ struct DeliveryStateMachine: Sendable {
 
     /// Records waiting in the retry log, per partition.
     func parked(in partition: TopicPartition) -> Int { partitions[partition]?.parked ?? 0 }
+
+    /// Records waiting in the retry log, in all.
+    var parkedInAll: Int { parkedTotal }
 
     /// Positions that may be committed and differ from the last commit.
     func commitPositions(of subset: Set<TopicPartition>? = nil) -> [TopicPartitionOffset] {
@@ -212,7 +228,13 @@ struct DeliveryStateMachine: Sendable {
     /// Forgets the partitions at once; what was finished may be committed (not when `lost`).
     mutating func revoke(_ revoked: [TopicPartition], lost: Bool) -> Revocation {
         let commit = lost ? [] : commitPositions(of: Set(revoked))
-        for partition in revoked { partitions[partition] = nil }
+        for partition in revoked {
+            if let state = partitions[partition] {
+                parkedByTenant[state.tenant ?? "", default: 0] -= state.parked
+                parkedTotal -= state.parked
+            }
+            partitions[partition] = nil
+        }
         return Revocation(partitions: revoked, commit: commit)
     }
 
@@ -224,7 +246,10 @@ struct DeliveryStateMachine: Sendable {
             state.queues[key, default: PaymentQueue()].entries.append(Entry(delivery: delivery, holdsOffset: false, inLog: true))
             state.loggedUpTo[key] = max(state.loggedUpTo[key] ?? .min, delivery.offset)
         }
+        if let first = entries.first { state.tenant = first.tenant }
         state.parked += entries.count
+        parkedByTenant[state.tenant ?? "", default: 0] += entries.count
+        parkedTotal += entries.count
         state.loaded = true
         let early = state.early
         state.early = []
@@ -260,6 +285,7 @@ struct DeliveryStateMachine: Sendable {
             actions.append(.write(ticket, .deadLetter(record, tenant: tenant, cause: cause)))
             return .accepted
         case .deliver(let delivery):
+            if partitions[partition]!.tenant == nil { partitions[partition]!.tenant = delivery.tenant }
             let key = QueuedDelivery.paymentKey(delivery.pending.record)
             if let logged = partitions[partition]!.loggedUpTo[key], offset <= logged {
                 partitions[partition]!.window.finish(offset)
@@ -315,7 +341,7 @@ struct DeliveryStateMachine: Sendable {
                   let index = queue.entries.firstIndex(where: { $0.delivery.offset == offset }) else { return [] }
             queue.entries[index].writing = false
             queue.entries[index].inLog = true
-            partitions[partition]!.parked += 1
+            countParked(partition, +1)
             if queue.entries[index].holdsOffset {
                 queue.entries[index].holdsOffset = false
                 partitions[partition]!.window.finish(offset)
@@ -385,10 +411,10 @@ struct DeliveryStateMachine: Sendable {
         case .remove:
             let head = queue.entries.removeFirst()
             if head.holdsOffset { partitions[partition]!.window.finish(head.delivery.offset) }
-            if head.inLog { partitions[partition]!.parked -= 1 }
+            if head.inLog { countParked(partition, -1) }
         case .park(let pending):
             queue.entries[0].delivery.pending = pending
-            if !queue.entries[0].inLog { partitions[partition]!.parked += 1 }
+            if !queue.entries[0].inLog { countParked(partition, +1) }
             queue.entries[0].inLog = true
             if queue.entries[0].holdsOffset {
                 queue.entries[0].holdsOffset = false
@@ -435,6 +461,12 @@ struct DeliveryStateMachine: Sendable {
         actions.append(.deliver(Attempt(partition: partition, generation: state.generation, key: key, delivery: head.delivery)))
     }
 
+    private mutating func countParked(_ partition: TopicPartition, _ change: Int) {
+        partitions[partition]!.parked += change
+        parkedByTenant[partitions[partition]!.tenant ?? "", default: 0] += change
+        parkedTotal += change
+    }
+
     private mutating func ticket(_ partition: TopicPartition, _ purpose: WritePurpose) -> WriteTicket {
         nextWrite += 1
         partitions[partition]!.writes[nextWrite] = purpose
@@ -442,6 +474,19 @@ struct DeliveryStateMachine: Sendable {
     }
 
     // MARK: Flow control
+
+    /// Whether a record fetched for `partition` may be taken now: its retry log is loaded, its
+    /// window has room and its tenant is within its budget. (Records of partitions this
+    /// instance does not own may always be "taken": they are dropped.)
+    func canTake(_ partition: TopicPartition) -> Bool {
+        guard let state = partitions[partition] else { return true }
+        return state.loaded && state.window.outstanding < settings.maxOutstandingPerPartition && !overBudget(state)
+    }
+
+    private func overBudget(_ state: Partition) -> Bool {
+        let tenantParked = parkedByTenant[state.tenant ?? "", default: 0]
+        return tenantParked >= settings.maxParkedPerTenant || (parkedTotal >= settings.maxParked && tenantParked > 0)
+    }
 
     /// Holds reading on every partition (the records already fetched cannot be taken now: the
     /// schema registry does not answer), or lets it go on.
@@ -453,11 +498,15 @@ struct DeliveryStateMachine: Sendable {
         let limit = settings.maxOutstandingPerPartition
         var pause: [TopicPartition] = [], resume: [TopicPartition] = []
         for (partition, state) in partitions {
-            let full = state.window.outstanding >= limit || !state.loaded || holding
+            let tenantParked = parkedByTenant[state.tenant ?? "", default: 0]
+            let overBudget = overBudget(state)
+            let underBudget = tenantParked <= settings.maxParkedPerTenant / 2
+                && (parkedTotal <= settings.maxParked / 2 || tenantParked == 0)
+            let full = state.window.outstanding >= limit || !state.loaded || holding || overBudget
             if !state.paused, full {
                 partitions[partition]!.paused = true
                 pause.append(partition)
-            } else if state.paused, state.loaded, !holding, state.window.outstanding <= limit / 2 {
+            } else if state.paused, state.loaded, !holding, state.window.outstanding <= limit / 2, underBudget {
                 partitions[partition]!.paused = false
                 resume.append(partition)
             }
