@@ -253,9 +253,11 @@ struct DeliveryStateMachine: Sendable {
         state.loaded = true
         let early = state.early
         state.early = []
+        let keys = Array(state.queues.keys)
         partitions[partition] = state
+        state = Partition(generation: generation)   // no second reference to the queues while they change
         var actions: [Action] = []
-        for key in state.queues.keys { advance(partition, key, into: &actions) }
+        for key in keys { advance(partition, key, into: &actions) }
         for (offset, fetched) in early { _ = take(partition, offset: offset, fetched, into: &actions) }
         return actions
     }
@@ -444,7 +446,10 @@ struct DeliveryStateMachine: Sendable {
 
     /// Starts the head of an idle queue when it may be sent; drops an empty queue.
     private mutating func advance(_ partition: TopicPartition, _ key: String, into actions: inout [Action]) {
-        guard let state = partitions[partition], state.loaded, let queue = state.queues[key], case .idle = queue.phase else { return }
+        // No copy of the partition is held while it is changed below: a copy would make the
+        // change copy every queue of the partition (copy-on-write), once per record.
+        guard let generation = partitions[partition]?.generation, partitions[partition]!.loaded,
+              let queue = partitions[partition]!.queues[key], case .idle = queue.phase else { return }
         guard let head = queue.entries.first else {
             partitions[partition]!.queues[key] = nil
             return
@@ -458,7 +463,7 @@ struct DeliveryStateMachine: Sendable {
             return
         }
         partitions[partition]!.queues[key]!.phase = .attempting
-        actions.append(.deliver(Attempt(partition: partition, generation: state.generation, key: key, delivery: head.delivery)))
+        actions.append(.deliver(Attempt(partition: partition, generation: generation, key: key, delivery: head.delivery)))
     }
 
     private mutating func countParked(_ partition: TopicPartition, _ change: Int) {
@@ -497,16 +502,18 @@ struct DeliveryStateMachine: Sendable {
     mutating func flowControl() -> [Action] {
         let limit = settings.maxOutstandingPerPartition
         var pause: [TopicPartition] = [], resume: [TopicPartition] = []
-        for (partition, state) in partitions {
+        for partition in Array(partitions.keys) {
+            let state = partitions[partition]!
             let tenantParked = parkedByTenant[state.tenant ?? "", default: 0]
             let overBudget = overBudget(state)
             let underBudget = tenantParked <= settings.maxParkedPerTenant / 2
                 && (parkedTotal <= settings.maxParked / 2 || tenantParked == 0)
             let full = state.window.outstanding >= limit || !state.loaded || holding || overBudget
-            if !state.paused, full {
+            let wasPaused = state.paused, loaded = state.loaded, outstanding = state.window.outstanding
+            if !wasPaused, full {
                 partitions[partition]!.paused = true
                 pause.append(partition)
-            } else if state.paused, state.loaded, !holding, state.window.outstanding <= limit / 2, underBudget {
+            } else if wasPaused, loaded, !holding, outstanding <= limit / 2, underBudget {
                 partitions[partition]!.paused = false
                 resume.append(partition)
             }
