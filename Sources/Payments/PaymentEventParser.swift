@@ -85,7 +85,7 @@ public struct PaymentEventParser: Sendable {
             failureReason: try event.optionalString(.failureReason),
             failureCode: try event.optionalString(.failureCode),
             timestamp: try event.timestamp(),
-            correlationId: try event.requiredString(.correlationId),
+            correlationId: try event.requiredHeaderValue(.correlationId),
             idempotencyKey: try event.requiredString(.idempotencyKey),
             metadata: try event.metadata(),
             channel: channel))
@@ -152,6 +152,16 @@ private struct EventFields {
 
     func requiredString(_ name: Name) throws(EventRejection) -> String {
         guard let value = try optionalString(name) else { throw .invalid("\(name.text) is required") }
+        return value
+    }
+
+    /// A string that becomes a Kafka and an HTTP header (`correlationId`): no control characters,
+    /// which would end or forge a header line.
+    func requiredHeaderValue(_ name: Name) throws(EventRejection) -> String {
+        let value = try requiredString(name)
+        guard !value.utf8.contains(where: { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }) else {
+            throw .invalid("\(name.text) must not contain control characters (it becomes a header)")
+        }
         return value
     }
 

@@ -21,6 +21,13 @@ public enum PaymentEventType: String, Sendable, CaseIterable {
         }
     }
 
+    /// Internal-only event types the payments engine is known to send (skipped, counted by
+    /// name); any other skipped type is counted as `other`, so the label stays bounded.
+    public static let knownInternalOnly: Set<String> = ["RoutingDeterminedEvent"]
+
+    /// The `event_type` label a skipped type is counted under.
+    public static func skippedLabel(_ name: String) -> String { knownInternalOnly.contains(name) ? name : "other" }
+
     /// Internal event class names, and the partner-facing names themselves.
     static let byName: [String: PaymentEventType] = {
         var names: [String: PaymentEventType] = [

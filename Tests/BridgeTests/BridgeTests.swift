@@ -33,6 +33,9 @@ struct BridgeTests {
         ]
         events += bad.map { ($0.key, $0.value) }
         events.append(("PAY-R", internalEvent(paymentId: "PAY-R", type: "RoutingDeterminedEvent")))
+        // Unknown internal types are counted under one label: any upstream name must not become a metric.
+        events.append(("PAY-U1", internalEvent(paymentId: "PAY-U1", type: "ShadowLedgerPostedEvent")))
+        events.append(("PAY-U2", internalEvent(paymentId: "PAY-U2", type: "AnotherUnseenEvent")))
         try await harness.send(events, headers: [KafkaHeader("traceparent", "00-abc-01")])
 
         let bridge = try harness.bridge()
@@ -79,10 +82,12 @@ struct BridgeTests {
         }
 
         let metrics = harness.metricsText()
-        #expect(metrics.contains("payments_bridge_events_consumed_total 30"))
+        #expect(metrics.contains("payments_bridge_events_consumed_total 32"))
         #expect(metrics.contains(#"payments_bridge_responses_produced_total{channel="partner",tenant="TENANT-001"} 15"#))
         #expect(metrics.contains(#"payments_bridge_responses_produced_total{channel="web",tenant="TENANT-002"} 10"#))
         #expect(metrics.contains(#"payments_bridge_events_skipped_total{event_type="RoutingDeterminedEvent"} 1"#))
+        #expect(metrics.contains(#"payments_bridge_events_skipped_total{event_type="other"} 2"#))
+        #expect(!metrics.contains("ShadowLedgerPostedEvent"))
         #expect(metrics.contains(#"reason="unknown_tenant""#))
         #expect(metrics.contains(#"payments_bridge_transactions_total{outcome="committed"}"#))
         #expect(metrics.contains(#"payments_bridge_consumer_lag{group="\#(harness.group)",topic="\#(harness.inputTopic)",partition="0"}"#))

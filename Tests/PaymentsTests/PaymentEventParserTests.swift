@@ -84,6 +84,21 @@ struct PaymentEventParserTests {
         #expect(rejection(event(["eventType": "DROP TABLE payments"]))?.reason == .invalidEvent)
     }
 
+    @Test("a correlationId with a control character is rejected naming the field (it becomes a header)",
+          arguments: ["corr\r\nX-Injected: yes", "corr\u{0}", "corr\n", "corr\u{7f}"])
+    func controlCharactersInHeaderFields(_ value: String) {
+        let rejected = rejection(event(["correlationId": value]))
+        #expect(rejected?.reason == .invalidEvent)
+        #expect(rejected?.message.contains("correlationId") == true)
+        #expect(response(event(["correlationId": "corr\tA"])) != nil, "a tab is allowed in a header value")
+    }
+
+    @Test("skipped types are counted by name when known, as other otherwise")
+    func skippedLabels() {
+        #expect(PaymentEventType.skippedLabel("RoutingDeterminedEvent") == "RoutingDeterminedEvent")
+        #expect(PaymentEventType.skippedLabel("SomethingNobodyKnowsEvent") == "other")
+    }
+
     @Test("amounts: JSON numbers and decimal strings above zero")
     func amounts() throws {
         #expect(response(event(["amount": "1234.50"]))?.amount == 1234.5)
