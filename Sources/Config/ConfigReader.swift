@@ -73,17 +73,21 @@ struct ConfigReader {
         }
     }
 
-    func int(default value: Int, minimum: Int = Int.min) throws(ConfigurationError) -> Int {
+    func int(default value: Int, minimum: Int = Int.min, maximum: Int = Int.max) throws(ConfigurationError) -> Int {
         guard let text = try string() else { return value }
         guard let number = Int(text) else { throw error("expected a whole number, got '\(text)'") }
         guard number >= minimum else { throw error("must be at least \(minimum), got \(number)") }
+        guard number <= maximum else { throw error("must be at most \(maximum), got \(number)") }
         return number
     }
 
-    func double(default value: Double, minimumExclusive: Double) throws(ConfigurationError) -> Double {
+    func double(default value: Double, minimumExclusive: Double, minimum: Double = -.infinity,
+                maximum: Double = .infinity) throws(ConfigurationError) -> Double {
         guard let text = try string() else { return value }
         guard let number = Double(text), number.isFinite else { throw error("expected a number, got '\(text)'") }
         guard number > minimumExclusive else { throw error("must be greater than \(minimumExclusive), got \(text)") }
+        guard number >= minimum else { throw error("must be at least \(minimum), got \(text)") }
+        guard number <= maximum else { throw error("must be at most \(maximum), got \(text)") }
         return number
     }
 
@@ -94,7 +98,7 @@ struct ConfigReader {
 
     func parseDuration(_ text: String) throws(ConfigurationError) -> Duration {
         guard let duration = DurationText.parse(text) else {
-            throw error("expected a duration such as 500ms, 5s, 2m or 1h, got '\(text)'")
+            throw error("expected a duration such as 500ms, 5s, 2m or 1h, up to \(DurationText.longest / 86_400_000)d, got '\(text)'")
         }
         guard duration > .zero else { throw error("must be longer than zero, got '\(text)'") }
         return duration
@@ -140,12 +144,16 @@ struct ConfigReader {
 
 /// Durations written `500ms`, `5s`, `2m`, `1h` (also `1d`).
 public enum DurationText {
+    /// The longest duration a setting may have: ten years, in milliseconds.
+    public static let longest: Int64 = 3650 * 86_400_000
+
     public static func parse(_ text: String) -> Duration? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
         for (suffix, seconds) in units where trimmed.hasSuffix(suffix) {
             let number = trimmed.dropLast(suffix.count)
-            guard let value = Double(number), value.isFinite, value >= 0, number.first?.isNumber == true else { return nil }
+            guard let value = Double(number), value.isFinite, value >= 0, number.first?.isNumber == true,
+                  value * seconds * 1000 <= Double(longest) else { return nil }
             return .milliseconds(Int64((value * seconds * 1000).rounded()))
         }
         return nil

@@ -97,11 +97,11 @@ extension BridgeConfiguration {
             guard let channel = Self.channel(named: key) else {
                 throw t["partitions"][key].error("unknown channel (channels: \(Self.channelNames))")
             }
-            bridge.topics.partitions[channel] = try t["partitions"][key].int(default: 1, minimum: 1)
+            bridge.topics.partitions[channel] = try t["partitions"][key].int(default: 1, minimum: 1, maximum: 100_000)
         }
-        bridge.topics.replicationFactor = try t["replicationFactor"].int(default: bridge.topics.replicationFactor, minimum: 1)
-        bridge.topics.retentionDays = try t["retentionDays"].int(default: bridge.topics.retentionDays, minimum: 1)
-        bridge.topics.dltRetentionDays = try t["dltRetentionDays"].int(default: bridge.topics.dltRetentionDays, minimum: 1)
+        bridge.topics.replicationFactor = try t["replicationFactor"].int(default: bridge.topics.replicationFactor, minimum: 1, maximum: 1000)
+        bridge.topics.retentionDays = try t["retentionDays"].int(default: bridge.topics.retentionDays, minimum: 1, maximum: 36_500)
+        bridge.topics.dltRetentionDays = try t["dltRetentionDays"].int(default: bridge.topics.dltRetentionDays, minimum: 1, maximum: 36_500)
         let x = r["transactions"]
         try x.rejectUnknownKeys(["maxRecords", "maxInterval"])
         bridge.transactions.maxRecords = try x["maxRecords"].int(default: bridge.transactions.maxRecords, minimum: 1)
@@ -193,8 +193,8 @@ extension BridgeConfiguration {
             }
         }
         return Webhook(url: url, secrets: secrets, eventTypes: eventTypes,
-                       maxInFlight: try w["maxInFlight"].int(default: 16, minimum: 1),
-                       ratePerSecond: try w["ratePerSecond"].double(default: 100, minimumExclusive: 0),
+                       maxInFlight: try w["maxInFlight"].int(default: 16, minimum: 1, maximum: 10_000),
+                       ratePerSecond: try w["ratePerSecond"].double(default: 100, minimumExclusive: 0, minimum: 0.001, maximum: 1_000_000),
                        allowPrivateNetwork: try w["allowPrivateNetwork"].bool(default: false),
                        allowInsecureHttp: allowInsecureHttp)
     }

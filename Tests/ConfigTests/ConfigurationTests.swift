@@ -164,3 +164,50 @@ struct ConfigurationTests {
         #expect(DurationText.format(.seconds(7200)) == "2h")
     }
 }
+
+/// Every numeric key with hostile values: each is loaded or refused with an error naming the key;
+/// none crashes the loader (a trap here would end the test process).
+@Suite("Configuration: hostile numbers")
+struct ConfigurationNumberFuzzTests {
+    static let webhook = #"tenants: [{id: P1, channel: partner, delivery: webhook, webhook: {url: "https://p1.example/h", secrets: ["whsec_MDEyMzQ1Njc4OWFiY2RlZg=="], KEY: VALUE}}]"#
+    static let templates: [(key: String, yaml: String)] = [
+        ("bridge.maxEventBytes", "bridge: {maxEventBytes: VALUE}"),
+        ("bridge.topics.partitions.web", "bridge: {topics: {partitions: {web: VALUE}}}"),
+        ("bridge.topics.replicationFactor", "bridge: {topics: {replicationFactor: VALUE}}"),
+        ("bridge.topics.retentionDays", "bridge: {topics: {retentionDays: VALUE}}"),
+        ("bridge.topics.dltRetentionDays", "bridge: {topics: {dltRetentionDays: VALUE}}"),
+        ("bridge.transactions.maxRecords", "bridge: {transactions: {maxRecords: VALUE}}"),
+        ("bridge.transactions.maxInterval", "bridge: {transactions: {maxInterval: VALUE}}"),
+        ("sink.requestTimeout", "sink: {requestTimeout: VALUE}"),
+        ("sink.connectTimeout", "sink: {connectTimeout: VALUE}"),
+        ("sink.maxPendingPerTenant", "sink: {maxPendingPerTenant: VALUE}"),
+        ("sink.maxPending", "sink: {maxPending: VALUE}"),
+        ("sink.retry.schedule", "sink: {retry: {schedule: [VALUE]}}"),
+        ("sink.retry.maxRetryAfter", "sink: {retry: {maxRetryAfter: VALUE}}"),
+        ("sink.retry.minimumWindow", "sink: {retry: {minimumWindow: VALUE}}"),
+        ("sink.retry.jitter", "sink: {retry: {jitter: VALUE}}"),
+        ("webhook.maxInFlight", webhook.replacingOccurrences(of: "KEY", with: "maxInFlight")),
+        ("webhook.ratePerSecond", webhook.replacingOccurrences(of: "KEY", with: "ratePerSecond")),
+    ]
+    static let values = ["1e300", "-1e300", "1e-17", "0", "-1", "NaN", ".nan", ".inf", "-.inf", "99999999999999999999",
+                         "9223372036854775807", "-9223372036854775808", "1e300s", "1e300ms", "99999999999d", "1e18h",
+                         "0.0000001ms", "-5s", "5", "abc", "1.5", "0x10", "1_000", "'1e308'", "1e308d"]
+
+    @Test(arguments: templates)
+    func hostileValuesAreLoadedOrRefusedNamingTheKey(_ template: (key: String, yaml: String)) {
+        for value in Self.values {
+            do {
+                _ = try BridgeConfiguration.parse(yaml: template.yaml.replacingOccurrences(of: "VALUE", with: value))
+            } catch {
+                let leaf = String(template.key.split(separator: ".").last!)
+                #expect("\(error)".contains(leaf), "\(template.key) = \(value): \(error)")
+            }
+        }
+    }
+
+    @Test func outOfRangeNumbersAreRefused() {
+        #expect(failure(Self.webhook.replacingOccurrences(of: "KEY: VALUE", with: "ratePerSecond: 1e-17")) != nil)
+        #expect(failure("sink: {requestTimeout: 1e300s}") != nil)
+        #expect(failure("bridge: {topics: {retentionDays: 9223372036854775807}}") != nil)
+    }
+}

@@ -70,3 +70,11 @@ import Testing
         #expect(try await next.value, "the slot went to the waiter still waiting")
     }
 }
+
+@Suite struct RateLimiterRangeTests {
+    @Test func aRateTooSmallToExpressWaitsAtMostADayInsteadOfTrapping() {
+        let limiter = RateLimiter(ratePerSecond: 1e-17, now: 0)
+        #expect(limiter.take(now: 0) == nil)
+        #expect(limiter.take(now: 0) == 86_400_000)
+    }
+}

@@ -20,7 +20,8 @@ final class RateLimiter: Sendable {
                 b.tokens -= 1
                 return nil
             }
-            return max(1, Int64(((1 - b.tokens) * 1000 / rate).rounded(.up)))
+            // At most a day: a rate too small to express must not overflow the wait.
+            return max(1, Int64(min(((1 - b.tokens) * 1000 / rate).rounded(.up), 86_400_000)))
         }
     }
 }
