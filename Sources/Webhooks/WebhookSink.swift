@@ -375,7 +375,8 @@ public final class WebhookSink: Service, Sendable {
             logger.debug("record of a partition no longer assigned dropped",
                          metadata: ["partition": "\(partition)", "offset": "\(record.offset)"])
         case .duplicate:
-            logger.debug("record already in the retry log skipped", metadata: ["partition": "\(partition)", "offset": "\(record.offset)"])
+            logger.debug("record already taken (fetched again) or in the retry log; skipped",
+                         metadata: ["partition": "\(partition)", "offset": "\(record.offset)"])
         case .accepted:
             break
         }

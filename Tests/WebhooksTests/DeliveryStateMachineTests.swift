@@ -162,6 +162,17 @@ import Testing
         #expect(machine.flowControl().contains { if case .resume([Self.p0]) = $0 { true } else { false } })
     }
 
+    @Test func aRecordFetchedAgainAfterAResumeIsTakenOnce() {
+        var machine = Self.ready()
+        let first = Self.attempts(Self.fetch(&machine, Self.p0, 0, key: "A"))
+        _ = Self.fetch(&machine, Self.p0, 1, key: "B")
+        let again = machine.fetched(Self.p0, offset: 0, .deliver(Self.delivery(Self.p0, 0, key: "A")))
+        #expect(again.0 == .duplicate && again.1.isEmpty)
+        #expect(machine.fetched(Self.p0, offset: 1, .skip).0 == .duplicate)
+        _ = machine.attemptFinished(first[0], .delivered)
+        #expect(machine.commitPositions().first?.offset == 1, "offset 1 is still unfinished: the copy did not finish it")
+    }
+
     @Test func skippedAndUndecodableRecordsFinishWithoutAQueue() {
         var machine = Self.ready()
         _ = machine.fetched(Self.p0, offset: 0, .skip)

@@ -91,7 +91,8 @@ struct DeliveryStateMachine: Sendable {
         case accepted
         /// Its partition is not assigned to this instance (fetched before a revoke).
         case notAssigned
-        /// The retry log already holds it.
+        /// Already taken (fetched again: librdkafka may re-fetch after a pause and resume) or
+        /// already held by the retry log.
         case duplicate
     }
 
@@ -267,6 +268,10 @@ struct DeliveryStateMachine: Sendable {
     /// A record read from a response topic.
     mutating func fetched(_ partition: TopicPartition, offset: Int64, _ fetched: Fetched) -> (Intake, [Action]) {
         guard partitions[partition] != nil else { return (.notAssigned, []) }
+        // Within an assignment offsets only go up: a record at or below one already read was
+        // fetched again (a resumed partition can be fetched from an earlier position) and is
+        // already here.
+        if let next = partitions[partition]!.window.nextOffset, offset < next { return (.duplicate, []) }
         partitions[partition]!.window.read(offset)
         guard partitions[partition]!.loaded else {
             partitions[partition]!.early.append((offset, fetched))
