@@ -18,7 +18,7 @@ struct FaultInjectionTests {
         let cancelledAt = ContinuousClock.now
         waiting.cancel()
         await #expect(throws: KafkaError.self) { try await waiting.value }
-        #expect(ContinuousClock.now - cancelledAt < .seconds(1), "not the delivery timeout")
+        #expect(ContinuousClock.now - cancelledAt < .seconds(10), "at once, not after the delivery timeout (120 s)")
         try mock.cluster.setAllBrokers(up: true)
         try await producer.flush(timeout: .seconds(30))
         await producer.close()
