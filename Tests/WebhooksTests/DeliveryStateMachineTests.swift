@@ -26,11 +26,23 @@ import Testing
 
     /// A machine with `partitions` assigned and loaded with an empty retry log.
     static func ready(_ partitions: [TopicPartition] = [p0], maxOutstanding: Int = 2000) -> Machine {
-        var machine = Machine(settings: .init(maxOutstandingPerPartition: maxOutstanding))
+        ready(partitions, settings: .init(maxOutstandingPerPartition: maxOutstanding))
+    }
+
+    static func ready(_ partitions: [TopicPartition], settings: Machine.Settings) -> Machine {
+        var machine = Machine(settings: settings)
         _ = machine.assign(partitions)
         for (partition, generation) in machine.loading { _ = machine.loaded(partition, generation: generation, entries: []) }
         _ = machine.flowControl()
         return machine
+    }
+
+    /// Fails `head` once and acknowledges its retry-log entry: the payment is parked. The actions
+    /// that follow (the head's next attempt, hand-offs).
+    static func park(_ machine: inout Machine, _ head: Machine.Attempt) -> [Machine.Action] {
+        var pending = head.delivery.pending
+        pending.attempts = 1
+        return machine.written(writes(machine.attemptFinished(head, .retry(pending)))[0].0)
     }
 
     static func attempts(_ actions: [Machine.Action]) -> [Machine.Attempt] {
@@ -231,17 +243,11 @@ import Testing
 
     @Test func aTenantWithTooManyParkedRecordsIsPausedUntilHalfAreLeftWhileOthersFlow() {
         let other = TopicPartition(topic: "payments.responses.partner.T2", partition: 0)
-        var machine = Machine(settings: .init(maxParkedPerTenant: 2, maxParked: 100))
-        _ = machine.assign([Self.p0, other])
-        for (partition, generation) in machine.loading { _ = machine.loaded(partition, generation: generation, entries: []) }
-        _ = machine.flowControl()
+        var machine = Self.ready([Self.p0, other], settings: .init(maxParkedPerTenant: 2, maxParked: 100))
         var parked: [Machine.Attempt] = []
         for (offset, key) in ["A", "B"].enumerated() {
             let head = Self.attempts(Self.fetch(&machine, Self.p0, Int64(offset), key: key))[0]
-            var pending = head.delivery.pending
-            pending.attempts = 1
-            let entry = Self.writes(machine.attemptFinished(head, .retry(pending)))[0]
-            parked += Self.attempts(machine.written(entry.0))
+            parked += Self.attempts(Self.park(&machine, head))
         }
         #expect(machine.parkedInAll == 2)
         let paused = machine.flowControl()
@@ -254,16 +260,10 @@ import Testing
 
     @Test func pastTheTotalBudgetOnlyTenantsHoldingParkedRecordsArePaused() {
         let other = TopicPartition(topic: "payments.responses.partner.T2", partition: 0)
-        var machine = Machine(settings: .init(maxParkedPerTenant: 100, maxParked: 1))
-        _ = machine.assign([Self.p0, other])
-        for (partition, generation) in machine.loading { _ = machine.loaded(partition, generation: generation, entries: []) }
-        _ = machine.flowControl()
+        var machine = Self.ready([Self.p0, other], settings: .init(maxParkedPerTenant: 100, maxParked: 1))
         _ = machine.fetched(other, offset: 0, .deliver(QueuedDelivery(tenant: "T2", pending: PendingDelivery(record: Self.record(other, 0, key: "Z")),
                                                                       eventID: "", correlationID: "", body: [])))
-        let head = Self.attempts(Self.fetch(&machine, Self.p0, 0, key: "A"))[0]
-        var pending = head.delivery.pending
-        pending.attempts = 1
-        _ = machine.written(Self.writes(machine.attemptFinished(head, .retry(pending)))[0].0)
+        _ = Self.park(&machine, Self.attempts(Self.fetch(&machine, Self.p0, 0, key: "A"))[0])
         let actions = machine.flowControl()
         #expect(actions.contains { if case .pause([Self.p0]) = $0 { true } else { false } })
         #expect(!actions.contains { if case .pause(let list) = $0 { list.contains(other) } else { false } })

@@ -337,8 +337,7 @@ struct DeliveryStateMachine: Sendable {
     /// A write was acknowledged by the broker.
     mutating func written(_ ticket: WriteTicket) -> [Action] {
         let partition = ticket.partition
-        guard isCurrent(partition, generation: ticket.generation),
-              let purpose = partitions[partition]!.writes.removeValue(forKey: ticket.id) else { return [] }
+        guard let purpose = settle(ticket) else { return [] }
         var actions: [Action] = []
         switch purpose {
         case .rejected(let offset):
@@ -371,8 +370,7 @@ struct DeliveryStateMachine: Sendable {
     /// letters themselves are the service's to shorten until Kafka takes them.)
     mutating func writeRefused(_ ticket: WriteTicket, reason: String) -> [Action] {
         let partition = ticket.partition
-        guard isCurrent(partition, generation: ticket.generation),
-              let purpose = partitions[partition]!.writes.removeValue(forKey: ticket.id) else { return [] }
+        guard let purpose = settle(ticket) else { return [] }
         var actions: [Action] = []
         switch purpose {
         case .rejected(let offset):
@@ -475,6 +473,13 @@ struct DeliveryStateMachine: Sendable {
         partitions[partition]!.parked += change
         parkedByTenant[partitions[partition]!.tenant ?? "", default: 0] += change
         parkedTotal += change
+    }
+
+    /// Takes an outstanding write off the books: what it was for, or nil when it belongs to an
+    /// older assignment (or was settled already).
+    private mutating func settle(_ ticket: WriteTicket) -> WritePurpose? {
+        guard isCurrent(ticket.partition, generation: ticket.generation) else { return nil }
+        return partitions[ticket.partition]!.writes.removeValue(forKey: ticket.id)
     }
 
     private mutating func ticket(_ partition: TopicPartition, _ purpose: WritePurpose) -> WriteTicket {
