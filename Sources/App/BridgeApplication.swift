@@ -126,6 +126,7 @@ extension BridgeService.Configuration {
         deadLetterRetention = .seconds(bridge.topics.dltRetentionDays * 86_400)
         transactionMaxRecords = bridge.transactions.maxRecords
         transactionMaxInterval = bridge.transactions.maxInterval
+        maxRecordBytes = bridge.maxRecordBytes
     }
 }
 
@@ -152,15 +153,17 @@ extension WebhookSink.Configuration {
         maxPendingPerTenant = sink.maxPendingPerTenant
         maxPending = sink.maxPending
         let topics = configuration.bridge.topics
+        let maxRecordBytes = configuration.bridge.maxRecordBytes
+        self.maxRecordBytes = maxRecordBytes
         replicationFactor = topics.replicationFactor
         self.topics = configuration.tenants.filter { $0.delivery == .webhook }.flatMap { tenant in
             let name = PaymentTopics.responses(channel: tenant.channel, tenantId: tenant.id)
             let partitions = topics.partitions[tenant.channel] ?? 1
             return [TopicSpecification(name: name, partitions: partitions, replicationFactor: topics.replicationFactor,
-                                       retention: .seconds(topics.retentionDays * 86_400)),
+                                       retention: .seconds(topics.retentionDays * 86_400), maxRecordBytes: maxRecordBytes),
                     TopicSpecification(name: PaymentTopics.deadLetter(of: name), partitions: partitions,
                                        replicationFactor: topics.replicationFactor,
-                                       retention: .seconds(topics.dltRetentionDays * 86_400))]
+                                       retention: .seconds(topics.dltRetentionDays * 86_400), maxRecordBytes: maxRecordBytes)]
         }
     }
 }

@@ -26,6 +26,9 @@ public final class BridgeService: Service {
         public var transactionMaxRecords = 5000
         /// …or when it has been open this long, whichever comes first.
         public var transactionMaxInterval: Duration = .milliseconds(25)
+        /// The largest record the bridge writes (`message.max.bytes`, and the created topics'
+        /// limit): room for the dead-letter copy of the largest event the parser accepts.
+        public var maxRecordBytes = 1_048_576 + 65_536
         /// Partitions of `payments.events.DLT` when the bridge has to create it.
         public var deadLetterPartitions = 3
         /// How often `payments_bridge_consumer_lag` is refreshed.
@@ -62,6 +65,9 @@ public final class BridgeService: Service {
     /// Each partner topic in use (by channel and tenant): its name and schema id, known once the
     /// topic exists and the registry has answered.
     private let routes = Mutex<[ResponseKey: ResponseRoute]>([:])
+    /// Input records whose output Kafka refuses, and partitions read one record per transaction
+    /// to find such a record.
+    private let refusals = Mutex(RecordRefusals())
 
     public init(configuration: Configuration, kafka: KafkaConfiguration, schema: AvroSchema, registry: SchemaRegistry,
                 metricsFactory: MetricsFactory, logger: Logger) throws {
@@ -79,13 +85,15 @@ public final class BridgeService: Service {
         consumerConfiguration.maxPollInterval = configuration.maxPollInterval
         var producerConfiguration = ProducerConfiguration(kafka: kafka)
         producerConfiguration.transactionalID = configuration.transactionalID
+        producerConfiguration.maxRecordBytes = configuration.maxRecordBytes
         producer = try TransactionalProducer(configuration: producerConfiguration, operationTimeout: configuration.operationTimeout,
                                              logger: logger)
         provisioner = TopicProvisioner(admin: try KafkaAdmin(configuration: kafka, logger: logger),
                                        settings: .init(partitions: configuration.partitions,
                                                        replicationFactor: configuration.replicationFactor,
                                                        retention: configuration.retention,
-                                                       deadLetterRetention: configuration.deadLetterRetention),
+                                                       deadLetterRetention: configuration.deadLetterRetention,
+                                                       maxRecordBytes: configuration.maxRecordBytes),
                                        logger: logger)
         // The rebalance handler needs `self`; it is installed through a box filled below.
         let handler = RebalanceRelay()
@@ -205,7 +213,17 @@ public final class BridgeService: Service {
     private func process(_ records: [ConsumerRecord], prepared: [PreparedRecord]? = nil) async throws {
         for (index, record) in records.enumerated() {
             do {
-                try await emit(prepared?[index] ?? prepare(record), from: record)
+                let (refusal, isolated) = refusals.withLock { ($0.refusal(of: record), $0.isolates(record)) }
+                if let refusal {
+                    try await deadLetterRefused(record, refusal)
+                } else {
+                    try await emit(prepared?[index] ?? prepare(record), from: record)
+                }
+                // Looking for the record Kafka refused: each in a transaction of its own.
+                if isolated, try await !finishTransaction() {
+                    state.withLock { $0.pendingRewind.merge(Self.firstOffsets(of: records[(index + 1)...]), uniquingKeysWith: min) }
+                    return
+                }
             } catch {
                 if let fatal = endingError(error) { throw fatal }
                 logger.warning("transaction failed; aborting and re-reading its records", metadata: ["error": "\(error)"])
@@ -268,20 +286,58 @@ public final class BridgeService: Service {
     }
 
     /// Hands a response to the producer and books it, with its input record, in the transaction.
+    /// A response librdkafka refuses as it is (larger than `message.max.bytes`) dead-letters
+    /// its event `oversized` instead.
     private func send(_ output: ProducerRecord, to key: ResponseKey, from record: ConsumerRecord) async throws {
-        // The usual case runs without suspending: room in the producer's queue.
-        if try !producer.trySend(output) { try await producer.send(output) }
-        state.withLock { $0.produced[key, default: 0] += 1; $0.consumed(record) }
+        let refused: KafkaError
+        do {
+            // The usual case runs without suspending: room in the producer's queue.
+            if try !producer.trySend(output) { try await producer.send(output) }
+            state.withLock { $0.produced[key, default: 0] += 1; $0.consumed(record) }
+            return
+        } catch {
+            guard error.refusesRecord else { throw error }
+            refused = error
+        }
+        try await deadLetter(record, reason: .oversized,
+                             error: "Kafka refused the response of \(output.value?.count ?? 0) bytes: \(refused)")
+        state.withLock { $0.consumed(record) }
     }
 
-    private func deadLetter(_ record: ConsumerRecord, reason: DeadLetterReason, error: String) async throws {
+    /// Writes the event's dead-letter copy. A copy librdkafka refuses as it is (too large with
+    /// its headers) is written without the original value, the refusal noted.
+    private func deadLetter(_ record: ConsumerRecord, reason: DeadLetterReason, error: String,
+                            withoutValue: Bool = false) async throws {
         logger.warning("event dead-lettered", metadata: [
             "reason": "\(reason.rawValue)", "error": "\(error)",
             "partition": "\(record.partition)", "offset": "\(record.offset)",
         ])
-        try await producer.send(DeadLetter.record(for: record, cause: DeadLetterCause(reason: reason, error: error),
-                                                  consumerGroup: configuration.consumerGroup))
+        var cause = DeadLetterCause(reason: reason, error: error)
+        var original = record
+        if withoutValue { original.value = nil }
+        let refused: KafkaError
+        do {
+            try await producer.send(DeadLetter.record(for: original, cause: cause, consumerGroup: configuration.consumerGroup))
+            state.withLock { $0.deadLettered[reason.rawValue, default: 0] += 1 }
+            return
+        } catch {
+            guard error.refusesRecord, original.value != nil else { throw error }
+            refused = error
+        }
+        cause.error += " (the original value of \(original.value?.count ?? 0) bytes is not kept: \(refused))"
+        original.value = nil
+        try await producer.send(DeadLetter.record(for: original, cause: cause, consumerGroup: configuration.consumerGroup))
         state.withLock { $0.deadLettered[reason.rawValue, default: 0] += 1 }
+    }
+
+    /// Dead-letters an event whose output Kafka refused in an earlier transaction.
+    private func deadLetterRefused(_ record: ConsumerRecord, _ refusal: RecordRefusals.Refusal) async throws {
+        try beginTransactionIfNeeded()
+        metrics.consumed.increment()
+        var error = refusal.error
+        if refusal.withoutValue { error += " (the original value of \(record.value?.count ?? 0) bytes is not kept)" }
+        try await deadLetter(record, reason: .oversized, error: error, withoutValue: refusal.withoutValue)
+        state.withLock { $0.consumed(record) }
     }
 
     /// The response's topic and its schema id (subject `<topic>-value`); creates the topic on first use.
@@ -373,6 +429,7 @@ public final class BridgeService: Service {
 
     private func recordCommitted(_ snapshot: TransactionState) {
         stalled.withLock { $0 = nil }
+        refusals.withLock { if !$0.isEmpty { $0.committed(snapshot.ranges) } }
         metrics.transactions(outcome: "committed").increment()
         committedRecords.add(snapshot.count, ordering: .relaxed)
         for (key, count) in snapshot.produced { metrics.produced(channel: key.channel, tenant: key.tenant).increment(by: count) }
@@ -407,6 +464,16 @@ public final class BridgeService: Service {
                 }
             }
             metrics.transactions(outcome: "aborted").increment()
+            // A record Kafka refused made it fail: find it and dead-letter it when read again.
+            if let refused = producer.takeRefusedDelivery() {
+                let outcome = refusals.withLock { $0.transactionFailed(records: snapshot.count, ranges: snapshot.ranges, error: refused) }
+                let what = !outcome ? "Kafka refused a dead-letter copy even without its value"
+                    : snapshot.count == 1 ? "Kafka refused the record of a one-event transaction; the event is dead-lettered when read again"
+                    : "Kafka refused a record of the transaction; reading its records again one per transaction"
+                logger.warning("\(what)",
+                               metadata: ["records": "\(snapshot.count)", "error": "\(refused)"])
+                if !outcome { stalled.withLock { $0 = "the dead-letter topic refuses records: \(refused)" } }
+            }
         }
         state.withLock { state in
             var rewind = state.pendingRewind.merging(snapshot.firstOffsets, uniquingKeysWith: min)
@@ -440,6 +507,7 @@ public final class BridgeService: Service {
             logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
         case .revoked(let partitions), .lost(let partitions):
             logger.info("partitions revoked", metadata: ["partitions": "\(partitions.map(\.description))"])
+            refusals.withLock { $0.forget(partitions) }
             joined.store(false, ordering: .relaxed)   // until the group assigns partitions again
             guard state.withLock({ $0.isOpen }) else { return }
             let isLost = if case .lost = event { true } else { false }

@@ -12,6 +12,7 @@ final class TopicProvisioner: Sendable {
         var replicationFactor: Int
         var retention: Duration
         var deadLetterRetention: Duration
+        var maxRecordBytes: Int
     }
 
     private let admin: KafkaAdmin
@@ -38,11 +39,13 @@ final class TopicProvisioner: Sendable {
     private func ensure(_ topic: String, partitions: Int, isDeadLetter: Bool = false) async {
         if known.withLock({ $0.contains(topic) }) { return }
         var specs = [TopicSpecification(name: topic, partitions: partitions, replicationFactor: settings.replicationFactor,
-                                        retention: isDeadLetter ? settings.deadLetterRetention : settings.retention)]
+                                        retention: isDeadLetter ? settings.deadLetterRetention : settings.retention,
+                                        maxRecordBytes: settings.maxRecordBytes)]
         if !isDeadLetter {
             specs.append(TopicSpecification(name: DeadLetter.topic(for: topic), partitions: partitions,
                                             replicationFactor: settings.replicationFactor,
-                                            retention: settings.deadLetterRetention))
+                                            retention: settings.deadLetterRetention,
+                                            maxRecordBytes: settings.maxRecordBytes))
         }
         do {
             let created = try await admin.createTopics(specs)

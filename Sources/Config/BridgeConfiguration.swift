@@ -39,6 +39,14 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var maxEventBytes = 1_048_576
         public var topics = Topics()
         public var transactions = Transactions()
+
+        /// Room for headers on top of an event's bytes: a record the service writes (a response,
+        /// a dead-letter copy with its `dlt.*` headers, a retry-log entry) may be this much larger
+        /// than the event it came from.
+        public static let recordHeaderRoom = 65_536
+        /// The largest record the service writes: the producers' `message.max.bytes`, and (with
+        /// the record batch's framing) the `max.message.bytes` of the topics it creates.
+        public var maxRecordBytes: Int { maxEventBytes + Self.recordHeaderRoom }
     }
 
     /// When the bridge commits: after `maxRecords` input records or `maxInterval`, whichever is first.

@@ -25,6 +25,7 @@ extension BridgeConfiguration {
         try config.readBridge(reader["bridge"])
         try config.readSink(reader["sink"])
         try config.readTenants(reader["tenants"])
+        try config.checkRecordLimit(reader)
         return config
     }
 
@@ -46,6 +47,18 @@ extension BridgeConfiguration {
         kafka.bootstrapServers = servers
         kafka.properties = try r["properties"].stringMap().reduce(into: [:]) { result, entry in
             result[entry.key] = Secret(entry.value, sensitive: Self.isSensitiveProperty(entry.key))
+        }
+    }
+
+    /// The producers' `message.max.bytes` follows `bridge.maxEventBytes` (plus header room); a
+    /// value set in `kafka.properties` may raise it, never lower it below what the bridge accepts.
+    private func checkRecordLimit(_ root: ConfigReader) throws(ConfigurationError) {
+        guard let raw = kafka.properties["message.max.bytes"]?.value else { return }
+        let key = root["kafka"]["properties"]["message.max.bytes"]
+        guard let set = Int(raw) else { throw key.error("expected a whole number of bytes, got '\(raw)'") }
+        guard set >= bridge.maxRecordBytes else {
+            throw key.error("\(set) is below bridge.maxEventBytes (\(bridge.maxEventBytes)) plus \(Bridge.recordHeaderRoom) bytes "
+                + "of header room (\(bridge.maxRecordBytes)): the dead-letter copy of an event the bridge accepts would not fit")
         }
     }
 
@@ -90,7 +103,8 @@ extension BridgeConfiguration {
         bridge.consumerGroup = try Self.nonEmpty(r["consumerGroup"], default: bridge.consumerGroup)
         bridge.transactionalID = try Self.nonEmpty(r["transactionalId"], default: bridge.transactionalID)
         bridge.allowUnknownTenants = try r["allowUnknownTenants"].bool(default: bridge.allowUnknownTenants)
-        bridge.maxEventBytes = try r["maxEventBytes"].int(default: bridge.maxEventBytes, minimum: 1)
+        // Up to 64 MiB: with the header room, within librdkafka's receive.message.max.bytes.
+        bridge.maxEventBytes = try r["maxEventBytes"].int(default: bridge.maxEventBytes, minimum: 1, maximum: 64 << 20)
         let t = r["topics"]
         try t.rejectUnknownKeys(["partitions", "replicationFactor", "retentionDays", "dltRetentionDays"])
         for key in try t["partitions"].keys() {

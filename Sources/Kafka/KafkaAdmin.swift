@@ -16,8 +16,10 @@ public struct TopicSpecification: Sendable, Equatable {
     /// Topic configuration, e.g. `retention.ms`.
     public var config: [String: String]
 
+    /// - Parameter maxRecordBytes: the largest record producers write to it; the topic's
+    ///   `max.message.bytes` (a limit on a whole record batch) leaves room for the batch framing.
     public init(name: String, partitions: Int, replicationFactor: Int, retention: Duration? = nil,
-                config: [String: String] = [:]) {
+                maxRecordBytes: Int? = nil, config: [String: String] = [:]) {
         self.name = name
         self.partitions = partitions
         self.replicationFactor = replicationFactor
@@ -25,7 +27,13 @@ public struct TopicSpecification: Sendable, Equatable {
         if let retention {
             self.config["retention.ms"] = String(retention.components.seconds * 1000)
         }
+        if let maxRecordBytes {
+            self.config["max.message.bytes"] = String(maxRecordBytes + Self.batchFraming)
+        }
     }
+
+    /// A record batch's header and one record's framing, with room to spare.
+    static let batchFraming = 1024
 }
 
 /// Topic administration. On the embedded broker (which has no admin API) topics are created

@@ -48,6 +48,9 @@ public struct ProducerConfiguration: Sendable {
     public var transactionalID: String?
     /// `transaction.timeout.ms`.
     public var transactionTimeout: Duration = .seconds(60)
+    /// `message.max.bytes`: the largest record (key, value and headers) librdkafka takes;
+    /// librdkafka's own default (1,000,000 bytes) when nil.
+    public var maxRecordBytes: Int?
 
     public init(kafka: KafkaConfiguration) {
         self.kafka = kafka
@@ -63,6 +66,7 @@ public struct ProducerConfiguration: Sendable {
             "message.timeout.ms": "\(RDKafkaClient.milliseconds(deliveryTimeout))",
             "compression.type": compression,
         ]
+        if let maxRecordBytes { typed["message.max.bytes"] = "\(maxRecordBytes)" }
         if let transactionalID {
             // librdkafka requires message.timeout.ms <= transaction.timeout.ms.
             typed["message.timeout.ms"] = "\(RDKafkaClient.milliseconds(min(deliveryTimeout, transactionTimeout)))"

@@ -43,6 +43,13 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible, Equatable {
         return .other
     }
 
+    /// Kafka (or librdkafka, before sending) will never take this record as it is: too large,
+    /// or not a valid record. Sending it again fails the same way; it is the record's problem,
+    /// not the connection's.
+    public var refusesRecord: Bool {
+        [KafkaErrorCode.messageTooLarge, .recordListTooLarge, .invalidRecord, .invalidArgument].contains(code)
+    }
+
     static func configuration(_ message: String) -> KafkaError {
         KafkaError(code: .invalidArgument, message: message)
     }
@@ -90,6 +97,7 @@ public struct KafkaErrorCode: RawRepresentable, Hashable, Sendable, CustomString
     public static let invalidProducerEpoch = KafkaErrorCode(rawValue: 47)
     public static let invalidTransactionState = KafkaErrorCode(rawValue: 48)
     public static let concurrentTransactions = KafkaErrorCode(rawValue: 51)
+    public static let invalidRecord = KafkaErrorCode(rawValue: 87)
     public static let producerFenced = KafkaErrorCode(rawValue: 90)
 
     /// librdkafka's symbolic name, e.g. `_QUEUE_FULL` or `NOT_LEADER_FOR_PARTITION`.

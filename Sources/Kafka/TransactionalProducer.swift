@@ -60,6 +60,12 @@ public final class TransactionalProducer: Sendable {
         try await blocking { client, timeout throws(KafkaError) in try client.abortTransaction(timeout: timeout) }
     }
 
+    /// The latest refusal of a record of this producer's (`KafkaError.refusesRecord`) reported
+    /// since the last call: when a transaction fails, whether a record of it was the cause.
+    public func takeRefusedDelivery() -> KafkaError? {
+        producer.client.context.refusedDelivery.withLock { refused in defer { refused = nil }; return refused }
+    }
+
     public var fatalError: KafkaError? { producer.fatalError }
     public var lastError: KafkaError? { producer.lastError }
 

@@ -53,6 +53,9 @@ public final class WebhookSink: Service, Sendable {
         public var lagInterval: Duration = .seconds(10)
         public var sessionTimeout: Duration = .seconds(10)
         public var maxPollInterval: Duration = .seconds(300)
+        /// The largest record the sink writes (`message.max.bytes`, and the created topics'
+        /// limit): a retry-log entry or dead-letter copy of the largest response.
+        public var maxRecordBytes = 1_048_576 + 65_536
         /// Loading the retry log gives up (and is tried again) after this long without progress.
         public var retryLogStall: Duration = .seconds(30)
 
@@ -147,6 +150,7 @@ public final class WebhookSink: Service, Sendable {
         consumerConfiguration.prefetchKilobytes = configuration.prefetchKilobytes
         var producerConfiguration = ProducerConfiguration(kafka: kafka)
         producerConfiguration.linger = .milliseconds(1)
+        producerConfiguration.maxRecordBytes = configuration.maxRecordBytes
         producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         admin = try KafkaAdmin(configuration: kafka, logger: logger)
         let relay = SinkRebalanceRelay()
@@ -251,7 +255,8 @@ public final class WebhookSink: Service, Sendable {
     private func ensureTopics() async {
         var specs = configuration.topics
         specs.append(RetryLog.specification(topic: configuration.retryLogTopic, partitions: configuration.retryTopicPartitions,
-                                            replicationFactor: configuration.replicationFactor))
+                                            replicationFactor: configuration.replicationFactor,
+                                            maxRecordBytes: configuration.maxRecordBytes))
         do {
             let created = try await admin.createTopics(specs)
             if !created.isEmpty { logger.info("created topics", metadata: ["topics": "\(created.joined(separator: ", "))"]) }
@@ -761,7 +766,7 @@ public final class WebhookSink: Service, Sendable {
             do {
                 try await producer.send(record)
                 return .written
-            } catch where Self.isPermanent(error) {
+            } catch where error.refusesRecord {
                 return .refused(error.description)
             } catch {
                 if Task.isCancelled { return .abandoned }
@@ -771,10 +776,6 @@ public final class WebhookSink: Service, Sendable {
             }
         }
         return .abandoned
-    }
-
-    static func isPermanent(_ error: KafkaError) -> Bool {
-        error.code == .messageTooLarge || error.code == .invalidArgument || error.code == .recordListTooLarge
     }
 
     // MARK: Commits and rebalances

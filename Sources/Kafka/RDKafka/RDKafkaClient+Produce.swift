@@ -82,9 +82,13 @@ private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawPointer?,
 
 let rdkafkaDeliveryCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
     _, message, clientOpaque in
-    guard let message, let opaque = message.pointee._private else { return }
+    guard let message else { return }
     let m = message.pointee
     let error: KafkaError? = m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : deliveryError(m.err)
+    if let error, error.refusesRecord, let clientOpaque {
+        Unmanaged<RDKafkaClientContext>.fromOpaque(clientOpaque).takeUnretainedValue().refusedDelivery.withLock { $0 = error }
+    }
+    guard let opaque = m._private else { return }
     let bits = UInt(bitPattern: opaque)
     if bits & 1 == 1 {
         guard let clientOpaque else { return }

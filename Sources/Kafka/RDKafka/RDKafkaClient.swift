@@ -59,6 +59,9 @@ final class RDKafkaClientContext: Sendable {
     /// from the committed offset).
     let revokedDuringPoll = Mutex<Set<TopicPartition>>([])
     let lastError = Mutex<KafkaError?>(nil)
+    /// The latest delivery Kafka refused for what the record is (`KafkaError.refusesRecord`),
+    /// kept until taken: for records sent without a completion, whose transaction then fails.
+    let refusedDelivery = Mutex<KafkaError?>(nil)
     private let spaceWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
 
     init(logger: Logger, rebalanceHandler: (@Sendable (RebalanceEvent) -> Void)?,

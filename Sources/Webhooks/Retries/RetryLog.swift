@@ -108,8 +108,9 @@ public enum RetryLog {
     /// The retry log's topic: compacted, with segments that roll often enough for compaction to
     /// drop resolved entries within hours (the active segment is never compacted), and
     /// tombstones kept for a day so a reader that was behind still sees them.
-    static func specification(topic: String, partitions: Int, replicationFactor: Int) -> TopicSpecification {
-        TopicSpecification(name: topic, partitions: partitions, replicationFactor: replicationFactor, config: [
+    static func specification(topic: String, partitions: Int, replicationFactor: Int, maxRecordBytes: Int? = nil) -> TopicSpecification {
+        TopicSpecification(name: topic, partitions: partitions, replicationFactor: replicationFactor,
+                           maxRecordBytes: maxRecordBytes, config: [
             "cleanup.policy": "compact",
             "segment.ms": "3600000",
             "min.cleanable.dirty.ratio": "0.1",
