@@ -38,23 +38,54 @@ public final class SchemaRegistryClient: SchemaRegistry {
         public var initialBackoff: Duration = .milliseconds(100)
         public var maxBackoff: Duration = .seconds(5)
 
-        /// `url` may carry credentials (`https://user:password@registry.example`): they are sent
-        /// as HTTP Basic authentication and never appear in messages.
+        /// `url` may carry credentials (`https://user:password@registry.example`): they are taken
+        /// out here, once, sent as HTTP Basic authentication and never appear in `url` or in
+        /// messages. They are what lies between `://` and the URL's last `@` (a registry's address
+        /// has no `@` of its own); the user ends at the first `:`. Escapes are decoded once (`%40`
+        /// is `@`, `%2541` is `%41`); anything else, a `%` that begins no escape included, stands
+        /// for itself.
         public init(url: String) {
-            var base = url.hasSuffix("/") ? String(url.dropLast()) : url
-            if var parts = URLComponents(string: base), let user = parts.percentEncodedUser {
-                let password = parts.percentEncodedPassword ?? ""
-                let decoded = (user.removingPercentEncoding ?? user) + ":" + (password.removingPercentEncoding ?? password)
-                credentials = Data(decoded.utf8).base64EncodedString()
-                parts.percentEncodedUser = nil
-                parts.percentEncodedPassword = nil
-                base = parts.string ?? base
+            var base = url
+            if let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].lastIndex(of: "@") {
+                let userInfo = url[scheme.upperBound..<at]
+                let colon = userInfo.firstIndex(of: ":") ?? userInfo.endIndex
+                let password = colon == userInfo.endIndex ? "" : userInfo[userInfo.index(after: colon)...]
+                let pair = Self.percentDecoded(userInfo[..<colon]) + [UInt8(ascii: ":")] + Self.percentDecoded(password)
+                credentials = Data(pair).base64EncodedString()
+                base = String(url[..<scheme.upperBound] + url[url.index(after: at)...])
             }
-            self.url = base
+            self.url = base.hasSuffix("/") ? String(base.dropLast()) : base
         }
 
         /// `user:password` from the URL, base64-encoded for the Authorization header.
         var credentials: String?
+
+        /// The bytes `text` stands for: each `%` and two hexadecimal digits is one byte.
+        static func percentDecoded(_ text: Substring) -> [UInt8] {
+            let bytes = Array(text.utf8)
+            var decoded: [UInt8] = []
+            var index = 0
+            while index < bytes.count {
+                if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
+                   let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
+                    decoded.append(high << 4 | low)
+                    index += 3
+                } else {
+                    decoded.append(bytes[index])
+                    index += 1
+                }
+            }
+            return decoded
+        }
+
+        private static func hexValue(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
     }
 
     private let configuration: Configuration

@@ -73,10 +73,12 @@ extension BridgeConfiguration {
         let fromEnvironment = environment["SCHEMA_REGISTRY_URL"].flatMap { $0.isEmpty ? nil : $0 }
         let fileURL = try r["url"].string()
         guard let url = fromEnvironment ?? fileURL else { return }
-        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
-            // The value may hold credentials: do not echo it.
+        // Checked as the registry client will read it: credentials (before the last `@`) taken
+        // out by the client alone, which sends them as Basic authentication.
+        guard let parsed = URL(string: URLText.withoutUserInfo(url)), ["http", "https"].contains(parsed.scheme ?? ""),
+              parsed.host?.isEmpty == false else {
             throw ConfigurationError(key: fromEnvironment != nil ? "SCHEMA_REGISTRY_URL" : r["url"].path,
-                                     problem: "expected an http(s) URL")
+                                     problem: "expected an http(s) URL, got '\(URLText.redacted(url))'")
         }
         schemaRegistry.url = Secret(url)
     }
@@ -181,7 +183,7 @@ extension BridgeConfiguration {
         let allowInsecureHttp = try w["allowInsecureHttp"].bool(default: false)
         guard let url = try w["url"].string() else { throw w["url"].error("is required") }
         guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), parsed.host?.isEmpty == false else {
-            throw w["url"].error("'\(url)' is not an absolute URL")
+            throw w["url"].error("'\(URLText.redacted(url))' is not an absolute URL")
         }
         guard scheme == "https" || (scheme == "http" && allowInsecureHttp) else {
             throw w["url"].error(scheme == "http" ? "must be https (set allowInsecureHttp: true only for local receivers)"

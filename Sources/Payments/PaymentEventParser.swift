@@ -17,21 +17,36 @@ public struct PaymentEventParser: Sendable {
     public var knownTenants: Set<String>
     public var allowUnknownTenants: Bool
 
+    /// Amounts have at most this many digits after the decimal point (ISO 20022 amounts allow 5;
+    /// ISO 4217 currencies use at most 4)…
+    public static let amountFractionDigits = 5
+    /// …at most this many before it (below 10^15)…
+    public static let amountIntegerDigits = 15
+    /// …and at most this many from the first non-zero digit to the last: every such decimal
+    /// survives the double the response carries, so a partner reads back the amount as written.
+    public static let amountSignificantDigits = 15
+    /// Timestamps before 2000-01-01T00:00:00Z are refused (epoch seconds read as milliseconds
+    /// land in January 1970)…
+    public static let earliestTimestamp: Int64 = 946_684_800_000
+    /// …and so are those more than this many milliseconds (a day) after the current time.
+    public static let timestampLeeway: Int64 = 86_400_000
+
     public init(maxEventBytes: Int = 1_048_576, knownTenants: Set<String>, allowUnknownTenants: Bool = false) {
         self.maxEventBytes = maxEventBytes
         self.knownTenants = knownTenants
         self.allowUnknownTenants = allowUnknownTenants
     }
 
-    public func parse(_ value: [UInt8]?) -> EventOutcome {
+    /// `now` bounds the timestamps accepted (at most `timestampLeeway` after it).
+    public func parse(_ value: [UInt8]?, now: Date = Date()) -> EventOutcome {
         do {
-            return try parseOrThrow(value)
+            return try parseOrThrow(value, now: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)))
         } catch {
             return .rejected(error)
         }
     }
 
-    private func parseOrThrow(_ value: [UInt8]?) throws(EventRejection) -> EventOutcome {
+    private func parseOrThrow(_ value: [UInt8]?, now: Int64) throws(EventRejection) -> EventOutcome {
         guard let value, !value.isEmpty else { throw .invalid("the record has no value") }
         guard value.count <= maxEventBytes else {
             throw EventRejection(.oversized, "event of \(value.count) bytes exceeds bridge.maxEventBytes (\(maxEventBytes))")
@@ -84,7 +99,7 @@ public struct PaymentEventParser: Sendable {
             clearingReference: try event.optionalString(.clearingReference),
             failureReason: try event.optionalString(.failureReason),
             failureCode: try event.optionalString(.failureCode),
-            timestamp: try event.timestamp(),
+            timestamp: try event.timestamp(now: now),
             correlationId: try event.requiredHeaderValue(.correlationId),
             idempotencyKey: try event.requiredString(.idempotencyKey),
             metadata: try event.metadata(),
@@ -178,47 +193,65 @@ private struct EventFields {
     }
 
     func amount() throws(EventRejection) -> Double {
-        let amount: Double
+        let text: String, digits: DecimalDigits
         switch self[.amount] {
         case nil, .null?:
             throw .invalid("amount is required")
-        case .string(let text)?:
-            guard Self.isDecimal(text), let parsed = Double(text) else { throw .invalid("amount must be a decimal number") }
-            amount = parsed
-        case .number?:
-            guard let parsed = self[.amount]?.double else { throw .invalid("amount must be a number") }
-            amount = parsed
+        case .string(let string)?:
+            guard let shape = DecimalDigits(string, allowingExponent: false) else { throw .invalid("amount must be a decimal number") }
+            (text, digits) = (string, shape)
+        case .number(let number)?:
+            guard let shape = DecimalDigits(number, allowingExponent: true) else { throw .invalid("amount must be a number") }
+            (text, digits) = (number, shape)
         default:
             throw .invalid("amount must be a number or a decimal string")
         }
-        guard amount.isFinite, amount > 0 else { throw .invalid("amount must be greater than zero") }
+        guard !digits.isNegative, digits.significant > 0 else { throw .invalid("amount must be greater than zero") }
+        guard digits.afterPoint <= PaymentEventParser.amountFractionDigits else {
+            throw .invalid("amount has more than \(PaymentEventParser.amountFractionDigits) digits after the decimal point")
+        }
+        guard digits.beforePoint <= PaymentEventParser.amountIntegerDigits else {
+            throw .invalid("amount has more than \(PaymentEventParser.amountIntegerDigits) digits before the decimal point")
+        }
+        guard digits.significant <= PaymentEventParser.amountSignificantDigits else {
+            throw .invalid("amount has more than \(PaymentEventParser.amountSignificantDigits) significant digits")
+        }
+        guard let amount = Double(text) else { throw .invalid("amount must be a number") }
         return amount
     }
 
-    func timestamp() throws(EventRejection) -> Int64 {
-        // 1970 … 9999 in milliseconds.
-        let range: ClosedRange<Int64> = 0...253_402_300_799_999
+    func timestamp(now: Int64) throws(EventRejection) -> Int64 {
+        let millis: Int64, shown: String, isEpoch: Bool
         switch self[.timestamp] {
         case nil, .null?:
             throw .invalid("timestamp is required")
         case .number?:
-            guard let millis = self[.timestamp]?.int64, range.contains(millis) else {
-                throw .invalid("timestamp must be whole epoch milliseconds")
-            }
-            return millis
+            guard let number = self[.timestamp]?.int64 else { throw .invalid("timestamp must be whole epoch milliseconds") }
+            (millis, shown, isEpoch) = (number, String(number), true)
         case .string(let text)?:
             if !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
                 // Epoch milliseconds written as a string.
-                guard let millis = Int64(text), range.contains(millis) else { throw .invalid("timestamp is out of range") }
-                return millis
+                guard let number = Int64(text) else { throw .invalid("timestamp is out of range") }
+                (millis, shown, isEpoch) = (number, String(number), true)
+            } else {
+                guard let date = Self.parseISO8601(text) else { throw .invalid("timestamp is not an ISO-8601 date-time") }
+                (millis, shown, isEpoch) = (Int64((date.timeIntervalSince1970 * 1000).rounded()), PaymentEventParser.quoted(text), false)
             }
-            guard let date = Self.parseISO8601(text) else { throw .invalid("timestamp is not an ISO-8601 date-time") }
-            let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
-            guard range.contains(millis) else { throw .invalid("timestamp is out of range") }
-            return millis
         default:
             throw .invalid("timestamp must be epoch milliseconds or ISO-8601")
         }
+        let earliest = PaymentEventParser.earliestTimestamp, latest = now + PaymentEventParser.timestampLeeway
+        if millis < earliest {
+            // Would the number be in the window as seconds, that is multiplied by 1000?
+            let seconds = isEpoch && millis >= earliest / 1000 && millis <= latest / 1000
+            throw .invalid("timestamp \(shown) is before 2000-01-01" + (seconds ? " (epoch seconds given where milliseconds are expected?)" : ""))
+        }
+        if millis > latest {
+            let micros = isEpoch && millis / 1000 >= earliest && millis / 1000 <= latest
+            throw .invalid("timestamp \(shown) is more than a day ahead of the current time"
+                           + (micros ? " (epoch microseconds given where milliseconds are expected?)" : ""))
+        }
+        return millis
     }
 
     func metadata() throws(EventRejection) -> [String: String] {
@@ -239,24 +272,6 @@ private struct EventFields {
         }
     }
 
-    static func isDecimal(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8(isDecimal)
-    }
-
-    private static func isDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var digitsBefore = 0, digitsAfter = 0, seenPoint = false
-        for (index, byte) in zip(bytes.indices, bytes) {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): if seenPoint { digitsAfter += 1 } else { digitsBefore += 1 }
-            case UInt8(ascii: ".") where !seenPoint: seenPoint = true
-            case UInt8(ascii: "-") where index == 0, UInt8(ascii: "+") where index == 0: continue
-            default: return false
-            }
-        }
-        return digitsBefore > 0 && (!seenPoint || digitsAfter > 0)
-    }
-
     static func parseISO8601(_ text: String) -> Date? {
         let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         if let date = try? withFraction.parse(text) { return date }
@@ -264,3 +279,76 @@ private struct EventFields {
     }
 }
 
+
+/// The digits of a decimal as written (`+12.50`, or a JSON number such as `1.5e3`), counted on
+/// the text rather than on the double it rounds to. Leading zeros and trailing zeros of the
+/// fraction do not count: `0012.50` has 3 significant digits, 2 before the point and 1 after.
+struct DecimalDigits {
+    var isNegative = false
+    /// From the first non-zero digit to the last; 0 for zero.
+    var significant = 0
+    /// Before the decimal point once the exponent is applied (`1e3` has 4, `0.5` none).
+    var beforePoint = 0
+    /// After the decimal point once the exponent is applied (`1e-3` has 3, `1.50` one).
+    var afterPoint = 0
+
+    /// Nil unless `text` is `[+-]digits[.digits]`, followed by `[eE][+-]digits` when `allowingExponent`.
+    init?(_ text: String, allowingExponent: Bool) {
+        var text = text
+        guard let digits = text.withUTF8({ Self.read($0, allowingExponent: allowingExponent) }) else { return nil }
+        self = digits
+    }
+
+    private init() {}
+
+    private static func read(_ bytes: UnsafeBufferPointer<UInt8>, allowingExponent: Bool) -> DecimalDigits? {
+        var index = 0
+        func skipDigits() -> Range<Int> {
+            let start = index
+            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+            return start..<index
+        }
+        func skipSign() -> Bool {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") else { return false }
+            index += 1
+            return bytes[index - 1] == UInt8(ascii: "-")
+        }
+        var result = DecimalDigits()
+        result.isNegative = skipSign()
+        let integer = skipDigits()
+        guard !integer.isEmpty else { return nil }
+        var fraction = index..<index
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            fraction = skipDigits()
+            guard !fraction.isEmpty else { return nil }
+        }
+        var exponent = 0
+        if allowingExponent, index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            let negative = skipSign()
+            let digits = skipDigits()
+            guard !digits.isEmpty else { return nil }
+            // Saturates far beyond any limit: `1e99999999999999999999` only needs to be known as huge.
+            for position in digits { exponent = min(exponent * 10 + Int(bytes[position] - UInt8(ascii: "0")), 1_000_000) }
+            if negative { exponent = -exponent }
+        }
+        guard index == bytes.count else { return nil }
+        // Positions count the mantissa's digits (integer, then fraction) from 0; the point sits
+        // after `integer.count` of them, moved by the exponent.
+        var first: Int?, last = 0, position = 0
+        for byteIndex in [integer, fraction].joined() {
+            if bytes[byteIndex] != UInt8(ascii: "0") {
+                if first == nil { first = position }
+                last = position
+            }
+            position += 1
+        }
+        guard let first else { return result }
+        let point = integer.count + exponent
+        result.significant = last - first + 1
+        result.beforePoint = max(0, point - first)
+        result.afterPoint = max(0, last + 1 - point)
+        return result
+    }
+}

@@ -87,5 +87,43 @@ struct SchemaRegistryClientTests {
         #expect(error?.description.contains("127.0.0.1") == true)
         #expect(error?.description.contains("registry-pass") == false, "the password stays out of the message")
     }
+
+    /// Passwords as written in the URL, and as the registry must receive them: an escape (`%41`,
+    /// `%40`) is decoded once; a `%` that begins no escape, a space, `|`, `/`, `?` or `#` stands for
+    /// itself; the last `@` ends the credentials, the first `:` the user.
+    static let passwords: [(written: String, sent: String)] = [
+        ("Secr%et", "Secr%et"), ("Secr%41et", "SecrAet"), ("Secr%2541et", "Secr%41et"), ("Secr%41%zz", "SecrA%zz"),
+        ("Secr%", "Secr%"), ("Secr et", "Secr et"), ("Secr%20et", "Secr et"), ("Secr|et", "Secr|et"),
+        ("Secr@et", "Secr@et"), ("Secr%40et", "Secr@et"), ("Secr:et", "Secr:et"), ("Secr%3Aet", "Secr:et"),
+        ("Secr/et", "Secr/et"), ("Secr?et", "Secr?et"), ("Secr#et", "Secr#et"),
+    ]
+
+    @Test("credentials with %, %41, space, |, @ and : are taken out of the URL once, decoded, and sent as Basic authentication",
+          arguments: passwords)
+    func awkwardCredentials(written: String, sent: String) async throws {
+        let fake = FakeConfluentRegistry()
+        try await fake.serve { url in
+            let configuration = SchemaRegistryClient.Configuration(url: url.replacingOccurrences(of: "http://", with: "http://bridge-user:\(written)@") + "/")
+            #expect(configuration.url == url, "no user information is left in the URL the client requests and reports")
+            _ = try await SchemaRegistryClient(configuration: configuration).id(of: try loadPaymentResponseSchema(), subject: "t-value")
+            let expected = "Basic " + Data("bridge-user:\(sent)".utf8).base64EncodedString()
+            #expect(fake.authorization.withLock { $0 } == expected)
+        }
+    }
+
+    @Test("credentials with %, %41, space, |, @ and : never appear in an error", arguments: passwords)
+    func awkwardCredentialsStayOutOfErrors(written: String, sent: String) async throws {
+        var configuration = SchemaRegistryClient.Configuration(url: "http://bridge-user:\(written)@127.0.0.1:\(try freeLoopbackPort())")
+        configuration.retryBudget = .milliseconds(300)
+        configuration.initialBackoff = .milliseconds(50)
+        let error = await #expect(throws: SchemaRegistryError.self) {
+            try await SchemaRegistryClient(configuration: configuration).id(of: try loadPaymentResponseSchema(), subject: "t-value")
+        }
+        #expect(error?.kind == .unreachable)
+        #expect(error?.description.contains("127.0.0.1") == true)
+        for leaked in ["Secr", "bridge-user", written, sent] {
+            #expect(error?.description.contains(leaked) == false, "\(error?.description ?? "")")
+        }
+    }
 }
 

@@ -152,6 +152,45 @@ struct ConfigurationTests {
         #expect(bad?.description.contains("hunter3") == false)
     }
 
+    @Test("a registry URL whose password holds %, %41, a space, |, @, :, /, ? or # is accepted and kept as written",
+          arguments: ["Secr%et", "Secr%41et", "Secr et", "Secr|et", "Secr@et", "Secr:et", "Secr/et", "Secr?et", "Secr#et"])
+    func registryCredentials(password: String) throws {
+        let url = "https://bridge-user:\(password)@registry.example:8081"
+        let config = try BridgeConfiguration.parse(yaml: "schemaRegistry: {url: '\(url)'}")
+        #expect(config.schemaRegistry.url?.value == url, "the registry client takes the credentials out, once")
+        let printed = "\(config) \(String(reflecting: config))"
+        #expect(!printed.contains("Secr") && !printed.contains("bridge-user"))
+        #expect(try BridgeConfiguration.parse(yaml: "", environment: ["SCHEMA_REGISTRY_URL": url]).schemaRegistry.url?.value == url)
+    }
+
+    @Test("a refused registry URL is shown without credentials, query or fragment", arguments: [
+        ("ftp://bridge-user:Secr%et@registry.example/base?token=Tok", "'ftp://registry.example/base'"),
+        ("ftp://bridge-user:Secr/et@registry.example#Tok", "'ftp://registry.example'"),
+        ("bridge-user:Secr|et@registry.example", "'registry.example'"),
+        ("https://bridge-user:Secr et@", "'https://'"),
+    ])
+    func refusedRegistryURL(url: String, shown: String) {
+        for error in [failure("schemaRegistry: {url: '\(url)'}"), failure("", environment: ["SCHEMA_REGISTRY_URL": url])] {
+            #expect(error?.problem == "expected an http(s) URL, got \(shown)")
+            for leaked in ["Secr", "bridge-user", "Tok"] { #expect(error?.description.contains(leaked) == false, "\(leaked)") }
+        }
+        #expect(failure("", environment: ["SCHEMA_REGISTRY_URL": url])?.key == "SCHEMA_REGISTRY_URL")
+    }
+
+    @Test("a webhook URL in an error is shown without user information, query or fragment", arguments: [
+        ("https://hook-user:Secr@/h?token=Tok", "'https:///h'"),
+        ("hook-user:Secr@partner.example/h?token=Tok#Tok", "'partner.example/h'"),
+        ("https://hook-user:Se/cr@partner.example/h?token=Tok", "'https://partner.example/h'"),
+        ("https://hook-user:Se?cr@partner.example/h", "'https://…'"),
+        ("partner.example/h?token=Tok", "'partner.example/h'"),
+    ])
+    func webhookURLInErrors(url: String, shown: String) {
+        let error = failure("tenants: [{id: A, channel: web, delivery: webhook, webhook: {url: '\(url)', secrets: [whsec_YQ==]}}]")
+        #expect(error?.key == "tenants[0].webhook.url")
+        #expect(error?.problem == "\(shown) is not an absolute URL")
+        for leaked in ["Secr", "Se/cr", "hook-user", "Tok"] { #expect(error?.description.contains(leaked) == false, "\(leaked)") }
+    }
+
     @Test("durations are written 500ms, 5s, 2m, 1h")
     func durations() {
         #expect(DurationText.parse("500ms") == .milliseconds(500))

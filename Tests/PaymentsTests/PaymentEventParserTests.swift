@@ -25,15 +25,26 @@ func event(_ changes: [String: Any?] = [:]) -> [UInt8] {
     return Array(try! JSONSerialization.data(withJSONObject: fields))
 }
 
+/// A valid internal event with one member's value written as raw JSON text (`1e-300`), which
+/// JSONSerialization would write its own way.
+func event(_ name: String, rawJSON: String) -> [UInt8] {
+    let placeholder = "raw-json-value"
+    let text = String(decoding: event([name: placeholder]), as: UTF8.self)
+    return Array(text.replacingOccurrences(of: "\"\(placeholder)\"", with: rawJSON).utf8)
+}
+
 let parser = PaymentEventParser(maxEventBytes: 4096, knownTenants: ["TENANT-001", "PARTNER-ABC"])
 
+/// The parser's "now" in these tests: 2025-11-24T16:00:00Z, the time of `event()`'s timestamp.
+let now = Date(timeIntervalSince1970: 1_764_000_000)
+
 func rejection(_ bytes: [UInt8]?, using parser: PaymentEventParser = parser) -> EventRejection? {
-    if case .rejected(let rejection) = parser.parse(bytes) { return rejection }
+    if case .rejected(let rejection) = parser.parse(bytes, now: now) { return rejection }
     return nil
 }
 
 func response(_ bytes: [UInt8]) -> PaymentResponse? {
-    if case .response(let response) = parser.parse(bytes) { return response }
+    if case .response(let response) = parser.parse(bytes, now: now) { return response }
     return nil
 }
 
@@ -109,6 +120,103 @@ struct PaymentEventParserTests {
             #expect(found?.reason == .invalidEvent, "\(bad)")
             #expect(found?.message.contains("amount") == true, "\(bad)")
         }
+    }
+
+    @Test("amounts: at most 5 digits after the point, counted on the text as written")
+    func amountFractionDigits() throws {
+        for accepted in [#""0.00001""#, "0.00001", "1e-5", #""12.34500""#, "12.34500", "1234500e-5"] {
+            let amount = try #require(response(event("amount", rawJSON: accepted))?.amount, "\(accepted)")
+            #expect(amount == Double(accepted.replacingOccurrences(of: "\"", with: "")), "\(accepted)")
+        }
+        for refused in [#""0.000001""#, "0.000001", "1e-6", "1.000001", "123456e-10", "1e-300", "4.9e-324", "1e-99999999999999999999"] {
+            let found = rejection(event("amount", rawJSON: refused))
+            #expect(found?.reason == .invalidEvent, "\(refused)")
+            #expect(found?.message == "amount has more than 5 digits after the decimal point", "\(refused)")
+        }
+    }
+
+    @Test("amounts: at most 15 digits before the point (below 10^15)")
+    func amountIntegerDigits() throws {
+        for accepted in [#""999999999999999""#, "999999999999999", "9.99999999999999e14", #""000999999999999999.00""#] {
+            #expect(response(event("amount", rawJSON: accepted))?.amount == 999_999_999_999_999, "\(accepted)")
+        }
+        for refused in [#""1000000000000000""#, "1000000000000000", "1e15", "1E+15", "1e300", "1.7976931348623157e308",
+                        "1e400", "1e99999999999999999999"] {
+            let found = rejection(event("amount", rawJSON: refused))
+            #expect(found?.reason == .invalidEvent, "\(refused)")
+            #expect(found?.message == "amount has more than 15 digits before the decimal point", "\(refused)")
+        }
+    }
+
+    @Test("amounts: at most 15 significant digits, which the response's double keeps exactly")
+    func amountSignificantDigits() throws {
+        // The double prints back as the decimal that was written.
+        for (accepted, printed) in [(#""1234567890.12345""#, "1234567890.12345"), ("1234567890.12345", "1234567890.12345"),
+                                    ("1.23456789012345e9", "1234567890.12345"), (#""123456789012345""#, "123456789012345.0"),
+                                    (#""0.12345""#, "0.12345")] {
+            #expect(response(event("amount", rawJSON: accepted))?.amount.description == printed, "\(accepted)")
+        }
+        for refused in [#""12345678901.12345""#, "12345678901.12345", "1.234567890123456e10", #""100000000000000.1""#] {
+            let found = rejection(event("amount", rawJSON: refused))
+            #expect(found?.reason == .invalidEvent, "\(refused)")
+            #expect(found?.message == "amount has more than 15 significant digits", "\(refused)")
+        }
+    }
+
+    @Test("timestamps: not before 2000-01-01T00:00:00Z")
+    func timestampEarliest() {
+        for accepted in ["946684800000", #""946684800000""#, #""2000-01-01T00:00:00Z""#, #""2000-01-01T01:00:00+01:00""#] {
+            #expect(response(event("timestamp", rawJSON: accepted))?.timestamp == 946_684_800_000, "\(accepted)")
+        }
+        for (refused, message) in [
+            ("946684799999", "timestamp 946684799999 is before 2000-01-01"),
+            (#""946684799999""#, "timestamp 946684799999 is before 2000-01-01"),
+            (#""1999-12-31T23:59:59.999Z""#, "timestamp '1999-12-31T23:59:59.999Z' is before 2000-01-01"),
+            ("0", "timestamp 0 is before 2000-01-01"),
+            ("-1", "timestamp -1 is before 2000-01-01"),
+        ] {
+            let found = rejection(event("timestamp", rawJSON: refused))
+            #expect(found?.reason == .invalidEvent, "\(refused)")
+            #expect(found?.message == message, "\(refused)")
+        }
+    }
+
+    @Test("timestamps: epoch seconds where milliseconds are expected are refused with a hint")
+    func timestampSecondsForMillis() {
+        for refused in ["1733300000", #""1733300000""#] {
+            let found = rejection(event("timestamp", rawJSON: refused))
+            #expect(found?.reason == .invalidEvent, "\(refused)")
+            #expect(found?.message == "timestamp 1733300000 is before 2000-01-01 (epoch seconds given where milliseconds are expected?)")
+        }
+        // The current time in seconds, and the first second of 2000: both would be in the window as milliseconds.
+        #expect(rejection(event(["timestamp": 1_764_000_000]))?.message.hasSuffix("(epoch seconds given where milliseconds are expected?)") == true)
+        #expect(rejection(event(["timestamp": 946_684_800]))?.message.hasSuffix("(epoch seconds given where milliseconds are expected?)") == true)
+        #expect(rejection(event(["timestamp": 946_684_799]))?.message == "timestamp 946684799 is before 2000-01-01")
+    }
+
+    @Test("timestamps: at most one day ahead of the current time, which the caller passes in")
+    func timestampLatest() throws {
+        let latest: Int64 = 1_764_000_000_000 + 86_400_000
+        #expect(response(event(["timestamp": Int(latest)]))?.timestamp == latest)
+        #expect(response(event(["timestamp": "2025-11-25T16:00:00Z"]))?.timestamp == latest)
+        for (refused, message) in [
+            ("\(latest + 1)", "timestamp \(latest + 1) is more than a day ahead of the current time"),
+            (#""2025-11-25T16:00:00.001Z""#, "timestamp '2025-11-25T16:00:00.001Z' is more than a day ahead of the current time"),
+            ("1764000000123000", "timestamp 1764000000123000 is more than a day ahead of the current time"
+                                 + " (epoch microseconds given where milliseconds are expected?)"),
+            (#""9999-12-31T23:59:59Z""#, "timestamp '9999-12-31T23:59:59Z' is more than a day ahead of the current time"),
+        ] {
+            let found = rejection(event("timestamp", rawJSON: refused))
+            #expect(found?.reason == .invalidEvent, "\(refused)")
+            #expect(found?.message == message, "\(refused)")
+        }
+        // The window moves with the time passed in.
+        let later = now.addingTimeInterval(1)
+        guard case .response(let mapped) = parser.parse(event(["timestamp": Int(latest) + 1000]), now: later) else {
+            Issue.record("a timestamp within a day of the time passed in was refused")
+            return
+        }
+        #expect(mapped.timestamp == latest + 1000)
     }
 
     @Test("timestamps: epoch milliseconds or ISO-8601")
