@@ -25,6 +25,11 @@ final class BridgeMetrics: Sendable {
         counter("payments_bridge_dead_letters_total", [("source", source), ("reason", reason)])
     }
 
+    /// Input records fetched for a partition this member no longer has: left out, not processed.
+    func notAssigned(topic: String) -> Counter {
+        counter("payments_bridge_records_not_assigned_total", [("topic", topic)])
+    }
+
     func transactions(outcome: String) -> Counter {
         counter("payments_bridge_transactions_total", [("outcome", outcome)])
     }

@@ -68,6 +68,8 @@ public final class BridgeService: Service {
     /// Input records whose output Kafka refuses, and partitions read one record per transaction
     /// to find such a record.
     private let refusals = Mutex(RecordRefusals())
+    /// The consumer's count of records left out after a revoke, as far as it is in the metrics.
+    private let reportedNotAssigned = Mutex(0)
 
     public init(configuration: Configuration, kafka: KafkaConfiguration, schema: AvroSchema, registry: SchemaRegistry,
                 metricsFactory: MetricsFactory, logger: Logger) throws {
@@ -211,6 +213,9 @@ public final class BridgeService: Service {
     }
 
     private func process(_ records: [ConsumerRecord], prepared: [PreparedRecord]? = nil) async throws {
+        let kept = assignedOnly(records)
+        let (records, prepared) = kept.count == records.count ? (records, prepared)
+            : (kept.map { records[$0] }, prepared.map { prepared in kept.map { prepared[$0] } })
         for (index, record) in records.enumerated() {
             do {
                 let (refusal, isolated) = refusals.withLock { ($0.refusal(of: record), $0.isolates(record)) }
@@ -235,6 +240,34 @@ public final class BridgeService: Service {
                 return
             }
         }
+    }
+
+    /// `records` without those of partitions this member no longer has: their offsets would be
+    /// committed with the new generation's group metadata, which fencing does not stop, while
+    /// their next owner answers them too. The consumer leaves out most (a revoke within its
+    /// poll); this check covers a revoke between the poll and now. Both are counted.
+    /// The indices of the records to keep.
+    private func assignedOnly(_ records: [ConsumerRecord]) -> [Int] {
+        let leftOut = consumer.recordsOfRevokedPartitions
+        let earlier = reportedNotAssigned.withLock { reported in defer { reported = leftOut }; return reported }
+        if leftOut > earlier { metrics.notAssigned(topic: configuration.inputTopic).increment(by: leftOut - earlier) }
+        guard !records.isEmpty else { return [] }
+        let assigned = consumer.assignment
+        // Records come in runs of one partition: look each run's partition up once.
+        var kept: [Int] = []
+        kept.reserveCapacity(records.count)
+        var run: (topic: String, partition: Int32, assigned: Bool)?
+        for (index, record) in records.enumerated() {
+            if run == nil || run?.partition != record.partition || run?.topic != record.topic {
+                run = (record.topic, record.partition, assigned.contains(record.topicPartition))
+            }
+            if run?.assigned == true { kept.append(index) }
+        }
+        if kept.count < records.count {
+            metrics.notAssigned(topic: configuration.inputTopic).increment(by: records.count - kept.count)
+            logger.debug("records of partitions no longer assigned left out", metadata: ["records": "\(records.count - kept.count)"])
+        }
+        return kept
     }
 
     /// Where to rewind each partition so that `records` are read again.

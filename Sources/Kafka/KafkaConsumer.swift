@@ -40,6 +40,11 @@ public final class KafkaConsumer: Sendable {
     /// Partitions currently assigned to this member.
     public var assignment: Set<TopicPartition> { client.context.assignment.withLock { $0 } }
 
+    /// Records a poll had taken when a rebalance revoked their partition in the same poll,
+    /// and so left out (the partition's next owner reads them from the committed offset);
+    /// since the consumer started.
+    public var recordsOfRevokedPartitions: Int { client.context.recordsOfRevokedPartitions.load(ordering: .relaxed) }
+
     /// Commits offsets (each the offset of the next record to read) and waits for the broker.
     public func commit(_ offsets: [TopicPartitionOffset]) async throws(KafkaError) {
         let client = self.client

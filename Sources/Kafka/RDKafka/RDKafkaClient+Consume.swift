@@ -31,6 +31,7 @@ extension RDKafkaClient {
                 let before = records.count
                 records.removeAll { revoked.contains($0.topicPartition) }
                 if records.count < before {
+                    context.recordsOfRevokedPartitions.add(before - records.count, ordering: .relaxed)
                     context.logger.debug("records of revoked partitions left out", metadata: ["records": "\(before - records.count)"])
                 }
             }

@@ -58,6 +58,8 @@ final class RDKafkaClientContext: Sendable {
     /// before the rebalance are stale (the next owner, maybe this consumer again, reads them
     /// from the committed offset).
     let revokedDuringPoll = Mutex<Set<TopicPartition>>([])
+    /// Records `pollBatch` left out for that reason, since the client started.
+    let recordsOfRevokedPartitions = Atomic<Int>(0)
     let lastError = Mutex<KafkaError?>(nil)
     /// The latest delivery Kafka refused for what the record is (`KafkaError.refusesRecord`),
     /// kept until taken: for records sent without a completion, whose transaction then fails.

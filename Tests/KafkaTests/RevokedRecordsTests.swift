@@ -1,0 +1,46 @@
+import Kafka
+import Testing
+import TestSupport
+
+@Suite("Records of revoked partitions")
+struct RevokedRecordsTests {
+    @Test("a poll never returns records of a partition a rebalance in that same poll took away; they are counted")
+    func pollLeavesOutRevokedPartitions() async throws {
+        let mock = try MockKafka()
+        let topic = uniqueTopic()
+        try mock.cluster.createTopic(topic, partitions: 4)
+        // Enough records that the first member's polls are full, back to back, for seconds.
+        let producer = try mock.producer { $0.linger = .milliseconds(50) }
+        for index in 0..<1_000_000 {
+            try await producer.enqueue(ProducerRecord(topic: topic, partition: Int32(index % 4), key: nil, value: bytes("\(index)")))
+        }
+        try await producer.flush(timeout: .seconds(120))
+        await producer.close()
+
+        let first = try mock.consumer(group: "g-revoke", onRebalance: nil) { $0.pollBatchSize = 50_000 }
+        try first.subscribe([topic])
+        var stale: [String] = []
+        var read = 0
+        func poll() async {
+            let records = await first.poll(timeout: .milliseconds(100))
+            read += records.count
+            let assigned = first.assignment
+            stale += records.filter { !assigned.contains($0.topicPartition) }.map { "\($0.topicPartition)@\($0.offset)" }
+        }
+        while read == 0 { await poll() }
+        // A second member joins: the group takes partitions away from the first (all of them,
+        // with the eager assignor of older librdkafka) while its polls are full of records.
+        let second = try mock.consumer(group: "g-revoke")
+        try second.subscribe([topic])
+        let joining = Task { while !Task.isCancelled { _ = await second.poll(timeout: .milliseconds(100)) } }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while second.assignment.isEmpty, ContinuousClock.now < deadline { await poll() }
+        joining.cancel()
+        _ = await joining.value
+        #expect(!second.assignment.isEmpty, "the group rebalanced")
+        #expect(stale.isEmpty, "records of partitions no longer assigned: \(stale.prefix(5))")
+        #expect(first.recordsOfRevokedPartitions > 0, "the rebalance came in the middle of a poll that had taken records (read \(read))")
+        await second.close()
+        await first.close()
+    }
+}
