@@ -1,16 +1,27 @@
 import Kafka
 import Logging
 
-/// Re-publishes DLT records to the topic they came from (`dlt.original.topic`): key, value and
-/// original headers, plus `dlt.replayed.from`. Idempotent: each replayed record is noted in the
-/// DLT's replay ledger (`<dlt>.replayed`, compacted, keyed by partition/offset) in the same
-/// Kafka transaction as the record itself, and records already in the ledger are skipped.
+/// Re-publishes DLT records to the topic they came from: key, value and original headers, plus
+/// `dlt.replayed.from`. Idempotent: each replayed record is noted in the DLT's replay ledger
+/// (`<dlt>.replayed`, compacted, keyed by partition/offset) in the same Kafka transaction as the
+/// record itself, and records already in the ledger are skipped.
+///
+/// A DLT's records go back only to the topic that DLT belongs to (its name without `.DLT`):
+/// the `dlt.original.topic` header is checked against it, never followed, so a record written
+/// to a DLT by anyone cannot be planted into another topic (another tenant's, which the sink
+/// would sign and deliver). Records that name another topic are refused and reported.
+///
+/// The replay's transactional id is registered (fencing any other replay of the same DLT, and
+/// ending the transaction a crashed one left open) before the ledger is read: two replays
+/// cannot both publish a record, and a crashed replay does not hold up the next.
 public struct DeadLetterReplay: Sendable {
     public struct Outcome: Sendable, Equatable {
         public var selected = 0
         public var published = 0
         /// Selected, but replayed before.
         public var alreadyReplayed = 0
+        /// Selected, but naming another topic than the DLT's own (or none): not published.
+        public var refused: [String] = []
     }
 
     public let kafka: KafkaConfiguration
@@ -23,42 +34,70 @@ public struct DeadLetterReplay: Sendable {
 
     public static func ledger(of topic: String) -> String { "\(topic).replayed" }
 
-    /// The record to publish for a DLT entry, or nil when it does not say where it came from.
-    public static func republished(_ entry: DeadLetterEntry) -> ProducerRecord? {
-        guard let target = entry.originalTopic else { return nil }
+    /// The topic a DLT's records go back to: its name without `.DLT` (nil for a name without).
+    public static func target(ofDeadLetterTopic topic: String) -> String? {
+        guard topic.hasSuffix(".DLT"), topic.count > 4 else { return nil }
+        return String(topic.dropLast(4))
+    }
+
+    /// The record to publish for a DLT entry, or why it is not published: its
+    /// `dlt.original.topic` must name the topic its DLT belongs to.
+    public static func republished(_ entry: DeadLetterEntry) -> Result<ProducerRecord, Refusal> {
+        guard let target = target(ofDeadLetterTopic: entry.record.topic) else {
+            return .failure(Refusal("\(entry.coordinates): '\(entry.record.topic)' is not a dead-letter topic"))
+        }
+        guard let named = entry.originalTopic else {
+            return .failure(Refusal("\(entry.coordinates): no \(DeadLetterHeader.originalTopic) header"))
+        }
+        guard named == target else {
+            return .failure(Refusal("\(entry.coordinates): \(DeadLetterHeader.originalTopic) names '\(named)', "
+                                    + "but records of \(entry.record.topic) go back only to '\(target)'"))
+        }
         var headers = entry.originalHeaders
         headers.append(KafkaHeader(DeadLetterHeader.replayedFrom, entry.coordinates))
-        return ProducerRecord(topic: target, key: entry.record.key, value: entry.record.value, headers: headers)
+        return .success(ProducerRecord(topic: target, key: entry.record.key, value: entry.record.value, headers: headers))
+    }
+
+    /// Why a DLT record is not replayed.
+    public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
     }
 
     public func run(topic: String, entries: [DeadLetterEntry], selection: ReplaySelection,
                     progress: (Int, Int) -> Void = { _, _ in }) async throws -> Outcome {
         let ledgerTopic = Self.ledger(of: topic)
+        var outcome = Outcome()
+        let selected = entries.filter(selection.matches)
+        outcome.selected = selected.count
+        guard !selected.isEmpty else { return outcome }
         let admin = try KafkaAdmin(configuration: kafka, logger: logger)
         try await admin.createTopics([TopicSpecification(name: ledgerTopic, partitions: 1, replicationFactor: 3,
                                                          config: ["cleanup.policy": "compact"])])
-        var replayed: Set<String> = []
-        try await TopicSnapshot.read(ledgerTopic, kafka: kafka, isolation: .readCommitted, logger: logger) { record in
-            if let key = record.key { replayed.insert(String(decoding: key, as: UTF8.self)) }
-        }
-        var outcome = Outcome()
-        var todo: [(DeadLetterEntry, ProducerRecord)] = []
-        for entry in entries where selection.matches(entry) {
-            outcome.selected += 1
-            if replayed.contains("\(entry.record.partition)/\(entry.record.offset)") {
-                outcome.alreadyReplayed += 1
-            } else if let record = Self.republished(entry) {
-                todo.append((entry, record))
-            } else {
-                logger.warning("DLT record has no dlt.original.topic; not replayed", metadata: ["record": "\(entry.coordinates)"])
-            }
-        }
-        guard !todo.isEmpty else { return outcome }
         var configuration = ProducerConfiguration(kafka: kafka)
         configuration.transactionalID = "payments-bridge-dlt-replay.\(topic)"
         let producer = try TransactionalProducer(configuration: configuration, logger: logger)
         do {
+            // Fence first, then read what earlier replays committed.
             try await producer.initTransactions()
+            var replayed: Set<String> = []
+            try await TopicSnapshot.read(ledgerTopic, kafka: kafka, isolation: .readCommitted, logger: logger) { record in
+                if let key = record.key { replayed.insert(String(decoding: key, as: UTF8.self)) }
+            }
+            var todo: [(DeadLetterEntry, ProducerRecord)] = []
+            for entry in selected {
+                if replayed.contains("\(entry.record.partition)/\(entry.record.offset)") {
+                    outcome.alreadyReplayed += 1
+                    continue
+                }
+                switch Self.republished(entry) {
+                case .success(let record):
+                    todo.append((entry, record))
+                case .failure(let refusal):
+                    logger.warning("DLT record not replayed", metadata: ["reason": "\(refusal)"])
+                    outcome.refused.append(refusal.description)
+                }
+            }
             for batch in stride(from: 0, to: todo.count, by: 500).map({ Array(todo[$0..<min($0 + 500, todo.count)]) }) {
                 try producer.beginTransaction()
                 for (entry, record) in batch {

@@ -111,7 +111,14 @@ struct DLTCommand: AsyncParsableCommand {
                     FileHandle.standardError.write(Data("\rreplayed \(done)/\(total)".utf8))
                 }
                 if outcome.published > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
-                print("selected \(outcome.selected), replayed \(outcome.published), already replayed before \(outcome.alreadyReplayed)")
+                print("selected \(outcome.selected), replayed \(outcome.published), already replayed before \(outcome.alreadyReplayed)"
+                      + (outcome.refused.isEmpty ? "" : ", refused \(outcome.refused.count)"))
+                guard outcome.refused.isEmpty else {
+                    for refusal in outcome.refused { FileHandle.standardError.write(Data("refused: \(refusal)\n".utf8)) }
+                    throw ExitCode(1)
+                }
+            } catch let exit as ExitCode {
+                throw exit
             } catch {
                 throw fail(error)
             }
