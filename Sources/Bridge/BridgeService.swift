@@ -1,6 +1,5 @@
 import Avro
 import DeadLetters
-import Dispatch
 import Kafka
 import Logging
 import Metrics
@@ -97,11 +96,8 @@ public final class BridgeService: Service {
                                                        deadLetterRetention: configuration.deadLetterRetention,
                                                        maxRecordBytes: configuration.maxRecordBytes),
                                        logger: logger)
-        // The rebalance handler needs `self`; it is installed through a box filled below.
-        let handler = RebalanceRelay()
-        consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger,
-                                     onRebalance: { handler.forward($0) })
-        handler.target = self
+        consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
+        consumer.onRebalance { [weak self] event in await self?.rebalanced(event) }
     }
 
     /// An open transaction older than this means the bridge is stuck (it commits every
@@ -230,7 +226,7 @@ public final class BridgeService: Service {
                     return
                 }
             } catch {
-                if let fatal = endingError(error) { throw fatal }
+                if let fatal = producer.endingError(error) { throw fatal }
                 logger.warning("transaction failed; aborting and re-reading its records", metadata: ["error": "\(error)"])
                 stalled.withLock { $0 = "\(error)" }
                 // Records after the failed one were not processed: re-read them too.
@@ -393,71 +389,33 @@ public final class BridgeService: Service {
         state.withLock { $0.begin() }
     }
 
-    /// Commits the open transaction with its offsets; retriable errors are retried, abortable
-    /// ones abort and rewind, fatal ones (a fenced producer) are thrown. False when it aborted.
+    /// Commits the open transaction with its offsets (the producer resumes and retries what
+    /// librdkafka asks it to); when it cannot commit, aborts it and rewinds its records. Throws
+    /// what ends the producer (fenced by a newer instance). False when it aborted.
     @discardableResult
     func finishTransaction() async throws -> Bool {
         let snapshot = state.withLock { $0 }
         guard snapshot.isOpen else { return true }
-        var attempt = 0
         let started = ContinuousClock.now
-        var offsetsSent = snapshot.ranges.isEmpty
-        while true {
-            attempt += 1
-            do {
-                // Once the offsets are in the transaction, a retry only commits: after a commit
-                // that timed out, any other call (sending the offsets again, an abort) is refused
-                // while the commit is still in progress.
-                if !offsetsSent {
-                    let offsets = snapshot.ranges.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.next) }
-                    try await producer.sendOffsets(offsets, groupMetadata: try consumer.groupMetadata())
-                    offsetsSent = true
-                }
-                let offsetsAt = ContinuousClock.now
-                try await producer.commitTransaction()
-                logger.debug("transaction committed", metadata: ["offsets": "\(offsetsAt - started)",
-                    "records": "\(snapshot.count)", "open": "\(started - snapshot.startedAt)",
-                    "commit": "\(ContinuousClock.now - started)",
-                ])
-                recordCommitted(snapshot)
-                state.withLock { $0 = TransactionState() }
-                return true
-            } catch {
-                if let fatal = endingError(error) { throw fatal }
-                // A call that timed out goes on inside librdkafka and must be called again to
-                // finish ("retry call to resume"), however long the brokers stay away: giving up
-                // would leave it in progress, and every later call, even an abort, is refused.
-                if error.code == .timedOut, !error.requiresAbort, !Task.isCancelled {
-                    logger.warning("transactional call did not finish, calling it again", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
-                    stalled.withLock { $0 = "committing: \(error)" }
-                    try? await Task.sleep(for: min(.milliseconds(100 * attempt), .seconds(5)))
-                    continue
-                }
-                if error.isRetriable, !error.requiresAbort, attempt < 5 {
-                    logger.warning("commit failed, retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
-                    try? await Task.sleep(for: .milliseconds(100 * attempt))
-                    continue
-                }
-                logger.warning("commit failed; aborting and re-reading the transaction's records", metadata: ["error": "\(error)"])
-                stalled.withLock { $0 = "commit failed: \(error)" }
-                await abortTransaction(alsoRewind: [:])
-                if let fatal = producer.fatalError { throw fatal }
-                return false
-            }
+        let offsets = snapshot.ranges.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.next) }
+        let consumer = self.consumer
+        let outcome = try await producer.commit(offsets, groupMetadata: { () throws(KafkaError) in try consumer.groupMetadata() },
+                                                onWait: { error in stalled.withLock { $0 = "committing: \(error)" } })
+        switch outcome {
+        case .committed:
+            logger.debug("transaction committed", metadata: [
+                "records": "\(snapshot.count)", "open": "\(started - snapshot.startedAt)", "commit": "\(ContinuousClock.now - started)",
+            ])
+            recordCommitted(snapshot)
+            state.withLock { $0 = TransactionState() }
+            return true
+        case .abortRequired(let error):
+            logger.warning("commit failed; aborting and re-reading the transaction's records", metadata: ["error": "\(error)"])
+            stalled.withLock { $0 = "commit failed: \(error)" }
+            await abortTransaction(alsoRewind: [:])
+            if let fatal = producer.fatalError { throw fatal }
+            return false
         }
-    }
-
-    /// The error that ends this producer, if `error` is one: librdkafka's fatal errors, and being
-    /// fenced by a newer instance with the same transactional id (which librdkafka may report
-    /// first as an abortable error of the transaction, then time out the abort).
-    private func endingError(_ error: Error) -> KafkaError? {
-        if let fatal = producer.fatalError { return fatal }
-        guard let error = error as? KafkaError else { return nil }
-        if error.isFatal { return error }
-        if error.code == .fenced || error.code == .producerFenced {
-            return KafkaError(code: error.code, message: error.message, isFatal: true)
-        }
-        return nil
     }
 
     private func recordCommitted(_ snapshot: TransactionState) {
@@ -477,25 +435,7 @@ public final class BridgeService: Service {
     private func abortTransaction(alsoRewind extra: [TopicPartition: Int64]) async {
         let snapshot = state.withLock { $0 }
         if snapshot.isOpen {
-            // An abort that timed out (the brokers are unreachable) must be called again to
-            // finish: librdkafka refuses a new transaction meanwhile. Other failures (another
-            // call in progress, a transaction librdkafka already ended) are left as they are.
-            var delay: Duration = .milliseconds(200)
-            for attempt in 1... {
-                do {
-                    try await producer.abortTransaction()
-                    break
-                } catch {
-                    guard endingError(error) == nil, error.code == .timedOut, attempt < 10, !Task.isCancelled else {
-                        logger.error("abort failed", metadata: ["error": "\(error)"])
-                        break
-                    }
-                    logger.warning("abort did not finish, calling it again", metadata: ["error": "\(error)"])
-                    stalled.withLock { $0 = "aborting a failed transaction: \(error)" }
-                    try? await Task.sleep(for: delay)
-                    delay = min(delay * 2, .seconds(5))
-                }
-            }
+            await producer.abort { error in stalled.withLock { $0 = "aborting a failed transaction: \(error)" } }
             metrics.transactions(outcome: "aborted").increment()
             // A record Kafka refused made it fail: find it and dead-letter it when read again.
             if let refused = producer.takeRefusedDelivery() {
@@ -530,9 +470,9 @@ public final class BridgeService: Service {
 
     // MARK: Rebalance
 
-    /// Runs on the consumer's poll thread before partitions are given up (while `run` awaits the
+    /// Awaited by the consumer's poll before partitions are given up (while `run` awaits the
     /// poll): the open transaction is committed (or, for lost partitions, aborted) first.
-    fileprivate func onRebalance(_ event: RebalanceEvent) {
+    private func rebalanced(_ event: RebalanceEvent) async {
         switch event {
         case .assigned(let partitions):
             joined.store(true, ordering: .relaxed)
@@ -543,36 +483,21 @@ public final class BridgeService: Service {
             refusals.withLock { $0.forget(partitions) }
             joined.store(false, ordering: .relaxed)   // until the group assigns partitions again
             guard state.withLock({ $0.isOpen }) else { return }
-            let isLost = if case .lost = event { true } else { false }
-            let done = DispatchSemaphore(value: 0)
-            Task {
-                let records = self.state.withLock { $0.count }
-                if isLost {
-                    self.logger.info("partitions lost: aborting the open transaction", metadata: ["records": "\(records)"])
-                    await self.abortTransaction(alsoRewind: [:])
-                } else {
-                    do {
-                        let committed = try await self.finishTransaction()
-                        self.logger.info("open transaction finished before giving up partitions", metadata: [
-                            "records": "\(records)", "outcome": "\(committed ? "committed" : "aborted")"])
-                    } catch {
-                        self.failed.withLock { $0 = "\(error)" }
-                    }
+            let records = state.withLock { $0.count }
+            if case .lost = event {
+                logger.info("partitions lost: aborting the open transaction", metadata: ["records": "\(records)"])
+                await abortTransaction(alsoRewind: [:])
+            } else {
+                do {
+                    let committed = try await finishTransaction()
+                    logger.info("open transaction finished before giving up partitions", metadata: [
+                        "records": "\(records)", "outcome": "\(committed ? "committed" : "aborted")"])
+                } catch {
+                    failed.withLock { $0 = "\(error)" }
                 }
-                done.signal()
             }
-            done.wait()
         }
     }
-}
-
-/// Forwards rebalance events to the service without keeping it alive (the service owns the
-/// consumer that owns this relay).
-private final class RebalanceRelay: Sendable {
-    // Written once in BridgeService.init, before the consumer subscribes (so before any
-    // rebalance callback can read it).
-    nonisolated(unsafe) weak var target: BridgeService?
-    func forward(_ event: RebalanceEvent) { target?.onRebalance(event) }
 }
 
 /// A partner topic by its parts: the channel's topic fragment and the tenant.

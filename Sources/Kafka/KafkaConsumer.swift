@@ -7,14 +7,20 @@ public final class KafkaConsumer: Sendable {
     let client: RDKafkaClient
     private let batchSize: Int
 
-    /// - Parameter onRebalance: called on the consumer's poll thread during a rebalance; for a
-    ///   revocation it runs *before* the partitions are given up, so the caller can finish (commit
-    ///   or abort) their work. It may block briefly; it must not wait for this consumer's records.
+    /// - Parameter onRebalance: called for each rebalance, and awaited: for a revocation it runs
+    ///   *before* the partitions are given up, so the caller can finish (commit or abort) their
+    ///   work. Polling waits for it meanwhile, so it must not wait for this consumer's records.
     public init(configuration: ConsumerConfiguration, logger: Logger = Logger(label: "kafka.consumer"),
-                onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil) throws(KafkaError) {
+                onRebalance: (@Sendable (RebalanceEvent) async -> Void)? = nil) throws(KafkaError) {
         client = try RDKafkaClient(kind: .consumer, properties: configuration.properties(), logger: logger,
                                    rebalanceHandler: onRebalance)
         batchSize = configuration.pollBatchSize
+    }
+
+    /// Sets the rebalance handler (see `init`), for an owner whose handler refers to the owner
+    /// itself; call it before `subscribe`. Capture the owner weakly: the consumer keeps the handler.
+    public func onRebalance(_ handler: @escaping @Sendable (RebalanceEvent) async -> Void) {
+        client.context.rebalanceHandler.withLock { $0 = handler }
     }
 
     public func subscribe(_ topics: [String]) throws(KafkaError) {

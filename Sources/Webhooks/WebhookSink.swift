@@ -1,5 +1,4 @@
 import DeadLetters
-import Dispatch
 import Foundation
 import Kafka
 import Logging
@@ -153,10 +152,8 @@ public final class WebhookSink: Service, Sendable {
         producerConfiguration.maxRecordBytes = configuration.maxRecordBytes
         producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         admin = try KafkaAdmin(configuration: kafka, logger: logger)
-        let relay = SinkRebalanceRelay()
-        consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger,
-                                     onRebalance: { relay.forward($0) })
-        relay.target = self
+        consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
+        consumer.onRebalance { [weak self] event in await self?.rebalanced(event) }
     }
 
     /// Ready once the consumer joined its group and the retry log of its partitions is loaded.
@@ -851,11 +848,11 @@ public final class WebhookSink: Service, Sendable {
         }
     }
 
-    /// Runs on the consumer's poll thread. New partitions are paused until their retry log is
+    /// Awaited by the consumer's poll. New partitions are paused until their retry log is
     /// loaded. Revoked or lost ones are forgotten by the state machine at once; their workers are
     /// cancelled and awaited, the producer is flushed (so the next owner reads every retry-log
     /// write), and only then is what was finished committed (not for lost partitions).
-    fileprivate func onRebalance(_ event: RebalanceEvent) {
+    private func rebalanced(_ event: RebalanceEvent) async {
         switch event {
         case .assigned(let partitions):
             logger.info("webhook sink partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
@@ -880,20 +877,7 @@ public final class WebhookSink: Service, Sendable {
                 let workers = partitions.flatMap { s.workers.removeValue(forKey: $0)?.values.map { $0 } ?? [] }
                 return (revocation, workers)
             }
-            let done = DispatchSemaphore(value: 0)
-            Task {
-                await stop(workers, thenCommit: revocation.commit)
-                done.signal()
-            }
-            done.wait()
+            await stop(workers, thenCommit: revocation.commit)
         }
     }
-}
-
-/// Forwards rebalance events to the sink without keeping it alive.
-private final class SinkRebalanceRelay: Sendable {
-    // Written once in WebhookSink.init, before the consumer subscribes (so before any rebalance
-    // callback can read it).
-    nonisolated(unsafe) weak var target: WebhookSink?
-    func forward(_ event: RebalanceEvent) { target?.onRebalance(event) }
 }

@@ -301,8 +301,9 @@ import TestSupport
     @Test func aRecordTooLargeForTheRetryLogIsDeadLetteredOversizedWithoutItsValueAndThePaymentGoesOn() async throws {
         let harness = try SinkHarness()
         let tenant = try harness.tenant(partitions: 1)
-        // A response just under the producer's 1,000,000-byte limit: the record itself fits, its
-        // retry-log entry and its dead letter (the same value plus headers) do not.
+        // A sink whose records may be 1,000,000 bytes (librdkafka's default; the service derives
+        // its limit from bridge.maxEventBytes) and a response just under it: the record itself
+        // fits, its retry-log entry and its dead letter (the same value plus headers) do not.
         let base = try harness.schema.encodeFramed(avroValue(sampleResponse(paymentId: "PAY-BIG", tenant: tenant)), schemaID: harness.schemaID).count
         let padding = 999_700 - base - 8
         let receiver = WebhookReceiver { request, all in
@@ -312,7 +313,9 @@ import TestSupport
             if index == 0 { response.metadata = ["blob": String(repeating: "x", count: padding)] }
         }
         let dead = try await receiver.serve {
-            let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url))], schedule: [.seconds(30)])
+            let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url))], schedule: [.seconds(30)]) {
+                $0.maxRecordBytes = 1_000_000
+            }
             return try await withSink(sink) {
                 try await eventually("the next event delivered") { sink.totals.delivered >= 1 }
                 return try await harness.deadLetters(tenant, count: 1)

@@ -1,3 +1,4 @@
+import Dispatch
 import CRdKafka
 
 extension RDKafkaClient {
@@ -195,11 +196,11 @@ let rdkafkaRebalanceCallback: @convention(c) (OpaquePointer?, rd_kafka_resp_err_
             if !cooperative { assignment.removeAll() }
             assignment.formUnion(partitions)
         }
-        context.rebalanceHandler?(.assigned(partitions))
+        context.handleRebalance(.assigned(partitions))
     } else {
         let lost = rd_kafka_assignment_lost(rk) != 0
         context.revokedDuringPoll.withLock { $0.formUnion(partitions) }
-        context.rebalanceHandler?(lost ? .lost(partitions) : .revoked(partitions))
+        context.handleRebalance(lost ? .lost(partitions) : .revoked(partitions))
         if cooperative {
             failure = rd_kafka_incremental_unassign(rk, list)
         } else {
@@ -211,5 +212,20 @@ let rdkafkaRebalanceCallback: @convention(c) (OpaquePointer?, rd_kafka_resp_err_
     }
     if let failure {
         context.logger.error("rebalance failed", metadata: ["error": "\(RDKafkaErrors.consume(failure))"])
+    }
+}
+
+extension RDKafkaClientContext {
+    /// Runs the rebalance handler and waits for it. This is librdkafka's poll thread (the
+    /// consumer's own dispatch queue, never Swift's cooperative pool): a revocation must be
+    /// finished before librdkafka gives the partitions up, so blocking it is the point.
+    func handleRebalance(_ event: RebalanceEvent) {
+        guard let handler = rebalanceHandler.withLock({ $0 }) else { return }
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await handler(event)
+            done.signal()
+        }
+        done.wait()
     }
 }

@@ -51,7 +51,9 @@ public enum RebalanceEvent: Sendable, Equatable {
 /// State shared with librdkafka's C callbacks, reached through the handle's opaque pointer.
 final class RDKafkaClientContext: Sendable {
     let logger: Logger
-    let rebalanceHandler: (@Sendable (RebalanceEvent) -> Void)?
+    /// Called for each rebalance on the poll thread, which waits for it to finish (see
+    /// `rdkafkaRebalanceCallback`).
+    let rebalanceHandler: Mutex<(@Sendable (RebalanceEvent) async -> Void)?>
     let deliveryHandler: (@Sendable (DeliveryOutcome) -> Void)?
     let assignment = Mutex<Set<TopicPartition>>([])
     /// Partitions revoked or lost since `pollBatch` last looked: records of theirs that it took
@@ -66,10 +68,10 @@ final class RDKafkaClientContext: Sendable {
     let refusedDelivery = Mutex<KafkaError?>(nil)
     private let spaceWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
 
-    init(logger: Logger, rebalanceHandler: (@Sendable (RebalanceEvent) -> Void)?,
+    init(logger: Logger, rebalanceHandler: (@Sendable (RebalanceEvent) async -> Void)?,
          deliveryHandler: (@Sendable (DeliveryOutcome) -> Void)?) {
         self.logger = logger
-        self.rebalanceHandler = rebalanceHandler
+        self.rebalanceHandler = Mutex(rebalanceHandler)
         self.deliveryHandler = deliveryHandler
     }
 
@@ -110,7 +112,7 @@ final class RDKafkaClient: Sendable {
     private let pollLoop: Mutex<RDKafkaPollLoop?> = Mutex(nil)
 
     init(kind: Kind, properties: [String: String], logger: Logger,
-         rebalanceHandler: (@Sendable (RebalanceEvent) -> Void)? = nil,
+         rebalanceHandler: (@Sendable (RebalanceEvent) async -> Void)? = nil,
          deliveryHandler: (@Sendable (DeliveryOutcome) -> Void)? = nil) throws(KafkaError) {
         let conf = rd_kafka_conf_new()!
         var errstr = [CChar](repeating: 0, count: 512)
