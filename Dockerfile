@@ -18,7 +18,8 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /out/payments-bridge /usr/local/bin/payments-bridge
 COPY schemas ./schemas
-COPY config ./config
+# Only the deployment configuration: config/dev.yaml (plain http, private addresses) stays out.
+COPY config/bridge.yaml ./config/bridge.yaml
 USER bridge
 EXPOSE 8088
 ENTRYPOINT ["payments-bridge"]

@@ -1,11 +1,12 @@
 # payments-bridge — the two commands of the README, and a few more.
 #   make demo   set up, build, and run the whole flow on the embedded broker; ends with a summary
 #   make test   set up and run every test suite
-#   make run    set up, build, and run the service on the embedded broker (Ctrl-C stops it)
+#   make run    set up, build, and run the service on the embedded broker (Ctrl-C stops it) with the
+#               development configuration config/dev.yaml
 .PHONY: setup build demo run test test-unit test-real-broker bench clean
 
 SWIFT ?= swift
-CONFIG ?= config/bridge.yaml
+CONFIG ?= config/dev.yaml
 
 setup:
 	@scripts/setup.sh
@@ -17,8 +18,11 @@ build:
 demo: build
 	.build/debug/payments-bridge demo --events $(or $(EVENTS),2000)
 
+# Secrets have no default in any configuration file: unless PARTNER_ABC_SECRET is set, the run
+# gets a random one of its own (a receiver of your own needs the value you set).
 run: build
-	.build/debug/payments-bridge run --config $(CONFIG)
+	PARTNER_ABC_SECRET="$${PARTNER_ABC_SECRET:-whsec_$$(head -c 32 /dev/urandom | base64)}" \
+	  .build/debug/payments-bridge run --config $(CONFIG)
 
 # One build for everything; then the suites on Debian's librdkafka 2.0.2 (embedded broker,
 # unit tests) and the real-broker suite (Tansu) on the current librdkafka from the

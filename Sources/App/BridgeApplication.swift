@@ -93,6 +93,12 @@ public final class BridgeApplication: Sendable {
     /// Runs until SIGTERM/SIGINT (or the task is cancelled), then shuts down gracefully.
     public func run(onAdminRunning: (@Sendable (Int) async -> Void)? = nil) async throws {
         logger.info("starting", metadata: ["kafka": "\(kafka.description)", "admin": "\(configuration.admin.listen)"])
+        for tenant in configuration.tenants {
+            guard let webhook = tenant.webhook, webhook.allowInsecureHttp || webhook.allowPrivateNetwork else { continue }
+            logger.warning("development setting: webhooks may go to plain http or private addresses; for local receivers only",
+                           metadata: ["tenant": "\(tenant.id)", "allowInsecureHttp": "\(webhook.allowInsecureHttp)",
+                                      "allowPrivateNetwork": "\(webhook.allowPrivateNetwork)"])
+        }
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: connectivity), .init(service: adminServer(onRunning: onAdminRunning))]
                 + ([bridge as (any Service)?, sink].compactMap { $0 }.map {

@@ -8,11 +8,21 @@ struct ProcessResult {
     var output: String
 }
 
+/// This process's environment without the variables the shipped configuration files read,
+/// plus `adding`: what a service started by a test sees.
+func serviceEnvironment(adding: [String: String] = [:]) -> [String: String] {
+    ProcessInfo.processInfo.environment
+        .filter { !$0.key.hasPrefix("PARTNER_ABC_") && $0.key != "ADMIN_LISTEN" }
+        .merging(adding) { $1 }
+}
+
 /// Runs the executable to completion with a time limit.
-func runCLI(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> ProcessResult {
+func runCLI(_ arguments: [String], environment: [String: String] = serviceEnvironment(),
+            timeout: Duration = .seconds(60)) async throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    process.environment = environment
     process.currentDirectoryURL = repositoryRoot
     let pipe = Pipe()
     process.standardOutput = pipe
@@ -35,17 +45,19 @@ struct CommandLineTests {
         #expect(result.output.contains("USAGE: payments-bridge"))
     }
 
-    @Test("run serves health on the embedded broker and stops cleanly on SIGTERM")
+    @Test("run serves health on the embedded broker with the development file and stops cleanly on SIGTERM")
     func runOnEmbeddedBroker() async throws {
         let port = try freeLoopbackPort()
         let configPath = FileManager.default.temporaryDirectory.appendingPathComponent("bridge-\(port).yaml").path
-        let base = try String(contentsOf: repositoryRoot.appendingPathComponent("config/bridge.yaml"), encoding: .utf8)
+        let base = try String(contentsOf: repositoryRoot.appendingPathComponent("config/dev.yaml"), encoding: .utf8)
         try base.replacingOccurrences(of: "listen: 127.0.0.1:8088", with: "listen: 127.0.0.1:\(port)")
             .write(toFile: configPath, atomically: true, encoding: .utf8)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["run", "--config", configPath]
+        // As `make run` starts it: a random secret for the run.
+        process.environment = serviceEnvironment(adding: ["PARTNER_ABC_SECRET": "whsec_" + Data(UUID().uuidString.utf8).base64EncodedString()])
         process.currentDirectoryURL = repositoryRoot
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -78,6 +90,16 @@ struct CommandLineTests {
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(output.contains("stopped"))
         #expect(!output.contains("whsec_"), "secrets never reach the logs")
+        #expect(output.contains("development setting: webhooks may go to plain http or private addresses"))
+    }
+
+    @Test("the shipped configuration does not start without the partner's secret, and says which variable is missing")
+    func missingSecret() async throws {
+        let result = try await runCLI(["run", "--config", "config/bridge.yaml"],
+                                      environment: serviceEnvironment(adding: ["PARTNER_ABC_URL": "https://partner-abc.example/webhooks"]),
+                                      timeout: .seconds(20))
+        #expect(result.status == 2)
+        #expect(result.output.contains("configuration key 'tenants[1].webhook.secrets[0]': environment variable PARTNER_ABC_SECRET is not set"))
     }
 
     @Test("an invalid configuration fails at start-up naming the key")

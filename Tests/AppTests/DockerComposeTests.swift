@@ -40,12 +40,25 @@ struct DockerComposeTests {
         let dockerfile = try #require(build["dockerfile"] as? String)
         let dockerfileText = try String(contentsOf: repositoryRoot.appendingPathComponent(dockerfile), encoding: .utf8)
         #expect(dockerfileText.contains("COPY schemas"))
-        #expect(dockerfileText.contains("COPY config"))
+        #expect(dockerfileText.split(separator: "\n").filter { $0.hasPrefix("COPY config") } == ["COPY config/bridge.yaml ./config/bridge.yaml"],
+                "the image gets the deployment configuration, not the development file")
         #expect(dockerfileText.contains("librdkafka1") && dockerfileText.contains("libavro23"))
 
-        let environment = try #require(bridge["environment"] as? [String: String])
-        #expect(environment["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:29092")
-        #expect(environment["SCHEMA_REGISTRY_URL"] == "http://schema-registry:8081")
+        let written = try #require(bridge["environment"] as? [String: String])
+        #expect(written["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:29092")
+        #expect(written["SCHEMA_REGISTRY_URL"] == "http://schema-registry:8081")
+        // The partner's URL and secret come from the host, with no default: compose refuses to start without them.
+        for name in ["PARTNER_ABC_URL", "PARTNER_ABC_SECRET"] {
+            #expect(written[name]?.hasPrefix("${\(name):?") == true, "\(name) must be required, not defaulted")
+        }
+        #expect(!written.values.contains { $0.contains(/whsec_[A-Za-z0-9+\/]/) }, "a webhook secret is written in the compose file")
+        let host = ["PARTNER_ABC_URL": "https://partner-abc.example/webhooks",
+                    "PARTNER_ABC_SECRET": "whsec_" + Data("compose-test-secret".utf8).base64EncodedString()]
+        #expect(throws: ComposeVariableMissing(name: "PARTNER_ABC_SECRET")) {
+            try written.mapValues { try Self.interpolate($0, from: ["PARTNER_ABC_URL": host["PARTNER_ABC_URL"]!]) }
+        }
+        let environment = try written.mapValues { try Self.interpolate($0, from: host) }
+
         let command = try #require(bridge["command"] as? [String])
         let configInImage = try #require(command.last)
         #expect(configInImage.hasPrefix("/app/config/"))
@@ -53,9 +66,24 @@ struct DockerComposeTests {
         let config = try BridgeConfiguration.load(path: localConfig, environment: environment)
         #expect(config.kafka.bootstrapServers == "kafka:29092")
         #expect(config.schemaRegistry.url?.value == "http://schema-registry:8081")
-        #expect(config.admin.host == "0.0.0.0", "reachable from outside the container")
+        #expect(config.tenants.compactMap(\.webhook).map(\.url) == [host["PARTNER_ABC_URL"]])
+        #expect(config.admin.host == "0.0.0.0", "reachable through the published port")
         let ports = try #require(bridge["ports"] as? [String])
-        #expect(ports.contains("127.0.0.1:\(config.admin.port):\(config.admin.port)"))
+        #expect(ports == ["127.0.0.1:\(config.admin.port):\(config.admin.port)"], "published on the host's loopback only")
+        // Without compose's ADMIN_LISTEN (a plain `docker run`), the same file keeps the admin surface on loopback.
+        var plain = environment
+        plain["ADMIN_LISTEN"] = nil
+        #expect(try BridgeConfiguration.load(path: localConfig, environment: plain).admin.host == "127.0.0.1")
+    }
+
+    struct ComposeVariableMissing: Error, Equatable { let name: String }
+
+    /// Compose's interpolation of `${NAME}` and `${NAME:?message}` (the forms the file uses).
+    static func interpolate(_ value: String, from host: [String: String]) throws -> String {
+        guard let match = value.wholeMatch(of: /\$\{([A-Za-z0-9_]+)(?::\?[^}]*)?\}/) else { return value }
+        let name = String(match.1)
+        guard let resolved = host[name], !resolved.isEmpty else { throw ComposeVariableMissing(name: name) }
+        return resolved
     }
 
     @Test("the build stage gets every folder SwiftPM checks (all targets, tests and benchmarks included)")

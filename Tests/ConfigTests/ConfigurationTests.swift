@@ -15,10 +15,10 @@ func failure(_ yaml: String, environment: [String: String] = [:]) -> Configurati
 
 @Suite("Configuration")
 struct ConfigurationTests {
-    @Test("the checked-in default configuration loads with no environment")
+    @Test("the shipped configuration loads with the partner's URL and secret from the environment")
     func checkedInDefault() throws {
         let config = try BridgeConfiguration.load(path: repositoryRoot.appendingPathComponent("config/bridge.yaml").path,
-                                                  environment: [:])
+                                                  environment: ShippedConfiguration.partnerEnvironment)
         #expect(config.kafka.isEmbedded)
         #expect(config.schemaRegistry.url == nil)
         #expect(config.admin.host == "127.0.0.1" && config.admin.port == 8088)
@@ -30,6 +30,8 @@ struct ConfigurationTests {
         #expect(config.sink.requestTimeout == .seconds(30))
         #expect(config.tenants.map(\.id) == ["TENANT-001", "PARTNER-ABC"])
         #expect(config.tenants[1].webhook?.eventTypes == ["PAYMENT_COMPLETED", "PAYMENT_FAILED"])
+        #expect(config.tenants[1].webhook?.url == ShippedConfiguration.partnerURL)
+        #expect(config.tenants[1].webhook?.secrets.map(\.value) == [ShippedConfiguration.partnerSecret])
     }
 
     @Test("an empty file means the documented defaults")
