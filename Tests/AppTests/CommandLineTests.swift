@@ -96,7 +96,8 @@ struct CommandLineTests {
     @Test("the shipped configuration does not start without the partner's secret, and says which variable is missing")
     func missingSecret() async throws {
         let result = try await runCLI(["run", "--config", "config/bridge.yaml"],
-                                      environment: serviceEnvironment(adding: ["PARTNER_ABC_URL": "https://partner-abc.example/webhooks"]),
+                                      environment: serviceEnvironment(adding: ["PARTNER_ABC_URL": "https://partner-abc.example/webhooks",
+                                                                               "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9"]),
                                       timeout: .seconds(20))
         #expect(result.status == 2)
         #expect(result.output.contains("configuration key 'tenants[1].webhook.secrets[0]': environment variable PARTNER_ABC_SECRET is not set"))

@@ -19,7 +19,7 @@ struct ConfigurationTests {
     func checkedInDefault() throws {
         let config = try BridgeConfiguration.load(path: repositoryRoot.appendingPathComponent("config/bridge.yaml").path,
                                                   environment: ShippedConfiguration.partnerEnvironment)
-        #expect(config.kafka.isEmbedded)
+        #expect(config.kafka.bootstrapServers == ShippedConfiguration.brokers)
         #expect(config.schemaRegistry.url == nil)
         #expect(config.admin.host == "127.0.0.1" && config.admin.port == 8088)
         #expect(config.bridge.inputTopic == "payments.events")

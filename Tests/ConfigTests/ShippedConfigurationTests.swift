@@ -9,7 +9,9 @@ enum ShippedConfiguration {
     /// What a deployment sets for the webhook partner of the shipped files.
     static let partnerURL = "https://partner-abc.example/webhooks"
     static let partnerSecret = "whsec_" + Data("partner-abc-test-secret".utf8).base64EncodedString()
-    static let partnerEnvironment = ["PARTNER_ABC_URL": partnerURL, "PARTNER_ABC_SECRET": partnerSecret]
+    static let brokers = "127.0.0.1:9092"
+    static let partnerEnvironment = ["PARTNER_ABC_URL": partnerURL, "PARTNER_ABC_SECRET": partnerSecret,
+                                     "KAFKA_BOOTSTRAP_SERVERS": brokers]
 
     static var directory: URL { repositoryRoot.appendingPathComponent("config") }
 
@@ -84,6 +86,17 @@ struct ShippedConfigurationTests {
         environment["ADMIN_LISTEN"] = "0.0.0.0:9099"
         let config = try ShippedConfiguration.load("bridge.yaml", environment: environment)
         #expect(config.admin.host == "0.0.0.0" && config.admin.port == 9099)
+    }
+
+    @Test("the deployment file fails without the Kafka brokers, naming the variable: never the development broker by mistake")
+    func brokersHaveNoDefault() {
+        var environment = ShippedConfiguration.partnerEnvironment
+        environment["KAFKA_BOOTSTRAP_SERVERS"] = nil
+        #expect {
+            try ShippedConfiguration.load("bridge.yaml", environment: environment)
+        } throws: { error in
+            (error as? ConfigurationError)?.problem == "environment variable KAFKA_BOOTSTRAP_SERVERS is not set"
+        }
     }
 
     @Test("the deployment file fails without the partner's URL, naming the variable")
