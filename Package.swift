@@ -100,13 +100,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ], path: "benchmarks/BridgeBenchmark"),
+        .target(name: "SinkBenchmarkSupport", dependencies: [
+            "Webhooks", "Avro", "Payments", .product(name: "Logging", package: "swift-log"),
+        ], path: "benchmarks/SinkBenchmarkSupport"),
         .executableTarget(name: "SinkBenchmark", dependencies: [
-            "Webhooks", "Kafka", "Avro", "Payments",
+            "Webhooks", "Kafka", "Avro", "Payments", "SinkBenchmarkSupport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ], path: "benchmarks/SinkBenchmark"),
         .executableTarget(name: "SinkMemory", dependencies: [
-            "Webhooks", "Kafka", "Avro", "Payments",
+            "Webhooks", "Kafka", "Avro", "Payments", "SinkBenchmarkSupport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ], path: "benchmarks/SinkMemory"),

@@ -9,6 +9,7 @@ import Kafka
 import Logging
 import Metrics
 import Payments
+import SinkBenchmarkSupport
 import Webhooks
 
 let arguments = CommandLine.arguments
@@ -24,27 +25,13 @@ let registry = EmbeddedSchemaRegistry()
 let schemaID = try registry.register(schema)
 let url = arguments[5]
 let maxInFlight = arguments.firstIndex(of: "--max-in-flight").flatMap { Int(arguments[$0 + 1]) } ?? 64
-let secret = "whsec_" + Data("benchmark-partner-secret".utf8).base64EncodedString()
-let logger: Logger = {
-    var logger = Logger(label: "sink-bench")
-    logger.logLevel = ProcessInfo.processInfo.environment["SINK_BENCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
-    return logger
-}()
+let logger = benchmarkLogger("sink-bench")
 
 func record(_ index: Int) throws -> ProducerRecord {
     let payment = "PAY-\(index % 10_000)"
     let types: [PaymentEventType] = [.initiated, .validated, .debited, .submittedToClearing, .completed]
     let type = types[index / 10_000 % 5]
-    let value: AvroValue = .record([
-        .init("eventId", .string(UUID().uuidString.lowercased())), .init("eventType", .enumSymbol(type.rawValue)),
-        .init("paymentId", .string(payment)), .init("tenantId", .string(tenant)), .init("customerId", .string("CUST-\(index % 10_000)")),
-        .init("status", .enumSymbol(type.status.rawValue)), .init("amount", .double(100.25 + Double(index % 900))),
-        .init("currency", .string("EUR")), .init("debtorAccount", .string("DE89370400440532013000")),
-        .init("creditorAccount", .string("FR1420041010050500013M02606")), .init("clearingSystem", .string("SEPA")),
-        .init("clearingReference", .null), .init("failureReason", .null), .init("failureCode", .null),
-        .init("timestamp", .long(1_764_000_000_123)), .init("correlationId", .string("corr-\(index)")),
-        .init("idempotencyKey", .string("idem-\(payment)")), .init("metadata", .map(["channel": .string("api")])),
-    ])
+    let value = benchmarkResponse(eventID: UUID().uuidString.lowercased(), type: type, payment: payment, tenant: tenant, index: index)
     return ProducerRecord(topic: topic, key: Array(payment.utf8), value: try schema.encodeFramed(value, schemaID: schemaID))
 }
 
@@ -56,11 +43,7 @@ if !arguments.contains("--skip-load") {
     if arguments.contains("--load-only") { exit(0) }
 }
 
-var endpoint = WebhookEndpoint.Settings(tenantID: tenant, url: url, secrets: [secret])
-endpoint.allowPrivateNetwork = true
-endpoint.allowInsecureHttp = true
-endpoint.maxInFlight = maxInFlight
-endpoint.ratePerSecond = 1_000_000
+let endpoint = benchmarkEndpoint(tenant: tenant, url: url, maxInFlight: maxInFlight)
 var configuration = WebhookSink.Configuration(tenants: [.init(endpoint: endpoint)], retry: RetryPolicy(schedule: [.seconds(1)]))
 configuration.consumerGroup = "sink-bench-\(UUID().uuidString.prefix(8))"
 configuration.replicationFactor = 1

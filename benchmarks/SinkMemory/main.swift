@@ -14,6 +14,7 @@ import Kafka
 import Logging
 import Metrics
 import Payments
+import SinkBenchmarkSupport
 import Synchronization
 import Webhooks
 
@@ -33,24 +34,11 @@ let payments = option("--payments").flatMap(Int.init) ?? 2000
 let maxInFlight = option("--max-in-flight").flatMap(Int.init) ?? 64
 let healedFlag = option("--healed-flag")
 let count = rate * seconds
-let logger: Logger = {
-    var logger = Logger(label: "sink-memory")
-    logger.logLevel = ProcessInfo.processInfo.environment["SINK_BENCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
-    return logger
-}()
+let logger = benchmarkLogger("sink-memory")
 
 func record(_ index: Int) throws -> ProducerRecord {
     let payment = "PAY-\(index % payments)"
-    let value: AvroValue = .record([
-        .init("eventId", .string("e-\(index)")), .init("eventType", .enumSymbol(PaymentEventType.validated.rawValue)),
-        .init("paymentId", .string(payment)), .init("tenantId", .string(tenant)), .init("customerId", .string("CUST-1")),
-        .init("status", .enumSymbol(PaymentEventType.validated.status.rawValue)), .init("amount", .double(100.25)),
-        .init("currency", .string("EUR")), .init("debtorAccount", .string("DE89370400440532013000")),
-        .init("creditorAccount", .string("FR1420041010050500013M02606")), .init("clearingSystem", .string("SEPA")),
-        .init("clearingReference", .null), .init("failureReason", .null), .init("failureCode", .null),
-        .init("timestamp", .long(1_764_000_000_123)), .init("correlationId", .string("corr-\(index)")),
-        .init("idempotencyKey", .string("idem-\(payment)")), .init("metadata", .map(["channel": .string("api")])),
-    ])
+    let value = benchmarkResponse(eventID: "e-\(index)", type: .validated, payment: payment, tenant: tenant, index: index)
     return ProducerRecord(topic: topic, key: Array(payment.utf8), value: try schema.encodeFramed(value, schemaID: schemaID))
 }
 
@@ -62,12 +50,7 @@ func residentMiB() -> Double {
     return kilobytes / 1024
 }
 
-var endpoint = WebhookEndpoint.Settings(tenantID: tenant, url: arguments[4],
-                                        secrets: ["whsec_" + Data("benchmark-partner-secret".utf8).base64EncodedString()])
-endpoint.allowPrivateNetwork = true
-endpoint.allowInsecureHttp = true
-endpoint.maxInFlight = maxInFlight
-endpoint.ratePerSecond = 1_000_000
+let endpoint = benchmarkEndpoint(tenant: tenant, url: arguments[4], maxInFlight: maxInFlight)
 // The service's default schedule (5 s … 8 h) and the default memory budget.
 var configuration = WebhookSink.Configuration(tenants: [.init(endpoint: endpoint)], retry: RetryPolicy(
     schedule: [.seconds(5), .seconds(30), .seconds(120), .seconds(600), .seconds(1800),
