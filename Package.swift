@@ -77,20 +77,26 @@ let package = Package(
         .target(name: "Admin", dependencies: [
             "Avro",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // Wires the pieces into one service group; called by the CLI and by tests.
         .target(name: "App", dependencies: [
             "Kafka", "Avro", "Config", "Admin", "Bridge", "Payments", "Webhooks", "DeadLetters",
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // The executable: commands only.
         .executableTarget(name: "PaymentsBridge", dependencies: [
-            "App", "Avro", "Config",
+            "App", "Avro", "Config", "DeadLetters",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
         // Benchmarks (not tests): benchmarks/run.sh.
