@@ -92,7 +92,11 @@ public final class BridgeApplication: Sendable {
 
     /// Runs until SIGTERM/SIGINT (or the task is cancelled), then shuts down gracefully.
     public func run(onAdminRunning: (@Sendable (Int) async -> Void)? = nil) async throws {
-        logger.info("starting", metadata: ["kafka": "\(kafka.description)", "admin": "\(configuration.admin.listen)"])
+        logger.info("starting", metadata: ["kafka": "\(kafka.description)", "admin": "\(configuration.admin.listen)",
+                                          "librdkafka": "\(KafkaLibrary.version)"])
+        for issue in KafkaLibrary.knownIssues {
+            logger.warning("librdkafka \(KafkaLibrary.version): \(issue); use librdkafka 2.3.0 or later")
+        }
         for tenant in configuration.tenants {
             guard let webhook = tenant.webhook, webhook.allowInsecureHttp || webhook.allowPrivateNetwork else { continue }
             logger.warning("development setting: webhooks may go to plain http or private addresses; for local receivers only",

@@ -217,3 +217,15 @@ struct ProducerConsumerTests {
         await first.close()
     }
 }
+
+@Suite("librdkafka version")
+struct KafkaLibraryTests {
+    @Test("known issues are named for versions before 2.3.0 and none after")
+    func knownIssues() {
+        #expect(KafkaLibrary.knownIssues(versionNumber: 0x0200_02ff).count == 3, "Debian bookworm's 2.0.2")
+        #expect(KafkaLibrary.knownIssues(versionNumber: 0x0202_00ff).count == 1)
+        #expect(KafkaLibrary.knownIssues(versionNumber: 0x0202_00ff).first?.contains("#4312") == true)
+        #expect(KafkaLibrary.knownIssues(versionNumber: 0x0203_00ff).isEmpty)
+        #expect(KafkaLibrary.knownIssues(versionNumber: 0x020c_00ff).isEmpty)
+    }
+}
