@@ -9,7 +9,7 @@ func sampleResponse(eventId: String = "0b7e2a4c-1111-4222-8333-944455556666", pa
                     tenant: String = "PARTNER-ABC", type: PaymentEventType = .completed,
                     metadata: [String: String] = ["b": "2", "a": "quote\"d"]) -> PaymentResponse {
     PaymentResponse(eventId: eventId, eventType: type, paymentId: paymentId, tenantId: tenant, customerId: "CUST-9",
-                    status: type.status, amount: 100.5, currency: "EUR", debtorAccount: "DE89", creditorAccount: "FR14",
+                    status: type.status ?? .debited, amount: 100.5, currency: "EUR", debtorAccount: "DE89", creditorAccount: "FR14",
                     clearingSystem: "SEPA", clearingReference: nil, failureReason: nil, failureCode: nil,
                     timestamp: 1_764_000_000_123, correlationId: "corr-\(paymentId)", idempotencyKey: "idem-\(paymentId)",
                     metadata: metadata, channel: .partner)

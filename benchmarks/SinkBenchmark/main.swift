@@ -38,7 +38,7 @@ func record(_ index: Int) throws -> ProducerRecord {
     let value: AvroValue = .record([
         .init("eventId", .string(UUID().uuidString.lowercased())), .init("eventType", .enumSymbol(type.rawValue)),
         .init("paymentId", .string(payment)), .init("tenantId", .string(tenant)), .init("customerId", .string("CUST-\(index % 10_000)")),
-        .init("status", .enumSymbol(type.status.rawValue)), .init("amount", .double(100.25 + Double(index % 900))),
+        .init("status", .enumSymbol(type.status!.rawValue)), .init("amount", .double(100.25 + Double(index % 900))),
         .init("currency", .string("EUR")), .init("debtorAccount", .string("DE89370400440532013000")),
         .init("creditorAccount", .string("FR1420041010050500013M02606")), .init("clearingSystem", .string("SEPA")),
         .init("clearingReference", .null), .init("failureReason", .null), .init("failureCode", .null),
