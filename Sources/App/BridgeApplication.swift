@@ -37,9 +37,12 @@ public final class BridgeApplication: Sendable {
         self.metrics = metrics
         let directory = try SchemaDirectory(path: schemaDirectory)
         let registry = EmbeddedSchemaRegistry()
-        for (name, text) in directory.current.sorted(by: { $0.key < $1.key }) {
-            let id = try registry.register(try AvroSchema(json: text))
-            logger.debug("schema loaded", metadata: ["schema": "\(name)", "id": "\(id)"])
+        // Every version, kept ones too: records written before an upgrade still resolve by id.
+        for (name, versions) in directory.schemas.sorted(by: { $0.key < $1.key }) {
+            for version in versions {
+                let id = try registry.register(try AvroSchema(json: version.text))
+                logger.debug("schema loaded", metadata: ["schema": "\(name)", "file": "\(version.file)", "id": "\(id)"])
+            }
         }
         schemaRegistry = registry
         let kafka = try KafkaConnection(settings: configuration.kafka)

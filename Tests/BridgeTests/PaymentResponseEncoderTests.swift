@@ -39,6 +39,43 @@ struct PaymentResponseEncoderTests {
         }
     }
 
+    @Test("v2 writes compliance holds and releases with subReason and requiredAction, as avro-c does")
+    func writesComplianceRecords() throws {
+        let encoder = try PaymentResponseEncoder(schema: schema)
+        #expect(encoder.layout == .v2)
+        var hold = Self.response(1)
+        (hold.eventType, hold.status, hold.subReason, hold.requiredAction) = (.complianceHold, .compliance, "PEP_REVIEW", "Passport ✓")
+        var release = Self.response(2)
+        (release.eventType, release.status) = (.complianceReleased, .debited)
+        for response in [hold, release] {
+            #expect(encoder.canEncode(response))
+            var direct: [UInt8] = []
+            encoder.encode(response, schemaID: 5, into: &direct)
+            #expect(direct == (try schema.encodeFramed(response.avroValue(.v2), schemaID: 5)))
+        }
+    }
+
+    @Test("the kept v1 schema is written without the compliance hold, which it cannot carry")
+    func writesV1() throws {
+        let v1 = try AvroSchema(json: String(contentsOf: repositoryRoot.appendingPathComponent(
+            "schemas/history/PaymentResponse.v1.avsc"), encoding: .utf8))
+        let encoder = try PaymentResponseEncoder(schema: v1)
+        #expect(encoder.layout == .v1)
+        for index in 0..<14 {
+            let response = Self.response(index)
+            #expect(encoder.canEncode(response))
+            var direct: [UInt8] = []
+            encoder.encode(response, schemaID: 9, into: &direct)
+            #expect(direct == (try v1.encodeFramed(response.avroValue(.v1), schemaID: 9)), "record \(index)")
+        }
+        var hold = Self.response(1)
+        (hold.eventType, hold.status, hold.subReason) = (.complianceHold, .compliance, "AML_REVIEW")
+        #expect(!encoder.canEncode(hold))
+        var release = Self.response(1)
+        (release.eventType, release.status) = (.complianceReleased, .validated)
+        #expect(!encoder.canEncode(release))
+    }
+
     @Test("refuses a schema whose fields it does not write")
     func refusesOtherSchemas() throws {
         let other = try AvroSchema(json: String(contentsOf: repositoryRoot.appendingPathComponent(

@@ -94,5 +94,6 @@ func avroValue(_ r: PaymentResponse) -> AvroValue {
         .init("failureReason", optional(r.failureReason)), .init("failureCode", optional(r.failureCode)),
         .init("timestamp", .long(r.timestamp)), .init("correlationId", .string(r.correlationId)),
         .init("idempotencyKey", .string(r.idempotencyKey)), .init("metadata", .map(r.metadata.mapValues { .string($0) })),
+        .init("subReason", optional(r.subReason)), .init("requiredAction", optional(r.requiredAction)),
     ])
 }

@@ -44,6 +44,7 @@ func record(_ index: Int) throws -> ProducerRecord {
         .init("clearingReference", .null), .init("failureReason", .null), .init("failureCode", .null),
         .init("timestamp", .long(1_764_000_000_123)), .init("correlationId", .string("corr-\(index)")),
         .init("idempotencyKey", .string("idem-\(payment)")), .init("metadata", .map(["channel": .string("api")])),
+        .init("subReason", .null), .init("requiredAction", .null),
     ])
     return ProducerRecord(topic: topic, key: Array(payment.utf8), value: try schema.encodeFramed(value, schemaID: schemaID))
 }
