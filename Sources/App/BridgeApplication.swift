@@ -53,11 +53,16 @@ public final class BridgeApplication: Sendable {
             SchemaRegistryClient(configuration: .init(url: $0.value), logger: logger)
         } ?? registry
         if configuration.bridge.enabled {
-            guard let schemaText = directory.current["PaymentResponse"] else {
-                throw ApplicationError("no PaymentResponse.avsc in \(schemaDirectory)")
+            let versions = directory.numberedVersions(of: "PaymentResponse")
+            let wanted = configuration.bridge.schemaVersion
+            guard let written = versions.first(where: { $0.number == wanted }) else {
+                throw ApplicationError("bridge.schemaVersion \(wanted): no such version of PaymentResponse in \(schemaDirectory) "
+                                       + "(versions: \(versions.map { String($0.number) }.joined(separator: ", ")))")
             }
+            // The embedded registry lists, under each partner subject, the versions up to the one written.
+            try registry.setHistory(versions.filter { $0.number <= wanted }.map { try AvroSchema(json: $0.text) })
             bridge = try BridgeService(configuration: .init(configuration), kafka: kafka.configuration,
-                                       schema: try AvroSchema(json: schemaText), registry: schemaIDs,
+                                       schema: try AvroSchema(json: written.text), registry: schemaIDs,
                                        metricsFactory: PrometheusMetricsFactory(registry: metrics),
                                        logger: logger)
         } else {

@@ -37,6 +37,10 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var transactionalID = "payments-bridge-1"
         public var allowUnknownTenants = false
         public var maxEventBytes = 1_048_576
+        /// The version of `PaymentResponse` the bridge writes. On 1 (v1, without the compliance
+        /// hold) compliance events are dead-lettered `unsupported_by_schema`, until partners read v2.
+        public var schemaVersion = 2
+        public static let schemaVersions = 1...2
         public var topics = Topics()
         public var transactions = Transactions()
 

@@ -98,7 +98,7 @@ extension BridgeConfiguration {
 
     private mutating func readBridge(_ r: ConfigReader) throws(ConfigurationError) {
         try r.rejectUnknownKeys(["enabled", "inputTopic", "consumerGroup", "transactionalId", "allowUnknownTenants",
-                                 "maxEventBytes", "topics", "transactions"])
+                                 "maxEventBytes", "schemaVersion", "topics", "transactions"])
         bridge.enabled = try r["enabled"].bool(default: bridge.enabled)
         bridge.inputTopic = try r["inputTopic"].string(default: bridge.inputTopic)
         try Self.checkTopicName(bridge.inputTopic, r["inputTopic"])
@@ -107,6 +107,11 @@ extension BridgeConfiguration {
         bridge.allowUnknownTenants = try r["allowUnknownTenants"].bool(default: bridge.allowUnknownTenants)
         // Up to 64 MiB: with the header room, within librdkafka's receive.message.max.bytes.
         bridge.maxEventBytes = try r["maxEventBytes"].int(default: bridge.maxEventBytes, minimum: 1, maximum: 64 << 20)
+        let version = try r["schemaVersion"].int(default: bridge.schemaVersion)
+        guard Bridge.schemaVersions.contains(version) else {
+            throw r["schemaVersion"].error("must be 1 or 2 (the PaymentResponse schema version the bridge writes), got \(version)")
+        }
+        bridge.schemaVersion = version
         let t = r["topics"]
         try t.rejectUnknownKeys(["partitions", "replicationFactor", "retentionDays", "dltRetentionDays"])
         for key in try t["partitions"].keys() {
