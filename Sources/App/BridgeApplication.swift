@@ -130,7 +130,8 @@ extension BridgeService.Configuration {
         let bridge = configuration.bridge
         self.init(parser: PaymentEventParser(maxEventBytes: bridge.maxEventBytes,
                                              knownTenants: Set(configuration.tenants.map(\.id)),
-                                             allowUnknownTenants: bridge.allowUnknownTenants))
+                                             allowUnknownTenants: bridge.allowUnknownTenants,
+                                             skipEventTypes: Set(bridge.skipEventTypes)))
         inputTopic = bridge.inputTopic
         consumerGroup = bridge.consumerGroup
         transactionalID = bridge.transactionalID

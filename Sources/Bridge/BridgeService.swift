@@ -303,8 +303,8 @@ public final class BridgeService: Service {
             let route = try await route(for: response, key: key)
             try await send(output(response, route: route), to: key, from: record)
         case .skipped(let eventType):
-            let label = PaymentEventType.skippedLabel(eventType)
-            state.withLock { $0.skipped[label, default: 0] += 1; $0.consumed(record) }
+            // A name from bridge.skipEventTypes: the label's values are bounded by the configuration.
+            state.withLock { $0.skipped[eventType, default: 0] += 1; $0.consumed(record) }
         case .rejected(let rejection):
             let reason = DeadLetterReason(rawValue: rejection.reason.rawValue) ?? .invalidEvent
             try await deadLetter(record, reason: reason, error: rejection.message)

@@ -41,6 +41,9 @@ public struct BridgeConfiguration: Sendable, Equatable {
         /// hold) compliance events are dead-lettered `unsupported_by_schema`, until partners read v2.
         public var schemaVersion = 2
         public static let schemaVersions = 1...2
+        /// Internal-only event types that are skipped (counted by name); any other unknown
+        /// `…Event` type is dead-lettered `invalid_event`.
+        public var skipEventTypes: [String] = PaymentEventType.knownInternalOnly.sorted()
         public var topics = Topics()
         public var transactions = Transactions()
 

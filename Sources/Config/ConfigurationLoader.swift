@@ -98,7 +98,8 @@ extension BridgeConfiguration {
 
     private mutating func readBridge(_ r: ConfigReader) throws(ConfigurationError) {
         try r.rejectUnknownKeys(["enabled", "inputTopic", "consumerGroup", "transactionalId", "allowUnknownTenants",
-                                 "maxEventBytes", "schemaVersion", "topics", "transactions"])
+                                 "maxEventBytes", "schemaVersion", "skipEventTypes", "topics",
+                                 "transactions"])
         bridge.enabled = try r["enabled"].bool(default: bridge.enabled)
         bridge.inputTopic = try r["inputTopic"].string(default: bridge.inputTopic)
         try Self.checkTopicName(bridge.inputTopic, r["inputTopic"])
@@ -112,6 +113,16 @@ extension BridgeConfiguration {
             throw r["schemaVersion"].error("must be 1 or 2 (the PaymentResponse schema version the bridge writes), got \(version)")
         }
         bridge.schemaVersion = version
+        if r["skipEventTypes"].isPresent {
+            bridge.skipEventTypes = []
+            for element in try r["skipEventTypes"].elements() {
+                guard let name = try element.string(), PaymentEventType.canBeSkipped(name) else {
+                    throw element.error("expected the name of an internal-only event type (letters and digits ending in Event, "
+                                        + "not a payment event type such as PaymentCompletedEvent)")
+                }
+                bridge.skipEventTypes.append(name)
+            }
+        }
         let t = r["topics"]
         try t.rejectUnknownKeys(["partitions", "replicationFactor", "retentionDays", "dltRetentionDays"])
         for key in try t["partitions"].keys() {

@@ -4,7 +4,7 @@ import Foundation
 public enum EventOutcome: Sendable, Equatable {
     /// A record for the partner.
     case response(PaymentResponse)
-    /// An internal-only event type (for example `RoutingDeterminedEvent`): counted, not sent.
+    /// An internal-only event type listed in `skipEventTypes` (for example `RoutingDeterminedEvent`): counted, not sent.
     case skipped(eventType: String)
     /// Cannot be turned into a record: dead-lettered with the reason.
     case rejected(EventRejection)
@@ -16,6 +16,9 @@ public struct PaymentEventParser: Sendable {
     /// Tenant ids the service knows; events for others are rejected unless `allowUnknownTenants`.
     public var knownTenants: Set<String>
     public var allowUnknownTenants: Bool
+    /// Internal-only event types to skip (`bridge.skipEventTypes`); any other type that is not a
+    /// payment event is rejected, never skipped silently.
+    public var skipEventTypes: Set<String>
 
     /// Amounts have at most this many digits after the decimal point (ISO 20022 amounts allow 5;
     /// ISO 4217 currencies use at most 4)…
@@ -31,10 +34,12 @@ public struct PaymentEventParser: Sendable {
     /// …and so are those more than this many milliseconds (a day) after the current time.
     public static let timestampLeeway: Int64 = 86_400_000
 
-    public init(maxEventBytes: Int = 1_048_576, knownTenants: Set<String>, allowUnknownTenants: Bool = false) {
+    public init(maxEventBytes: Int = 1_048_576, knownTenants: Set<String>, allowUnknownTenants: Bool = false,
+                skipEventTypes: Set<String> = PaymentEventType.knownInternalOnly) {
         self.maxEventBytes = maxEventBytes
         self.knownTenants = knownTenants
         self.allowUnknownTenants = allowUnknownTenants
+        self.skipEventTypes = skipEventTypes
     }
 
     /// `now` bounds the timestamps accepted (at most `timestampLeeway` after it).
@@ -62,7 +67,10 @@ public struct PaymentEventParser: Sendable {
 
         let typeName = try event.requiredString(.eventType)
         guard let eventType = PaymentEventType.byName[typeName] else {
-            if Self.looksLikeInternalEventType(typeName) { return .skipped(eventType: typeName) }
+            if skipEventTypes.contains(typeName) { return .skipped(eventType: typeName) }
+            if Self.looksLikeInternalEventType(typeName) {
+                throw .invalid("unknown event type \(Self.quoted(typeName)): not a payment event type, nor listed in bridge.skipEventTypes")
+            }
             throw .invalid("eventType \(Self.quoted(typeName)) is not a payment event type")
         }
         let tenantId = try event.requiredString(.tenantId)

@@ -27,12 +27,15 @@ public enum PaymentEventType: String, Sendable, CaseIterable {
         }
     }
 
-    /// Internal-only event types the payments engine is known to send (skipped, counted by
-    /// name); any other skipped type is counted as `other`, so the label stays bounded.
+    /// Internal-only event types the payments engine is known to send: the default of
+    /// `bridge.skipEventTypes` (skipped and counted by name; any other unknown type is dead-lettered).
     public static let knownInternalOnly: Set<String> = ["RoutingDeterminedEvent"]
 
-    /// The `event_type` label a skipped type is counted under.
-    public static func skippedLabel(_ name: String) -> String { knownInternalOnly.contains(name) ? name : "other" }
+    /// Whether `name` may be listed in `bridge.skipEventTypes`: an upstream event class name
+    /// (letters and digits, ending in `Event`) that is not a payment event type.
+    public static func canBeSkipped(_ name: String) -> Bool {
+        byName[name] == nil && PaymentEventParser.looksLikeInternalEventType(name)
+    }
 
     /// Internal event class names, and the partner-facing names themselves.
     static let byName: [String: PaymentEventType] = {

@@ -71,6 +71,15 @@ struct ConfigurationTests {
         #expect(error?.problem == "must be 1 or 2 (the PaymentResponse schema version the bridge writes), got 3")
     }
 
+    @Test("bridge.skipEventTypes: the known internal-only types by default, or the list given (empty skips nothing)")
+    func skipEventTypes() throws {
+        #expect(try BridgeConfiguration.parse(yaml: "").bridge.skipEventTypes == ["RoutingDeterminedEvent"])
+        #expect(try BridgeConfiguration.parse(yaml: "bridge: {skipEventTypes: [RoutingDeterminedEvent, FxQuoteRefreshedEvent]}")
+            .bridge.skipEventTypes == ["RoutingDeterminedEvent", "FxQuoteRefreshedEvent"])
+        #expect(try BridgeConfiguration.parse(yaml: "bridge: {skipEventTypes: []}").bridge.skipEventTypes.isEmpty)
+        #expect(failure("bridge: {skipEventTypes: [PaymentComplianceHoldEvent]}")?.problem.contains("not a payment event type") == true)
+    }
+
     @Test("KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL override the file")
     func environmentOverrides() throws {
         let config = try BridgeConfiguration.parse(yaml: "kafka: {bootstrapServers: embedded}",
@@ -92,6 +101,8 @@ struct ConfigurationTests {
         ("bridge: {schemaVersion: 3}", "bridge.schemaVersion"),
         ("bridge: {schemaVersion: 0}", "bridge.schemaVersion"),
         ("bridge: {schemaVersion: v2}", "bridge.schemaVersion"),
+        ("bridge: {skipEventTypes: [PaymentCompletedEvent]}", "bridge.skipEventTypes[0]"),
+        ("bridge: {skipEventTypes: [RoutingDeterminedEvent, 'drop table']}", "bridge.skipEventTypes[1]"),
         ("bridge: {enabled: maybe}", "bridge.enabled"),
         ("bridge: {topics: {partitions: {web: 0}}}", "bridge.topics.partitions.web"),
         ("bridge: {topics: {partitions: {fax: 2}}}", "bridge.topics.partitions.fax"),
