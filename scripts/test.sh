@@ -4,6 +4,7 @@
 #      on the mock cluster (Tests/ReliabilityTests) one at a time;
 #   2. the real-broker suite (Tansu, started and stopped by the tests) on the current librdkafka
 #      from the confluent-kafka wheel, first on LD_LIBRARY_PATH.
+#   3. `payments-bridge schema check` (schemas/ against schemas/history), counted like the secrets check.
 # Prints one closing line: "Tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,13 @@ if [ -n "$leaks" ]; then
   echo "secret leak: a configured secret appears in $(tr '\n' ' ' <<<"$leaks")"; failed=$((failed + 1)); status=1
 else
   echo "Secrets: none of the configured secrets appears in $(find "$logs/services" -type f 2>/dev/null | wc -l) service logs and metrics scrapes, nor in the test output"
+fi
+# Schemas: the current ones against every version kept in schemas/history (BACKWARD_TRANSITIVE);
+# the output also says which older readers cannot read the current version (FORWARD).
+if .build/debug/payments-bridge schema check > "$logs/schema-check.txt" 2>&1; then
+  echo "Schema check:"; sed 's/^/  /' "$logs/schema-check.txt"
+else
+  echo "schema check failed:"; sed 's/^/  /' "$logs/schema-check.txt"; failed=$((failed + 1)); status=1
 fi
 grep -h '^\[reliability\]' "$logs"/*.log > "$logs/figures.txt" || true
 if [ -s "$logs/figures.txt" ]; then echo "Reliability figures:"; sed 's/^\[reliability\] /  /' "$logs/figures.txt"; fi

@@ -37,9 +37,12 @@ public final class BridgeApplication: Sendable {
         self.metrics = metrics
         let directory = try SchemaDirectory(path: schemaDirectory)
         let registry = EmbeddedSchemaRegistry()
-        for (name, text) in directory.current.sorted(by: { $0.key < $1.key }) {
-            let id = try registry.register(try AvroSchema(json: text))
-            logger.debug("schema loaded", metadata: ["schema": "\(name)", "id": "\(id)"])
+        // Every version, kept ones too: records written before an upgrade still resolve by id.
+        for (name, versions) in directory.schemas.sorted(by: { $0.key < $1.key }) {
+            for version in versions {
+                let id = try registry.register(try AvroSchema(json: version.text))
+                logger.debug("schema loaded", metadata: ["schema": "\(name)", "file": "\(version.file)", "id": "\(id)"])
+            }
         }
         schemaRegistry = registry
         let kafka = try KafkaConnection(settings: configuration.kafka)
@@ -50,11 +53,16 @@ public final class BridgeApplication: Sendable {
             SchemaRegistryClient(configuration: .init(url: $0.value), logger: logger)
         } ?? registry
         if configuration.bridge.enabled {
-            guard let schemaText = directory.current["PaymentResponse"] else {
-                throw ApplicationError("no PaymentResponse.avsc in \(schemaDirectory)")
+            let versions = directory.numberedVersions(of: "PaymentResponse")
+            let wanted = configuration.bridge.schemaVersion
+            guard let written = versions.first(where: { $0.number == wanted }) else {
+                throw ApplicationError("bridge.schemaVersion \(wanted): no such version of PaymentResponse in \(schemaDirectory) "
+                                       + "(versions: \(versions.map { String($0.number) }.joined(separator: ", ")))")
             }
+            // The embedded registry lists, under each partner subject, the versions up to the one written.
+            try registry.setHistory(versions.filter { $0.number <= wanted }.map { try AvroSchema(json: $0.text) })
             bridge = try BridgeService(configuration: .init(configuration), kafka: kafka.configuration,
-                                       schema: try AvroSchema(json: schemaText), registry: schemaIDs,
+                                       schema: try AvroSchema(json: written.text), registry: schemaIDs,
                                        metricsFactory: PrometheusMetricsFactory(registry: metrics),
                                        logger: logger)
         } else {
@@ -126,7 +134,8 @@ extension BridgeService.Configuration {
         let bridge = configuration.bridge
         self.init(parser: PaymentEventParser(maxEventBytes: bridge.maxEventBytes,
                                              knownTenants: Set(configuration.tenants.map(\.id)),
-                                             allowUnknownTenants: bridge.allowUnknownTenants))
+                                             allowUnknownTenants: bridge.allowUnknownTenants,
+                                             skipEventTypes: Set(bridge.skipEventTypes)))
         inputTopic = bridge.inputTopic
         consumerGroup = bridge.consumerGroup
         transactionalID = bridge.transactionalID

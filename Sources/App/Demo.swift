@@ -10,9 +10,9 @@ import Synchronization
 import Webhooks
 
 /// `payments-bridge demo`: the whole flow on the embedded broker — generated internal events for
-/// Kafka and webhook partners, the bridge, the webhook sink, and an in-process partner endpoint
-/// that verifies every signature and, for one partner, fails first attempts (retries) and
-/// refuses failed payments (dead letters).
+/// Kafka and webhook partners (some payments held for compliance review and released), the
+/// bridge, the webhook sink, and an in-process partner endpoint that verifies every signature
+/// and, for one partner, fails first attempts (retries) and refuses failed payments (dead letters).
 public struct Demo: Sendable {
     public static let tenants = ["TENANT-001", "TENANT-002", "PARTNER-ABC", "PARTNER-XYZ"]
     static let secret = "whsec_" + Data("demo-partner-secret-0123456789".utf8).base64EncodedString()
@@ -31,6 +31,9 @@ public struct Demo: Sendable {
         public var refused = 0
         /// …and fails the first attempt of completed ones (503).
         public var retried = 0
+        /// Payments held for compliance review, per tenant, and released (in all).
+        public var held: [String: Int] = [:]
+        public var released = 0
     }
 
     public struct Summary: Sendable {
@@ -47,6 +50,8 @@ public struct Demo: Sendable {
         public var filtered: [String: Int] = [:]
         public var requests = 0
         public var verified = 0
+        /// Compliance holds the partner endpoint accepted, with their subReason.
+        public var holdWebhooks = 0
     }
 
     public var events: Int
@@ -58,7 +63,8 @@ public struct Demo: Sendable {
     }
 
     /// Internal events: whole payment lifecycles spread over the tenants, some ending in failure,
-    /// plus internal-only, malformed and unknown-tenant events.
+    /// some held for compliance review after the debit and released, plus internal-only,
+    /// malformed and unknown-tenant events.
     func generate() -> (records: [ProducerRecord], plan: Plan) {
         var plan = Plan()
         var records: [ProducerRecord] = []
@@ -80,9 +86,14 @@ public struct Demo: Sendable {
                 records.append(Self.event(paymentId, "UNKNOWN-BANK", "PaymentInitiatedEvent"))
                 plan.unknownTenant += 1
             }
-            let lifecycle = payment % 3 == 0 ? failedLifecycle : completedLifecycle
+            var lifecycle = payment % 3 == 0 ? failedLifecycle : completedLifecycle
+            if payment % 3 != 0, payment % 7 == 1 {
+                lifecycle.insert(contentsOf: ["PaymentComplianceHoldEvent", "PaymentComplianceReleasedEvent"], at: 3)
+            }
             for type in lifecycle where records.count < events {
-                records.append(Self.event(paymentId, tenant, type))
+                records.append(Self.event(paymentId, tenant, type, subReason: ComplianceSubReason.allCases[payment % 4]))
+                if type == "PaymentComplianceHoldEvent" { plan.held[tenant, default: 0] += 1 }
+                if type == "PaymentComplianceReleasedEvent" { plan.released += 1 }
                 plan.responses[tenant, default: 0] += 1
                 if tenant == "PARTNER-ABC", type != "PaymentCompletedEvent", type != "PaymentFailedEvent" { plan.filtered += 1 }
                 if tenant == "PARTNER-XYZ", type == "PaymentFailedEvent" { plan.refused += 1 }
@@ -93,12 +104,19 @@ public struct Demo: Sendable {
         return (records, plan)
     }
 
-    static func event(_ paymentId: String, _ tenant: String, _ type: String) -> ProducerRecord {
+    static func event(_ paymentId: String, _ tenant: String, _ type: String,
+                      subReason: ComplianceSubReason = .pepReview) -> ProducerRecord {
+        let compliance = switch type {
+        case "PaymentComplianceHoldEvent":
+            #","subReason":"\#(subReason.rawValue)""# + (subReason == .documentsRequired ? #","requiredAction":"Proof of address""# : "")
+        case "PaymentComplianceReleasedEvent": #","status":"DEBITED""#
+        default: ""
+        }
         let json = """
         {"eventId":"\(UUID().uuidString.lowercased())","eventType":"\(type)","paymentId":"\(paymentId)","tenantId":"\(tenant)",\
         "channelType":"\(tenant == "TENANT-002" ? "WEB" : "PARTNER")","customerId":"CUST-\(paymentId)","debtorAccount":"DE89370400440532013000",\
         "creditorAccount":"FR1420041010050500013M02606","currency":"EUR","amount":"125.50","timestamp":\(Int64(Date().timeIntervalSince1970 * 1000)),\
-        "correlationId":"corr-\(paymentId)","idempotencyKey":"idem-\(paymentId)"\(type == "PaymentFailedEvent" ? #","failureReason":"insufficient funds","failureCode":"AM04""# : "")}
+        "correlationId":"corr-\(paymentId)","idempotencyKey":"idem-\(paymentId)"\(type == "PaymentFailedEvent" ? #","failureReason":"insufficient funds","failureCode":"AM04""# : "")\(compliance)}
         """
         return ProducerRecord(topic: "payments.events", key: Array(paymentId.utf8), value: Array(json.utf8))
     }
@@ -157,6 +175,7 @@ public struct Demo: Sendable {
             summary.bridgeSeconds = seconds((bridgeDone ?? .now) - started)
             summary.read(metrics: metrics)
             (summary.requests, summary.verified) = (receiver.counts.requests, receiver.counts.verified)
+            summary.holdWebhooks = receiver.counts.holds
             return summary
         }
     }
@@ -205,6 +224,10 @@ extension Demo.Summary {
         lines.append(row("  events consumed", consumed))
         lines.append(row("  skipped (internal-only types)", skipped))
         for (reason, count) in deadLetters.sorted(by: { $0.key < $1.key }) { lines.append(row("  dead-lettered (\(reason))", count)) }
+        lines.append("Compliance holds")
+        lines.append(row("  payments held (PEP, AML, sanctions, documents)", plan.held.values.reduce(0, +)))
+        lines.append(row("  released, resuming where they stopped", plan.released))
+        lines.append(row("  hold webhooks received (COMPLIANCE + subReason)", holdWebhooks))
         lines.append("Partner topics (records)")
         for (topic, count) in produced.sorted(by: { $0.key < $1.key }) { lines.append(row("  \(topic)", count)) }
         lines.append("Webhooks")
@@ -221,7 +244,7 @@ extension Demo.Summary {
 /// The demo's partner endpoint: checks the Standard Webhooks signature of every request;
 /// PARTNER-XYZ answers 503 to the first attempt of each completed payment and 400 to failed ones.
 final class DemoPartner: Sendable {
-    struct Counts { var requests = 0; var verified = 0; var seen: Set<String> = [] }
+    struct Counts { var requests = 0; var verified = 0; var holds = 0; var seen: Set<String> = [] }
     private let signer: WebhookSigner
     private let state = Mutex(Counts())
 
@@ -241,6 +264,7 @@ final class DemoPartner: Sendable {
             let status: HTTPResponse.Status = state.withLock { counts in
                 counts.requests += 1
                 if signatures.contains(expected) { counts.verified += 1 }
+                if body.contains(#""status":"COMPLIANCE""#), body.contains(#""subReason":""#) { counts.holds += 1 }
                 guard context.parameters.get("tenant") == "PARTNER-XYZ" else { return .ok }
                 if body.contains("\"PAYMENT_FAILED\"") { return .badRequest }
                 if body.contains("\"PAYMENT_COMPLETED\""), counts.seen.insert(id).inserted { return .serviceUnavailable }

@@ -19,6 +19,8 @@ public final class EmbeddedSchemaRegistry: SchemaRegistry {
     private struct State {
         var schemas: [Int32: AvroSchema] = [:]
         var subjects: [String: [Int32]] = [:]
+        /// Versions of one schema, oldest first (`setHistory`).
+        var history: [Int32] = []
     }
     private let state = Mutex(State())
 
@@ -36,11 +38,25 @@ public final class EmbeddedSchemaRegistry: SchemaRegistry {
             }
             state.schemas[id] = state.schemas[id] ?? schema
             if let subject, state.subjects[subject]?.last != id {
+                if state.subjects[subject] == nil, let position = state.history.firstIndex(of: id) {
+                    // A new subject starts with the versions before this one, as a registry
+                    // that saw every earlier rollout would list them.
+                    state.subjects[subject] = Array(state.history[..<position])
+                }
                 state.subjects[subject, default: []].append(id)
             }
             return .success(id)
         }
         return try result.get()
+    }
+
+    /// The versions of a schema, oldest first (`schemas/history/…` then the current one): each is
+    /// made known, and a subject first registered with one of them lists the earlier ones as its
+    /// versions 1, 2, … before it.
+    public func setHistory(_ versions: [AvroSchema]) throws(AvroError) {
+        var ids: [Int32] = []
+        for version in versions { ids.append(try register(version)) }
+        state.withLock { $0.history = ids }
     }
 
     public func id(of schema: AvroSchema, subject: String) async throws -> Int32 {

@@ -276,6 +276,11 @@ public final class BridgeService: Service {
     private func prepare(_ record: ConsumerRecord) -> PreparedRecord {
         switch configuration.parser.parse(record.value) {
         case .response(let response):
+            guard encoder.canEncode(response) else {
+                return .unsupported("\(response.eventType.rawValue) (status \(response.status.rawValue)) is not in PaymentResponse "
+                                    + "schema v\(encoder.layout.rawValue), which the bridge writes (bridge.schemaVersion); "
+                                    + "replay the event once the bridge writes a version that has it")
+            }
             let key = ResponseKey(channel: response.channel.topicFragment, tenant: response.tenantId)
             guard let route = routes.withLock({ $0[key] }) else { return .unrouted(response, key) }
             return .response(output(response, route: route), key)
@@ -298,11 +303,14 @@ public final class BridgeService: Service {
             let route = try await route(for: response, key: key)
             try await send(output(response, route: route), to: key, from: record)
         case .skipped(let eventType):
-            let label = PaymentEventType.skippedLabel(eventType)
-            state.withLock { $0.skipped[label, default: 0] += 1; $0.consumed(record) }
+            // A name from bridge.skipEventTypes: the label's values are bounded by the configuration.
+            state.withLock { $0.skipped[eventType, default: 0] += 1; $0.consumed(record) }
         case .rejected(let rejection):
             let reason = DeadLetterReason(rawValue: rejection.reason.rawValue) ?? .invalidEvent
             try await deadLetter(record, reason: reason, error: rejection.message)
+            state.withLock { $0.consumed(record) }
+        case .unsupported(let error):
+            try await deadLetter(record, reason: .unsupportedBySchema, error: error)
             state.withLock { $0.consumed(record) }
         }
     }
@@ -514,6 +522,8 @@ enum PreparedRecord: Sendable {
     case unrouted(PaymentResponse, ResponseKey)
     case skipped(String)
     case rejected(EventRejection)
+    /// A valid event the schema the bridge writes cannot carry (dead-lettered `unsupported_by_schema`).
+    case unsupported(String)
 }
 
 struct ResponseRoute: Sendable {

@@ -3,11 +3,11 @@ import Kafka
 import Payments
 
 extension PaymentResponse {
-    /// The record as a generic Avro value, in the field order of `schemas/PaymentResponse.avsc`:
-    /// the reference that `PaymentResponseEncoder`'s bytes are checked against (through avro-c)
-    /// in the tests, and the form the DLT tools will render.
-    var avroValue: AvroValue {
-        .record([
+    /// The record as a generic Avro value, in the field order of `schemas/PaymentResponse.avsc`
+    /// (v2; `layout` v1 without its last two fields): the reference that `PaymentResponseEncoder`'s
+    /// bytes are checked against (through avro-c) in the tests.
+    func avroValue(_ layout: PaymentResponseEncoder.Layout = .v2) -> AvroValue {
+        var fields = [
             AvroRecordField("eventId", .string(eventId)),
             AvroRecordField("eventType", .enumSymbol(eventType.rawValue)),
             AvroRecordField("paymentId", .string(paymentId)),
@@ -26,7 +26,12 @@ extension PaymentResponse {
             AvroRecordField("correlationId", .string(correlationId)),
             AvroRecordField("idempotencyKey", .string(idempotencyKey)),
             AvroRecordField("metadata", .map(metadata.mapValues(AvroValue.string))),
-        ])
+        ]
+        if layout == .v2 {
+            fields.append(AvroRecordField("subReason", subReason.map(AvroValue.string) ?? .null))
+            fields.append(AvroRecordField("requiredAction", requiredAction.map(AvroValue.string) ?? .null))
+        }
+        return .record(fields)
     }
 
     /// The contract's headers of a response record.

@@ -37,6 +37,13 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var transactionalID = "payments-bridge-1"
         public var allowUnknownTenants = false
         public var maxEventBytes = 1_048_576
+        /// The version of `PaymentResponse` the bridge writes. On 1 (v1, without the compliance
+        /// hold) compliance events are dead-lettered `unsupported_by_schema`, until partners read v2.
+        public var schemaVersion = 2
+        public static let schemaVersions = 1...2
+        /// Internal-only event types that are skipped (counted by name); any other unknown
+        /// `…Event` type is dead-lettered `invalid_event`.
+        public var skipEventTypes: [String] = PaymentEventType.knownInternalOnly.sorted()
         public var topics = Topics()
         public var transactions = Transactions()
 

@@ -98,7 +98,8 @@ extension BridgeConfiguration {
 
     private mutating func readBridge(_ r: ConfigReader) throws(ConfigurationError) {
         try r.rejectUnknownKeys(["enabled", "inputTopic", "consumerGroup", "transactionalId", "allowUnknownTenants",
-                                 "maxEventBytes", "topics", "transactions"])
+                                 "maxEventBytes", "schemaVersion", "skipEventTypes", "topics",
+                                 "transactions"])
         bridge.enabled = try r["enabled"].bool(default: bridge.enabled)
         bridge.inputTopic = try r["inputTopic"].string(default: bridge.inputTopic)
         try Self.checkTopicName(bridge.inputTopic, r["inputTopic"])
@@ -107,6 +108,21 @@ extension BridgeConfiguration {
         bridge.allowUnknownTenants = try r["allowUnknownTenants"].bool(default: bridge.allowUnknownTenants)
         // Up to 64 MiB: with the header room, within librdkafka's receive.message.max.bytes.
         bridge.maxEventBytes = try r["maxEventBytes"].int(default: bridge.maxEventBytes, minimum: 1, maximum: 64 << 20)
+        let version = try r["schemaVersion"].int(default: bridge.schemaVersion)
+        guard Bridge.schemaVersions.contains(version) else {
+            throw r["schemaVersion"].error("must be 1 or 2 (the PaymentResponse schema version the bridge writes), got \(version)")
+        }
+        bridge.schemaVersion = version
+        if r["skipEventTypes"].isPresent {
+            bridge.skipEventTypes = []
+            for element in try r["skipEventTypes"].elements() {
+                guard let name = try element.string(), PaymentEventType.canBeSkipped(name) else {
+                    throw element.error("expected the name of an internal-only event type (letters and digits ending in Event, "
+                                        + "not a payment event type such as PaymentCompletedEvent)")
+                }
+                bridge.skipEventTypes.append(name)
+            }
+        }
         let t = r["topics"]
         try t.rejectUnknownKeys(["partitions", "replicationFactor", "retentionDays", "dltRetentionDays"])
         for key in try t["partitions"].keys() {

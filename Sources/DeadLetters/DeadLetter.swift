@@ -6,6 +6,8 @@ public enum DeadLetterReason: String, Sendable, CaseIterable {
     case invalidEvent = "invalid_event"
     case unknownTenant = "unknown_tenant"
     case oversized
+    /// A valid event the response schema the bridge writes (`bridge.schemaVersion`) cannot carry.
+    case unsupportedBySchema = "unsupported_by_schema"
     case decodeError = "decode_error"
     case httpStatus = "http_status"
     case retriesExhausted = "retries_exhausted"

@@ -4,7 +4,7 @@ import Foundation
 public enum EventOutcome: Sendable, Equatable {
     /// A record for the partner.
     case response(PaymentResponse)
-    /// An internal-only event type (for example `RoutingDeterminedEvent`): counted, not sent.
+    /// An internal-only event type listed in `skipEventTypes` (for example `RoutingDeterminedEvent`): counted, not sent.
     case skipped(eventType: String)
     /// Cannot be turned into a record: dead-lettered with the reason.
     case rejected(EventRejection)
@@ -16,6 +16,9 @@ public struct PaymentEventParser: Sendable {
     /// Tenant ids the service knows; events for others are rejected unless `allowUnknownTenants`.
     public var knownTenants: Set<String>
     public var allowUnknownTenants: Bool
+    /// Internal-only event types to skip (`bridge.skipEventTypes`); any other type that is not a
+    /// payment event is rejected, never skipped silently.
+    public var skipEventTypes: Set<String>
 
     /// Amounts have at most this many digits after the decimal point (ISO 20022 amounts allow 5;
     /// ISO 4217 currencies use at most 4)…
@@ -31,10 +34,12 @@ public struct PaymentEventParser: Sendable {
     /// …and so are those more than this many milliseconds (a day) after the current time.
     public static let timestampLeeway: Int64 = 86_400_000
 
-    public init(maxEventBytes: Int = 1_048_576, knownTenants: Set<String>, allowUnknownTenants: Bool = false) {
+    public init(maxEventBytes: Int = 1_048_576, knownTenants: Set<String>, allowUnknownTenants: Bool = false,
+                skipEventTypes: Set<String> = PaymentEventType.knownInternalOnly) {
         self.maxEventBytes = maxEventBytes
         self.knownTenants = knownTenants
         self.allowUnknownTenants = allowUnknownTenants
+        self.skipEventTypes = skipEventTypes
     }
 
     /// `now` bounds the timestamps accepted (at most `timestampLeeway` after it).
@@ -62,7 +67,10 @@ public struct PaymentEventParser: Sendable {
 
         let typeName = try event.requiredString(.eventType)
         guard let eventType = PaymentEventType.byName[typeName] else {
-            if Self.looksLikeInternalEventType(typeName) { return .skipped(eventType: typeName) }
+            if skipEventTypes.contains(typeName) { return .skipped(eventType: typeName) }
+            if Self.looksLikeInternalEventType(typeName) {
+                throw .invalid("unknown event type \(Self.quoted(typeName)): not a payment event type, nor listed in bridge.skipEventTypes")
+            }
             throw .invalid("eventType \(Self.quoted(typeName)) is not a payment event type")
         }
         let tenantId = try event.requiredString(.tenantId)
@@ -78,9 +86,8 @@ public struct PaymentEventParser: Sendable {
         guard let channel = PaymentChannel(rawValue: channelName) ?? PaymentChannel(rawValue: channelName.uppercased()) else {
             throw .invalid("channelType \(Self.quoted(channelName)) is not one of \(PaymentChannel.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if let statusName = try event.optionalString(.status), statusName != eventType.status.rawValue {
-            throw .invalid("status \(Self.quoted(statusName)) disagrees with eventType \(typeName) (\(eventType.status.rawValue))")
-        }
+        let status = try Self.status(of: eventType, named: typeName, in: event)
+        let hold = eventType == .complianceHold ? try Self.complianceHold(in: event) : nil
         let currency = try event.requiredString(.currency)
         guard Self.isoCurrencies.contains(currency) else { throw .invalid("currency \(Self.quoted(currency)) is not an ISO 4217 code") }
 
@@ -90,7 +97,7 @@ public struct PaymentEventParser: Sendable {
             paymentId: try event.requiredString(.paymentId),
             tenantId: tenantId,
             customerId: try event.requiredString(.customerId),
-            status: eventType.status,
+            status: status,
             amount: try event.amount(),
             currency: currency,
             debtorAccount: try event.requiredString(.debtorAccount),
@@ -103,7 +110,56 @@ public struct PaymentEventParser: Sendable {
             correlationId: try event.requiredHeaderValue(.correlationId),
             idempotencyKey: try event.requiredString(.idempotencyKey),
             metadata: try event.metadata(),
-            channel: channel))
+            channel: channel,
+            subReason: hold?.subReason.rawValue,
+            requiredAction: hold?.requiredAction))
+    }
+
+    /// The status after the event: the event type's own (an event's `status`, when present, must
+    /// agree with it), or for a compliance release the non-terminal status it carries.
+    private static func status(of eventType: PaymentEventType, named typeName: String,
+                               in event: EventFields) throws(EventRejection) -> PaymentStatus {
+        let statusName = try event.optionalString(.status)
+        guard let fixed = eventType.status else {
+            let resumable = PaymentStatus.allCases.filter { !$0.isTerminal && $0 != .compliance }.map(\.rawValue)
+            guard let statusName else {
+                throw .invalid("status is required for \(typeName): the status the payment resumes in "
+                               + "(one of \(resumable.joined(separator: ", ")))")
+            }
+            guard let resumed = PaymentStatus(rawValue: statusName), resumable.contains(resumed.rawValue) else {
+                throw .invalid("status \(quoted(statusName)) of \(typeName) is not a status a payment resumes in "
+                               + "(one of \(resumable.joined(separator: ", ")))")
+            }
+            return resumed
+        }
+        if let statusName, statusName != fixed.rawValue {
+            throw .invalid("status \(quoted(statusName)) disagrees with eventType \(typeName) (\(fixed.rawValue))")
+        }
+        return fixed
+    }
+
+    /// The most characters (Unicode scalars) of a hold's `requiredAction`.
+    public static let requiredActionMaxCharacters = 500
+
+    /// A compliance hold's `subReason` (required, one of `ComplianceSubReason`) and `requiredAction`
+    /// (optional free text: at most `requiredActionMaxCharacters`, no control characters).
+    private static func complianceHold(in event: EventFields)
+        throws(EventRejection) -> (subReason: ComplianceSubReason, requiredAction: String?) {
+        let name = try event.requiredString(.subReason)
+        guard let subReason = ComplianceSubReason(rawValue: name) else {
+            throw .invalid("subReason \(quoted(name)) is not one of "
+                           + ComplianceSubReason.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        let action = try event.optionalString(.requiredAction)
+        if let action {
+            guard action.unicodeScalars.count <= requiredActionMaxCharacters else {
+                throw .invalid("requiredAction has more than \(requiredActionMaxCharacters) characters")
+            }
+            guard !action.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw .invalid("requiredAction must not contain control characters")
+            }
+        }
+        return (subReason, action)
     }
 
     /// 8-4-4-4-12 hexadecimal digits (either case), as `UUID(uuidString:)` accepts, without its sscanf.
@@ -149,7 +205,7 @@ private struct EventFields {
     enum Name: Int, CaseIterable {
         case eventId, eventType, paymentId, tenantId, customerId, channelType, status, amount, currency
         case debtorAccount, creditorAccount, clearingSystem, clearingReference, failureReason, failureCode
-        case timestamp, correlationId, idempotencyKey, metadata
+        case timestamp, correlationId, idempotencyKey, metadata, subReason, requiredAction
 
         /// The member name in the event.
         var text: String { String(describing: self) }

@@ -7,9 +7,13 @@ public enum PaymentEventType: String, Sendable, CaseIterable {
     case completed = "PAYMENT_COMPLETED"
     case failed = "PAYMENT_FAILED"
     case cancelled = "PAYMENT_CANCELLED"
+    /// Held for compliance review (AML, PEP, sanctions, documents): status `COMPLIANCE`.
+    case complianceHold = "PAYMENT_COMPLIANCE_HOLD"
+    /// Released from a compliance hold: the event carries the status the payment resumes in.
+    case complianceReleased = "PAYMENT_COMPLIANCE_RELEASED"
 
-    /// The status a payment has after this event.
-    public var status: PaymentStatus {
+    /// The status a payment has after this event; `nil` for a release, whose event carries it.
+    public var status: PaymentStatus? {
         switch self {
         case .initiated: .initiated
         case .validated: .validated
@@ -18,15 +22,20 @@ public enum PaymentEventType: String, Sendable, CaseIterable {
         case .completed: .completed
         case .failed: .failed
         case .cancelled: .cancelled
+        case .complianceHold: .compliance
+        case .complianceReleased: nil
         }
     }
 
-    /// Internal-only event types the payments engine is known to send (skipped, counted by
-    /// name); any other skipped type is counted as `other`, so the label stays bounded.
+    /// Internal-only event types the payments engine is known to send: the default of
+    /// `bridge.skipEventTypes` (skipped and counted by name; any other unknown type is dead-lettered).
     public static let knownInternalOnly: Set<String> = ["RoutingDeterminedEvent"]
 
-    /// The `event_type` label a skipped type is counted under.
-    public static func skippedLabel(_ name: String) -> String { knownInternalOnly.contains(name) ? name : "other" }
+    /// Whether `name` may be listed in `bridge.skipEventTypes`: an upstream event class name
+    /// (letters and digits, ending in `Event`) that is not a payment event type.
+    public static func canBeSkipped(_ name: String) -> Bool {
+        byName[name] == nil && PaymentEventParser.looksLikeInternalEventType(name)
+    }
 
     /// Internal event class names, and the partner-facing names themselves.
     static let byName: [String: PaymentEventType] = {
@@ -39,6 +48,8 @@ public enum PaymentEventType: String, Sendable, CaseIterable {
             "PaymentCompletedEvent": .completed,
             "PaymentFailedEvent": .failed,
             "PaymentCancelledEvent": .cancelled,
+            "PaymentComplianceHoldEvent": .complianceHold,
+            "PaymentComplianceReleasedEvent": .complianceReleased,
         ]
         for type in PaymentEventType.allCases { names[type.rawValue] = type }
         return names
@@ -54,6 +65,19 @@ public enum PaymentStatus: String, Sendable, CaseIterable {
     case completed = "COMPLETED"
     case failed = "FAILED"
     case cancelled = "CANCELLED"
+    /// Held for compliance review; the SLA clock stops until the payment is released.
+    case compliance = "COMPLIANCE"
+
+    /// No later status follows (completed, failed, cancelled).
+    public var isTerminal: Bool { self == .completed || self == .failed || self == .cancelled }
+}
+
+/// Why a payment is held for compliance (`PaymentResponse.subReason` of a hold).
+public enum ComplianceSubReason: String, Sendable, CaseIterable {
+    case pepReview = "PEP_REVIEW"
+    case amlReview = "AML_REVIEW"
+    case sanctionsScreening = "SANCTIONS_SCREENING"
+    case documentsRequired = "DOCUMENTS_REQUIRED"
 }
 
 /// Payment channels; the lower-cased name is the topic fragment.

@@ -19,6 +19,10 @@ public struct PaymentResponse: Sendable, Equatable {
     public var correlationId: String
     public var idempotencyKey: String
     public var metadata: [String: String]
+    /// Of a compliance hold: why it is held (`ComplianceSubReason`'s values).
+    public var subReason: String?
+    /// Of a compliance hold, optionally: what the partner or customer has to do (free text).
+    public var requiredAction: String?
     /// Not part of the record: where it goes.
     public var channel: PaymentChannel
 
@@ -26,7 +30,7 @@ public struct PaymentResponse: Sendable, Equatable {
                 status: PaymentStatus, amount: Double, currency: String, debtorAccount: String, creditorAccount: String,
                 clearingSystem: String?, clearingReference: String?, failureReason: String?, failureCode: String?,
                 timestamp: Int64, correlationId: String, idempotencyKey: String, metadata: [String: String],
-                channel: PaymentChannel) {
+                channel: PaymentChannel, subReason: String? = nil, requiredAction: String? = nil) {
         self.eventId = eventId
         self.eventType = eventType
         self.paymentId = paymentId
@@ -46,6 +50,8 @@ public struct PaymentResponse: Sendable, Equatable {
         self.idempotencyKey = idempotencyKey
         self.metadata = metadata
         self.channel = channel
+        self.subReason = subReason
+        self.requiredAction = requiredAction
     }
 
     /// The partner's topic: `payments.responses.<channel>.<tenantId>`.

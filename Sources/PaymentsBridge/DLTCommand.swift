@@ -83,7 +83,8 @@ struct DLTCommand: AsyncParsableCommand {
         @OptionGroup var common: Common
         @Flag(name: .long, help: "Every record.") var all = false
         @Option(name: .long, help: "Records with this key (paymentId).") var key: String?
-        @Option(name: .long, help: "Records with this dlt.reason.") var reason: String?
+        @Option(name: .long, help: "Records with this dlt.reason (\(DeadLetterReason.allCases.map(\.rawValue).joined(separator: ", "))).")
+        var reason: String?
         @Option(name: .long) var partition: Int32?
         @Option(name: .customLong("from-offset")) var fromOffset: Int64?
         @Option(name: .customLong("to-offset")) var toOffset: Int64?

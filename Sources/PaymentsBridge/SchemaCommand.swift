@@ -10,18 +10,20 @@ struct SchemaCommand: AsyncParsableCommand {
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "check",
-            abstract: "Check that the schema versions in the schema directory are compatible; exit 1 on a break.",
+            abstract: "Check that the current schemas are compatible with every kept version; exit 1 on a break.",
             discussion: """
-            Name.avsc is the current version of Name; earlier versions are kept as Name.v1.avsc, Name.v2.avsc, …
-            Every version is checked against every earlier one. The default mode, full, requires BACKWARD
-            (the new schema reads old data) and FORWARD (readers still on an old version read new data).
+            Name.avsc is the current version of Name; earlier versions are kept as history/Name.v1.avsc, \
+            history/Name.v2.avsc, … The current version is checked against every kept one. The default mode, \
+            backward (Confluent's BACKWARD_TRANSITIVE), requires that the new schema reads data written with any \
+            older one: consumers upgrade first. forward requires that readers still on an older version read new \
+            data; full requires both. Whatever the mode, what the other direction would break is explained too.
             """)
 
-        @Option(name: .long, help: "Directory holding the Avro schemas.")
+        @Option(name: .long, help: "Directory holding the Avro schemas (kept versions in its history/ folder).")
         var dir: String = "schemas"
 
         @Option(name: .long, help: "backward, forward or full.")
-        var mode: CompatibilityMode = .full
+        var mode: CompatibilityMode = .backward
 
         func run() async throws {
             let directory: SchemaDirectory
@@ -34,11 +36,22 @@ struct SchemaCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
             let findings = directory.check(mode: mode)
+            // What the mode does not require, told so that nobody is surprised by it.
+            let other: CompatibilityMode? = mode == .backward ? .forward : mode == .forward ? .backward : nil
+            let notes = other.map(directory.check) ?? []
             for (name, versions) in directory.schemas.sorted(by: { $0.key < $1.key }) {
                 let problems = findings.filter { $0.schema == name }
                 let status = problems.isEmpty ? "ok" : "INCOMPATIBLE"
-                print("\(name): \(versions.count) version(s), \(mode.rawValue) compatibility: \(status)")
+                print("\(name): current version against \(versions.count - 1) kept version(s), "
+                      + "\(mode.rawValue) (transitive) compatibility: \(status)")
                 for problem in problems { print("  \(problem.file): \(problem.message)") }
+                let explained = notes.filter { $0.schema == name }
+                if let other, !explained.isEmpty {
+                    print("  not \(other.rawValue.uppercased()) compatible — "
+                          + (other == .forward ? "readers still on a kept version must upgrade before records of the current one reach them:"
+                                               : "the current version cannot read records of a kept version:"))
+                    for note in explained { print("    \(note.file): \(note.message)") }
+                }
             }
             if !findings.isEmpty { throw ExitCode(1) }
         }

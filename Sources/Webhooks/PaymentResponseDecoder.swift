@@ -5,7 +5,7 @@ import Synchronization
 /// Turns a framed Avro value from a response topic back into a `PaymentResponse`: the writer's
 /// schema is fetched by id (and cached), and fields are mapped by name, so records written with
 /// an older or newer compatible schema decode too (absent optional fields take the reader's
-/// defaults).
+/// defaults: a v1 record has no `subReason` or `requiredAction`).
 public final class PaymentResponseDecoder: Sendable {
     private let registry: SchemaRegistry
     private let schemas = Mutex([Int32: AvroSchema]())
@@ -100,7 +100,8 @@ public final class PaymentResponseDecoder: Sendable {
             clearingReference: try optionalString("clearingReference"), failureReason: try optionalString("failureReason"),
             failureCode: try optionalString("failureCode"), timestamp: timestamp,
             correlationId: try string("correlationId"), idempotencyKey: try string("idempotencyKey"),
-            metadata: metadata, channel: channel)
+            metadata: metadata, channel: channel,
+            subReason: try optionalString("subReason"), requiredAction: try optionalString("requiredAction"))
     }
 }
 

@@ -117,13 +117,20 @@ struct CommandLineTests {
 
     @Test("schema check passes compatible versions and exits 1 on a break")
     func schemaCheck() async throws {
+        // The default is BACKWARD against every kept version; why FORWARD does not hold is told, naming the symbols.
         let ok = try await runCLI(["schema", "check"])
         #expect(ok.status == 0)
-        #expect(ok.output.contains("PaymentResponse: 1 version(s), full compatibility: ok"))
+        #expect(ok.output.contains("PaymentResponse: current version against 1 kept version(s), backward (transitive) compatibility: ok"))
+        #expect(ok.output.contains("not FORWARD compatible"))
+        #expect(ok.output.contains("history/PaymentResponse.v1.avsc"))
+        #expect(ok.output.contains("PAYMENT_COMPLIANCE_HOLD") && ok.output.contains("COMPLIANCE, UNKNOWN"))
+        let full = try await runCLI(["schema", "check", "--mode", "full"])
+        #expect(full.status == 1)
         let fixtures = "Tests/AvroTests/Fixtures"
         let compatible = try await runCLI(["schema", "check", "--dir", "\(fixtures)/compatible"])
         #expect(compatible.status == 0)
-        let removed = try await runCLI(["schema", "check", "--dir", "\(fixtures)/removed-required"])
+        #expect(!compatible.output.contains("not FORWARD"))
+        let removed = try await runCLI(["schema", "check", "--dir", "\(fixtures)/removed-required", "--mode", "full"])
         #expect(removed.status == 1)
         #expect(removed.output.contains("amount"))
         let changed = try await runCLI(["schema", "check", "--dir", "\(fixtures)/type-changed", "--mode", "backward"])

@@ -30,6 +30,12 @@ import TestSupport
         #expect(summary.requests == abc["delivered"]! + xyz["delivered"]! + plan.refused + plan.retried)
         #expect(summary.verified == summary.requests, "every request carried a valid signature")
         #expect(summary.table.contains("PARTNER-XYZ: delivered \(xyz["delivered"]!), retried \(plan.retried)"))
+        // Some payments are held for compliance review and released; PARTNER-XYZ takes every type,
+        // so it gets each of its holds as a webhook (PARTNER-ABC filters them out).
+        #expect(plan.held.values.reduce(0, +) > 0 && plan.released > 0)
+        #expect(summary.holdWebhooks == plan.held["PARTNER-XYZ"] && summary.holdWebhooks > 0)
+        #expect(summary.table.contains("payments held (PEP, AML, sanctions, documents)"))
+        #expect(summary.table.contains("hold webhooks received (COMPLIANCE + subReason)"))
     }
 
     @Test("`payments-bridge demo` ends by itself with exit 0 and prints the summary")

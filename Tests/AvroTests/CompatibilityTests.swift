@@ -59,10 +59,55 @@ struct CompatibilityTests {
                                              writer: .string).isEmpty)
     }
 
-    @Test("the repository's own schemas pass the check")
+    @Test("the repository's schemas: v2 is BACKWARD compatible with every kept version, and not FORWARD, naming the new symbols")
     func repositorySchemas() throws {
         let directory = try SchemaDirectory(path: schemasDirectory)
-        #expect(directory.schemas["PaymentResponse"] != nil)
-        #expect(directory.check(mode: .full).isEmpty)
+        #expect(directory.schemas["PaymentResponse"]?.map(\.file) == ["history/PaymentResponse.v1.avsc", "PaymentResponse.avsc"])
+        #expect(directory.numberedVersions(of: "PaymentResponse").map(\.number) == [1, 2])
+        #expect(directory.check(mode: .backward).isEmpty)
+        // A v1 reader cannot resolve the new enum symbols: partners upgrade before the bridge writes v2.
+        let forward = directory.check(mode: .forward)
+        #expect(forward.count == 2)
+        #expect(forward.allSatisfy { $0.file == "PaymentResponse.avsc" && $0.message.contains("against history/PaymentResponse.v1.avsc") })
+        #expect(forward.contains { $0.message.contains("eventType") && $0.message.contains("PAYMENT_COMPLIANCE_HOLD") })
+        #expect(forward.contains { $0.message.contains("status") && $0.message.contains("COMPLIANCE") })
+    }
+
+    /// A copy of the repository's schemas/ (history included) in a temporary directory, with the
+    /// current PaymentResponse.avsc edited by `edit`.
+    func editedCopy(_ edit: (String) -> String) throws -> String {
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("schemas-\(UUID())")
+        try FileManager.default.copyItem(atPath: schemasDirectory, toPath: copy.path)
+        let current = copy.appendingPathComponent("PaymentResponse.avsc")
+        let text = try String(contentsOf: current, encoding: .utf8)
+        let edited = edit(text)
+        #expect(edited != text, "the edit applies")
+        try edited.write(to: current, atomically: true, encoding: .utf8)
+        return copy.path
+    }
+
+    @Test("an incompatible edit of the current schema fails BACKWARD against the history, naming the offending field")
+    func incompatibleEdit() throws {
+        let required = try editedCopy {
+            $0.replacingOccurrences(of: #"{"name": "subReason", "type": ["null", "string"], "default": null,"#,
+                                    with: #"{"name": "subReason", "type": "string","#)
+        }
+        let findings = try SchemaDirectory(path: required).check(mode: .backward)
+        #expect(findings.count == 1)
+        #expect(findings.first?.message.contains("subReason: field is missing from data written with the other version and has no default") == true)
+        #expect(findings.first?.message.contains("against history/PaymentResponse.v1.avsc") == true)
+
+        let retyped = try editedCopy {
+            $0.replacingOccurrences(of: #"{"name": "amount", "type": "double""#, with: #"{"name": "amount", "type": "float""#)
+        }
+        let typeFindings = try SchemaDirectory(path: retyped).check(mode: .backward)
+        #expect(typeFindings.count == 1 && typeFindings.first?.message.contains("amount: type changed from double to float") == true)
+    }
+
+    @Test("a file in history/ must be a numbered version")
+    func unnumberedHistory() throws {
+        let copy = try editedCopy { $0 + " " }
+        try "{}".write(toFile: copy + "/history/PaymentResponse.avsc", atomically: true, encoding: .utf8)
+        #expect(throws: AvroError.self) { try SchemaDirectory(path: copy) }
     }
 }

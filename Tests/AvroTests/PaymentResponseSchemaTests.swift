@@ -6,12 +6,15 @@ import Testing
 /// The repository's schemas/ directory, found from this file's location.
 let schemasDirectory = repositoryRoot.appendingPathComponent("schemas").path
 
-func loadPaymentResponseSchema() throws -> AvroSchema {
-    try AvroSchema(json: String(contentsOfFile: schemasDirectory + "/PaymentResponse.avsc", encoding: .utf8))
+/// The current schema (v2), or a kept version (`history/PaymentResponse.v1.avsc`).
+func loadPaymentResponseSchema(version: Int? = nil) throws -> AvroSchema {
+    let file = version.map { "/history/PaymentResponse.v\($0).avsc" } ?? "/PaymentResponse.avsc"
+    return try AvroSchema(json: String(contentsOfFile: schemasDirectory + file, encoding: .utf8))
 }
 
-func samplePaymentResponse(failureReason: String? = nil) -> AvroValue {
-    .record([
+/// A record of the current schema (v2); `v1` leaves out the fields v2 added.
+func samplePaymentResponse(failureReason: String? = nil, v1: Bool = false) -> AvroValue {
+    var fields: [AvroRecordField] = [
         AvroRecordField("eventId", .string("6f1c2a9e-1111-4a7b-9c1d-000000000001")),
         AvroRecordField("eventType", .enumSymbol("PAYMENT_COMPLETED")),
         AvroRecordField("paymentId", .string("PAY-1")),
@@ -30,27 +33,55 @@ func samplePaymentResponse(failureReason: String? = nil) -> AvroValue {
         AvroRecordField("correlationId", .string("corr-1")),
         AvroRecordField("idempotencyKey", .string("idem-1")),
         AvroRecordField("metadata", .map(["channel": .string("partner"), "note": .string("ünïcødé ✓")])),
-    ])
+    ]
+    if !v1 { fields += [AvroRecordField("subReason", .null), AvroRecordField("requiredAction", .null)] }
+    return .record(fields)
 }
 
 @Suite("PaymentResponse schema")
 struct PaymentResponseSchemaTests {
-    @Test("fields, order, types and defaults are those of the contract")
-    func matchesContract() throws {
+    static let v1Fields = ["eventId", "eventType", "paymentId", "tenantId", "customerId", "status", "amount",
+                           "currency", "debtorAccount", "creditorAccount", "clearingSystem", "clearingReference",
+                           "failureReason", "failureCode", "timestamp", "correlationId", "idempotencyKey", "metadata"]
+    static let v1EventTypes = ["PAYMENT_INITIATED", "PAYMENT_VALIDATED", "PAYMENT_DEBITED", "PAYMENT_SUBMITTED_TO_CLEARING",
+                               "PAYMENT_COMPLETED", "PAYMENT_FAILED", "PAYMENT_CANCELLED"]
+    static let v1Statuses = ["INITIATED", "VALIDATED", "DEBITED", "SUBMITTED_TO_CLEARING", "COMPLETED", "FAILED", "CANCELLED"]
+
+    @Test("v1 (kept in history/): fields, order, types and defaults are those of the contract")
+    func v1MatchesContract() throws {
+        let schema = try loadPaymentResponseSchema(version: 1)
+        #expect(schema.fullName == "com.payments.events.PaymentResponse")
+        guard case .record(_, let fields) = schema.type else { Issue.record("not a record"); return }
+        #expect(fields.map(\.name) == Self.v1Fields)
+        #expect(fields.allSatisfy { ($0.doc ?? "").isEmpty == false }, "every field carries a doc")
+        #expect(fields[1].type == .enumeration(name: "com.payments.events.PaymentEventType", symbols: Self.v1EventTypes, defaultSymbol: nil))
+        #expect(fields[5].type == .enumeration(name: "com.payments.events.PaymentStatus", symbols: Self.v1Statuses, defaultSymbol: nil))
+        try checkCommonFields(schema, fields)
+    }
+
+    @Test("v2 (current): v1's fields, the compliance hold's symbols, UNKNOWN as the enums' default, subReason and requiredAction at the end")
+    func v2MatchesContract() throws {
         let schema = try loadPaymentResponseSchema()
         #expect(schema.fullName == "com.payments.events.PaymentResponse")
         guard case .record(_, let fields) = schema.type else { Issue.record("not a record"); return }
-        #expect(fields.map(\.name) == ["eventId", "eventType", "paymentId", "tenantId", "customerId", "status", "amount",
-                                       "currency", "debtorAccount", "creditorAccount", "clearingSystem", "clearingReference",
-                                       "failureReason", "failureCode", "timestamp", "correlationId", "idempotencyKey", "metadata"])
+        #expect(fields.map(\.name) == Self.v1Fields + ["subReason", "requiredAction"])
         #expect(fields.allSatisfy { ($0.doc ?? "").isEmpty == false }, "every field carries a doc")
         #expect(fields[1].type == .enumeration(name: "com.payments.events.PaymentEventType",
-                                               symbols: ["PAYMENT_INITIATED", "PAYMENT_VALIDATED", "PAYMENT_DEBITED",
-                                                         "PAYMENT_SUBMITTED_TO_CLEARING", "PAYMENT_COMPLETED", "PAYMENT_FAILED",
-                                                         "PAYMENT_CANCELLED"], defaultSymbol: nil))
+                                               symbols: Self.v1EventTypes + ["PAYMENT_COMPLIANCE_HOLD", "PAYMENT_COMPLIANCE_RELEASED", "UNKNOWN"],
+                                               defaultSymbol: "UNKNOWN"))
         #expect(fields[5].type == .enumeration(name: "com.payments.events.PaymentStatus",
-                                               symbols: ["INITIATED", "VALIDATED", "DEBITED", "SUBMITTED_TO_CLEARING",
-                                                         "COMPLETED", "FAILED", "CANCELLED"], defaultSymbol: nil))
+                                               symbols: Self.v1Statuses + ["COMPLIANCE", "UNKNOWN"], defaultSymbol: "UNKNOWN"))
+        try checkCommonFields(schema, fields)
+        let json = try JSONSerialization.jsonObject(with: Data(schema.text.utf8)) as! [String: Any]
+        let rawFields = json["fields"] as! [[String: Any]]
+        for added in fields[18...] {
+            #expect(added.type == .union([.null, .string]) && added.hasDefault, "\(added.name)")
+        }
+        #expect(rawFields[18]["default"] is NSNull && rawFields[19]["default"] is NSNull)
+    }
+
+    /// What v1 and v2 share: types, defaults and the logical type of the timestamp.
+    func checkCommonFields(_ schema: AvroSchema, _ fields: [AvroFieldType]) throws {
         #expect(fields[6].type == .double)
         for optional in fields[10...13] {
             #expect(optional.type == .union([.null, .string]) && optional.hasDefault)
@@ -66,6 +97,24 @@ struct PaymentResponseSchemaTests {
         #expect(rawFields[14]["logicalType"] == nil)
         #expect(rawFields[10]["default"] is NSNull)
         #expect((rawFields[17]["default"] as? [String: Any])?.isEmpty == true)
+    }
+
+    @Test("a v1 record decodes with v1, and a v2 compliance hold round-trips with v2")
+    func bothVersions() throws {
+        let v1 = try loadPaymentResponseSchema(version: 1)
+        let old = samplePaymentResponse(v1: true)
+        #expect(try v1.decode(v1.encode(old)[...]) == old)
+        guard case .record(var fields) = samplePaymentResponse() else { return }
+        fields[1] = AvroRecordField("eventType", .enumSymbol("PAYMENT_COMPLIANCE_HOLD"))
+        fields[5] = AvroRecordField("status", .enumSymbol("COMPLIANCE"))
+        fields[18] = AvroRecordField("subReason", .string("PEP_REVIEW"))
+        fields[19] = AvroRecordField("requiredAction", .string("Proof of address"))
+        let v2 = try loadPaymentResponseSchema()
+        #expect(try v2.decode(v2.encode(.record(fields))[...]) == .record(fields))
+        // v1 has no such symbol: avro-c refuses to write it rather than write garbage.
+        fields.removeLast(2)
+        let refused = #expect(throws: AvroError.self) { try v1.encode(.record(fields)) }
+        #expect(refused?.message.contains("PAYMENT_COMPLIANCE_HOLD") == true)
     }
 
     @Test("a record survives Confluent framing, encoding and decoding unchanged")

@@ -38,4 +38,20 @@ struct SchemaIdentityTests {
         await #expect(throws: SchemaRegistryError.self) { try await registry.schema(id: id &+ 1) }
         #expect(registry.subjects == ["payments.responses.partner.T1-value"])
     }
+
+    @Test("with the schema's history set, a subject lists the versions up to the one registered, and both resolve by id")
+    func subjectHistory() async throws {
+        let v1 = try loadPaymentResponseSchema(version: 1), v2 = try loadPaymentResponseSchema()
+        let registry = EmbeddedSchemaRegistry()
+        try registry.setHistory([v1, v2])
+        #expect(registry.subjects.isEmpty, "history alone registers no subject")
+        #expect(try await registry.schema(id: v1.embeddedID).text == v1.text)
+        _ = try await registry.id(of: v2, subject: "payments.responses.web.T2-value")
+        #expect(registry.versions(of: "payments.responses.web.T2-value") == [1, 2])
+        #expect(registry.version(1, of: "payments.responses.web.T2-value")?.id == v1.embeddedID)
+        #expect(registry.version(nil, of: "payments.responses.web.T2-value")?.id == v2.embeddedID)
+        // A bridge still writing v1 shows only v1.
+        _ = try await registry.id(of: v1, subject: "payments.responses.web.T3-value")
+        #expect(registry.versions(of: "payments.responses.web.T3-value") == [1])
+    }
 }

@@ -9,7 +9,7 @@ import Testing
 
 @Suite("Bridge on the embedded broker", .serialized)
 struct BridgeTests {
-    @Test("valid events become Avro records on the tenant's topic; bad ones are dead-lettered with a reason; internal types are skipped")
+    @Test("valid events become Avro records on the tenant's topic; bad ones (unknown event types too) are dead-lettered with a reason; listed internal types are skipped")
     func endToEnd() async throws {
         let harness = try BridgeHarness()
         var events: [(key: String, value: [UInt8])] = []
@@ -30,12 +30,12 @@ struct BridgeTests {
             ("BAD-2", internalEvent(paymentId: "BAD-2", changes: ["currency": nil]), "invalid_event"),
             ("BAD-3", internalEvent(paymentId: "BAD-3", tenantId: "STRANGER"), "unknown_tenant"),
             ("BAD-4", internalEvent(paymentId: "BAD-4", changes: ["metadata": ["blob": String(repeating: "x", count: 3000)]]), "oversized"),
+            // Types not in bridge.skipEventTypes are never skipped silently.
+            ("PAY-U1", internalEvent(paymentId: "PAY-U1", type: "ShadowLedgerPostedEvent"), "invalid_event"),
+            ("PAY-U2", internalEvent(paymentId: "PAY-U2", type: "AnotherUnseenEvent"), "invalid_event"),
         ]
         events += bad.map { ($0.key, $0.value) }
         events.append(("PAY-R", internalEvent(paymentId: "PAY-R", type: "RoutingDeterminedEvent")))
-        // Unknown internal types are counted under one label: any upstream name must not become a metric.
-        events.append(("PAY-U1", internalEvent(paymentId: "PAY-U1", type: "ShadowLedgerPostedEvent")))
-        events.append(("PAY-U2", internalEvent(paymentId: "PAY-U2", type: "AnotherUnseenEvent")))
         try await harness.send(events, headers: [KafkaHeader("traceparent", "00-abc-01")])
 
         let bridge = try harness.bridge()
@@ -44,7 +44,7 @@ struct BridgeTests {
         let dlt = "\(harness.inputTopic).DLT"
         let (responses, deadLetters) = try await withBridge(bridge) {
             let responses = try await harness.read([partnerTopic, webTopic], count: 25)
-            let deadLetters = try await harness.read([dlt], count: 4)
+            let deadLetters = try await harness.read([dlt], count: 6)
             #expect(bridge.readiness.ready)
             return (responses, deadLetters)
         }
@@ -68,7 +68,7 @@ struct BridgeTests {
             #expect(delivered == ids, "\(paymentId)")
         }
 
-        #expect(deadLetters.count == 4)
+        #expect(deadLetters.count == 6)
         for expected in bad {
             let record = try #require(deadLetters.first { text($0.key) == expected.key })
             #expect(record.value == expected.value, "value kept byte for byte")
@@ -86,8 +86,9 @@ struct BridgeTests {
         #expect(metrics.contains(#"payments_bridge_responses_produced_total{channel="partner",tenant="TENANT-001"} 15"#))
         #expect(metrics.contains(#"payments_bridge_responses_produced_total{channel="web",tenant="TENANT-002"} 10"#))
         #expect(metrics.contains(#"payments_bridge_events_skipped_total{event_type="RoutingDeterminedEvent"} 1"#))
-        #expect(metrics.contains(#"payments_bridge_events_skipped_total{event_type="other"} 2"#))
-        #expect(!metrics.contains("ShadowLedgerPostedEvent"))
+        #expect(!metrics.contains(#"event_type="other""#))
+        #expect(metrics.contains(#"payments_bridge_dead_letters_total{source="\#(harness.inputTopic)",reason="invalid_event"} 4"#))
+        #expect(!metrics.contains("ShadowLedgerPostedEvent"), "an upstream name never becomes a metric label")
         #expect(metrics.contains(#"reason="unknown_tenant""#))
         #expect(metrics.contains(#"payments_bridge_transactions_total{outcome="committed"}"#))
         #expect(metrics.contains(#"payments_bridge_consumer_lag{group="\#(harness.group)",topic="\#(harness.inputTopic)",partition="0"}"#))

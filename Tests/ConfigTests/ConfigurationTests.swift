@@ -24,6 +24,7 @@ struct ConfigurationTests {
         #expect(config.admin.host == "127.0.0.1" && config.admin.port == 8088)
         #expect(config.bridge.inputTopic == "payments.events")
         #expect(config.bridge.transactionalID == "payments-bridge-1")
+        #expect(config.bridge.schemaVersion == 2)
         #expect(config.bridge.topics.partitions[.web] == 10 && config.bridge.topics.partitions[.corporate] == 3)
         #expect(config.sink.retry.schedule.count == 10)
         #expect(config.sink.retry.schedule.first == .seconds(5) && config.sink.retry.schedule.last == .seconds(8 * 3600))
@@ -61,6 +62,24 @@ struct ConfigurationTests {
         #expect(error?.problem.contains("P1_SECRET") == true)
     }
 
+    @Test("bridge.schemaVersion: 2 by default, 1 to hold the compliance hold back, nothing else")
+    func schemaVersion() throws {
+        #expect(try BridgeConfiguration.parse(yaml: "").bridge.schemaVersion == 2)
+        #expect(try BridgeConfiguration.parse(yaml: "bridge: {schemaVersion: 1}").bridge.schemaVersion == 1)
+        let error = failure("bridge: {schemaVersion: 3}")
+        #expect(error?.key == "bridge.schemaVersion")
+        #expect(error?.problem == "must be 1 or 2 (the PaymentResponse schema version the bridge writes), got 3")
+    }
+
+    @Test("bridge.skipEventTypes: the known internal-only types by default, or the list given (empty skips nothing)")
+    func skipEventTypes() throws {
+        #expect(try BridgeConfiguration.parse(yaml: "").bridge.skipEventTypes == ["RoutingDeterminedEvent"])
+        #expect(try BridgeConfiguration.parse(yaml: "bridge: {skipEventTypes: [RoutingDeterminedEvent, FxQuoteRefreshedEvent]}")
+            .bridge.skipEventTypes == ["RoutingDeterminedEvent", "FxQuoteRefreshedEvent"])
+        #expect(try BridgeConfiguration.parse(yaml: "bridge: {skipEventTypes: []}").bridge.skipEventTypes.isEmpty)
+        #expect(failure("bridge: {skipEventTypes: [PaymentComplianceHoldEvent]}")?.problem.contains("not a payment event type") == true)
+    }
+
     @Test("KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL override the file")
     func environmentOverrides() throws {
         let config = try BridgeConfiguration.parse(yaml: "kafka: {bootstrapServers: embedded}",
@@ -79,6 +98,11 @@ struct ConfigurationTests {
         ("bridge: {consumerGroup: ''}", "bridge.consumerGroup"),
         ("bridge: {maxEventBytes: 0}", "bridge.maxEventBytes"),
         ("bridge: {maxEventBytes: lots}", "bridge.maxEventBytes"),
+        ("bridge: {schemaVersion: 3}", "bridge.schemaVersion"),
+        ("bridge: {schemaVersion: 0}", "bridge.schemaVersion"),
+        ("bridge: {schemaVersion: v2}", "bridge.schemaVersion"),
+        ("bridge: {skipEventTypes: [PaymentCompletedEvent]}", "bridge.skipEventTypes[0]"),
+        ("bridge: {skipEventTypes: [RoutingDeterminedEvent, 'drop table']}", "bridge.skipEventTypes[1]"),
         ("bridge: {enabled: maybe}", "bridge.enabled"),
         ("bridge: {topics: {partitions: {web: 0}}}", "bridge.topics.partitions.web"),
         ("bridge: {topics: {partitions: {fax: 2}}}", "bridge.topics.partitions.fax"),
@@ -213,6 +237,7 @@ struct ConfigurationNumberFuzzTests {
     static let webhook = #"tenants: [{id: P1, channel: partner, delivery: webhook, webhook: {url: "https://p1.example/h", secrets: ["whsec_MDEyMzQ1Njc4OWFiY2RlZg=="], KEY: VALUE}}]"#
     static let templates: [(key: String, yaml: String)] = [
         ("bridge.maxEventBytes", "bridge: {maxEventBytes: VALUE}"),
+        ("bridge.schemaVersion", "bridge: {schemaVersion: VALUE}"),
         ("bridge.topics.partitions.web", "bridge: {topics: {partitions: {web: VALUE}}}"),
         ("bridge.topics.replicationFactor", "bridge: {topics: {replicationFactor: VALUE}}"),
         ("bridge.topics.retentionDays", "bridge: {topics: {retentionDays: VALUE}}"),

@@ -89,10 +89,17 @@ struct PaymentEventParserTests {
         #expect(mapped.status == status)
     }
 
-    @Test("internal-only event types are skipped, not rejected")
+    @Test("internal-only types in skipEventTypes (by default the known ones) are skipped; any other unknown type is invalid_event")
     func internalTypesSkipped() {
         #expect(parser.parse(event(["eventType": "RoutingDeterminedEvent"])) == .skipped(eventType: "RoutingDeterminedEvent"))
-        #expect(rejection(event(["eventType": "DROP TABLE payments"]))?.reason == .invalidEvent)
+        let unknown = rejection(event(["eventType": "ShadowLedgerPostedEvent"]))
+        #expect(unknown?.reason == .invalidEvent)
+        #expect(unknown?.message == "unknown event type 'ShadowLedgerPostedEvent': not a payment event type, nor listed in bridge.skipEventTypes")
+        #expect(rejection(event(["eventType": "DROP TABLE payments"]))?.message == "eventType 'DROP TABLE payments' is not a payment event type")
+
+        let configured = PaymentEventParser(maxEventBytes: 4096, knownTenants: ["TENANT-001"], skipEventTypes: ["ShadowLedgerPostedEvent"])
+        #expect(configured.parse(event(["eventType": "ShadowLedgerPostedEvent"])) == .skipped(eventType: "ShadowLedgerPostedEvent"))
+        #expect(rejection(event(["eventType": "RoutingDeterminedEvent"]), using: configured)?.message.contains("unknown event type") == true)
     }
 
     @Test("a correlationId with a control character is rejected naming the field (it becomes a header)",
@@ -104,10 +111,12 @@ struct PaymentEventParserTests {
         #expect(response(event(["correlationId": "corr\tA"])) != nil, "a tab is allowed in a header value")
     }
 
-    @Test("skipped types are counted by name when known, as other otherwise")
-    func skippedLabels() {
-        #expect(PaymentEventType.skippedLabel("RoutingDeterminedEvent") == "RoutingDeterminedEvent")
-        #expect(PaymentEventType.skippedLabel("SomethingNobodyKnowsEvent") == "other")
+    @Test("only upstream class names that are not payment event types can be skipped")
+    func skippableNames() {
+        #expect(PaymentEventType.canBeSkipped("RoutingDeterminedEvent"))
+        for name in ["PaymentCompletedEvent", "PaymentComplianceHoldEvent", "PAYMENT_COMPLETED", "Routing", "Bad Event", "1Event", ""] {
+            #expect(!PaymentEventType.canBeSkipped(name), "\(name)")
+        }
     }
 
     @Test("amounts: JSON numbers and decimal strings above zero")

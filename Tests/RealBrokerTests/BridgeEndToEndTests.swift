@@ -117,19 +117,7 @@ struct BridgeEndToEndTests {
     }
 
     private func readAsPartner(_ broker: TansuBroker, topics: [String], count: Int, registry: String?) throws -> [[String: Any]] {
-        let process = Process()
-        process.executableURL = venv.appendingPathComponent("bin/python")
-        process.arguments = [repositoryRoot.appendingPathComponent("Tests/interop/read_topics.py").path,
-                             "--bootstrap", broker.bootstrapServers, "--topics", topics.joined(separator: ","),
-                             "--count", "\(count)"] + (registry.map { ["--registry", $0] } ?? [])
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.standardError
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
+        try interopLines("read_topics.py", ["--bootstrap", broker.bootstrapServers, "--topics", topics.joined(separator: ","),
+                                            "--count", "\(count)"] + (registry.map { ["--registry", $0] } ?? []))
     }
 }

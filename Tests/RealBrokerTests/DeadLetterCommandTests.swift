@@ -33,7 +33,7 @@ struct DeadLetterCommandTests {
 
         // The partner refuses everything: four records in the response DLT.
         var listed: [[String: Any]] = []
-        var last: Result?
+        var last: DLTResult?
         do {
             try await waitUntil("four dead letters", timeout: .seconds(60)) {
                 last = try dlt(["list", "--topic", Self.responseDLT, "--json"], config: service.configPath)
@@ -104,29 +104,30 @@ struct DeadLetterCommandTests {
                 "the webhook secret appears in DLT records, logs or metrics")
         #expect(service.terminate() == 0)
     }
+}
 
-    struct Result {
-        var status: Int32
-        var output: String
-        var error: String
-        var lines: [[String: Any]] {
-            output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        }
+/// What a `payments-bridge dlt …` run printed.
+struct DLTResult {
+    var status: Int32
+    var output: String
+    var error: String
+    var lines: [[String: Any]] {
+        output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
+}
 
-    /// Runs `payments-bridge dlt …` and collects its output.
-    private func dlt(_ arguments: [String], config: String) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["dlt"] + arguments + ["--config", config, "--schemas", repositoryRoot.appendingPathComponent("schemas").path]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let error = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
-                      error: String(decoding: error, as: UTF8.self))
-    }
+/// Runs `payments-bridge dlt …` with the service's configuration and collects its output.
+func dlt(_ arguments: [String], config: String) throws -> DLTResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = ["dlt"] + arguments + ["--config", config, "--schemas", repositoryRoot.appendingPathComponent("schemas").path]
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let output = out.fileHandleForReading.readDataToEndOfFile()
+    let error = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return DLTResult(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+                     error: String(decoding: error, as: UTF8.self))
 }

@@ -6,6 +6,22 @@ import TestSupport
 /// The project's Python environment (made by `make setup`), holding Tansu and the interop peers.
 let venv = repositoryRoot.appendingPathComponent(".venv")
 
+/// Runs a script of `Tests/interop/` with the venv's Python and returns its JSON lines.
+func interopLines(_ script: String, _ arguments: [String]) throws -> [[String: Any]] {
+    let process = Process()
+    process.executableURL = venv.appendingPathComponent("bin/python")
+    process.arguments = [repositoryRoot.appendingPathComponent("Tests/interop/\(script)").path] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.standardError
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
+        try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+}
+
 /// Debian's librdkafka 2.0.2 cannot talk to Tansu (tagged-field bug fixed in 2.2.0), so this
 /// suite runs on the newer librdkafka shipped in the confluent-kafka wheel; `make test` starts it
 /// with that library first on LD_LIBRARY_PATH.

@@ -182,5 +182,7 @@ func sampleResponse(_ index: Int) -> AvroValue {
     fields.append(AvroRecordField("correlationId", .string("corr-\(index)")))
     fields.append(AvroRecordField("idempotencyKey", .string("idem-\(index)")))
     fields.append(AvroRecordField("metadata", metadata))
+    fields.append(AvroRecordField("subReason", .null))
+    fields.append(AvroRecordField("requiredAction", .null))
     return .record(fields)
 }

@@ -9,7 +9,7 @@ func sampleResponse(eventId: String = "0b7e2a4c-1111-4222-8333-944455556666", pa
                     tenant: String = "PARTNER-ABC", type: PaymentEventType = .completed,
                     metadata: [String: String] = ["b": "2", "a": "quote\"d"]) -> PaymentResponse {
     PaymentResponse(eventId: eventId, eventType: type, paymentId: paymentId, tenantId: tenant, customerId: "CUST-9",
-                    status: type.status, amount: 100.5, currency: "EUR", debtorAccount: "DE89", creditorAccount: "FR14",
+                    status: type.status ?? .debited, amount: 100.5, currency: "EUR", debtorAccount: "DE89", creditorAccount: "FR14",
                     clearingSystem: "SEPA", clearingReference: nil, failureReason: nil, failureCode: nil,
                     timestamp: 1_764_000_000_123, correlationId: "corr-\(paymentId)", idempotencyKey: "idem-\(paymentId)",
                     metadata: metadata, channel: .partner)
@@ -73,6 +73,37 @@ func sampleResponse(eventId: String = "0b7e2a4c-1111-4222-8333-944455556666", pa
         #expect(decoded == response)
     }
 
+    @Test func aComplianceHoldCarriesStatusSubReasonAndRequiredActionLast() throws {
+        var hold = sampleResponse(type: .complianceHold)
+        (hold.subReason, hold.requiredAction) = ("PEP_REVIEW", "Send \"form B\"\nsigned")
+        let body = String(decoding: WebhookBody.render(hold), as: UTF8.self)
+        #expect(body.contains(#""eventType":"PAYMENT_COMPLIANCE_HOLD","#) && body.contains(#""status":"COMPLIANCE","#))
+        #expect(body.hasSuffix(#""metadata":{"a":"quote\"d","b":"2"},"subReason":"PEP_REVIEW","requiredAction":"Send \"form B\"\nsigned"}"#))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(WebhookBody.render(hold))) as? [String: Any])
+        #expect(object["requiredAction"] as? String == "Send \"form B\"\nsigned")
+        hold.requiredAction = nil
+        let withoutAction = String(decoding: WebhookBody.render(hold), as: UTF8.self)
+        #expect(withoutAction.hasSuffix(#""subReason":"PEP_REVIEW"}"#) && !withoutAction.contains("requiredAction"))
+    }
+
+    @Test func decodesAV2ComplianceHoldAndAV1RecordWrittenBeforeTheUpgrade() async throws {
+        let registry = EmbeddedSchemaRegistry()
+        let v2 = try AvroSchema(json: paymentResponseSchemaText())
+        var hold = sampleResponse(type: .complianceHold)
+        (hold.subReason, hold.requiredAction) = ("DOCUMENTS_REQUIRED", "Proof of address")
+        let decoder = PaymentResponseDecoder(registry: registry)
+        let held = try await decoder.decode(try v2.encodeFramed(avroValue(hold), schemaID: try registry.register(v2)), channel: .partner)
+        #expect(held == hold)
+        let v1 = try AvroSchema(json: String(contentsOf: repositoryRoot.appendingPathComponent("schemas/history/PaymentResponse.v1.avsc"),
+                                             encoding: .utf8))
+        let old = sampleResponse()
+        guard case .record(let fields) = avroValue(old) else { return }
+        let framed = try v1.encodeFramed(.record(Array(fields.dropLast(2))), schemaID: try registry.register(v1))
+        let decoded = try await decoder.decode(framed, channel: .partner)
+        #expect(decoded == old && decoded.subReason == nil)
+        #expect(WebhookBody.render(decoded) == WebhookBody.render(old), "the same body as before v2")
+    }
+
     @Test func unknownSchemaIdsAndBadFramingAreDecodeErrors() async throws {
         let decoder = PaymentResponseDecoder(registry: EmbeddedSchemaRegistry())
         await #expect(throws: DecodeError.self) { try await decoder.decode([0, 0, 0, 0, 9, 1], channel: .web) }
@@ -94,5 +125,6 @@ func avroValue(_ r: PaymentResponse) -> AvroValue {
         .init("failureReason", optional(r.failureReason)), .init("failureCode", optional(r.failureCode)),
         .init("timestamp", .long(r.timestamp)), .init("correlationId", .string(r.correlationId)),
         .init("idempotencyKey", .string(r.idempotencyKey)), .init("metadata", .map(r.metadata.mapValues { .string($0) })),
+        .init("subReason", optional(r.subReason)), .init("requiredAction", optional(r.requiredAction)),
     ])
 }

@@ -34,35 +34,44 @@ def main() -> int:
     deserializer = None
     if args.registry:
         deserializer = AvroDeserializer(SchemaRegistryClient({"url": args.registry}))
-    consumer = Consumer({"bootstrap.servers": args.bootstrap, "group.id": f"partner-reader-{time.time_ns()}",
+    seen = 0
+    for message in messages(args.bootstrap, args.topics.split(","), args.count, args.timeout):
+        if deserializer:
+            value = plain(deserializer(message.value(), SerializationContext(message.topic(), MessageField.VALUE)))
+        else:
+            value = base64.b64encode(message.value() or b"").decode()
+        print(json.dumps({
+            "topic": message.topic(), "partition": message.partition(), "offset": message.offset(),
+            "key": (message.key() or b"").decode(),
+            "headers": [[k, (v or b"").decode(errors="replace")] for k, v in (message.headers() or [])],
+            "value": value,
+        }), flush=True)
+        seen += 1
+    return 0 if seen >= args.count else 1
+
+
+def messages(bootstrap, topics, count, timeout):
+    """Up to `count` messages of `topics` from the beginning, read_committed, as a fresh group
+    would read them; stops after `timeout` seconds."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"partner-reader-{time.time_ns()}",
                          "auto.offset.reset": "earliest", "enable.auto.commit": False,
                          "isolation.level": "read_committed",
                          "session.timeout.ms": 6000, "max.poll.interval.ms": 10000})
-    consumer.subscribe(args.topics.split(","))
+    consumer.subscribe(topics)
     seen = 0
-    deadline = time.time() + args.timeout
+    deadline = time.time() + timeout
     try:
-        while seen < args.count and time.time() < deadline:
+        while seen < count and time.time() < deadline:
             message = consumer.poll(1)
             if message is None:
                 continue
             if message.error():
                 print(f"consumer error: {message.error()}", file=sys.stderr)
                 continue
-            if deserializer:
-                value = plain(deserializer(message.value(), SerializationContext(message.topic(), MessageField.VALUE)))
-            else:
-                value = base64.b64encode(message.value() or b"").decode()
-            print(json.dumps({
-                "topic": message.topic(), "partition": message.partition(), "offset": message.offset(),
-                "key": (message.key() or b"").decode(),
-                "headers": [[k, (v or b"").decode(errors="replace")] for k, v in (message.headers() or [])],
-                "value": value,
-            }), flush=True)
+            yield message
             seen += 1
     finally:
         consumer.close()
-    return 0 if seen >= args.count else 1
 
 
 if __name__ == "__main__":

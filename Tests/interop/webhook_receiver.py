@@ -44,6 +44,9 @@ def main() -> int:
                 entry["paymentId"] = payload.get("paymentId")
                 entry["eventType"] = payload.get("eventType")
                 entry["bodyEventId"] = payload.get("eventId")
+                for field in ("status", "subReason", "requiredAction"):
+                    if field in payload:
+                        entry["body." + field] = payload[field]
             except Exception as error:  # the library raises WebhookVerificationError
                 entry["verified"] = False
                 entry["error"] = str(error)

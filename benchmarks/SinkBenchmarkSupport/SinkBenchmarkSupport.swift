@@ -18,12 +18,13 @@ public func benchmarkResponse(eventID: String, type: PaymentEventType, payment: 
     .record([
         .init("eventId", .string(eventID)), .init("eventType", .enumSymbol(type.rawValue)),
         .init("paymentId", .string(payment)), .init("tenantId", .string(tenant)), .init("customerId", .string("CUST-\(index % 10_000)")),
-        .init("status", .enumSymbol(type.status.rawValue)), .init("amount", .double(100.25 + Double(index % 900))),
+        .init("status", .enumSymbol(type.status!.rawValue)), .init("amount", .double(100.25 + Double(index % 900))),
         .init("currency", .string("EUR")), .init("debtorAccount", .string("DE89370400440532013000")),
         .init("creditorAccount", .string("FR1420041010050500013M02606")), .init("clearingSystem", .string("SEPA")),
         .init("clearingReference", .null), .init("failureReason", .null), .init("failureCode", .null),
         .init("timestamp", .long(1_764_000_000_123)), .init("correlationId", .string("corr-\(index)")),
         .init("idempotencyKey", .string("idem-\(payment)")), .init("metadata", .map(["channel": .string("api")])),
+        .init("subReason", .null), .init("requiredAction", .null),
     ])
 }
 

@@ -3,7 +3,8 @@ import Payments
 
 /// The webhook body: the PaymentResponse as JSON, fields in schema order with the schema's
 /// camelCase names, enums as strings, the timestamp as ISO-8601 UTC with milliseconds and the
-/// amount as a number.
+/// amount as a number. A compliance hold's `subReason` and `requiredAction` come last, only
+/// when present, so the body of every other event is what it was before schema v2.
 public enum WebhookBody {
     public static func render(_ r: PaymentResponse) -> [UInt8] {
         var out: [UInt8] = []
@@ -35,7 +36,10 @@ public enum WebhookBody {
             out.append(UInt8(ascii: ":"))
             JSONText.appendString(entry.value, into: &out)
         }
-        out.append(contentsOf: "}}".utf8)
+        out.append(UInt8(ascii: "}"))
+        if let subReason = r.subReason { field("subReason", string: subReason, into: &out) }
+        if let requiredAction = r.requiredAction { field("requiredAction", string: requiredAction, into: &out) }
+        out.append(UInt8(ascii: "}"))
         return out
     }
 
