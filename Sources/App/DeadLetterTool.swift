@@ -9,6 +9,8 @@ import Logging
 /// replay a selection. Errors are `DeadLetterToolError`s with a message for the operator.
 public struct DeadLetterTool: Sendable {
     public let kafka: KafkaConfiguration
+    /// The service's record limit (from `bridge.maxEventBytes`): replays write what it wrote.
+    private let maxRecordBytes: Int
     private let registry: SchemaRegistry
     private let logger: Logger
 
@@ -20,6 +22,7 @@ public struct DeadLetterTool: Sendable {
         kafka = KafkaConfiguration(bootstrapServers: configuration.kafka.bootstrapServers, clientID: "payments-bridge-dlt",
                                    properties: configuration.kafka.properties.mapValues(\.value).merging(["log_level": "3"]) { a, _ in a })
         self.logger = logger
+        maxRecordBytes = configuration.bridge.maxRecordBytes
         if let url = configuration.schemaRegistry.url {
             registry = SchemaRegistryClient(configuration: .init(url: url.value), logger: logger)
         } else {
@@ -126,7 +129,7 @@ public struct DeadLetterTool: Sendable {
                                           + (offsets.isEmpty ? " (it holds no records)" : " (it holds \(offsets.min()!)...\(offsets.max()!))"))
             }
         }
-        return try await DeadLetterReplay(kafka: kafka, logger: logger).run(topic: topic, entries: entries, selection: selection,
+        return try await DeadLetterReplay(kafka: kafka, maxRecordBytes: maxRecordBytes, logger: logger).run(topic: topic, entries: entries, selection: selection,
                                                                             progress: progress)
     }
 }

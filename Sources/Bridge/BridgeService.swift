@@ -38,6 +38,8 @@ public final class BridgeService: Service {
         /// How long one transactional call (send offsets, commit, abort) may block before it is
         /// called again to resume (librdkafka's `_TIMED_OUT`, "retry call to resume").
         var operationTimeout: Duration = .seconds(30)
+        /// The producer's `linger.ms` (tests widen it to make a transaction one Produce request).
+        var producerLinger: Duration = .milliseconds(5)
 
         public init(parser: PaymentEventParser) {
             self.parser = parser
@@ -87,6 +89,7 @@ public final class BridgeService: Service {
         var producerConfiguration = ProducerConfiguration(kafka: kafka)
         producerConfiguration.transactionalID = configuration.transactionalID
         producerConfiguration.maxRecordBytes = configuration.maxRecordBytes
+        producerConfiguration.linger = configuration.producerLinger
         producer = try TransactionalProducer(configuration: producerConfiguration, operationTimeout: configuration.operationTimeout,
                                              logger: logger)
         provisioner = TopicProvisioner(admin: try KafkaAdmin(configuration: kafka, logger: logger),
@@ -223,6 +226,7 @@ public final class BridgeService: Service {
                 // Looking for the record Kafka refused: each in a transaction of its own.
                 if isolated, try await !finishTransaction() {
                     state.withLock { $0.pendingRewind.merge(Self.firstOffsets(of: records[(index + 1)...]), uniquingKeysWith: min) }
+                    try await Task.sleep(for: .milliseconds(500))
                     return
                 }
             } catch {
@@ -342,7 +346,8 @@ public final class BridgeService: Service {
     }
 
     /// Writes the event's dead-letter copy. A copy librdkafka refuses as it is (too large with
-    /// its headers) is written without the original value, the refusal noted.
+    /// its headers) is written without the original value, then also without the original
+    /// headers, the refusal noted; the coordinates and the reason always remain.
     private func deadLetter(_ record: ConsumerRecord, reason: DeadLetterReason, error: String,
                             withoutValue: Bool = false) async throws {
         logger.warning("event dead-lettered", metadata: [
@@ -350,20 +355,25 @@ public final class BridgeService: Service {
             "partition": "\(record.partition)", "offset": "\(record.offset)",
         ])
         var cause = DeadLetterCause(reason: reason, error: error)
-        var original = record
-        if withoutValue { original.value = nil }
-        let refused: KafkaError
-        do {
-            try await producer.send(DeadLetter.record(for: original, cause: cause, consumerGroup: configuration.consumerGroup))
-            state.withLock { $0.deadLettered[reason.rawValue, default: 0] += 1 }
-            return
-        } catch {
-            guard error.refusesRecord, original.value != nil else { throw error }
-            refused = error
+        var copy = record
+        if withoutValue { copy.value = nil }
+        while true {
+            let refused: KafkaError
+            do {
+                try await producer.send(DeadLetter.record(for: copy, cause: cause, consumerGroup: configuration.consumerGroup))
+                break
+            } catch {
+                guard error.refusesRecord, copy.value != nil || !copy.headers.isEmpty else { throw error }
+                refused = error
+            }
+            if copy.value != nil {
+                cause.error += " (the original value of \(copy.value?.count ?? 0) bytes is not kept: \(refused))"
+                copy.value = nil
+            } else {
+                cause.error += " (nor its \(copy.headers.count) original headers: \(refused))"
+                copy.headers = []
+            }
         }
-        cause.error += " (the original value of \(original.value?.count ?? 0) bytes is not kept: \(refused))"
-        original.value = nil
-        try await producer.send(DeadLetter.record(for: original, cause: cause, consumerGroup: configuration.consumerGroup))
         state.withLock { $0.deadLettered[reason.rawValue, default: 0] += 1 }
     }
 
@@ -488,7 +498,8 @@ public final class BridgeService: Service {
             logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
         case .revoked(let partitions), .lost(let partitions):
             logger.info("partitions revoked", metadata: ["partitions": "\(partitions.map(\.description))"])
-            refusals.withLock { $0.forget(partitions) }
+            // After the open transaction is finished (an abort may mark refusals of these partitions).
+            defer { refusals.withLock { $0.forget(partitions) } }
             joined.store(false, ordering: .relaxed)   // until the group assigns partitions again
             guard state.withLock({ $0.isOpen }) else { return }
             let records = state.withLock { $0.count }

@@ -26,9 +26,13 @@ public struct DeadLetterReplay: Sendable {
 
     public let kafka: KafkaConfiguration
     public let logger: Logger
+    /// The largest record the replay writes (`message.max.bytes`): the service's limit, so that
+    /// what the service wrote can be written again.
+    public let maxRecordBytes: Int?
 
-    public init(kafka: KafkaConfiguration, logger: Logger) {
+    public init(kafka: KafkaConfiguration, maxRecordBytes: Int? = nil, logger: Logger) {
         self.kafka = kafka
+        self.maxRecordBytes = maxRecordBytes
         self.logger = logger
     }
 
@@ -53,6 +57,10 @@ public struct DeadLetterReplay: Sendable {
             return .failure(Refusal("\(entry.coordinates): \(DeadLetterHeader.originalTopic) names '\(named)', "
                                     + "but records of \(entry.record.topic) go back only to '\(target)'"))
         }
+        guard entry.record.value != nil else {
+            return .failure(Refusal("\(entry.coordinates): the dead letter kept no value (Kafka refused it; see "
+                                    + "\(DeadLetterHeader.error)), so there is nothing to replay"))
+        }
         var headers = entry.originalHeaders
         headers.append(KafkaHeader(DeadLetterHeader.replayedFrom, entry.coordinates))
         return .success(ProducerRecord(topic: target, key: entry.record.key, value: entry.record.value, headers: headers))
@@ -76,6 +84,7 @@ public struct DeadLetterReplay: Sendable {
                                                          config: ["cleanup.policy": "compact"])])
         var configuration = ProducerConfiguration(kafka: kafka)
         configuration.transactionalID = "payments-bridge-dlt-replay.\(topic)"
+        configuration.maxRecordBytes = maxRecordBytes
         let producer = try TransactionalProducer(configuration: configuration, logger: logger)
         do {
             // Fence first, then read what earlier replays committed.

@@ -28,11 +28,14 @@ public struct TopicSpecification: Sendable, Equatable {
             self.config["retention.ms"] = String(retention.components.seconds * 1000)
         }
         if let maxRecordBytes {
-            self.config["max.message.bytes"] = String(maxRecordBytes + Self.batchFraming)
+            self.config["max.message.bytes"] = String(max(maxRecordBytes, Self.brokerDefault) + Self.batchFraming)
         }
     }
 
-    /// A record batch's header and one record's framing, with room to spare.
+    /// The limit applies to a whole (compressed) record batch, and producers batch many small
+    /// records up to `batch.size` (1,000,000 bytes): never below Kafka's default (1,048,588)...
+    static let brokerDefault = 1_048_576
+    /// ...plus a record batch's header and one record's framing, with room to spare.
     static let batchFraming = 1024
 }
 

@@ -78,6 +78,30 @@ struct RecordRefusalTests {
         #expect(harness.metricsText().contains(#"reason="oversized""#))
     }
 
+    @Test("an event whose own headers make every dead-letter copy too large is dead-lettered with its coordinates and reason only")
+    func headersTooLargeForAnyCopy() async throws {
+        let harness = try BridgeHarness(brokers: 1, inputPartitions: 1)
+        var upstream = harness.kafka
+        upstream.properties["message.max.bytes"] = "3000000"
+        let bigHeader = KafkaHeader(name: "trace", value: [UInt8](repeating: UInt8(ascii: "h"), count: 1_200_000))
+        let (ordinary, ids, _) = BridgeHarness.paymentEvents(count: 10, payments: 2)
+        try await produceAll([ProducerRecord(topic: harness.inputTopic, key: bytes("PAY-H"), value: bytes("{not json"), headers: [bigHeader])]
+                             + ordinary.map { ProducerRecord(topic: harness.inputTopic, key: Array($0.key.utf8), value: $0.value) },
+                             kafka: upstream)
+        let bridge = try harness.bridge(shippedLimits(harness))
+        let (responses, deadLetters) = try await withBridge(bridge) {
+            let responses = try await harness.read([partnerTopic], timeout: .seconds(60)) { BridgeHarness.eventIds($0).count >= 10 }
+            return (responses, try await harness.read(["\(harness.inputTopic).DLT"], count: 1, timeout: .seconds(20)))
+        }
+        #expect(BridgeHarness.eventIds(responses) == Set(ids), "the events behind it were answered")
+        let copy = try #require(deadLetters.first)
+        #expect(copy.headers.last(named: DeadLetterHeader.reason)?.stringValue == "invalid_event")
+        #expect(copy.headers.last(named: "trace") == nil && copy.value == nil)
+        #expect(copy.headers.last(named: DeadLetterHeader.originalOffset)?.stringValue == "0")
+        let error = copy.headers.last(named: DeadLetterHeader.error)?.stringValue ?? ""
+        #expect(error.contains("not kept") && error.contains("original headers"), "\(error)")
+    }
+
     @Test("a record the broker refuses fails its transaction once: the transaction's records are retried one by one and the refused one is dead-lettered oversized")
     func aRecordTheBrokerRefuses() async throws {
         let harness = try BridgeHarness(brokers: 1, inputPartitions: 1)
@@ -87,6 +111,7 @@ struct RecordRefusalTests {
         // One partition: one Produce request per transaction (created before the reader below
         // could have the embedded broker create it with more).
         configuration.partitions = [.partner: 1]
+        configuration.producerLinger = .milliseconds(200)   // however slow the machine, 20 records in one request
         try harness.cluster.createTopic(partnerTopic, partitions: 1)
         let bridge = try harness.bridge(configuration)
         // The next two Produce requests fail "too large": the first transaction's, and then
@@ -94,7 +119,9 @@ struct RecordRefusalTests {
         harness.cluster.failNextRequests(.produce, with: [.messageTooLarge, .messageTooLarge])
         let (responses, deadLetters) = try await withBridge(bridge) {
             let responses = try await harness.read([partnerTopic], timeout: .seconds(60)) { BridgeHarness.eventIds($0).count >= 59 }
-            let deadLetters = try await harness.read(["\(harness.inputTopic).DLT"], count: 1, timeout: .seconds(20))
+            _ = try await harness.read(["\(harness.inputTopic).DLT"], count: 1, timeout: .seconds(20))
+            // Then a while longer: a second dead letter would show here.
+            let deadLetters = try await harness.read(["\(harness.inputTopic).DLT"], count: 2, timeout: .seconds(5))
             return (responses, deadLetters)
         }
         let refused = try #require(deadLetters.first, "the record refused twice was dead-lettered")

@@ -49,3 +49,15 @@ struct ConsumerDefaultsTests {
             .assignmentStrategy == expected)
     }
 }
+
+@Suite("Topic specification")
+struct TopicSpecificationTests {
+    @Test("a topic's max.message.bytes covers the largest record and never falls below Kafka's default (producers batch up to 1,000,000 bytes)")
+    func recordLimit() {
+        #expect(TopicSpecification(name: "t", partitions: 1, replicationFactor: 1, maxRecordBytes: 4096 + 65_536)
+            .config["max.message.bytes"] == "1049600")
+        #expect(TopicSpecification(name: "t", partitions: 1, replicationFactor: 1, maxRecordBytes: 1_048_576 + 65_536)
+            .config["max.message.bytes"] == "1115136")
+        #expect(TopicSpecification(name: "t", partitions: 1, replicationFactor: 1).config["max.message.bytes"] == nil)
+    }
+}

@@ -156,6 +156,10 @@ final class RDKafkaClient: Sendable {
 
     deinit {
         pollLoop.withLock { $0?.stop() }
+        // A consumer not closed is closed by rd_kafka_destroy, serving its final revocation on
+        // this thread, which may be one of Swift's cooperative threads: the handler (which waits
+        // for a task) must not run there.
+        context.rebalanceHandler.withLock { $0 = nil }
         rd_kafka_destroy(handle)
         unmanagedContext.release()
     }
