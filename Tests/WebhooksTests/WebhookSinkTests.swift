@@ -211,7 +211,9 @@ import TestSupport
             }
         }
         #expect(dead.map { $0.header(DeadLetterHeader.reason) } == ["decode_error", "decode_error"])
-        #expect(dead[0].value == [0, 0, 0, 0, 42, 1, 2])
+        // Two payments: their dead letters may be written in either order.
+        #expect(dead.first { $0.key == Array("PAY-1".utf8) }?.value == [0, 0, 0, 0, 42, 1, 2], "the undecodable value is kept byte for byte")
+        #expect(dead.first { $0.key == Array("PAY-2".utf8) }?.value == Array("{}".utf8))
         #expect(receiver.requests.map(\.paymentId) == ["PAY-3"])
     }
 
