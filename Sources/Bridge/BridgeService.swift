@@ -212,17 +212,11 @@ public final class BridgeService: Service {
     }
 
     private func process(_ records: [ConsumerRecord], prepared: [PreparedRecord]? = nil) async throws {
-        let kept = assignedOnly(records)
-        let (records, prepared) = kept.count == records.count ? (records, prepared)
-            : (kept.map { records[$0] }, prepared.map { prepared in kept.map { prepared[$0] } })
+        countRecordsOfRevokedPartitions()
         for (index, record) in records.enumerated() {
             do {
                 let (refusal, isolated) = refusals.withLock { ($0.refusal(of: record), $0.isolates(record)) }
-                if let refusal {
-                    try await deadLetterRefused(record, refusal)
-                } else {
-                    try await emit(prepared?[index] ?? prepare(record), from: record)
-                }
+                try await emit(refusal.map(PreparedRecord.refused) ?? prepared?[index] ?? prepare(record), from: record)
                 // Looking for the record Kafka refused: each in a transaction of its own.
                 if isolated, try await !finishTransaction() {
                     state.withLock { $0.pendingRewind.merge(Self.firstOffsets(of: records[(index + 1)...]), uniquingKeysWith: min) }
@@ -242,32 +236,14 @@ public final class BridgeService: Service {
         }
     }
 
-    /// `records` without those of partitions this member no longer has: their offsets would be
-    /// committed with the new generation's group metadata, which fencing does not stop, while
-    /// their next owner answers them too. The consumer leaves out most (a revoke within its
-    /// poll); this check covers a revoke between the poll and now. Both are counted.
-    /// The indices of the records to keep.
-    private func assignedOnly(_ records: [ConsumerRecord]) -> [Int] {
+    /// Reports in the metrics the records the consumer left out because a rebalance in the same
+    /// poll took their partition away: their offsets would otherwise be committed with the new
+    /// generation's group metadata, which fencing does not stop, while their next owner answers
+    /// them too. (Rebalances run only inside the poll, so a batch holds no other stale record.)
+    private func countRecordsOfRevokedPartitions() {
         let leftOut = consumer.recordsOfRevokedPartitions
         let earlier = reportedNotAssigned.withLock { reported in defer { reported = leftOut }; return reported }
         if leftOut > earlier { metrics.notAssigned(topic: configuration.inputTopic).increment(by: leftOut - earlier) }
-        guard !records.isEmpty else { return [] }
-        let assigned = consumer.assignment
-        // Records come in runs of one partition: look each run's partition up once.
-        var kept: [Int] = []
-        kept.reserveCapacity(records.count)
-        var run: (topic: String, partition: Int32, assigned: Bool)?
-        for (index, record) in records.enumerated() {
-            if run == nil || run?.partition != record.partition || run?.topic != record.topic {
-                run = (record.topic, record.partition, assigned.contains(record.topicPartition))
-            }
-            if run?.assigned == true { kept.append(index) }
-        }
-        if kept.count < records.count {
-            metrics.notAssigned(topic: configuration.inputTopic).increment(by: records.count - kept.count)
-            logger.debug("records of partitions no longer assigned left out", metadata: ["records": "\(records.count - kept.count)"])
-        }
-        return kept
     }
 
     /// Where to rewind each partition so that `records` are read again.
@@ -315,6 +291,11 @@ public final class BridgeService: Service {
             state.withLock { $0.consumed(record) }
         case .unsupported(let error):
             try await deadLetter(record, reason: .unsupportedBySchema, error: error)
+            state.withLock { $0.consumed(record) }
+        case .refused(let refusal):
+            var error = refusal.error
+            if refusal.withoutValue { error += " (the original value of \(record.value?.count ?? 0) bytes is not kept)" }
+            try await deadLetter(record, reason: .oversized, error: error, withoutValue: refusal.withoutValue)
             state.withLock { $0.consumed(record) }
         }
     }
@@ -375,16 +356,6 @@ public final class BridgeService: Service {
             }
         }
         state.withLock { $0.deadLettered[reason.rawValue, default: 0] += 1 }
-    }
-
-    /// Dead-letters an event whose output Kafka refused in an earlier transaction.
-    private func deadLetterRefused(_ record: ConsumerRecord, _ refusal: RecordRefusals.Refusal) async throws {
-        try beginTransactionIfNeeded()
-        metrics.consumed.increment()
-        var error = refusal.error
-        if refusal.withoutValue { error += " (the original value of \(record.value?.count ?? 0) bytes is not kept)" }
-        try await deadLetter(record, reason: .oversized, error: error, withoutValue: refusal.withoutValue)
-        state.withLock { $0.consumed(record) }
     }
 
     /// The response's topic and its schema id (subject `<topic>-value`); creates the topic on first use.
@@ -535,6 +506,8 @@ enum PreparedRecord: Sendable {
     case rejected(EventRejection)
     /// A valid event the schema the bridge writes cannot carry (dead-lettered `unsupported_by_schema`).
     case unsupported(String)
+    /// An event whose output Kafka refused in an earlier transaction (dead-lettered `oversized`).
+    case refused(RecordRefusals.Refusal)
 }
 
 struct ResponseRoute: Sendable {
