@@ -39,7 +39,7 @@ public struct DeadLetterTool: Sendable {
 
     /// The records of a DLT topic, oldest first per partition.
     public func entries(of topic: String) async throws -> [DeadLetterEntry] {
-        guard topic.hasSuffix(".DLT") else {
+        guard DeadLetter.source(ofTopic: topic) != nil else {
             throw DeadLetterToolError("'\(topic)' is not a dead-letter topic (DLT names end in .DLT)")
         }
         do {

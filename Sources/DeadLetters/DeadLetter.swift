@@ -56,6 +56,12 @@ public enum DeadLetter {
     /// The DLT of a topic: `<topic>.DLT`.
     public static func topic(for source: String) -> String { "\(source).DLT" }
 
+    /// The topic a DLT belongs to: its name without `.DLT` (nil for a name that is not a DLT's).
+    public static func source(ofTopic topic: String) -> String? {
+        guard topic.hasSuffix(".DLT"), topic.count > 4 else { return nil }
+        return String(topic.dropLast(4))
+    }
+
     /// The record to write to the DLT: key, value and original headers byte-for-byte, then the
     /// DLT headers. Times are ISO-8601 UTC with milliseconds.
     public static func record(for original: ConsumerRecord, cause: DeadLetterCause, consumerGroup: String) -> ProducerRecord {

@@ -38,16 +38,10 @@ public struct DeadLetterReplay: Sendable {
 
     public static func ledger(of topic: String) -> String { "\(topic).replayed" }
 
-    /// The topic a DLT's records go back to: its name without `.DLT` (nil for a name without).
-    public static func target(ofDeadLetterTopic topic: String) -> String? {
-        guard topic.hasSuffix(".DLT"), topic.count > 4 else { return nil }
-        return String(topic.dropLast(4))
-    }
-
     /// The record to publish for a DLT entry, or why it is not published: its
     /// `dlt.original.topic` must name the topic its DLT belongs to.
     public static func republished(_ entry: DeadLetterEntry) -> Result<ProducerRecord, Refusal> {
-        guard let target = target(ofDeadLetterTopic: entry.record.topic) else {
+        guard let target = DeadLetter.source(ofTopic: entry.record.topic) else {
             return .failure(Refusal("\(entry.coordinates): '\(entry.record.topic)' is not a dead-letter topic"))
         }
         guard let named = entry.originalTopic else {
