@@ -107,7 +107,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ], path: "benchmarks/BridgeBenchmark"),
         .target(name: "SinkBenchmarkSupport", dependencies: [
-            "Webhooks", "Avro", "Payments", .product(name: "Logging", package: "swift-log"),
+            "Webhooks", "Kafka", "Avro", "Payments", .product(name: "Logging", package: "swift-log"),
         ], path: "benchmarks/SinkBenchmarkSupport"),
         .executableTarget(name: "SinkBenchmark", dependencies: [
             "Webhooks", "Kafka", "Avro", "Payments", "SinkBenchmarkSupport",

@@ -17,12 +17,8 @@ guard arguments.count >= 6, let count = Int(arguments[3]) else {
     FileHandle.standardError.write(Data("usage: sink-bench BOOTSTRAP TENANT COUNT SCHEMA_FILE URL [--load-only | --skip-load] [--max-in-flight N]\n".utf8))
     exit(2)
 }
-let kafka = KafkaConfiguration(bootstrapServers: arguments[1], clientID: "sink-bench", properties: ["log_level": "3"])
-let tenant = arguments[2]
-let topic = PaymentTopics.responses(channel: .partner, tenantId: tenant)
-let schema = try AvroSchema(json: String(contentsOfFile: arguments[4], encoding: .utf8))
-let registry = EmbeddedSchemaRegistry()
-let schemaID = try registry.register(schema)
+let partner = try BenchmarkPartner(bootstrapServers: arguments[1], clientID: "sink-bench", tenant: arguments[2], schemaFile: arguments[4])
+let (kafka, tenant, registry) = (partner.kafka, partner.tenant, partner.registry)
 let url = arguments[5]
 let maxInFlight = arguments.firstIndex(of: "--max-in-flight").flatMap { Int(arguments[$0 + 1]) } ?? 64
 let logger = benchmarkLogger("sink-bench")
@@ -31,8 +27,7 @@ func record(_ index: Int) throws -> ProducerRecord {
     let payment = "PAY-\(index % 10_000)"
     let types: [PaymentEventType] = [.initiated, .validated, .debited, .submittedToClearing, .completed]
     let type = types[index / 10_000 % 5]
-    let value = benchmarkResponse(eventID: UUID().uuidString.lowercased(), type: type, payment: payment, tenant: tenant, index: index)
-    return ProducerRecord(topic: topic, key: Array(payment.utf8), value: try schema.encodeFramed(value, schemaID: schemaID))
+    return try partner.record(eventID: UUID().uuidString.lowercased(), type: type, payment: payment, index: index)
 }
 
 if !arguments.contains("--skip-load") {

@@ -2,6 +2,7 @@
 // loopback partner endpoint they deliver to.
 import Avro
 import Foundation
+import Kafka
 import Logging
 import Payments
 import Webhooks
@@ -11,6 +12,31 @@ public func benchmarkLogger(_ label: String) -> Logger {
     var logger = Logger(label: label)
     logger.logLevel = ProcessInfo.processInfo.environment["SINK_BENCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
     return logger
+}
+
+/// The benchmark partner's side of Kafka: its response topic on the partner channel, and the
+/// schema its records are written with (registered in an embedded registry the sink reads).
+public struct BenchmarkPartner: Sendable {
+    public let kafka: KafkaConfiguration
+    public let tenant: String
+    public let topic: String
+    public let registry = EmbeddedSchemaRegistry()
+    private let schema: AvroSchema
+    private let schemaID: Int32
+
+    public init(bootstrapServers: String, clientID: String, tenant: String, schemaFile: String) throws {
+        kafka = KafkaConfiguration(bootstrapServers: bootstrapServers, clientID: clientID, properties: ["log_level": "3"])
+        self.tenant = tenant
+        topic = PaymentTopics.responses(channel: .partner, tenantId: tenant)
+        schema = try AvroSchema(json: String(contentsOfFile: schemaFile, encoding: .utf8))
+        schemaID = try registry.register(schema)
+    }
+
+    /// A framed response record for `payment`, keyed by it.
+    public func record(eventID: String, type: PaymentEventType, payment: String, index: Int) throws -> ProducerRecord {
+        let value = benchmarkResponse(eventID: eventID, type: type, payment: payment, tenant: tenant, index: index)
+        return ProducerRecord(topic: topic, key: Array(payment.utf8), value: try schema.encodeFramed(value, schemaID: schemaID))
+    }
 }
 
 /// A PaymentResponse record (the schema's fields, in order) for `payment` of `tenant`.

@@ -24,12 +24,8 @@ guard arguments.count >= 8, let rate = Int(arguments[5]), let seconds = Int(argu
     exit(2)
 }
 func option(_ name: String) -> String? { arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } }
-let kafka = KafkaConfiguration(bootstrapServers: arguments[1], clientID: "sink-memory", properties: ["log_level": "3"])
-let tenant = arguments[2]
-let topic = PaymentTopics.responses(channel: .partner, tenantId: tenant)
-let schema = try AvroSchema(json: String(contentsOfFile: arguments[3], encoding: .utf8))
-let registry = EmbeddedSchemaRegistry()
-let schemaID = try registry.register(schema)
+let partner = try BenchmarkPartner(bootstrapServers: arguments[1], clientID: "sink-memory", tenant: arguments[2], schemaFile: arguments[3])
+let (kafka, tenant, registry) = (partner.kafka, partner.tenant, partner.registry)
 let payments = option("--payments").flatMap(Int.init) ?? 2000
 let maxInFlight = option("--max-in-flight").flatMap(Int.init) ?? 64
 let healedFlag = option("--healed-flag")
@@ -38,8 +34,7 @@ let logger = benchmarkLogger("sink-memory")
 
 func record(_ index: Int) throws -> ProducerRecord {
     let payment = "PAY-\(index % payments)"
-    let value = benchmarkResponse(eventID: "e-\(index)", type: .validated, payment: payment, tenant: tenant, index: index)
-    return ProducerRecord(topic: topic, key: Array(payment.utf8), value: try schema.encodeFramed(value, schemaID: schemaID))
+    return try partner.record(eventID: "e-\(index)", type: .validated, payment: payment, index: index)
 }
 
 /// Resident memory of this process, in MiB.
