@@ -24,11 +24,18 @@ OUT="$ROOT/.build/bench/sink-memory-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT"
 . benchmarks/lib.sh
 fresh_broker
-# The receiver: a random third of requests answered 503 until the load ends, then all 200.
-NGX_PORT=$(free_port); ngx="$OUT/nginx"
-nginx_conf "$ngx" "$NGX_PORT" "if (-f $OUT/healed) { return 200; } if (\$fail) { return 503; } return 200;" \
+# The receiver: a random third of requests answered 503 until the load ends, then all 200. The
+# answering server sits behind a proxy that reads each whole request before passing it on:
+# nginx logs a request when it is finished, and a `return` answers before the body is read,
+# so its own log can list a request after one the sink sent later (once this one's answer
+# was in); the proxy's log follows the order in which requests were answered.
+NGX_PORT=$(free_port); BACK_PORT=$(free_port); ngx="$OUT/nginx"
+nginx_conf "$ngx" "$NGX_PORT" "proxy_pass http://answering; proxy_http_version 1.1; proxy_set_header Connection \"\";" \
   "log_format hooks '\$status \$http_webhook_id'; access_log $ngx/access.log hooks buffer=256k flush=1s;
-  split_clients \"\${request_id}\" \$fail { 33.3% 1; * 0; }"
+  split_clients \"\${request_id}\" \$fail { 33.3% 1; * 0; }
+  upstream answering { server 127.0.0.1:$BACK_PORT; keepalive 128; }
+  server { listen 127.0.0.1:$BACK_PORT; access_log off;
+    location / { if (-f $OUT/healed) { return 200; } if (\$fail) { return 503; } return 200; } }"
 "$NGINX_BIN" -c "$ngx/nginx.conf" -e "$ngx/error.log" & NGX_PID=$!
 trap 'kill -9 $TANSU_PID $NGX_PID 2>/dev/null || true' EXIT
 wait_port "$NGX_PORT"
