@@ -44,10 +44,13 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Time helpers shared by every module: Duration in milliseconds and seconds, Date from and
+        // to epoch milliseconds, ISO-8601 text.
+        .target(name: "Timing"),
         // The domain: internal events, validation, mapping to PaymentResponse, topic names.
         .target(name: "Payments"),
-        // Writing DLT records (and, later, reading and replaying them).
-        .target(name: "DeadLetters", dependencies: ["Kafka", .product(name: "Logging", package: "swift-log")]),
+        // DLT records: writing them, and the `dlt` tool's reading, rendering (Codable) and replaying.
+        .target(name: "DeadLetters", dependencies: ["Kafka", "Avro", "Payments", .product(name: "Logging", package: "swift-log")]),
         // consume → validate → map → encode → produce, exactly-once.
         .target(name: "Bridge", dependencies: [
             "Kafka", "Avro", "Payments", "DeadLetters",
@@ -90,9 +93,15 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // `payments-bridge demo`: generated traffic, an in-process partner endpoint, the summary.
+        .target(name: "Demo", dependencies: [
+            "App", "Config", "Kafka", "Payments", "Timing", "Webhooks",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The executable: commands only.
         .executableTarget(name: "PaymentsBridge", dependencies: [
-            "App", "Avro", "Config", "DeadLetters",
+            "App", "Demo", "Avro", "Config", "DeadLetters",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -121,7 +130,7 @@ let package = Package(
         ], path: "benchmarks/SinkMemory"),
 
         .target(name: "TestSupport", dependencies: [
-            "Kafka", "Admin",
+            "Kafka",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -146,12 +155,24 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestSupport"]),
+        // The command line and the shipped deployment files, against the built executable.
         .testTarget(name: "AppTests", dependencies: [
-            "App", "Admin", "Avro", "Config", "Kafka", "TestSupport",
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "Config", "TestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        .testTarget(name: "AdminTests", dependencies: [
+            "Admin", "Avro", "TestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        .testTarget(name: "DeadLettersTests", dependencies: [
+            "DeadLetters", "Avro", "Kafka", "Payments", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "TestSupport"]),
         .testTarget(name: "ReliabilityTests", dependencies: [
             "App", "Admin", "Config", "Kafka", "Avro", "Webhooks", "DeadLetters", "Payments", "TestSupport",
         ]),

@@ -47,8 +47,9 @@ public final class BridgeApplication: Sendable {
         schemaRegistry = registry
         let kafka = try KafkaConnection(settings: configuration.kafka)
         self.kafka = kafka
+        let metricsFactory = PrometheusMetricsFactory(registry: metrics)
         connectivity = ConnectivityMonitor(admin: try KafkaAdmin(configuration: kafka.configuration, logger: logger),
-                                           logger: logger)
+                                           metricsFactory: metricsFactory, logger: logger)
         let schemaIDs: SchemaRegistry = configuration.schemaRegistry.url.map {
             SchemaRegistryClient(configuration: .init(url: $0.value), logger: logger)
         } ?? registry
@@ -63,7 +64,7 @@ public final class BridgeApplication: Sendable {
             try registry.setHistory(versions.filter { $0.number <= wanted }.map { try AvroSchema(json: $0.text) })
             bridge = try BridgeService(configuration: .init(configuration), kafka: kafka.configuration,
                                        schema: try AvroSchema(json: written.text), registry: schemaIDs,
-                                       metricsFactory: PrometheusMetricsFactory(registry: metrics),
+                                       metricsFactory: metricsFactory,
                                        logger: logger)
         } else {
             bridge = nil
@@ -72,7 +73,7 @@ public final class BridgeApplication: Sendable {
         if configuration.sink.enabled, !sinkConfiguration.tenants.isEmpty {
             sink = try WebhookSink(configuration: sinkConfiguration, kafka: kafka.configuration,
                                    decoder: PaymentResponseDecoder(registry: schemaIDs), clock: sinkClock,
-                                   metricsFactory: PrometheusMetricsFactory(registry: metrics), logger: logger)
+                                   metricsFactory: metricsFactory, logger: logger)
         } else {
             sink = nil
         }

@@ -16,12 +16,13 @@ public final class ConnectivityMonitor: Service {
     private let interval: Duration
     private let logger: Logger
     private let state = Mutex(State())
-    private let brokersGauge = Gauge(label: "payments_bridge_kafka_brokers")
+    private let brokersGauge: Gauge
 
-    public init(admin: KafkaAdmin, interval: Duration = .seconds(2), logger: Logger) {
+    public init(admin: KafkaAdmin, interval: Duration = .seconds(2), metricsFactory: any MetricsFactory, logger: Logger) {
         self.admin = admin
         self.interval = interval
         self.logger = logger
+        brokersGauge = Gauge(label: "payments_bridge_kafka_brokers", factory: metricsFactory)
     }
 
     public var current: State { state.withLock { $0 } }

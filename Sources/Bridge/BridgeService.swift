@@ -57,7 +57,7 @@ public final class BridgeService: Service {
     private let logger: Logger
     private let state = Mutex(TransactionState())
     private let joined = Atomic<Bool>(false)
-    private let committedRecords = Atomic<Int>(0)
+    private let committed = Mutex(Totals())
     private let failed = Mutex<String?>(nil)
     /// Why the last transaction could not be committed (cleared by the next commit).
     private let stalled = Mutex<String?>(nil)
@@ -125,7 +125,22 @@ public final class BridgeService: Service {
     }
 
     /// Input records whose transaction has committed (responses, dead letters and skipped alike).
-    public var committedRecordCount: Int { committedRecords.load(ordering: .relaxed) }
+    public var committedRecordCount: Int { committed.withLock { $0.events } }
+
+    /// What the bridge committed since it started (for the demo's summary and tests; the
+    /// metrics carry the same counts).
+    public struct Totals: Sendable, Equatable {
+        /// Input events whose outcome is committed.
+        public var events = 0
+        /// Responses, per partner topic.
+        public var produced: [String: Int] = [:]
+        /// Dead letters of input events, per reason.
+        public var deadLettered: [String: Int] = [:]
+        /// Events of internal-only types, per event type.
+        public var skipped: [String: Int] = [:]
+    }
+
+    public var totals: Totals { committed.withLock { $0 } }
 
     public func run() async throws {
         try await initTransactions()
@@ -411,7 +426,13 @@ public final class BridgeService: Service {
         stalled.withLock { $0 = nil }
         refusals.withLock { if !$0.isEmpty { $0.committed(snapshot.ranges) } }
         metrics.transactions(outcome: "committed").increment()
-        committedRecords.add(snapshot.count, ordering: .relaxed)
+        let topics = routes.withLock { routes in snapshot.produced.keys.map { ($0, routes[$0]?.topic ?? "\($0.channel).\($0.tenant)") } }
+        committed.withLock { totals in
+            totals.events += snapshot.count
+            for (key, topic) in topics { totals.produced[topic, default: 0] += snapshot.produced[key] ?? 0 }
+            totals.deadLettered.merge(snapshot.deadLettered, uniquingKeysWith: +)
+            totals.skipped.merge(snapshot.skipped, uniquingKeysWith: +)
+        }
         for (key, count) in snapshot.produced { metrics.produced(channel: key.channel, tenant: key.tenant).increment(by: count) }
         for (reason, count) in snapshot.deadLettered {
             metrics.deadLetters(source: configuration.inputTopic, reason: reason).increment(by: count)

@@ -45,10 +45,11 @@ struct DLTCommand: AsyncParsableCommand {
             var entries: [DeadLetterEntry]
             do { entries = try await tool.entries(of: common.topic) } catch { throw fail(error) }
             if let limit { entries = Array(entries.prefix(max(0, limit))) }
+            let listings = entries.map(DeadLetterListing.init)
             if json {
-                for entry in entries { print(DeadLetterTool.jsonLine(entry)) }
+                for listing in listings { print(listing.jsonLine) }
             } else {
-                print(DeadLetterTool.table(entries))
+                print(DeadLetterListing.table(listings))
                 print("\(entries.count) record(s)")
             }
         }
@@ -64,14 +65,9 @@ struct DLTCommand: AsyncParsableCommand {
 
         func run() async throws {
             let tool = try common.tool()
-            let entries: [DeadLetterEntry]
-            do { entries = try await tool.entries(of: common.topic) } catch { throw fail(error) }
-            guard let entry = entries.first(where: { $0.record.partition == partition && $0.record.offset == offset }) else {
-                let offsets = entries.filter { $0.record.partition == partition }.map(\.record.offset)
-                throw fail(DeadLetterToolError("no record at partition \(partition), offset \(offset) of \(common.topic)"
-                    + (offsets.isEmpty ? " (the partition holds no records)" : " (offsets \(offsets.min()!)...\(offsets.max()!))")))
-            }
-            print(await tool.show(entry))
+            let entry: DeadLetterEntry
+            do { entry = try await tool.entry(of: common.topic, partition: partition, offset: offset) } catch { throw fail(error) }
+            print(await tool.show(entry).json)
         }
     }
 

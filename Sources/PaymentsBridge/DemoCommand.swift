@@ -1,4 +1,4 @@
-import App
+import Demo
 import ArgumentParser
 import Foundation
 import Logging

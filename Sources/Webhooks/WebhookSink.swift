@@ -79,7 +79,21 @@ public final class WebhookSink: Service, Sendable {
         /// Records parked in the retry log now, and the most at any time.
         public var pending = 0
         public var pendingPeak = 0
+        /// The outcomes per tenant.
+        public var tenants: [String: Outcomes] = [:]
         public init() {}
+
+        /// What happened to one tenant's records.
+        public struct Outcomes: Sendable, Equatable {
+            public var delivered = 0
+            public var retriesScheduled = 0
+            public var deadLettered = 0
+            public var filtered = 0
+        }
+
+        mutating func count(_ outcome: WritableKeyPath<Outcomes, Int>, tenant: String) {
+            tenants[tenant, default: Outcomes()][keyPath: outcome] += 1
+        }
     }
 
     private typealias Machine = DeliveryStateMachine
@@ -354,7 +368,7 @@ public final class WebhookSink: Service, Sendable {
             case .success(let response):
                 if let filter = tenant.eventTypes, !filter.contains(response.eventType) {
                     metrics.filtered(tenant: tenant.id, eventType: response.eventType.rawValue)
-                    state.withLock { $0.totals.filtered += 1 }
+                    state.withLock { $0.totals.filtered += 1; $0.totals.count(\.filtered, tenant: tenant.id) }
                     fetched = .skip
                 } else {
                     fetched = .deliver(QueuedDelivery(tenant: tenant.id, pending: PendingDelivery(record: record), response: response))
@@ -572,7 +586,7 @@ public final class WebhookSink: Service, Sendable {
         switch result {
         case .delivered:
             metrics.delivery(tenant: tenant, outcome: .delivered)
-            state.withLock { $0.totals.delivered += 1 }
+            state.withLock { $0.totals.delivered += 1; $0.totals.count(\.delivered, tenant: tenant) }
             return .delivered
         case .retriable(let status, let retryAfter, let error):
             var pending = item.pending
@@ -625,7 +639,7 @@ public final class WebhookSink: Service, Sendable {
         next.due = now + delay.milliseconds
         if let tenant {
             metrics.delivery(tenant: tenant, outcome: .retryScheduled)
-            state.withLock { $0.totals.retriesScheduled += 1 }
+            state.withLock { $0.totals.retriesScheduled += 1; $0.totals.count(\.retriesScheduled, tenant: tenant) }
         }
         logger.debug("webhook retry scheduled", metadata: [
             "topic": "\(pending.record.topic)", "offset": "\(pending.record.offset)", "attempts": "\(pending.attempts)",
@@ -748,7 +762,7 @@ public final class WebhookSink: Service, Sendable {
     private func counted(deadLetter original: ConsumerRecord, tenant: String, cause: DeadLetterCause) {
         metrics.delivery(tenant: tenant, outcome: .deadLettered)
         metrics.deadLetter(topic: original.topic, reason: cause.reason.rawValue)
-        state.withLock { $0.totals.deadLettered += 1 }
+        state.withLock { $0.totals.deadLettered += 1; $0.totals.count(\.deadLettered, tenant: tenant) }
         logger.debug("webhook dead-lettered", metadata: [
             "tenant": "\(tenant)", "topic": "\(original.topic)", "partition": "\(original.partition)",
             "offset": "\(original.offset)", "reason": "\(cause.reason.rawValue)", "error": "\(cause.error)"])

@@ -20,7 +20,7 @@ final class PartnerEndpoint {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         log = scratch.appendingPathComponent("requests.jsonl")
         trouble = scratch.appendingPathComponent("trouble")
-        FileManager.default.createFile(atPath: trouble.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: trouble.path, contents: nil)
         process.executableURL = venv.appendingPathComponent("bin/python")
         process.arguments = [repositoryRoot.appendingPathComponent("Tests/interop/webhook_receiver.py").path,
                              "--port", "\(port)", "--secret", secret, "--log", log.path, kind.rawValue, trouble.path]

@@ -15,7 +15,7 @@ public final class ServiceProcess {
         configPath = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(adminPort)-\(UUID().uuidString).yaml").path
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         output = Self.artifacts.appendingPathComponent("service-\(adminPort)-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["run", "--config", configPath, "--schemas", repositoryRoot.appendingPathComponent("schemas").path] + arguments
         let log = try FileHandle(forWritingTo: output)
