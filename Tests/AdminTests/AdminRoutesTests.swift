@@ -47,7 +47,7 @@ struct AdminRoutesTests {
     @Test("metrics are served in the Prometheus text format")
     func metrics() async throws {
         let registry = PrometheusCollectorRegistry()
-        registry.makeCounter(descriptor: .init(name: "payments_bridge_events_consumed_total")).increment(by: Int64(3))
+        registry.makeCounter(descriptor: .init(metricName: "payments_bridge_events_consumed_total")).increment(by: Int64(3))
         try await makeApp(ready: true, metrics: registry).test(.router) { client in
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
