@@ -11,6 +11,7 @@
 #   scaling:  bridge throughput, peak RSS and CPU at 10, 100 and 1000 tenants (partner topics) and
 #             with 1, 4 and 16 input partitions                                       -> benchmarks/results/scaling.md
 #   plot:     one PNG of every figure above from the last runs                        -> benchmarks/results/benchmarks.png
+# Then docs/benchmarks.md is generated from benchmarks/results/ (benchmarks/report.py).
 # Usage: benchmarks/run.sh [producer|bridge|latency|sink|scaling|plot|all]   (environment: RECORDS, VALUE_BYTES, ROUNDS, EVENTS, DELIVERIES)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -236,3 +237,6 @@ fi
 if [ "$WHAT" = plot ] || [ "$WHAT" = all ]; then
   .venv/bin/python benchmarks/plot.py .build/bench benchmarks/results/benchmarks.png "$(machine)"
 fi
+
+# docs/benchmarks.md: its template with the latest results.
+python3 benchmarks/report.py

@@ -4,7 +4,8 @@
 #      on the mock cluster (Tests/ReliabilityTests) one at a time;
 #   2. the real-broker suite (Tansu, started and stopped by the tests) on the current librdkafka
 #      from the confluent-kafka wheel, first on LD_LIBRARY_PATH.
-#   3. `payments-bridge schema check` (schemas/ against schemas/history), counted like the secrets check.
+#   3. `payments-bridge schema check` (schemas/ against schemas/history), counted like the secrets check;
+#   4. that docs/benchmarks.md is what benchmarks/report.py makes of benchmarks/results/.
 # Prints one closing line: "Tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +51,12 @@ if .build/debug/payments-bridge schema check > "$logs/schema-check.txt" 2>&1; th
   echo "Schema check:"; sed 's/^/  /' "$logs/schema-check.txt"
 else
   echo "schema check failed:"; sed 's/^/  /' "$logs/schema-check.txt"; failed=$((failed + 1)); status=1
+fi
+# docs/benchmarks.md is generated from benchmarks/results/ (never edited by hand): it must match.
+if python3 benchmarks/report.py --check > "$logs/benchmarks-doc.txt" 2>&1; then
+  sed 's/^/Benchmarks doc: /' "$logs/benchmarks-doc.txt"
+else
+  sed 's/^/Benchmarks doc: /' "$logs/benchmarks-doc.txt"; failed=$((failed + 1)); status=1
 fi
 grep -h '^\[reliability\]' "$logs"/*.log > "$logs/figures.txt" || true
 if [ -s "$logs/figures.txt" ]; then echo "Reliability figures:"; sed 's/^\[reliability\] /  /' "$logs/figures.txt"; fi

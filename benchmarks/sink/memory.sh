@@ -6,7 +6,8 @@
 # faster (SECONDS × FACTOR of schedule: 300 s × 12 = one hour). When the load ends the receiver
 # heals (every request 200) and the run waits until every record is delivered. Then the
 # receiver's log is checked: every event delivered, each payment's events first delivered in
-# the order they were written. Prints the JSON line of sink-memory and the check.
+# the order they were written. Prints the JSON line of sink-memory and the check; a release
+# run also writes benchmarks/results/sink-memory.md and regenerates docs/benchmarks.md.
 # Usage: RATE=2000 SECONDS=300 FACTOR=12 benchmarks/sink/memory.sh   (needs scripts/setup.sh --bench)
 set -euo pipefail
 RATE=${RATE:-2000}
@@ -45,6 +46,7 @@ topic "payments.responses.partner.$TENANT" 4
 "$BIN" "$BOOTSTRAP" "$TENANT" schemas/PaymentResponse.avsc "http://127.0.0.1:$NGX_PORT/webhooks" "$RATE" "$SECONDS_" "$FACTOR" \
   --payments "$PAYMENTS" --healed-flag "$OUT/healed" 2> "$OUT/progress.log" | tee "$OUT/result.json"
 sleep 2   # nginx flushes its log every second
+set +e
 python3 - "$ngx/access.log" "$((RATE * SECONDS_))" "$PAYMENTS" <<'PY' | tee "$OUT/check.txt"
 import sys
 path, count, payments = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -67,3 +69,12 @@ print(f"receiver: {count} events, {len(delivered)} delivered, {missing} missing,
       f"{order_breaks} first deliveries out of order, {failed} requests answered 503")
 sys.exit(1 if missing or order_breaks else 0)
 PY
+checked=${PIPESTATUS[0]}
+set -e
+# A release run writes the results table (benchmarks/results/sink-memory.md) and
+# docs/benchmarks.md; a debug try of the script leaves them alone.
+if [ "$BUILD" = release ]; then
+  python3 benchmarks/sink/memory_report.py "$OUT" "$PAYMENTS" "$BUILD" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
+  python3 benchmarks/report.py
+fi
+exit "$checked"
