@@ -44,10 +44,10 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // The domain: internal events, validation, mapping to PaymentResponse, topic names.
+        // The domain: internal events, validation, mapping to PaymentResponse, every topic name (both ways).
         .target(name: "Payments"),
         // Writing DLT records (and, later, reading and replaying them).
-        .target(name: "DeadLetters", dependencies: ["Kafka", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "DeadLetters", dependencies: ["Kafka", "Payments", .product(name: "Logging", package: "swift-log")]),
         // consume → validate → map → encode → produce, exactly-once.
         .target(name: "Bridge", dependencies: [
             "Kafka", "Avro", "Payments", "DeadLetters",

@@ -4,6 +4,7 @@ import DeadLetters
 import Foundation
 import Kafka
 import Logging
+import Payments
 
 /// What the `dlt` commands do, apart from parsing arguments: read a DLT, render its records,
 /// replay a selection. Errors are `DeadLetterToolError`s with a message for the operator.
@@ -39,7 +40,7 @@ public struct DeadLetterTool: Sendable {
 
     /// The records of a DLT topic, oldest first per partition.
     public func entries(of topic: String) async throws -> [DeadLetterEntry] {
-        guard DeadLetter.source(ofTopic: topic) != nil else {
+        guard PaymentTopics.source(ofDeadLetter: topic) != nil else {
             throw DeadLetterToolError("'\(topic)' is not a dead-letter topic (DLT names end in .DLT)")
         }
         do {

@@ -129,7 +129,7 @@ public final class BridgeService: Service {
 
     public func run() async throws {
         try await initTransactions()
-        await provisioner.ensure(deadLetterTopic: DeadLetter.topic(for: configuration.inputTopic),
+        await provisioner.ensure(deadLetterTopic: PaymentTopics.deadLetter(of: configuration.inputTopic),
                                  partitions: configuration.deadLetterPartitions)
         try consumer.subscribe([configuration.inputTopic])
         logger.info("bridge consuming", metadata: ["topic": "\(configuration.inputTopic)",

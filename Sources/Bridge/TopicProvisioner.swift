@@ -1,4 +1,3 @@
-import DeadLetters
 import Kafka
 import Logging
 import Payments
@@ -42,7 +41,7 @@ final class TopicProvisioner: Sendable {
                                         retention: isDeadLetter ? settings.deadLetterRetention : settings.retention,
                                         maxRecordBytes: settings.maxRecordBytes)]
         if !isDeadLetter {
-            specs.append(TopicSpecification(name: DeadLetter.topic(for: topic), partitions: partitions,
+            specs.append(TopicSpecification(name: PaymentTopics.deadLetter(of: topic), partitions: partitions,
                                             replicationFactor: settings.replicationFactor,
                                             retention: settings.deadLetterRetention,
                                             maxRecordBytes: settings.maxRecordBytes))
