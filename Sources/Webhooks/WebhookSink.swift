@@ -116,7 +116,7 @@ public final class WebhookSink: Service, Sendable {
     private let kafka: KafkaConfiguration
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
-    private let admin: KafkaAdmin
+    private let provisioner: TopicProvisioner
     private let decoder: PaymentResponseDecoder
     private let endpoints: [String: WebhookEndpoint]
     private let tenants: [String: Tenant]
@@ -151,7 +151,7 @@ public final class WebhookSink: Service, Sendable {
         producerConfiguration.linger = .milliseconds(1)
         producerConfiguration.maxRecordBytes = configuration.maxRecordBytes
         producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
-        admin = try KafkaAdmin(configuration: kafka, logger: logger)
+        provisioner = TopicProvisioner(admin: try KafkaAdmin(configuration: kafka, logger: logger), logger: logger)
         consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         consumer.onRebalance { [weak self] event in await self?.rebalanced(event) }
     }
@@ -233,17 +233,14 @@ public final class WebhookSink: Service, Sendable {
         logger.info("webhook sink stopped")
     }
 
+    /// Creates the configured topics and the retry log when missing (or relies on the broker's
+    /// auto-creation where it cannot).
     private func ensureTopics() async {
         var specs = configuration.topics
         specs.append(RetryLog.specification(topic: configuration.retryLogTopic, partitions: configuration.retryTopicPartitions,
                                             replicationFactor: configuration.replicationFactor,
                                             maxRecordBytes: configuration.maxRecordBytes))
-        do {
-            let created = try await admin.createTopics(specs)
-            if !created.isEmpty { logger.info("created topics", metadata: ["topics": "\(created.joined(separator: ", "))"]) }
-        } catch {
-            logger.warning("could not create topics; relying on the broker's auto-creation", metadata: ["error": "\(error)"])
-        }
+        await provisioner.ensure(specs)
     }
 
     /// Reads the retry log for newly assigned partitions off the poll loop (they stay paused
