@@ -4,6 +4,7 @@ import Kafka
 import Logging
 import Metrics
 import Payments
+import ResponseCodec
 import ServiceLifecycle
 import Synchronization
 

@@ -3,6 +3,7 @@ import Foundation
 import Kafka
 import Payments
 import Prometheus
+@testable import ResponseCodec
 import TestSupport
 @testable import Webhooks
 
@@ -46,7 +47,7 @@ struct SinkHarness {
             adjust(index, &response)
             return response
         }
-        try await writeRaw(tenant, try responses.map { (Array($0.paymentId.utf8), try schema.encodeFramed(avroValue($0), schemaID: schemaID)) })
+        try await writeRaw(tenant, try responses.map { (Array($0.paymentId.utf8), try schema.encodeFramed($0.avroValue(), schemaID: schemaID)) })
         return responses
     }
 
