@@ -44,7 +44,8 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // The domain: internal events, validation, mapping to PaymentResponse, every topic name (both ways).
+        // The domain: internal events, validation, mapping to PaymentResponse, every topic name (both ways),
+        // JSON in (JSONValue) and out (JSONText).
         .target(name: "Payments"),
         // Writing DLT records (and, later, reading and replaying them).
         .target(name: "DeadLetters", dependencies: ["Kafka", "Payments", .product(name: "Logging", package: "swift-log")]),
@@ -60,7 +61,7 @@ let package = Package(
         ]),
         // response records → signed webhooks: rendering, signing, delivery, retries, ordering, SSRF guard.
         .target(name: "Webhooks", dependencies: [
-            "Kafka", "Avro", "Payments", "ResponseCodec", "DeadLetters", "Digest",
+            "Kafka", "Payments", "ResponseCodec", "DeadLetters", "Digest",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,45 +1,17 @@
+import Avro
 import Foundation
-
-/// JSON text for Avro values and strings (RFC 8259 escaping; non-ASCII stays UTF-8).
-public enum JSONText {
-    /// Appends `value` as a JSON string literal.
-    public static func appendString(_ value: String, into out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
-        out.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
-            case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
-            case 0x0a: out.append(contentsOf: "\\n".utf8)
-            case 0x0d: out.append(contentsOf: "\\r".utf8)
-            case 0x09: out.append(contentsOf: "\\t".utf8)
-            case 0..<0x20:
-                out.append(contentsOf: "\\u00".utf8)
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0f)])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    public static func string(_ value: String) -> String {
-        var out: [UInt8] = []
-        appendString(value, into: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-}
+import Payments
 
 extension AvroValue {
-    /// The value as JSON: records as objects in field order, enums and strings as strings,
-    /// bytes and fixed as base64 strings, maps with sorted keys.
-    public var json: String {
+    /// The value as JSON (how `dlt show` prints a decoded value): records as objects in field
+    /// order, enums and strings as strings, bytes and fixed as base64 strings, maps with sorted keys.
+    var json: String {
         var out: [UInt8] = []
         appendJSON(into: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
-    func appendJSON(into out: inout [UInt8]) {
+    private func appendJSON(into out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .boolean(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
