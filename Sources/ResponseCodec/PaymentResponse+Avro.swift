@@ -4,7 +4,8 @@ import Payments
 extension PaymentResponse {
     /// The record as a generic Avro value, in the field order of `schemas/PaymentResponse.avsc`
     /// (v2; `layout` v1 without its last two fields): the reference that `PaymentResponseEncoder`'s
-    /// bytes are checked against (through avro-c) in the tests.
+    /// bytes are checked against (through avro-c) in the tests, which also write the records the
+    /// webhook sink reads with it.
     func avroValue(_ layout: PaymentResponseEncoder.Layout = .v2) -> AvroValue {
         var fields = [
             AvroRecordField("eventId", .string(eventId)),
