@@ -47,20 +47,24 @@ let package = Package(
         // Time helpers shared by every module: Duration in milliseconds and seconds, Date from and
         // to epoch milliseconds, ISO-8601 text.
         .target(name: "Timing"),
-        // The domain: internal events, validation, mapping to PaymentResponse, topic names.
+        // The domain: internal events, validation, mapping to PaymentResponse, every topic name (both ways),
+        // JSON in (JSONValue) and out (JSONText).
         .target(name: "Payments"),
         // DLT records: writing them, and the `dlt` tool's reading, rendering (Codable) and replaying.
         .target(name: "DeadLetters", dependencies: ["Kafka", "Avro", "Payments", .product(name: "Logging", package: "swift-log")]),
+        // PaymentResponse ⇄ Avro: the bridge's direct encoder (and its binary writer) and the sink's
+        // decoder (the writer's schema by id, fields by name).
+        .target(name: "ResponseCodec", dependencies: ["Avro", "Payments"]),
         // consume → validate → map → encode → produce, exactly-once.
         .target(name: "Bridge", dependencies: [
-            "Kafka", "Avro", "Payments", "DeadLetters",
+            "Kafka", "Avro", "Payments", "ResponseCodec", "DeadLetters",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // response records → signed webhooks: rendering, signing, delivery, retries, ordering, SSRF guard.
         .target(name: "Webhooks", dependencies: [
-            "Kafka", "Avro", "Payments", "DeadLetters", "Digest",
+            "Kafka", "Payments", "ResponseCodec", "DeadLetters", "Digest",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -86,7 +90,7 @@ let package = Package(
         ]),
         // Wires the pieces into one service group; called by the CLI and by tests.
         .target(name: "App", dependencies: [
-            "Kafka", "Avro", "Config", "Admin", "Bridge", "Payments", "Webhooks", "DeadLetters",
+            "Kafka", "Avro", "Config", "Admin", "Bridge", "Payments", "ResponseCodec", "Webhooks", "DeadLetters",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -119,12 +123,12 @@ let package = Package(
             "Webhooks", "Kafka", "Avro", "Payments", .product(name: "Logging", package: "swift-log"),
         ], path: "benchmarks/SinkBenchmarkSupport"),
         .executableTarget(name: "SinkBenchmark", dependencies: [
-            "Webhooks", "Kafka", "Avro", "Payments", "SinkBenchmarkSupport",
+            "Webhooks", "Kafka", "Avro", "Payments", "ResponseCodec", "SinkBenchmarkSupport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ], path: "benchmarks/SinkBenchmark"),
         .executableTarget(name: "SinkMemory", dependencies: [
-            "Webhooks", "Kafka", "Avro", "Payments", "SinkBenchmarkSupport",
+            "Webhooks", "Kafka", "Avro", "Payments", "ResponseCodec", "SinkBenchmarkSupport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ], path: "benchmarks/SinkMemory"),
@@ -144,12 +148,13 @@ let package = Package(
         ], resources: [.copy("Fixtures")]),
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
         .testTarget(name: "PaymentsTests", dependencies: ["Payments"]),
+        .testTarget(name: "ResponseCodecTests", dependencies: ["ResponseCodec", "Avro", "Payments", "TestSupport"]),
         .testTarget(name: "BridgeTests", dependencies: [
             "Bridge", "Kafka", "Avro", "Payments", "DeadLetters", "TestSupport",
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "WebhooksTests", dependencies: [
-            "Webhooks", "Kafka", "Avro", "Payments", "DeadLetters", "TestSupport",
+            "Webhooks", "Kafka", "Avro", "Payments", "ResponseCodec", "DeadLetters", "TestSupport",
             .product(name: "PropertyBased", package: "swift-property-based"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),

@@ -7,6 +7,7 @@ import Kafka
 import Logging
 import Payments
 import Prometheus
+import ResponseCodec
 import ServiceLifecycle
 import Webhooks
 

@@ -4,6 +4,7 @@ import Kafka
 import Logging
 import Metrics
 import Payments
+import ResponseCodec
 import ServiceLifecycle
 import Synchronization
 
@@ -53,6 +54,7 @@ public final class BridgeService: Service {
     private let consumer: KafkaConsumer
     private let producer: TransactionalProducer
     private let provisioner: TopicProvisioner
+    private let topics: OutputTopics
     private let metrics: BridgeMetrics
     private let logger: Logger
     private let state = Mutex(TransactionState())
@@ -92,13 +94,10 @@ public final class BridgeService: Service {
         producerConfiguration.linger = configuration.producerLinger
         producer = try TransactionalProducer(configuration: producerConfiguration, operationTimeout: configuration.operationTimeout,
                                              logger: logger)
-        provisioner = TopicProvisioner(admin: try KafkaAdmin(configuration: kafka, logger: logger),
-                                       settings: .init(partitions: configuration.partitions,
-                                                       replicationFactor: configuration.replicationFactor,
-                                                       retention: configuration.retention,
-                                                       deadLetterRetention: configuration.deadLetterRetention,
-                                                       maxRecordBytes: configuration.maxRecordBytes),
-                                       logger: logger)
+        provisioner = TopicProvisioner(admin: try KafkaAdmin(configuration: kafka, logger: logger), logger: logger)
+        topics = OutputTopics(partitions: configuration.partitions, replicationFactor: configuration.replicationFactor,
+                              retention: configuration.retention, deadLetterRetention: configuration.deadLetterRetention,
+                              maxRecordBytes: configuration.maxRecordBytes)
         consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         consumer.onRebalance { [weak self] event in await self?.rebalanced(event) }
     }
@@ -144,8 +143,8 @@ public final class BridgeService: Service {
 
     public func run() async throws {
         try await initTransactions()
-        await provisioner.ensure(deadLetterTopic: DeadLetter.topic(for: configuration.inputTopic),
-                                 partitions: configuration.deadLetterPartitions)
+        await provisioner.ensure([topics.specification(deadLetterTopic: PaymentTopics.deadLetter(of: configuration.inputTopic),
+                                                       partitions: configuration.deadLetterPartitions)])
         try consumer.subscribe([configuration.inputTopic])
         logger.info("bridge consuming", metadata: ["topic": "\(configuration.inputTopic)",
                                                    "group": "\(configuration.consumerGroup)"])
@@ -377,7 +376,7 @@ public final class BridgeService: Service {
     private func route(for response: PaymentResponse, key: ResponseKey) async throws -> ResponseRoute {
         if let known = routes.withLock({ $0[key] }) { return known }
         let topic = response.topic
-        await provisioner.ensure(responseTopic: topic, channel: response.channel)
+        await provisioner.ensure(topics.specifications(responseTopic: topic, channel: response.channel))
         awaitingRegistry.withLock { $0 = "\(topic)-value" }
         defer { awaitingRegistry.withLock { $0 = nil } }
         let route = ResponseRoute(topic: topic, schemaID: try await registry.id(of: schema, subject: "\(topic)-value"))

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Payments
 
 /// Why a record was dead-lettered: the `dlt.reason` header.
 public enum DeadLetterReason: String, Sendable, CaseIterable {
@@ -53,15 +54,6 @@ public struct DeadLetterCause: Sendable {
 }
 
 public enum DeadLetter {
-    /// The DLT of a topic: `<topic>.DLT`.
-    public static func topic(for source: String) -> String { "\(source).DLT" }
-
-    /// The topic a DLT belongs to: its name without `.DLT` (nil for a name that is not a DLT's).
-    public static func source(ofTopic topic: String) -> String? {
-        guard topic.hasSuffix(".DLT"), topic.count > 4 else { return nil }
-        return String(topic.dropLast(4))
-    }
-
     /// The record to write to the DLT: key, value and original headers byte-for-byte, then the
     /// DLT headers. Times are ISO-8601 UTC with milliseconds.
     public static func record(for original: ConsumerRecord, cause: DeadLetterCause, consumerGroup: String) -> ProducerRecord {
@@ -81,7 +73,7 @@ public enum DeadLetter {
         headers.append(KafkaHeader(DeadLetterHeader.firstAttempt, iso8601(cause.firstAttempt)))
         headers.append(KafkaHeader(DeadLetterHeader.lastAttempt, iso8601(cause.lastAttempt)))
         headers.append(KafkaHeader(DeadLetterHeader.consumerGroup, consumerGroup))
-        return ProducerRecord(topic: topic(for: original.topic), key: original.key, value: original.value,
+        return ProducerRecord(topic: PaymentTopics.deadLetter(of: original.topic), key: original.key, value: original.value,
                               headers: headers, timestamp: original.timestamp)
     }
 

@@ -1,5 +1,6 @@
 import Kafka
 import Logging
+import Payments
 
 /// Re-publishes DLT records to the topic they came from: key, value and original headers, plus
 /// `dlt.replayed.from`. Idempotent: each replayed record is noted in the DLT's replay ledger
@@ -41,7 +42,7 @@ public struct DeadLetterReplay: Sendable {
     /// The record to publish for a DLT entry, or why it is not published: its
     /// `dlt.original.topic` must name the topic its DLT belongs to.
     public static func republished(_ entry: DeadLetterEntry) -> Result<ProducerRecord, Refusal> {
-        guard let target = DeadLetter.source(ofTopic: entry.record.topic) else {
+        guard let target = PaymentTopics.source(ofDeadLetter: entry.record.topic) else {
             return .failure(Refusal("\(entry.coordinates): '\(entry.record.topic)' is not a dead-letter topic"))
         }
         guard let named = entry.originalTopic else {

@@ -23,7 +23,7 @@ public struct DeadLetterTool: Sendable {
 
     /// The records of a DLT topic, oldest first per partition.
     public func entries(of topic: String) async throws -> [DeadLetterEntry] {
-        guard DeadLetter.source(ofTopic: topic) != nil else {
+        guard PaymentTopics.source(ofDeadLetter: topic) != nil else {
             throw DeadLetterToolError(.notADeadLetterTopic, "'\(topic)' is not a dead-letter topic (DLT names end in .DLT)")
         }
         do {
@@ -53,9 +53,8 @@ public struct DeadLetterTool: Sendable {
     private func decoded(_ value: [UInt8]?) async -> JSONValue {
         guard let value else { return .null }
         if value.first == ConfluentWireFormat.magicByte, let framed = try? ConfluentWireFormat.parse(value),
-           let schema = try? await registry.schema(id: framed.schemaID), let decoded = try? schema.decode(framed.payload),
-           let json = try? JSONValue.parse(Array(decoded.json.utf8)) {
-            return json
+           let schema = try? await registry.schema(id: framed.schemaID), let decoded = try? schema.decode(framed.payload) {
+            return JSONValue(decoded)
         }
         if let json = try? JSONValue.parse(value) { return json }
         return DeadLetterDocument.text(value).map(JSONValue.string) ?? .null

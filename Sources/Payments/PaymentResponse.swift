@@ -57,29 +57,3 @@ public struct PaymentResponse: Sendable, Equatable {
     /// The partner's topic: `payments.responses.<channel>.<tenantId>`.
     public var topic: String { PaymentTopics.responses(channel: channel, tenantId: tenantId) }
 }
-
-/// Topic names of the contract.
-public enum PaymentTopics {
-    public static func responses(channel: PaymentChannel, tenantId: String) -> String {
-        "payments.responses.\(channel.topicFragment).\(tenantId)"
-    }
-
-    /// `<source-topic>.DLT`.
-    public static func deadLetter(of topic: String) -> String { "\(topic).DLT" }
-
-    /// Kafka's rule for topic names (which tenant ids must also follow).
-    public static func isLegalName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 249 && name != "." && name != ".."
-            && name.utf8.allSatisfy { isLegalByte($0) }
-    }
-
-    static func isLegalByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
-            return true
-        default:
-            return false
-        }
-    }
-}

@@ -4,6 +4,7 @@ import Kafka
 import Logging
 import Metrics
 import Payments
+import ResponseCodec
 import ServiceLifecycle
 import Synchronization
 
@@ -63,7 +64,7 @@ public final class WebhookSink: Service, Sendable {
             self.retry = retry
         }
 
-        var retryLogTopic: String { retryTopic ?? RetryLog.topic(forGroup: consumerGroup) }
+        var retryLogTopic: String { retryTopic ?? PaymentTopics.retryLog(ofGroup: consumerGroup) }
     }
 
     /// Delivery counts since start (for the demo summary and tests; metrics carry the same).
@@ -130,7 +131,7 @@ public final class WebhookSink: Service, Sendable {
     private let kafka: KafkaConfiguration
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
-    private let admin: KafkaAdmin
+    private let provisioner: TopicProvisioner
     private let decoder: PaymentResponseDecoder
     private let endpoints: [String: WebhookEndpoint]
     private let tenants: [String: Tenant]
@@ -165,7 +166,7 @@ public final class WebhookSink: Service, Sendable {
         producerConfiguration.linger = .milliseconds(1)
         producerConfiguration.maxRecordBytes = configuration.maxRecordBytes
         producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
-        admin = try KafkaAdmin(configuration: kafka, logger: logger)
+        provisioner = TopicProvisioner(admin: try KafkaAdmin(configuration: kafka, logger: logger), logger: logger)
         consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         consumer.onRebalance { [weak self] event in await self?.rebalanced(event) }
     }
@@ -190,27 +191,11 @@ public final class WebhookSink: Service, Sendable {
         }
     }
 
-    /// The regular expression subscription of a tenant: its response topic on every channel
-    /// (the bridge routes each event by its own channel).
-    static func subscription(forTenant tenant: String) -> String {
-        let channels = PaymentChannel.allCases.map(\.topicFragment).joined(separator: "|")
-        let escaped = tenant.replacingOccurrences(of: ".", with: "\\.")
-        return "^payments\\.responses\\.(\(channels))\\.\(escaped)$"
-    }
-
-    /// The tenant and channel of a response topic.
-    static func route(of topic: String) -> (tenant: String, channel: PaymentChannel)? {
-        let parts = topic.split(separator: ".", maxSplits: 3, omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "payments", parts[1] == "responses",
-              let channel = PaymentChannel(topicFragment: parts[2]) else { return nil }
-        return (String(parts[3]), channel)
-    }
-
     // MARK: Main loop
 
     public func run() async throws {
         await ensureTopics()
-        let subscriptions = configuration.tenants.map { Self.subscription(forTenant: $0.id) }
+        let subscriptions = configuration.tenants.map { PaymentTopics.responsesSubscription(forTenant: $0.id) }
         try consumer.subscribe(subscriptions)
         logger.info("webhook sink consuming", metadata: ["tenants": "\(configuration.tenants.map(\.id))",
                                                          "group": "\(configuration.consumerGroup)"])
@@ -263,17 +248,14 @@ public final class WebhookSink: Service, Sendable {
         logger.info("webhook sink stopped")
     }
 
+    /// Creates the configured topics and the retry log when missing (or relies on the broker's
+    /// auto-creation where it cannot).
     private func ensureTopics() async {
         var specs = configuration.topics
         specs.append(RetryLog.specification(topic: configuration.retryLogTopic, partitions: configuration.retryTopicPartitions,
                                             replicationFactor: configuration.replicationFactor,
                                             maxRecordBytes: configuration.maxRecordBytes))
-        do {
-            let created = try await admin.createTopics(specs)
-            if !created.isEmpty { logger.info("created topics", metadata: ["topics": "\(created.joined(separator: ", "))"]) }
-        } catch {
-            logger.warning("could not create topics; relying on the broker's auto-creation", metadata: ["error": "\(error)"])
-        }
+        await provisioner.ensure(specs)
     }
 
     /// Reads the retry log for newly assigned partitions off the poll loop (they stay paused
@@ -310,7 +292,7 @@ public final class WebhookSink: Service, Sendable {
         }
         var count = 0
         for (partition, generation) in partitions {
-            guard let route = Self.route(of: partition.topic) else { continue }
+            guard let route = PaymentTopics.route(ofResponses: partition.topic) else { continue }
             var entries: [QueuedDelivery] = []
             for pending in loaded[partition] ?? [] {
                 switch await decodeWaitingForRegistry(pending.record, channel: route.channel) {
@@ -361,7 +343,7 @@ public final class WebhookSink: Service, Sendable {
     private func accept(_ record: ConsumerRecord) async -> Bool {
         let partition = record.topicPartition
         let fetched: Machine.Fetched
-        if let route = Self.route(of: record.topic), let tenant = tenants[route.tenant] {
+        if let route = PaymentTopics.route(ofResponses: record.topic), let tenant = tenants[route.tenant] {
             switch await decode(record, channel: route.channel) {
             case nil:
                 return false
@@ -742,7 +724,7 @@ public final class WebhookSink: Service, Sendable {
             var result = await produce(DeadLetter.record(for: original, cause: cause, consumerGroup: configuration.consumerGroup),
                                        while: isCurrent)
             if case .refused(let reason) = result {
-                metrics.writeRefused(topic: DeadLetter.topic(for: original.topic))
+                metrics.writeRefused(topic: PaymentTopics.deadLetter(of: original.topic))
                 var trimmed = original
                 trimmed.value = nil
                 var noted = cause
@@ -831,7 +813,7 @@ public final class WebhookSink: Service, Sendable {
             var counts: [String: Int] = [:]
             for tenant in tenants.keys { counts[tenant] = 0 }
             for partition in s.machine.assigned {
-                guard let tenant = Self.route(of: partition.topic)?.tenant else { continue }
+                guard let tenant = PaymentTopics.route(ofResponses: partition.topic)?.tenant else { continue }
                 counts[tenant, default: 0] += s.machine.parked(in: partition)
             }
             return counts

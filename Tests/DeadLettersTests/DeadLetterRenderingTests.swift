@@ -1,5 +1,5 @@
+@testable import DeadLetters
 import Avro
-import DeadLetters
 import Foundation
 import Kafka
 import Payments
@@ -89,5 +89,24 @@ struct DeadLetterRenderingTests {
         #expect(bytes["value"] as? String == "base64:AP7/")
         let none = try object(await tool.show(deadLetter(value: nil)).json)
         #expect(none["value"] is NSNull)
+    }
+}
+
+@Suite struct AvroValueAsJSONTests {
+    @Test("Avro values as JSON: records and maps as objects, bytes as base64, NaN as null")
+    func avroValues() throws {
+        let value: AvroValue = .record([
+            .init("name", .string("quote\" and\nline")), .init("kind", .enumSymbol("A")),
+            .init("entries", .map(["b": .long(2), "a": .null])), .init("list", .array([.int(1), .boolean(true)])),
+            .init("bytes", .bytes([1, 2])), .init("amount", .double(100.5)), .init("nan", .double(.nan)),
+        ])
+        let document = DeadLetterDocument(DeadLetterEntry(ConsumerRecord(topic: "t.DLT", partition: 0, offset: 0, key: nil,
+                                                                         value: nil, headers: [], timestamp: nil)),
+                                          value: JSONValue(value))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        #expect(String(decoding: try encoder.encode(document.value), as: UTF8.self)
+                == #"{"amount":100.5,"bytes":"AQI=","entries":{"a":null,"b":2},"kind":"A","list":[1,true],"# +
+                   #""name":"quote\" and\nline","nan":null}"#)
     }
 }

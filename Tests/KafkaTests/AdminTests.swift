@@ -23,6 +23,20 @@ struct AdminTests {
         #expect(try await admin.listTopics().contains(a))
     }
 
+    @Test("the provisioner creates missing topics once, and asks for each topic only once")
+    func provisioner() async throws {
+        let mock = try MockKafka()
+        let admin = try KafkaAdmin(configuration: mock.kafka, logger: quietLogger)
+        let provisioner = TopicProvisioner(admin: admin, logger: quietLogger)
+        let a = uniqueTopic("a"), b = uniqueTopic("b")
+        await provisioner.ensure([TopicSpecification(name: a, partitions: 3, replicationFactor: 1)])
+        await provisioner.ensure([TopicSpecification(name: a, partitions: 5, replicationFactor: 1),
+                                  TopicSpecification(name: b, partitions: 2, replicationFactor: 1)])
+        let metadata = try await admin.metadata()
+        #expect(metadata.topics[a] == 3)
+        #expect(metadata.topics[b] == 2)
+    }
+
     @Test("a topic specification renders retention in milliseconds")
     func retention() {
         let spec = TopicSpecification(name: "x", partitions: 1, replicationFactor: 1, retention: .seconds(30 * 86_400))

@@ -53,12 +53,4 @@ import Testing
         #expect(progress.commitPosition == 16)
         #expect(progress.outstanding == 0)
     }
-
-    @Test func routesTopicsToTenantsAndChannels() {
-        #expect(WebhookSink.route(of: "payments.responses.partner.PARTNER-ABC")?.tenant == "PARTNER-ABC")
-        #expect(WebhookSink.route(of: "payments.responses.web.a.b")?.tenant == "a.b")
-        #expect(WebhookSink.route(of: "payments.responses.web.a.b")?.channel == .web)
-        #expect(WebhookSink.route(of: "payments.events") == nil)
-        #expect(WebhookSink.subscription(forTenant: "a.b").hasSuffix("\\.a\\.b$"))
-    }
 }

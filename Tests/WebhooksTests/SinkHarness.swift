@@ -1,9 +1,9 @@
 import Avro
-import DeadLetters
 import Foundation
 import Kafka
 import Payments
 import Prometheus
+@testable import ResponseCodec
 import TestSupport
 @testable import Webhooks
 
@@ -32,7 +32,7 @@ struct SinkHarness {
     func tenant(partitions: Int = 2) throws -> String {
         let tenant = uniqueTopic("T").replacingOccurrences(of: "_", with: "-")
         try cluster.createTopic(topic(tenant), partitions: partitions)
-        try cluster.createTopic(DeadLetter.topic(for: topic(tenant)), partitions: partitions)
+        try cluster.createTopic(PaymentTopics.deadLetter(of: topic(tenant)), partitions: partitions)
         return tenant
     }
 
@@ -47,7 +47,7 @@ struct SinkHarness {
             adjust(index, &response)
             return response
         }
-        try await writeRaw(tenant, try responses.map { (Array($0.paymentId.utf8), try schema.encodeFramed(avroValue($0), schemaID: schemaID)) })
+        try await writeRaw(tenant, try responses.map { (Array($0.paymentId.utf8), try schema.encodeFramed($0.avroValue(), schemaID: schemaID)) })
         return responses
     }
 
@@ -88,14 +88,14 @@ struct SinkHarness {
     /// The retry log as it stands: the latest entry of each key that is not tombstoned.
     func pendingRetries(group: String? = nil) async throws -> [String] {
         var latest: [String: Bool] = [:]
-        for record in try await TopicSnapshot.records(RetryLog.topic(forGroup: group ?? self.group), kafka: kafka, logger: quietLogger) {
+        for record in try await TopicSnapshot.records(PaymentTopics.retryLog(ofGroup: group ?? self.group), kafka: kafka, logger: quietLogger) {
             latest[String(decoding: record.key ?? [], as: UTF8.self)] = record.value != nil
         }
         return latest.filter(\.value).map(\.key).sorted()
     }
 
     func deadLetters(_ tenant: String, count: Int, timeout: Duration = .seconds(20)) async throws -> [ConsumerRecord] {
-        try await readTopics([DeadLetter.topic(for: topic(tenant))], kafka: kafka, timeout: timeout) { $0.count >= count }
+        try await readTopics([PaymentTopics.deadLetter(of: topic(tenant))], kafka: kafka, timeout: timeout) { $0.count >= count }
     }
 
     func metricsText() -> String {

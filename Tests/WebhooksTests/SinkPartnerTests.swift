@@ -2,6 +2,7 @@ import DeadLetters
 import Foundation
 import Kafka
 import Payments
+@testable import ResponseCodec
 import Synchronization
 import Testing
 import TestSupport
@@ -304,7 +305,7 @@ import TestSupport
         // A sink whose records may be 1,000,000 bytes (librdkafka's default; the service derives
         // its limit from bridge.maxEventBytes) and a response just under it: the record itself
         // fits, its retry-log entry and its dead letter (the same value plus headers) do not.
-        let base = try harness.schema.encodeFramed(avroValue(sampleResponse(paymentId: "PAY-BIG", tenant: tenant)), schemaID: harness.schemaID).count
+        let base = try harness.schema.encodeFramed(sampleResponse(paymentId: "PAY-BIG", tenant: tenant).avroValue(), schemaID: harness.schemaID).count
         let padding = 999_700 - base - 8
         let receiver = WebhookReceiver { request, all in
             request.json?["eventType"] as? String == "PAYMENT_INITIATED" && all.count == 1 ? .status(503) : .ok

@@ -1,6 +1,7 @@
 import Avro
 import Foundation
 import Payments
+@testable import ResponseCodec
 import Testing
 import TestSupport
 @testable import Webhooks
@@ -49,7 +50,7 @@ func sampleResponse(eventId: String = "0b7e2a4c-1111-4222-8333-944455556666", pa
         let registry = EmbeddedSchemaRegistry()
         let id = try registry.register(schema)
         let response = sampleResponse()
-        let framed = try schema.encodeFramed(avroValue(response), schemaID: id)
+        let framed = try schema.encodeFramed(response.avroValue(), schemaID: id)
         let decoded = try await PaymentResponseDecoder(registry: registry).decode(framed, channel: .partner)
         #expect(decoded == response)
     }
@@ -66,7 +67,7 @@ func sampleResponse(eventId: String = "0b7e2a4c-1111-4222-8333-944455556666", pa
         let id = try registry.register(older)
         var response = sampleResponse(metadata: [:])
         response.clearingSystem = nil
-        let fields = try #require({ if case .record(let f) = avroValue(response) { f } else { nil } }())
+        let fields = try #require({ if case .record(let f) = response.avroValue() { f } else { nil } }())
         let kept = fields.filter { field in older.text.contains("\"name\":\"\(field.name)\"") }
         let framed = try older.encodeFramed(.record(kept), schemaID: id)
         let decoded = try await PaymentResponseDecoder(registry: registry).decode(framed, channel: .partner)
@@ -92,12 +93,12 @@ func sampleResponse(eventId: String = "0b7e2a4c-1111-4222-8333-944455556666", pa
         var hold = sampleResponse(type: .complianceHold)
         (hold.subReason, hold.requiredAction) = ("DOCUMENTS_REQUIRED", "Proof of address")
         let decoder = PaymentResponseDecoder(registry: registry)
-        let held = try await decoder.decode(try v2.encodeFramed(avroValue(hold), schemaID: try registry.register(v2)), channel: .partner)
+        let held = try await decoder.decode(try v2.encodeFramed(hold.avroValue(), schemaID: try registry.register(v2)), channel: .partner)
         #expect(held == hold)
         let v1 = try AvroSchema(json: String(contentsOf: repositoryRoot.appendingPathComponent("schemas/history/PaymentResponse.v1.avsc"),
                                              encoding: .utf8))
         let old = sampleResponse()
-        guard case .record(let fields) = avroValue(old) else { return }
+        guard case .record(let fields) = old.avroValue() else { return }
         let framed = try v1.encodeFramed(.record(Array(fields.dropLast(2))), schemaID: try registry.register(v1))
         let decoded = try await decoder.decode(framed, channel: .partner)
         #expect(decoded == old && decoded.subReason == nil)
@@ -110,21 +111,4 @@ func sampleResponse(eventId: String = "0b7e2a4c-1111-4222-8333-944455556666", pa
         await #expect(throws: DecodeError.self) { try await decoder.decode([7, 1, 2], channel: .web) }
         await #expect(throws: DecodeError.self) { try await decoder.decode(nil, channel: .web) }
     }
-}
-
-/// The Avro value of a response, as the bridge writes it.
-func avroValue(_ r: PaymentResponse) -> AvroValue {
-    func optional(_ value: String?) -> AvroValue { value.map { .string($0) } ?? .null }
-    return .record([
-        .init("eventId", .string(r.eventId)), .init("eventType", .enumSymbol(r.eventType.rawValue)),
-        .init("paymentId", .string(r.paymentId)), .init("tenantId", .string(r.tenantId)),
-        .init("customerId", .string(r.customerId)), .init("status", .enumSymbol(r.status.rawValue)),
-        .init("amount", .double(r.amount)), .init("currency", .string(r.currency)),
-        .init("debtorAccount", .string(r.debtorAccount)), .init("creditorAccount", .string(r.creditorAccount)),
-        .init("clearingSystem", optional(r.clearingSystem)), .init("clearingReference", optional(r.clearingReference)),
-        .init("failureReason", optional(r.failureReason)), .init("failureCode", optional(r.failureCode)),
-        .init("timestamp", .long(r.timestamp)), .init("correlationId", .string(r.correlationId)),
-        .init("idempotencyKey", .string(r.idempotencyKey)), .init("metadata", .map(r.metadata.mapValues { .string($0) })),
-        .init("subReason", optional(r.subReason)), .init("requiredAction", optional(r.requiredAction)),
-    ])
 }

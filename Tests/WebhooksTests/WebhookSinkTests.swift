@@ -4,6 +4,7 @@ import Digest
 import Foundation
 import Kafka
 import Payments
+import ResponseCodec
 import Synchronization
 import Testing
 import TestSupport

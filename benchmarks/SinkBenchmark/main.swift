@@ -9,6 +9,7 @@ import Kafka
 import Logging
 import Metrics
 import Payments
+import ResponseCodec
 import SinkBenchmarkSupport
 import Webhooks
 

@@ -14,6 +14,7 @@ import Kafka
 import Logging
 import Metrics
 import Payments
+import ResponseCodec
 import SinkBenchmarkSupport
 import Synchronization
 import Webhooks

@@ -1,4 +1,3 @@
-import Avro
 import Payments
 
 /// The webhook body: the PaymentResponse as JSON, fields in schema order with the schema's

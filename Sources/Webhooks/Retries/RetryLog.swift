@@ -56,9 +56,6 @@ public enum RetryLog {
         static let status = "sink.retry.status"
     }
 
-    /// The retry log of a sink consumer group.
-    public static func topic(forGroup group: String) -> String { "\(group).retries" }
-
     static func key(_ topic: String, _ partition: Int32, _ offset: Int64) -> String { "\(topic)/\(partition)/\(offset)" }
 
     /// The entry for `pending`: original value and headers byte-for-byte, its state in headers.

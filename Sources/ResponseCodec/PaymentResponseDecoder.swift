@@ -104,15 +104,3 @@ public final class PaymentResponseDecoder: Sendable {
             subReason: try optionalString("subReason"), requiredAction: try optionalString("requiredAction"))
     }
 }
-
-/// A response record that cannot be turned into a webhook body (dead-lettered `decode_error`).
-public struct DecodeError: Error, CustomStringConvertible {
-    public let description: String
-    /// The record may well be fine: the registry holding its writer's schema did not answer.
-    /// Trying again later is right; dead-lettering it is not.
-    public let isTransient: Bool
-    init(_ description: String, transient: Bool = false) {
-        self.description = description
-        isTransient = transient
-    }
-}

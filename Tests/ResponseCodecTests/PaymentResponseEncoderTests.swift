@@ -1,7 +1,7 @@
 import Avro
-@testable import Bridge
 import Foundation
 import Payments
+@testable import ResponseCodec
 import TestSupport
 import Testing
 

@@ -6,11 +6,11 @@ import Payments
 /// schema it is given has exactly the fields, types and symbols it writes, so a schema change
 /// without a matching encoder change fails at start-up, not on a partner's side; the tests also
 /// compare its bytes with avro-c's for the same record.
-struct PaymentResponseEncoder: Sendable {
+public struct PaymentResponseEncoder: Sendable {
     /// The layouts of `PaymentResponse` the encoder writes: v1, and v2 with the compliance hold
     /// (two event types, the `COMPLIANCE` status, `UNKNOWN` as both enums' default, and the
     /// optional `subReason` and `requiredAction` at the end).
-    enum Layout: Int, Sendable, CaseIterable {
+    public enum Layout: Int, Sendable, CaseIterable {
         case v1 = 1, v2 = 2
 
         var eventTypes: [PaymentEventType] {
@@ -44,14 +44,14 @@ struct PaymentResponseEncoder: Sendable {
         }
     }
 
-    struct SchemaMismatch: Error, CustomStringConvertible {
-        let description: String
+    public struct SchemaMismatch: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// The layout of the schema the encoder was created with.
-    let layout: Layout
+    public let layout: Layout
 
-    init(schema: AvroSchema) throws {
+    public init(schema: AvroSchema) throws {
         guard case .record(let name, let fields) = schema.type, name == "com.payments.events.PaymentResponse" else {
             throw SchemaMismatch(description: "the PaymentResponse schema is not the record com.payments.events.PaymentResponse")
         }
@@ -67,13 +67,13 @@ struct PaymentResponseEncoder: Sendable {
 
     /// Whether the schema has the response's event type and status (a v1 schema has no
     /// compliance hold); a response it has not must not be encoded.
-    func canEncode(_ response: PaymentResponse) -> Bool {
+    public func canEncode(_ response: PaymentResponse) -> Bool {
         layout == .v2 || (!Layout.complianceTypes.contains(response.eventType) && response.status != .compliance)
     }
 
     /// Appends the Confluent-framed record to `output`. The response must be one the schema
     /// has (`canEncode`): symbols are written by their index, the same in both layouts.
-    func encode(_ response: PaymentResponse, schemaID: Int32, into output: inout [UInt8]) {
+    public func encode(_ response: PaymentResponse, schemaID: Int32, into output: inout [UInt8]) {
         output.append(contentsOf: ConfluentWireFormat.header(schemaID: schemaID))
         var writer = AvroBinaryWriter(output: output)
         writer.string(response.eventId)
@@ -99,57 +99,5 @@ struct PaymentResponseEncoder: Sendable {
             writer.optionalString(response.requiredAction)
         }
         output = writer.output
-    }
-}
-
-/// Avro binary encoding primitives (specification, "Binary Encoding").
-struct AvroBinaryWriter {
-    var output: [UInt8]
-
-    /// int and long: zig-zag, then variable-length base 128.
-    mutating func long(_ value: Int64) {
-        var zigzag = UInt64(bitPattern: (value << 1) ^ (value >> 63))
-        while zigzag >= 0x80 {
-            output.append(UInt8(truncatingIfNeeded: zigzag) | 0x80)
-            zigzag >>= 7
-        }
-        output.append(UInt8(zigzag))
-    }
-
-    /// 8 bytes, little-endian IEEE 754.
-    mutating func double(_ value: Double) {
-        let bits = value.bitPattern.littleEndian
-        withUnsafeBytes(of: bits) { output.append(contentsOf: $0) }
-    }
-
-    mutating func string(_ value: String) {
-        var value = value
-        value.withUTF8 { utf8 in
-            long(Int64(utf8.count))
-            output.append(contentsOf: utf8)
-        }
-    }
-
-    /// A ["null","string"] union: branch index, then the value.
-    mutating func optionalString(_ value: String?) {
-        if let value {
-            long(1)
-            string(value)
-        } else {
-            long(0)
-        }
-    }
-
-    /// A map of strings: one block (count, entries), then the empty block. Keys sorted, so the
-    /// same record always encodes to the same bytes.
-    mutating func stringMap(_ map: [String: String]) {
-        if !map.isEmpty {
-            long(Int64(map.count))
-            for key in map.keys.sorted() {
-                string(key)
-                string(map[key]!)
-            }
-        }
-        long(0)
     }
 }
