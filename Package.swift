@@ -66,6 +66,8 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Test doubles of Webhooks for tests and benchmarks (an accelerated SinkClock); no production target depends on it.
+        .target(name: "WebhooksTesting", dependencies: ["Webhooks"]),
         // OpenSSL digests (HMAC-SHA256, SHA-256).
         .target(name: "Digest", dependencies: ["COpenSSL"]),
         // The YAML configuration: typed keys, defaults, env overrides, validation, redaction.
@@ -115,7 +117,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ], path: "benchmarks/SinkBenchmark"),
         .executableTarget(name: "SinkMemory", dependencies: [
-            "Webhooks", "Kafka", "Avro", "Payments", "SinkBenchmarkSupport",
+            "Webhooks", "WebhooksTesting", "Kafka", "Avro", "Payments", "SinkBenchmarkSupport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ], path: "benchmarks/SinkMemory"),
@@ -140,7 +142,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "WebhooksTests", dependencies: [
-            "Webhooks", "Kafka", "Avro", "Payments", "DeadLetters", "TestSupport",
+            "Webhooks", "WebhooksTesting", "Kafka", "Avro", "Payments", "DeadLetters", "TestSupport",
             .product(name: "PropertyBased", package: "swift-property-based"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -153,7 +155,8 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "ReliabilityTests", dependencies: [
-            "App", "Admin", "Config", "Kafka", "Avro", "Webhooks", "DeadLetters", "Payments", "TestSupport",
+            "App", "Admin", "Config", "Kafka", "Avro", "Webhooks", "WebhooksTesting", "DeadLetters", "Payments",
+            "TestSupport",
         ]),
         .testTarget(name: "RealBrokerTests", dependencies: [
             "Kafka", "Avro", "Bridge", "Payments", "TestSupport",

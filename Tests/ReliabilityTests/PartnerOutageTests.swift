@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 import TestSupport
 import Webhooks
+import WebhooksTesting
 
 /// Partners whose endpoints go down, on a clock that runs 5 000 times faster (a day in about
 /// seventeen seconds), next to a healthy partner whose latency is measured before and during.

@@ -17,6 +17,7 @@ import Payments
 import SinkBenchmarkSupport
 import Synchronization
 import Webhooks
+import WebhooksTesting
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 8, let rate = Int(arguments[5]), let seconds = Int(arguments[6]), let factor = Double(arguments[7]) else {
