@@ -31,11 +31,14 @@ let package = Package(
         // The few inline C wrappers Swift cannot call directly (variadic and macro APIs).
         .target(name: "CShims", dependencies: ["CRdKafka", "CAvro"]),
 
-        // librdkafka in Swift: configuration, producer, consumer, transactions, admin, embedded broker.
+        // librdkafka in Swift: configuration, producer, consumer, transactions, admin.
         .target(name: "Kafka", dependencies: [
             "CRdKafka", "CShims",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The embedded broker (librdkafka's mock cluster) and its fault injection: the `embedded`
+        // bootstrap value of App, and tests. It hands clients what it needs through their configuration.
+        .target(name: "KafkaEmbedded", dependencies: ["Kafka", "CRdKafka", "CShims"]),
         // avro-c in Swift: schemas, encoding/decoding, Confluent framing, schema registry client, compatibility.
         .target(name: "Avro", dependencies: [
             "CAvro", "CShims",
@@ -85,7 +88,7 @@ let package = Package(
         ]),
         // Wires the pieces into one service group; called by the CLI and by tests.
         .target(name: "App", dependencies: [
-            "Kafka", "Avro", "Config", "Admin", "Bridge", "Payments", "Webhooks", "DeadLetters",
+            "Kafka", "KafkaEmbedded", "Avro", "Config", "Admin", "Bridge", "Payments", "Webhooks", "DeadLetters",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -123,14 +126,14 @@ let package = Package(
         ], path: "benchmarks/SinkMemory"),
 
         .target(name: "TestSupport", dependencies: [
-            "Kafka", "Admin",
+            "Kafka", "KafkaEmbedded", "Admin",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], path: "Tests/TestSupport"),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaEmbedded", "TestSupport"]),
         .testTarget(name: "AvroTests", dependencies: [
             "Avro", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -138,7 +141,7 @@ let package = Package(
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
         .testTarget(name: "PaymentsTests", dependencies: ["Payments"]),
         .testTarget(name: "BridgeTests", dependencies: [
-            "Bridge", "Kafka", "Avro", "Payments", "DeadLetters", "TestSupport",
+            "Bridge", "Kafka", "KafkaEmbedded", "Avro", "Payments", "DeadLetters", "TestSupport",
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "WebhooksTests", dependencies: [
@@ -155,8 +158,8 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "ReliabilityTests", dependencies: [
-            "App", "Admin", "Config", "Kafka", "Avro", "Webhooks", "WebhooksTesting", "DeadLetters", "Payments",
-            "TestSupport",
+            "App", "Admin", "Config", "Kafka", "KafkaEmbedded", "Avro", "Webhooks", "WebhooksTesting", "DeadLetters",
+            "Payments", "TestSupport",
         ]),
         .testTarget(name: "RealBrokerTests", dependencies: [
             "Kafka", "Avro", "Bridge", "Payments", "TestSupport",
