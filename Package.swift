@@ -26,22 +26,27 @@ let package = Package(
     targets: [
         // C libraries, found with pkg-config; nothing else lives here.
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        // librdkafka's mock cluster API (rdkafka_mock.h), for KafkaEmbedded only.
+        .systemLibrary(name: "CRdKafkaMock", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CAvro", pkgConfig: "avro-c", providers: [.apt(["libavro-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        // The few inline C wrappers Swift cannot call directly (variadic and macro APIs).
-        .target(name: "CShims", dependencies: ["CRdKafka", "CAvro"]),
+        // The few C wrappers Swift cannot call directly, one target per C library: librdkafka's
+        // variadic functions (the mock cluster's in the explicit submodule CRdKafkaShims.Mock,
+        // which only KafkaEmbedded imports) and avro-c's macro-based value API.
+        .target(name: "CRdKafkaShims", dependencies: ["CRdKafka"]),
+        .target(name: "CAvroShims", dependencies: ["CAvro"]),
 
         // librdkafka in Swift: configuration, producer, consumer, transactions, admin.
         .target(name: "Kafka", dependencies: [
-            "CRdKafka", "CShims",
+            "CRdKafka", "CRdKafkaShims",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The embedded broker (librdkafka's mock cluster) and its fault injection: the `embedded`
         // bootstrap value of App, and tests. It hands clients what it needs through their configuration.
-        .target(name: "KafkaEmbedded", dependencies: ["Kafka", "CRdKafka", "CShims"]),
+        .target(name: "KafkaEmbedded", dependencies: ["Kafka", "CRdKafkaMock", "CRdKafkaShims"]),
         // avro-c in Swift: schemas, encoding/decoding, Confluent framing, schema registry client, compatibility.
         .target(name: "Avro", dependencies: [
-            "CAvro", "CShims",
+            "CAvro", "CAvroShims",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

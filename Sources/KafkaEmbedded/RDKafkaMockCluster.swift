@@ -1,5 +1,5 @@
-import CRdKafka
-import CShims
+import CRdKafkaMock
+import CRdKafkaShims.Mock
 import Kafka
 
 /// librdkafka's in-process mock cluster, reachable by any client on 127.0.0.1.
