@@ -26,19 +26,27 @@ let package = Package(
     targets: [
         // C libraries, found with pkg-config; nothing else lives here.
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        // librdkafka's mock cluster API (rdkafka_mock.h), for KafkaEmbedded only.
+        .systemLibrary(name: "CRdKafkaMock", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CAvro", pkgConfig: "avro-c", providers: [.apt(["libavro-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        // The few inline C wrappers Swift cannot call directly (variadic and macro APIs).
-        .target(name: "CShims", dependencies: ["CRdKafka", "CAvro"]),
+        // The few C wrappers Swift cannot call directly, one target per C library: librdkafka's
+        // variadic functions (the mock cluster's in the explicit submodule CRdKafkaShims.Mock,
+        // which only KafkaEmbedded imports) and avro-c's macro-based value API.
+        .target(name: "CRdKafkaShims", dependencies: ["CRdKafka"]),
+        .target(name: "CAvroShims", dependencies: ["CAvro"]),
 
-        // librdkafka in Swift: configuration, producer, consumer, transactions, admin, embedded broker.
+        // librdkafka in Swift: configuration, producer, consumer, transactions, admin.
         .target(name: "Kafka", dependencies: [
-            "CRdKafka", "CShims",
+            "CRdKafka", "CRdKafkaShims",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The embedded broker (librdkafka's mock cluster) and its fault injection: the `embedded`
+        // bootstrap value of App, and tests. It hands clients what it needs through their configuration.
+        .target(name: "KafkaEmbedded", dependencies: ["Kafka", "CRdKafkaMock", "CRdKafkaShims"]),
         // avro-c in Swift: schemas, encoding/decoding, Confluent framing, schema registry client, compatibility.
         .target(name: "Avro", dependencies: [
-            "CAvro", "CShims",
+            "CAvro", "CAvroShims",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -73,6 +81,8 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Test doubles of Webhooks for tests and benchmarks (an accelerated SinkClock); no production target depends on it.
+        .target(name: "WebhooksTesting", dependencies: ["Webhooks"]),
         // OpenSSL digests (HMAC-SHA256, SHA-256).
         .target(name: "Digest", dependencies: ["COpenSSL"]),
         // The YAML configuration: typed keys, defaults, env overrides, validation, redaction.
@@ -90,7 +100,7 @@ let package = Package(
         ]),
         // Wires the pieces into one service group; called by the CLI and by tests.
         .target(name: "App", dependencies: [
-            "Kafka", "Avro", "Config", "Admin", "Bridge", "Payments", "ResponseCodec", "Webhooks", "DeadLetters",
+            "Kafka", "KafkaEmbedded", "Avro", "Config", "Admin", "Bridge", "Payments", "ResponseCodec", "Webhooks", "DeadLetters",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -128,20 +138,20 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ], path: "benchmarks/SinkBenchmark"),
         .executableTarget(name: "SinkMemory", dependencies: [
-            "Webhooks", "Kafka", "Avro", "Payments", "ResponseCodec", "SinkBenchmarkSupport",
+            "Webhooks", "WebhooksTesting", "Kafka", "Avro", "Payments", "ResponseCodec", "SinkBenchmarkSupport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ], path: "benchmarks/SinkMemory"),
 
         .target(name: "TestSupport", dependencies: [
-            "Kafka",
+            "Kafka", "KafkaEmbedded",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], path: "Tests/TestSupport"),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaEmbedded", "TestSupport"]),
         .testTarget(name: "AvroTests", dependencies: [
             "Avro", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -150,11 +160,11 @@ let package = Package(
         .testTarget(name: "PaymentsTests", dependencies: ["Payments"]),
         .testTarget(name: "ResponseCodecTests", dependencies: ["ResponseCodec", "Avro", "Payments", "TestSupport"]),
         .testTarget(name: "BridgeTests", dependencies: [
-            "Bridge", "Kafka", "Avro", "Payments", "DeadLetters", "TestSupport",
+            "Bridge", "Kafka", "KafkaEmbedded", "Avro", "Payments", "DeadLetters", "TestSupport",
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "WebhooksTests", dependencies: [
-            "Webhooks", "Kafka", "Avro", "Payments", "ResponseCodec", "DeadLetters", "TestSupport",
+            "Webhooks", "WebhooksTesting", "Kafka", "Avro", "Payments", "ResponseCodec", "DeadLetters", "TestSupport",
             .product(name: "PropertyBased", package: "swift-property-based"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -179,7 +189,8 @@ let package = Package(
         ]),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "TestSupport"]),
         .testTarget(name: "ReliabilityTests", dependencies: [
-            "App", "Admin", "Config", "Kafka", "Avro", "Webhooks", "DeadLetters", "Payments", "TestSupport",
+            "App", "Admin", "Config", "Kafka", "KafkaEmbedded", "Avro", "Webhooks", "WebhooksTesting", "DeadLetters",
+            "Payments", "TestSupport",
         ]),
         .testTarget(name: "RealBrokerTests", dependencies: [
             "Kafka", "Avro", "Bridge", "Payments", "TestSupport",

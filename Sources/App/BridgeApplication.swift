@@ -29,7 +29,9 @@ public final class BridgeApplication: Sendable {
     /// The service's version, sent as `User-Agent: payments-bridge/<version>`.
     public static let version = "0.2.0"
 
-    public init(configuration: BridgeConfiguration, schemaDirectory: String,
+    /// - Parameter kafka: the connection to use instead of the one `configuration.kafka` describes
+    ///   (tests that own the embedded cluster the service runs on).
+    public init(configuration: BridgeConfiguration, schemaDirectory: String, kafka: KafkaConnection? = nil,
                 metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
                 sinkClock: SinkClock = SystemSinkClock(),
                 logger: Logger = Logger(label: "payments-bridge")) throws {
@@ -46,7 +48,7 @@ public final class BridgeApplication: Sendable {
             }
         }
         schemaRegistry = registry
-        let kafka = try KafkaConnection(settings: configuration.kafka)
+        let kafka = try kafka ?? KafkaConnection(settings: configuration.kafka)
         self.kafka = kafka
         let metricsFactory = PrometheusMetricsFactory(registry: metrics)
         connectivity = ConnectivityMonitor(admin: try KafkaAdmin(configuration: kafka.configuration, logger: logger),

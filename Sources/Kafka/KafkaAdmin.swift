@@ -39,17 +39,17 @@ public struct TopicSpecification: Sendable, Equatable {
     static let batchFraming = 1024
 }
 
-/// Topic administration. On the embedded broker (which has no admin API) topics are created
-/// through the mock cluster directly.
+/// Topic administration. On a cluster without an admin API (the embedded broker) topics are
+/// created by the configuration's `clusterProfile.topicCreator`.
 public final class KafkaAdmin: Sendable {
     private let client: RDKafkaClient
-    private let bootstrapServers: String
+    private let topicCreator: (any KafkaTopicCreator)?
     /// The cluster's broker count and when it was read.
     private let brokers = Mutex<(Int, ContinuousClock.Instant)?>(nil)
 
     public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "kafka.admin")) throws(KafkaError) {
         client = try RDKafkaClient(kind: .producer, properties: configuration.render([:]), logger: logger)
-        bootstrapServers = configuration.bootstrapServers
+        topicCreator = configuration.clusterProfile.topicCreator
     }
 
     public func metadata(timeout: Duration = .seconds(10)) async throws(KafkaError) -> ClusterMetadata {
@@ -68,12 +68,12 @@ public final class KafkaAdmin: Sendable {
     @discardableResult
     public func createTopics(_ specs: [TopicSpecification], timeout: Duration = .seconds(30)) async throws(KafkaError) -> [String] {
         guard !specs.isEmpty else { return [] }
-        if let embedded = EmbeddedKafkaCluster.cluster(for: bootstrapServers) {
+        if let topicCreator {
             let metadata = try await metadata(timeout: timeout)
             let missing = specs.filter { metadata.topics[$0.name] == nil }
             for spec in missing {
-                try embedded.createTopic(spec.name, partitions: spec.partitions,
-                                         replicationFactor: min(max(1, spec.replicationFactor), max(1, metadata.brokerIDs.count)))
+                try topicCreator.createTopic(spec.name, partitions: spec.partitions,
+                                             replicationFactor: min(max(1, spec.replicationFactor), max(1, metadata.brokerIDs.count)))
             }
             return missing.map(\.name)
         }

@@ -8,22 +8,23 @@ public struct KafkaConfiguration: Sendable {
     public var clientID: String
     /// Raw librdkafka properties.
     public var properties: [String: String]
+    /// What the cluster itself asks of its clients: `standard` for a Kafka cluster; set by whoever
+    /// creates the configuration for another kind (the embedded cluster).
+    public var clusterProfile: KafkaClusterProfile
 
-    public init(bootstrapServers: String, clientID: String = "payments-bridge", properties: [String: String] = [:]) {
+    public init(bootstrapServers: String, clientID: String = "payments-bridge", properties: [String: String] = [:],
+                clusterProfile: KafkaClusterProfile = .standard) {
         self.bootstrapServers = bootstrapServers
         self.clientID = clientID
         self.properties = properties
+        self.clusterProfile = clusterProfile
     }
-
-    var isEmbedded: Bool { EmbeddedKafkaCluster.isEmbedded(bootstrapServers) }
 
     func render(_ typed: [String: String]) -> [String: String] {
         var result = typed
         result["bootstrap.servers"] = bootstrapServers
         result["client.id"] = clientID
-        if isEmbedded {
-            result["topic.metadata.refresh.interval.ms"] = "1000"
-        }
+        result.merge(clusterProfile.clientProperties) { _, cluster in cluster }
         result.merge(properties) { _, raw in raw }
         return result
     }
@@ -134,10 +135,7 @@ public struct ConsumerConfiguration: Sendable {
         if RDKafkaLibrary.versionNumber >= 0x0201_0000 {
             typed["fetch.queue.backoff.ms"] = "\(RDKafkaClient.milliseconds(fetchQueueBackoff))"
         }
-        if kafka.isEmbedded {
-            // The mock cluster answers an idle Fetch only after fetch.wait.max.ms.
-            typed["fetch.wait.max.ms"] = "10"
-        }
+        typed.merge(kafka.clusterProfile.consumerProperties) { _, cluster in cluster }
         return kafka.render(typed)
     }
 }

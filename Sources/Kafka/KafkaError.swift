@@ -1,3 +1,5 @@
+import CRdKafka
+
 /// An error reported by librdkafka or by this wrapper, with librdkafka's own classification.
 ///
 /// `code` is librdkafka's `rd_kafka_resp_err_t` value: negative values are client-side
@@ -20,6 +22,13 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible, Equatable {
         self.isRetriable = isRetriable
         self.isFatal = isFatal
         self.requiresAbort = requiresAbort
+    }
+
+    /// The error librdkafka reports as `code`: librdkafka's description of it (after `context`),
+    /// marked retriable where this module counts the code as retriable. For modules that call
+    /// librdkafka directly (the embedded cluster's mock API).
+    public init(librdkafka code: KafkaErrorCode, context: String? = nil) {
+        self = RDKafkaErrors.error(rd_kafka_resp_err_t(rawValue: code.rawValue), context)
     }
 
     public var description: String {

@@ -81,7 +81,7 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Records queued or in flight.
-    public var outstandingMessages: Int { client.outstandingMessages }
+    var outstandingMessages: Int { client.outstandingMessages }
 
     /// Flushes (up to `timeout`), fails whatever is left, and stops serving delivery reports.
     public func close(timeout: Duration = .seconds(10)) async {

@@ -2,6 +2,7 @@ import Avro
 import Bridge
 import Foundation
 import Kafka
+import KafkaEmbedded
 import Logging
 import Payments
 import Prometheus
@@ -10,8 +11,9 @@ import TestSupport
 
 /// An embedded cluster, the bridge's configuration and helpers to feed and read it.
 struct BridgeHarness {
-    let cluster: EmbeddedKafkaCluster
-    let kafka: KafkaConfiguration
+    let mock: MockKafka
+    var cluster: EmbeddedKafkaCluster { mock.cluster }
+    var kafka: KafkaConfiguration { mock.kafka }
     let schema: AvroSchema
     let registry = EmbeddedSchemaRegistry()
     let metrics = PrometheusCollectorRegistry()
@@ -19,11 +21,9 @@ struct BridgeHarness {
     let group = uniqueTopic("bridge")
 
     init(brokers: Int = 3, inputPartitions: Int = 4) throws {
-        cluster = try EmbeddedKafkaCluster(brokers: brokers)
-        kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, clientID: "bridge-tests",
-                                   properties: ["log_level": "2"])
+        mock = try MockKafka(brokers: brokers, clientID: "bridge-tests")
         schema = try AvroSchema(json: paymentResponseSchemaText())
-        try cluster.createTopic(inputTopic, partitions: inputPartitions)
+        try mock.createTopics([inputTopic], partitions: inputPartitions)
     }
 
     func configuration(transactionalID: String = uniqueTopic("txn"), maxRecords: Int = 50) -> BridgeService.Configuration {

@@ -25,9 +25,9 @@ struct DeadLetterReplayTests {
 
     @Test("a DLT record kept without its value is refused, not replayed as an empty record")
     func valuelessDeadLetterIsRefused() async throws {
-        let cluster = try EmbeddedKafkaCluster(brokers: 1)
-        let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, properties: ["log_level": "2"])
-        for topic in [own, dlt] { try cluster.createTopic(topic, partitions: 1) }
+        let mock = try MockKafka(brokers: 1)
+        let kafka = mock.kafka
+        try mock.createTopics([own, dlt], partitions: 1)
         var valueless = deadLetter("PAY-BIG", originalTopic: own)
         valueless.value = nil
         try await produceAll([valueless], kafka: kafka)
@@ -40,9 +40,9 @@ struct DeadLetterReplayTests {
 
     @Test("a DLT record naming another topic than its DLT's own is refused and reported, never published there")
     func forgedOriginalTopicIsRefused() async throws {
-        let cluster = try EmbeddedKafkaCluster(brokers: 1)
-        let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, properties: ["log_level": "2"])
-        for topic in [own, other, dlt] { try cluster.createTopic(topic, partitions: 1) }
+        let mock = try MockKafka(brokers: 1)
+        let kafka = mock.kafka
+        try mock.createTopics([own, other, dlt], partitions: 1)
         try await produceAll([deadLetter("PAY-OK", originalTopic: own),
                               deadLetter("PAY-FORGED", originalTopic: other),
                               deadLetter("PAY-NONE", originalTopic: nil)], kafka: kafka)

@@ -6,7 +6,7 @@ import Testing
 struct AdminTests {
     @Test("missing topics are created with their partitions; existing ones are left alone")
     func createTopics() async throws {
-        let mock = try MockKafka(brokers: 2)
+        let mock = try MockKafka(brokers: 2, clientID: "kafka-tests")
         let admin = try KafkaAdmin(configuration: mock.kafka, logger: quietLogger)
         let a = uniqueTopic("a"), b = uniqueTopic("b")
         let created = try await admin.createTopics([
@@ -45,7 +45,7 @@ struct AdminTests {
 
     @Test("an unknown librdkafka property is rejected, naming the property")
     func badProperty() throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         var kafka = mock.kafka
         kafka.properties["no.such.property"] = "1"
         let error = #expect(throws: KafkaError.self) { _ = try KafkaAdmin(configuration: kafka) }

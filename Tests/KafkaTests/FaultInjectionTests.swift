@@ -1,4 +1,5 @@
 import Kafka
+import KafkaEmbedded
 import Synchronization
 import TestSupport
 import Testing
@@ -7,7 +8,7 @@ import Testing
 struct FaultInjectionTests {
     @Test("a send waiting for its delivery report ends when its task is cancelled")
     func cancelledSendStopsWaiting() async throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 1)
         let producer = try mock.producer()
@@ -26,7 +27,7 @@ struct FaultInjectionTests {
 
     @Test("records sent while every broker is down are delivered once the brokers return")
     func brokersDownThenUp() async throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 2)
         let producer = try mock.producer()
@@ -60,7 +61,7 @@ struct FaultInjectionTests {
 
     @Test("retriable Produce errors are retried without loss or duplicates")
     func produceErrorsRetried() async throws {
-        let mock = try MockKafka(brokers: 1)
+        let mock = try MockKafka(brokers: 1, clientID: "kafka-tests")
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 1)
         let producer = try mock.producer()
@@ -82,7 +83,7 @@ struct FaultInjectionTests {
 
     @Test("a non-retriable Produce error fails the record with a clear error")
     func produceErrorReported() async throws {
-        let mock = try MockKafka(brokers: 1)
+        let mock = try MockKafka(brokers: 1, clientID: "kafka-tests")
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 1)
         let producer = try mock.producer()
@@ -96,7 +97,7 @@ struct FaultInjectionTests {
 
     @Test("a partition leader moving to another broker does not lose records")
     func leaderMoves() async throws {
-        let mock = try MockKafka(brokers: 3)
+        let mock = try MockKafka(brokers: 3, clientID: "kafka-tests")
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 1, replicationFactor: 3)
         let producer = try mock.producer()
@@ -115,7 +116,7 @@ struct FaultInjectionTests {
 
     @Test("a slow broker delays but does not fail delivery")
     func slowBroker() async throws {
-        let mock = try MockKafka(brokers: 1)
+        let mock = try MockKafka(brokers: 1, clientID: "kafka-tests")
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 1)
         let producer = try mock.producer()

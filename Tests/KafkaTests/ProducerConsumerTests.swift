@@ -1,4 +1,5 @@
-import Kafka
+@testable import Kafka
+import KafkaEmbedded
 import Synchronization
 import TestSupport
 import Testing
@@ -7,7 +8,7 @@ import Testing
 struct ProducerConsumerTests {
     @Test("records keep key, value, headers and per-partition order")
     func roundTrip() async throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 3)
         let producer = try mock.producer()
@@ -40,7 +41,7 @@ struct ProducerConsumerTests {
 
     @Test("delivery reports give the partition and offset of each record")
     func deliveryReports() async throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 1)
         let producer = try mock.producer()
@@ -53,7 +54,7 @@ struct ProducerConsumerTests {
 
     @Test("a full producer queue makes senders wait instead of dropping or growing")
     func backPressure() async throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 2)
         let producer = try mock.producer { $0.maxQueuedMessages = 100; $0.batchMessages = 50 }
@@ -78,7 +79,7 @@ struct ProducerConsumerTests {
 
     @Test("tryEnqueue refuses, without queuing, once the queue is full; the refused record can be sent later")
     func tryEnqueueWhenFull() async throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 1)
         let producer = try mock.producer { $0.maxQueuedMessages = 10; $0.linger = .seconds(5) }
@@ -100,7 +101,7 @@ struct ProducerConsumerTests {
 
     @Test("a consumer group resumes after the committed offset")
     func commitAndResume() async throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 1)
         let producer = try mock.producer()
@@ -138,7 +139,7 @@ struct ProducerConsumerTests {
 
     @Test("stored offsets are committed by commitStored")
     func storeAndCommit() async throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 1)
         let producer = try mock.producer()
@@ -156,7 +157,7 @@ struct ProducerConsumerTests {
 
     @Test("the records sequence yields records and pause/seek control what comes next")
     func asyncSequencePauseAndSeek() async throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 1)
         let producer = try mock.producer()
@@ -189,7 +190,7 @@ struct ProducerConsumerTests {
 
     @Test("two members of a group share the partitions and report rebalances")
     func rebalance() async throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 4)
         let events = Mutex<[RebalanceEvent]>([])

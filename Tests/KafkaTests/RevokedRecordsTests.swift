@@ -1,4 +1,5 @@
 import Kafka
+import KafkaEmbedded
 import Testing
 import TestSupport
 
@@ -6,7 +7,7 @@ import TestSupport
 struct RevokedRecordsTests {
     @Test("a poll never returns records of a partition a rebalance in that same poll took away; they are counted")
     func pollLeavesOutRevokedPartitions() async throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 4)
         // Enough records that the first member's polls are full, back to back, for seconds.

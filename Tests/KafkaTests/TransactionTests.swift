@@ -1,4 +1,5 @@
 import Kafka
+import KafkaEmbedded
 import TestSupport
 import Testing
 
@@ -13,7 +14,7 @@ struct TransactionTests {
 
     @Test("consume-transform-produce commits records and the consumer offsets together")
     func commitWithOffsets() async throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         let input = uniqueTopic("in"), output = uniqueTopic("out")
         try mock.cluster.createTopic(input, partitions: 1)
         try mock.cluster.createTopic(output, partitions: 1)
@@ -49,7 +50,7 @@ struct TransactionTests {
 
     @Test("an aborted transaction can be followed by a committed one")
     func abortThenCommit() async throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         let output = uniqueTopic("out")
         try mock.cluster.createTopic(output, partitions: 1)
         let producer = try transactional(mock, id: "txn-abort")
@@ -66,14 +67,14 @@ struct TransactionTests {
 
     @Test("beginning a transaction before initTransactions is refused with a clear error")
     func beginBeforeInit() throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         let producer = try transactional(mock, id: "txn-noinit")
         #expect(throws: KafkaError.self) { try producer.beginTransaction() }
     }
 
     @Test("a transactional producer needs a transactional id")
     func missingTransactionalID() throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         #expect(throws: KafkaError.self) {
             _ = try TransactionalProducer(configuration: ProducerConfiguration(kafka: mock.kafka), logger: quietLogger)
         }
@@ -81,7 +82,7 @@ struct TransactionTests {
 
     @Test("an invalid-state error on EndTxn is fatal: the producer reports it and must be replaced")
     func endTxnFatal() async throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         let output = uniqueTopic("out")
         try mock.cluster.createTopic(output, partitions: 1)
         let producer = try transactional(mock, id: "txn-endtxn")
@@ -98,7 +99,7 @@ struct TransactionTests {
 
     @Test("a record the broker refuses inside a transaction makes the commit require an abort; the next transaction commits")
     func abortableProduceError() async throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         let output = uniqueTopic("out")
         try mock.cluster.createTopic(output, partitions: 1)
         let producer = try transactional(mock, id: "txn-abortable")
@@ -137,7 +138,7 @@ struct TransactionTests {
 
     @Test("retriable errors on AddPartitionsToTxn are retried inside the transaction")
     func addPartitionsRetried() async throws {
-        let mock = try MockKafka()
+        let mock = try MockKafka(clientID: "kafka-tests")
         let output = uniqueTopic("out")
         try mock.cluster.createTopic(output, partitions: 1)
         let producer = try transactional(mock, id: "txn-addparts")

@@ -12,9 +12,9 @@ struct ReliabilityBrokerFaultTests {
 
     @Test("all brokers down for 30 s, partition leaders moving, a slow broker: not ready while stuck, recovers by itself, nothing lost, order kept")
     func brokerFaults() async throws {
-        let cluster = try EmbeddedKafkaCluster(brokers: 3)
-        try cluster.createTopic("payments.events", partitions: 4, replicationFactor: 3)
-        try cluster.createTopic(Self.responseTopic, partitions: 4, replicationFactor: 3)
+        let mock = try MockKafka(brokers: 3)
+        try mock.createTopics(["payments.events", Self.responseTopic], partitions: 4, replicationFactor: 3)
+        let cluster = mock.cluster
         let service = try RunningService(cluster: cluster, yaml: """
         bridge:
           topics: {replicationFactor: 3, partitions: {partner: 4}}

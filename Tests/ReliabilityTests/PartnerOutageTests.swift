@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 import TestSupport
 import Webhooks
+import WebhooksTesting
 
 /// Partners whose endpoints go down, on a clock that runs 5 000 times faster (a day in about
 /// seventeen seconds), next to a healthy partner whose latency is measured before and during.
@@ -19,8 +20,9 @@ struct ReliabilityPartnerOutageTests {
 
     @Test("down for the whole retry window: dead-lettered retries_exhausted at the end of the schedule; down for half of it: everything delivered in order; a healthy partner is not slowed down")
     func partnerOutage() async throws {
-        let cluster = try EmbeddedKafkaCluster(brokers: 1)
-        try cluster.createTopic("payments.events", partitions: 4)
+        let mock = try MockKafka(brokers: 1)
+        try mock.createTopics(["payments.events"], partitions: 4)
+        let cluster = mock.cluster
         let clock = AcceleratedSinkClock(factor: Self.factor)
         // Down: every connection is hung up on without an answer. Late: answers 503 until it
         // recovers (an endpoint that answers is never held back as a whole).

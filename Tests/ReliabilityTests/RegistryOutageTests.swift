@@ -26,9 +26,9 @@ struct ReliabilityRegistryTests {
 
     @Test("registry down: the bridge and the sink pause and say why, and resume when it answers; nothing skipped, dead-lettered or mis-framed")
     func registryDown() async throws {
-        let cluster = try EmbeddedKafkaCluster(brokers: 1)
-        try cluster.createTopic("payments.events", partitions: 2)
-        let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, properties: ["log_level": "2"])
+        let mock = try MockKafka(brokers: 1)
+        try mock.createTopics(["payments.events"], partitions: 2)
+        let cluster = mock.cluster, kafka = mock.kafka
         let registry = FakeConfluentRegistry()
         registry.down.store(true, ordering: .relaxed)
         let partner = WebhookReceiver()

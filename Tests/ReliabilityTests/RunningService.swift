@@ -3,6 +3,7 @@ import App
 import Config
 import Foundation
 import Kafka
+import KafkaEmbedded
 import TestSupport
 import Webhooks
 
@@ -23,6 +24,7 @@ final class RunningService: Sendable {
         """)
         let app = try BridgeApplication(configuration: configuration,
                                         schemaDirectory: repositoryRoot.appendingPathComponent("schemas").path,
+                                        kafka: KafkaConnection(cluster: cluster, settings: configuration.kafka),
                                         sinkClock: sinkClock, logger: quietLogger)
         self.app = app
         task = Task { try await app.run() }

@@ -12,8 +12,8 @@ let testSecret = "whsec_" + Data("partner-secret-key-0123456789".utf8).base64Enc
 /// An embedded cluster with response topics, a registry that knows the PaymentResponse schema,
 /// and helpers to write response records and run the sink.
 struct SinkHarness {
-    let cluster: EmbeddedKafkaCluster
-    let kafka: KafkaConfiguration
+    let mock: MockKafka
+    var kafka: KafkaConfiguration { mock.kafka }
     let schema: AvroSchema
     let schemaID: Int32
     let registry = EmbeddedSchemaRegistry()
@@ -21,9 +21,7 @@ struct SinkHarness {
     let group = uniqueTopic("sink")
 
     init() throws {
-        cluster = try EmbeddedKafkaCluster(brokers: 1)
-        kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, clientID: "sink-tests",
-                                   properties: ["log_level": "2", "topic.metadata.refresh.interval.ms": "500"])
+        mock = try MockKafka(brokers: 1, clientID: "sink-tests", properties: ["topic.metadata.refresh.interval.ms": "500"])
         schema = try AvroSchema(json: paymentResponseSchemaText())
         schemaID = try registry.register(schema)
     }
@@ -31,8 +29,7 @@ struct SinkHarness {
     /// A fresh tenant id with its response topic (and DLT) created.
     func tenant(partitions: Int = 2) throws -> String {
         let tenant = uniqueTopic("T").replacingOccurrences(of: "_", with: "-")
-        try cluster.createTopic(topic(tenant), partitions: partitions)
-        try cluster.createTopic(PaymentTopics.deadLetter(of: topic(tenant)), partitions: partitions)
+        try mock.createTopics([topic(tenant), PaymentTopics.deadLetter(of: topic(tenant))], partitions: partitions)
         return tenant
     }
 

@@ -7,6 +7,7 @@ import Synchronization
 import Testing
 import TestSupport
 @testable import Webhooks
+import WebhooksTesting
 
 /// Partners that fail some requests, partners that are down and come back, hostile answers, and
 /// rebalances with retries pending: the sink's promise is every status, once or as a

@@ -9,6 +9,7 @@ import Synchronization
 import Testing
 import TestSupport
 @testable import Webhooks
+import WebhooksTesting
 
 /// The sink against the embedded broker and real loopback HTTP receivers.
 @Suite(.serialized) struct WebhookSinkTests {

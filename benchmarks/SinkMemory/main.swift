@@ -18,6 +18,7 @@ import ResponseCodec
 import SinkBenchmarkSupport
 import Synchronization
 import Webhooks
+import WebhooksTesting
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 8, let rate = Int(arguments[5]), let seconds = Int(arguments[6]), let factor = Double(arguments[7]) else {

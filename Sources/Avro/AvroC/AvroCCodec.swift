@@ -1,5 +1,5 @@
 import CAvro
-import CShims
+import CAvroShims
 import Synchronization
 
 /// avro-c keeps its last error message in one global buffer and is not built thread-safe, so

@@ -1,5 +1,5 @@
 import CRdKafka
-import CShims
+import CRdKafkaShims
 
 /// Carries a record's completion handler through librdkafka's per-message opaque pointer.
 final class RDKafkaDeliveryBox {

@@ -1,30 +1,12 @@
-// Prefixed C wrappers for the parts of librdkafka and avro-c that Swift cannot call:
-// variadic functions (rd_kafka_producev) and avro-c's macro-based value API.
-#ifndef PAYMENTS_BRIDGE_CSHIMS_H
-#define PAYMENTS_BRIDGE_CSHIMS_H
+// Prefixed C wrappers for the parts of avro-c that Swift cannot call: the macro-based value API
+// (avro/value.h).
+#ifndef PAYMENTS_BRIDGE_CAVROSHIMS_H
+#define PAYMENTS_BRIDGE_CAVROSHIMS_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 #include <avro.h>
 
-// ---- librdkafka ----
-
-/// rd_kafka_producev with a fixed argument list. On success librdkafka owns `headers`
-/// (may be NULL); on failure the caller still owns them.
-rd_kafka_resp_err_t pb_rdkafka_produce(rd_kafka_t *rk, const char *topic, int32_t partition,
-                                       const void *key, size_t key_len,
-                                       const void *value, size_t value_len,
-                                       rd_kafka_headers_t *headers, int64_t timestamp_ms,
-                                       void *opaque);
-
-/// The mock broker answers its next request of type `api_key` after `rtt_ms`, without error
-/// (rd_kafka_mock_broker_push_request_error_rtts with one entry).
-rd_kafka_resp_err_t pb_rdkafka_mock_delay_next_request(rd_kafka_mock_cluster_t *mcluster, int32_t broker_id,
-                                                      int16_t api_key, int rtt_ms);
-
-// ---- avro-c value API (macros in avro/value.h) ----
 avro_type_t pb_avro_value_get_type(avro_value_t *value);
 avro_schema_t pb_avro_value_get_schema(avro_value_t *value);
 int pb_avro_value_reset(avro_value_t *value);

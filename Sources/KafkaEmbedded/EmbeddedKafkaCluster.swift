@@ -1,38 +1,44 @@
-import Synchronization
+import Kafka
 
 /// An in-process Kafka cluster (librdkafka's mock cluster) listening on 127.0.0.1: the
 /// `embedded` bootstrap value for development and demos, and fault injection for tests.
 ///
+/// Clients reach it through `configuration(clientID:properties:)`, which carries what the mock
+/// needs of them (`profile`); a configuration built from `bootstrapServers` alone treats it as an
+/// ordinary Kafka cluster. A configuration keeps its cluster alive.
+///
 /// Limits of librdkafka 2.0.2's mock: no admin API (topics are created through this type, or
 /// auto-created with 4 partitions), aborted transactional records are not hidden from
 /// read_committed consumers, and old producers are not fenced.
-public final class EmbeddedKafkaCluster: Sendable {
+public final class EmbeddedKafkaCluster: KafkaTopicCreator {
     private let mock: RDKafkaMockCluster
     public let brokerCount: Int
-
-    private static let registry = Mutex<[String: WeakCluster]>([:])
 
     public init(brokers: Int = 3) throws(KafkaError) {
         mock = try RDKafkaMockCluster(brokers: brokers)
         brokerCount = brokers
-        let weak = WeakCluster(self)
-        Self.registry.withLock { $0[mock.bootstrapServers] = weak }
-    }
-
-    deinit {
-        let key = mock.bootstrapServers
-        Self.registry.withLock { _ = $0.removeValue(forKey: key) }
     }
 
     /// "127.0.0.1:port,…" of the mock brokers.
     public var bootstrapServers: String { mock.bootstrapServers }
 
-    static func cluster(for bootstrapServers: String) -> EmbeddedKafkaCluster? {
-        registry.withLock { $0[bootstrapServers]?.cluster }
+    /// What this cluster asks of its clients: metadata refreshed every second, consumers' idle
+    /// fetches answered after 10 ms (the mock answers an idle Fetch only after
+    /// `fetch.wait.max.ms`), and topics created through the mock, which has no admin API.
+    public var profile: KafkaClusterProfile {
+        KafkaClusterProfile(clientProperties: ["topic.metadata.refresh.interval.ms": "1000"],
+                            consumerProperties: ["fetch.wait.max.ms": "10"],
+                            topicCreator: self)
     }
 
-    static func isEmbedded(_ bootstrapServers: String) -> Bool { cluster(for: bootstrapServers) != nil }
+    /// The configuration of clients of this cluster; `properties` win over the profile's.
+    public func configuration(clientID: String = "payments-bridge", properties: [String: String] = [:]) -> KafkaConfiguration {
+        KafkaConfiguration(bootstrapServers: bootstrapServers, clientID: clientID, properties: properties,
+                           clusterProfile: profile)
+    }
 
+    /// Creates the topic `name` (an existing topic is left as it is), with the replication factor
+    /// clamped to the broker count.
     public func createTopic(_ name: String, partitions: Int, replicationFactor: Int = 1) throws(KafkaError) {
         try mock.createTopic(name, partitions: partitions, replicationFactor: min(replicationFactor, brokerCount))
     }
@@ -51,7 +57,7 @@ public final class EmbeddedKafkaCluster: Sendable {
 
     /// Adds latency to every request a broker answers.
     public func setRoundTripTime(_ broker: Int32, _ rtt: Duration) throws(KafkaError) {
-        try mock.setRoundTripTime(broker, milliseconds: RDKafkaClient.milliseconds(rtt))
+        try mock.setRoundTripTime(broker, milliseconds: RDKafkaMockCluster.milliseconds(rtt))
     }
 
     public func setPartitionLeader(topic: String, partition: Int32, broker: Int32) throws(KafkaError) {
@@ -67,31 +73,6 @@ public final class EmbeddedKafkaCluster: Sendable {
 
     /// `broker` answers its next request of `api` only after `delay` (and without error).
     public func delayNextRequest(_ api: KafkaAPI, onBroker broker: Int32, by delay: Duration) throws(KafkaError) {
-        try mock.delayNextRequest(broker: broker, apiKey: api.rawValue, milliseconds: RDKafkaClient.milliseconds(delay))
+        try mock.delayNextRequest(broker: broker, apiKey: api.rawValue, milliseconds: RDKafkaMockCluster.milliseconds(delay))
     }
-}
-
-/// Kafka protocol request types, for fault injection.
-public struct KafkaAPI: RawRepresentable, Sendable, Hashable {
-    public let rawValue: Int16
-    public init(rawValue: Int16) { self.rawValue = rawValue }
-
-    public static let produce = KafkaAPI(rawValue: 0)
-    public static let fetch = KafkaAPI(rawValue: 1)
-    public static let offsetCommit = KafkaAPI(rawValue: 8)
-    public static let findCoordinator = KafkaAPI(rawValue: 10)
-    public static let joinGroup = KafkaAPI(rawValue: 11)
-    public static let heartbeat = KafkaAPI(rawValue: 12)
-    public static let syncGroup = KafkaAPI(rawValue: 14)
-    public static let initProducerID = KafkaAPI(rawValue: 22)
-    public static let addPartitionsToTxn = KafkaAPI(rawValue: 24)
-    public static let addOffsetsToTxn = KafkaAPI(rawValue: 25)
-    public static let endTxn = KafkaAPI(rawValue: 26)
-    public static let txnOffsetCommit = KafkaAPI(rawValue: 28)
-}
-
-private final class WeakCluster: Sendable {
-    // Written once in init; read under the registry lock.
-    nonisolated(unsafe) weak var cluster: EmbeddedKafkaCluster?
-    init(_ cluster: EmbeddedKafkaCluster) { self.cluster = cluster }
 }

@@ -1,5 +1,6 @@
-import CRdKafka
-import CShims
+import CRdKafkaMock
+import CRdKafkaShims.Mock
+import Kafka
 
 /// librdkafka's in-process mock cluster, reachable by any client on 127.0.0.1.
 final class RDKafkaMockCluster: Sendable {
@@ -14,7 +15,8 @@ final class RDKafkaMockCluster: Sendable {
         _ = rd_kafka_conf_set(conf, "log_level", "3", &errstr, errstr.count)
         guard let owner = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errstr, errstr.count) else {
             rd_kafka_conf_destroy(conf)
-            throw KafkaError.configuration("embedded broker: \(string(fromCBuffer: errstr))")
+            let message = String(decoding: errstr.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw KafkaError(code: .invalidArgument, message: "embedded broker: \(message)")
         }
         guard let cluster = rd_kafka_mock_cluster_new(owner, Int32(brokers)) else {
             rd_kafka_destroy(owner)
@@ -33,7 +35,7 @@ final class RDKafkaMockCluster: Sendable {
     func createTopic(_ name: String, partitions: Int, replicationFactor: Int) throws(KafkaError) {
         let err = rd_kafka_mock_topic_create(cluster, name, Int32(partitions), Int32(replicationFactor))
         if err != RD_KAFKA_RESP_ERR_NO_ERROR, err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS {
-            throw RDKafkaErrors.error(err, "create topic '\(name)'")
+            throw KafkaError(librdkafka: KafkaErrorCode(rawValue: err.rawValue), context: "create topic '\(name)'")
         }
     }
 
@@ -69,6 +71,12 @@ final class RDKafkaMockCluster: Sendable {
     }
 
     private func check(_ err: rd_kafka_resp_err_t, _ what: String) throws(KafkaError) {
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafkaErrors.error(err, what) }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(librdkafka: KafkaErrorCode(rawValue: err.rawValue), context: what) }
+    }
+
+    /// `duration` in whole milliseconds, as the mock API takes it (negative ones as 0).
+    static func milliseconds(_ duration: Duration) -> Int32 {
+        let (seconds, attoseconds) = duration.components
+        return Int32(clamping: max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
     }
 }
