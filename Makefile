@@ -3,7 +3,7 @@
 #   make test   set up and run every test suite
 #   make run    set up, build, and run the service on the embedded broker (Ctrl-C stops it) with the
 #               development configuration config/dev.yaml
-.PHONY: setup build demo run test test-unit test-real-broker bench clean
+.PHONY: setup build demo run test test-unit test-real-broker bench format clean
 
 SWIFT ?= swift
 CONFIG ?= config/dev.yaml
@@ -42,4 +42,9 @@ bench: setup
 	benchmarks/run.sh all
 
 clean:
-	rm -rf .build .tools
+	rm -rf .build .tools benchmarks/.build
+
+# Formats every Swift file with the toolchain's swift-format (.swift-format: 120 columns); make
+# test fails when a file differs.
+format:
+	$(SWIFT) format --in-place --recursive --parallel Package.swift Sources Tests benchmarks

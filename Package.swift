@@ -6,10 +6,14 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "payments-bridge", targets: ["PaymentsBridge"]),
-        .executable(name: "producer-bench", targets: ["ProducerBenchmark"]),
-        .executable(name: "bridge-bench", targets: ["BridgeBenchmark"]),
-        .executable(name: "sink-bench", targets: ["SinkBenchmark"]),
-        .executable(name: "sink-memory", targets: ["SinkMemory"]),
+        // The libraries the benchmarks package (benchmarks/Package.swift) builds on.
+        .library(name: "Kafka", targets: ["Kafka"]),
+        .library(name: "Avro", targets: ["Avro"]),
+        .library(name: "Payments", targets: ["Payments"]),
+        .library(name: "ResponseCodec", targets: ["ResponseCodec"]),
+        .library(name: "Bridge", targets: ["Bridge"]),
+        .library(name: "Webhooks", targets: ["Webhooks"]),
+        .library(name: "WebhooksTesting", targets: ["WebhooksTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,15 +41,15 @@ let package = Package(
         .target(name: "CAvroShims", dependencies: ["CAvro"]),
 
         // librdkafka in Swift: configuration, producer, consumer, transactions, admin.
-        .target(name: "Kafka", dependencies: [
+        .target(name: "Kafka", dependencies: ["Timing", 
             "CRdKafka", "CRdKafkaShims",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The embedded broker (librdkafka's mock cluster) and its fault injection: the `embedded`
         // bootstrap value of App, and tests. It hands clients what it needs through their configuration.
-        .target(name: "KafkaEmbedded", dependencies: ["Kafka", "CRdKafkaMock", "CRdKafkaShims"]),
+        .target(name: "KafkaEmbedded", dependencies: ["Timing", "Kafka", "CRdKafkaMock", "CRdKafkaShims"]),
         // avro-c in Swift: schemas, encoding/decoding, Confluent framing, schema registry client, compatibility.
-        .target(name: "Avro", dependencies: [
+        .target(name: "Avro", dependencies: ["Timing", 
             "CAvro", "CAvroShims",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -57,21 +61,21 @@ let package = Package(
         .target(name: "Timing"),
         // The domain: internal events, validation, mapping to PaymentResponse, every topic name (both ways),
         // JSON in (JSONValue) and out (JSONText).
-        .target(name: "Payments"),
+        .target(name: "Payments", dependencies: ["Timing"]),
         // DLT records: writing them, and the `dlt` tool's reading, rendering (Codable) and replaying.
-        .target(name: "DeadLetters", dependencies: ["Kafka", "Avro", "Payments", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "DeadLetters", dependencies: ["Timing", "Kafka", "Avro", "Payments", .product(name: "Logging", package: "swift-log")]),
         // PaymentResponse ⇄ Avro: the bridge's direct encoder (and its binary writer) and the sink's
         // decoder (the writer's schema by id, fields by name).
         .target(name: "ResponseCodec", dependencies: ["Avro", "Payments"]),
         // consume → validate → map → encode → produce, exactly-once.
-        .target(name: "Bridge", dependencies: [
+        .target(name: "Bridge", dependencies: ["Timing", 
             "Kafka", "Avro", "Payments", "ResponseCodec", "DeadLetters",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // response records → signed webhooks: rendering, signing, delivery, retries, ordering, SSRF guard.
-        .target(name: "Webhooks", dependencies: [
+        .target(name: "Webhooks", dependencies: ["Timing", 
             "Kafka", "Payments", "ResponseCodec", "DeadLetters", "Digest",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -82,11 +86,11 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // Test doubles of Webhooks for tests and benchmarks (an accelerated SinkClock); no production target depends on it.
-        .target(name: "WebhooksTesting", dependencies: ["Webhooks"]),
+        .target(name: "WebhooksTesting", dependencies: ["Timing", "Webhooks"]),
         // OpenSSL digests (HMAC-SHA256, SHA-256).
         .target(name: "Digest", dependencies: ["COpenSSL"]),
         // The YAML configuration: typed keys, defaults, env overrides, validation, redaction.
-        .target(name: "Config", dependencies: [
+        .target(name: "Config", dependencies: ["Timing", 
             "Payments",
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -122,27 +126,6 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
-        // Benchmarks (not tests): benchmarks/run.sh.
-        .executableTarget(name: "ProducerBenchmark", dependencies: ["Kafka"], path: "benchmarks/ProducerBenchmark"),
-        .executableTarget(name: "BridgeBenchmark", dependencies: [
-            "Bridge", "Kafka", "Avro", "Payments",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-        ], path: "benchmarks/BridgeBenchmark"),
-        .target(name: "SinkBenchmarkSupport", dependencies: [
-            "Webhooks", "Kafka", "Avro", "Payments", .product(name: "Logging", package: "swift-log"),
-        ], path: "benchmarks/SinkBenchmarkSupport"),
-        .executableTarget(name: "SinkBenchmark", dependencies: [
-            "Webhooks", "Kafka", "Avro", "Payments", "ResponseCodec", "SinkBenchmarkSupport",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-        ], path: "benchmarks/SinkBenchmark"),
-        .executableTarget(name: "SinkMemory", dependencies: [
-            "Webhooks", "WebhooksTesting", "Kafka", "Avro", "Payments", "ResponseCodec", "SinkBenchmarkSupport",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-        ], path: "benchmarks/SinkMemory"),
-
         .target(name: "TestSupport", dependencies: [
             "Kafka", "KafkaEmbedded",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -152,18 +135,19 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], path: "Tests/TestSupport"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaEmbedded", "TestSupport"]),
-        .testTarget(name: "AvroTests", dependencies: [
+        .testTarget(name: "AvroTests", dependencies: [.product(name: "NIOCore", package: "swift-nio"), 
             "Avro", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
         ], resources: [.copy("Fixtures")]),
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
+        .testTarget(name: "TimingTests", dependencies: ["Timing"]),
         .testTarget(name: "PaymentsTests", dependencies: ["Payments"]),
         .testTarget(name: "ResponseCodecTests", dependencies: ["ResponseCodec", "Avro", "Payments", "TestSupport"]),
-        .testTarget(name: "BridgeTests", dependencies: [
+        .testTarget(name: "BridgeTests", dependencies: [.product(name: "Logging", package: "swift-log"), 
             "Bridge", "Kafka", "KafkaEmbedded", "Avro", "Payments", "DeadLetters", "TestSupport",
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
-        .testTarget(name: "WebhooksTests", dependencies: [
+        .testTarget(name: "WebhooksTests", dependencies: ["Digest", .product(name: "NIOCore", package: "swift-nio"), 
             "Webhooks", "WebhooksTesting", "Kafka", "Avro", "Payments", "ResponseCodec", "DeadLetters", "TestSupport",
             .product(name: "PropertyBased", package: "swift-property-based"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -187,12 +171,12 @@ let package = Package(
             "DeadLetters", "Avro", "Kafka", "Payments", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "DemoTests", dependencies: ["Demo", "TestSupport"]),
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ReliabilityTests", dependencies: [
             "App", "Admin", "Config", "Kafka", "KafkaEmbedded", "Avro", "Webhooks", "WebhooksTesting", "DeadLetters",
             "Payments", "TestSupport",
         ]),
-        .testTarget(name: "RealBrokerTests", dependencies: [
+        .testTarget(name: "RealBrokerTests", dependencies: ["Timing", 
             "Kafka", "Avro", "Bridge", "Payments", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -23,10 +23,11 @@ EVENTS=${EVENTS:-200000}
 DELIVERIES=${DELIVERIES:-100000}
 scripts/setup.sh --bench >/dev/null
 
-swift build -c release --product producer-bench >/dev/null
-swift build -c release --product bridge-bench >/dev/null
-swift build -c release --product sink-bench >/dev/null
-BIN="$(swift build -c release --show-bin-path)"
+# The benchmarks are a package of their own (benchmarks/Package.swift) on the service's libraries.
+swift build -c release --package-path benchmarks --product producer-bench >/dev/null
+swift build -c release --package-path benchmarks --product bridge-bench >/dev/null
+swift build -c release --package-path benchmarks --product sink-bench >/dev/null
+BIN="$(swift build -c release --package-path benchmarks --show-bin-path)"
 mkdir -p .build/bench benchmarks/results
 gcc -O2 -o .build/bench/raw_producer benchmarks/producer/raw_producer.c -lrdkafka
 gcc -O2 -o .build/bench/passthrough benchmarks/bridge/passthrough.c -lrdkafka

@@ -5,7 +5,8 @@
 #   2. the real-broker suite (Tansu, started and stopped by the tests) on the current librdkafka
 #      from the confluent-kafka wheel, first on LD_LIBRARY_PATH.
 #   3. `payments-bridge schema check` (schemas/ against schemas/history), counted like the secrets check;
-#   4. that docs/benchmarks.md is what benchmarks/report.py makes of benchmarks/results/.
+#   4. that docs/benchmarks.md is what benchmarks/report.py makes of benchmarks/results/;
+#   5. that every Swift file follows .swift-format (swift format lint --strict).
 # Prints one closing line: "Tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +52,13 @@ if .build/debug/payments-bridge schema check > "$logs/schema-check.txt" 2>&1; th
   echo "Schema check:"; sed 's/^/  /' "$logs/schema-check.txt"
 else
   echo "schema check failed:"; sed 's/^/  /' "$logs/schema-check.txt"; failed=$((failed + 1)); status=1
+fi
+# Formatting: the toolchain's swift-format with .swift-format (120 columns); `make format` fixes it.
+if swift format lint --strict --recursive --parallel Package.swift Sources Tests benchmarks > "$logs/format.txt" 2>&1; then
+  echo "Format: every Swift file follows .swift-format"
+else
+  echo "Format: $(grep -c 'warning\|error' "$logs/format.txt") places differ from .swift-format (make format):"
+  head -n 20 "$logs/format.txt" | sed 's/^/  /'; failed=$((failed + 1)); status=1
 fi
 # docs/benchmarks.md is generated from benchmarks/results/ (never edited by hand): it must match.
 if python3 benchmarks/report.py --check > "$logs/benchmarks-doc.txt" 2>&1; then

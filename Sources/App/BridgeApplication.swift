@@ -60,7 +60,7 @@ public final class BridgeApplication: Sendable {
             let versions = directory.numberedVersions(of: "PaymentResponse")
             let wanted = configuration.bridge.schemaVersion
             guard let written = versions.first(where: { $0.number == wanted }) else {
-                throw ApplicationError("bridge.schemaVersion \(wanted): no such version of PaymentResponse in \(schemaDirectory) "
+                throw ApplicationError(.unknownSchemaVersion, "bridge.schemaVersion \(wanted): no such version of PaymentResponse in \(schemaDirectory) "
                                        + "(versions: \(versions.map { String($0.number) }.joined(separator: ", ")))")
             }
             // The embedded registry lists, under each partner subject, the versions up to the one written.
@@ -124,69 +124,5 @@ public final class BridgeApplication: Sendable {
             logger: logger))
         try await group.run()
         logger.info("stopped")
-    }
-}
-
-struct ApplicationError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-extension BridgeService.Configuration {
-    /// The bridge's settings from the service configuration.
-    init(_ configuration: BridgeConfiguration) {
-        let bridge = configuration.bridge
-        self.init(parser: PaymentEventParser(maxEventBytes: bridge.maxEventBytes,
-                                             knownTenants: Set(configuration.tenants.map(\.id)),
-                                             allowUnknownTenants: bridge.allowUnknownTenants,
-                                             skipEventTypes: Set(bridge.skipEventTypes)))
-        inputTopic = bridge.inputTopic
-        consumerGroup = bridge.consumerGroup
-        transactionalID = bridge.transactionalID
-        partitions = bridge.topics.partitions
-        replicationFactor = bridge.topics.replicationFactor
-        retention = .seconds(bridge.topics.retentionDays * 86_400)
-        deadLetterRetention = .seconds(bridge.topics.dltRetentionDays * 86_400)
-        transactionMaxRecords = bridge.transactions.maxRecords
-        transactionMaxInterval = bridge.transactions.maxInterval
-        maxRecordBytes = bridge.maxRecordBytes
-    }
-}
-
-extension WebhookSink.Configuration {
-    /// The sink's settings: every tenant with webhook delivery, and the topics it reads.
-    init(_ configuration: BridgeConfiguration) {
-        let sink = configuration.sink
-        let tenants = configuration.tenants.compactMap { tenant -> WebhookSink.Tenant? in
-            guard tenant.delivery == .webhook, let webhook = tenant.webhook else { return nil }
-            var endpoint = WebhookEndpoint.Settings(tenantID: tenant.id, url: webhook.url, secrets: webhook.secrets.map(\.value))
-            endpoint.maxInFlight = webhook.maxInFlight
-            endpoint.ratePerSecond = webhook.ratePerSecond
-            endpoint.allowPrivateNetwork = webhook.allowPrivateNetwork
-            endpoint.allowInsecureHttp = webhook.allowInsecureHttp
-            endpoint.connectTimeout = sink.connectTimeout
-            endpoint.requestTimeout = sink.requestTimeout
-            endpoint.userAgent = "payments-bridge/\(BridgeApplication.version)"
-            return WebhookSink.Tenant(endpoint: endpoint,
-                                      eventTypes: webhook.eventTypes.map { Set($0.compactMap(PaymentEventType.init(rawValue:))) })
-        }
-        self.init(tenants: tenants, retry: RetryPolicy(schedule: sink.retry.schedule, minimumWindow: sink.retry.minimumWindow,
-                                                       jitter: sink.retry.jitter, maxRetryAfter: sink.retry.maxRetryAfter))
-        consumerGroup = sink.consumerGroup
-        maxPendingPerTenant = sink.maxPendingPerTenant
-        maxPending = sink.maxPending
-        let topics = configuration.bridge.topics
-        let maxRecordBytes = configuration.bridge.maxRecordBytes
-        self.maxRecordBytes = maxRecordBytes
-        replicationFactor = topics.replicationFactor
-        self.topics = configuration.tenants.filter { $0.delivery == .webhook }.flatMap { tenant in
-            let name = PaymentTopics.responses(channel: tenant.channel, tenantId: tenant.id)
-            let partitions = topics.partitions[tenant.channel] ?? 1
-            return [TopicSpecification(name: name, partitions: partitions, replicationFactor: topics.replicationFactor,
-                                       retention: .seconds(topics.retentionDays * 86_400), maxRecordBytes: maxRecordBytes),
-                    TopicSpecification(name: PaymentTopics.deadLetter(of: name), partitions: partitions,
-                                       replicationFactor: topics.replicationFactor,
-                                       retention: .seconds(topics.dltRetentionDays * 86_400), maxRecordBytes: maxRecordBytes)]
-        }
     }
 }

@@ -21,26 +21,3 @@ public indirect enum AvroValue: Sendable, Equatable {
         return fields.first { $0.name == name }?.value
     }
 }
-
-public struct AvroRecordField: Sendable, Equatable {
-    public var name: String
-    public var value: AvroValue
-    public init(_ name: String, _ value: AvroValue) {
-        self.name = name
-        self.value = value
-    }
-}
-
-/// An Avro encoding, decoding or schema error.
-public struct AvroError: Error, Sendable, CustomStringConvertible, Equatable {
-    public enum Kind: String, Sendable { case invalidSchema = "invalid_schema", encode, decode, wireFormat = "wire_format" }
-    public let kind: Kind
-    public let message: String
-
-    public init(_ kind: Kind, _ message: String) {
-        self.kind = kind
-        self.message = message
-    }
-
-    public var description: String { "Avro \(kind.rawValue) error: \(message)" }
-}

@@ -4,26 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Synchronization
-
-public struct SchemaRegistryError: Error, Sendable, CustomStringConvertible, Equatable {
-    public enum Kind: String, Sendable { case unreachable, rejected, notFound = "not_found", invalidResponse = "invalid_response" }
-    public let kind: Kind
-    public let message: String
-    /// The registry's HTTP status, when it answered.
-    public let status: Int?
-
-    public var description: String { "schema registry \(kind.rawValue): \(message)" }
-
-    public init(kind: Kind, message: String, status: Int?) {
-        self.kind = kind
-        self.message = message
-        self.status = status
-    }
-
-    static func notFound(_ what: String) -> SchemaRegistryError {
-        SchemaRegistryError(kind: .notFound, message: "\(what) not found", status: 404)
-    }
-}
+import Timing
 
 /// A client of the Confluent Schema Registry REST API (and compatible registries).
 /// Ids and schemas are cached; an unreachable registry (connection errors, 5xx, 429) is retried
@@ -144,7 +125,7 @@ public final class SchemaRegistryClient: SchemaRegistry {
     private func call(_ method: HTTPMethod, _ path: String, body: Data?) async throws -> [String: Any] {
         let clock = ContinuousClock()
         let deadline = clock.now + configuration.retryBudget
-        var backoff = configuration.initialBackoff
+        var backoff = Backoff(first: configuration.initialBackoff, max: configuration.maxBackoff)
         while true {
             let failure: SchemaRegistryError
             do {
@@ -160,10 +141,10 @@ public final class SchemaRegistryClient: SchemaRegistry {
             } catch {
                 failure = SchemaRegistryError(kind: .unreachable, message: "\(configuration.url): \(error)", status: nil)
             }
-            guard clock.now + backoff < deadline else { throw failure }
-            logger.warning("schema registry unavailable, retrying", metadata: ["error": "\(failure)", "in": "\(backoff)"])
-            try await Task.sleep(for: backoff)
-            backoff = min(backoff * 2, configuration.maxBackoff)
+            guard clock.now + backoff.upcoming < deadline else { throw failure }
+            let delay = backoff.next()
+            logger.warning("schema registry unavailable, retrying", metadata: ["error": "\(failure)", "in": "\(delay)"])
+            try await Task.sleep(for: delay)
         }
     }
 
@@ -176,8 +157,7 @@ public final class SchemaRegistryClient: SchemaRegistry {
             request.headers.add(name: "Content-Type", value: "application/vnd.schemaregistry.v1+json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-        let response = try await http.execute(request, timeout: .milliseconds(milliseconds))
+        let response = try await http.execute(request, timeout: .milliseconds(timeout.milliseconds))
         let bytes = try await response.body.collect(upTo: 4 << 20)
         let data = Data(bytes.readableBytesView)
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]

@@ -7,6 +7,7 @@ import Payments
 import ResponseCodec
 import ServiceLifecycle
 import Synchronization
+import Timing
 
 /// Consume → validate → map → encode → produce, exactly-once: the records a batch of internal
 /// events produces (responses and dead letters) and the input offsets they came from are
@@ -118,7 +119,7 @@ public final class BridgeService: Service {
         if let reason = stalled.withLock({ $0 }) { return (false, "bridge: not making progress: \(reason)") }
         let (open, age) = state.withLock { ($0.isOpen, ContinuousClock.now - $0.startedAt) }
         if open, age > Self.stallAfter {
-            return (false, "bridge: not making progress: a transaction has been open for \(age.seconds) s without committing")
+            return (false, "bridge: not making progress: a transaction has been open for \(age.components.seconds) s without committing")
         }
         return (true, nil)
     }
@@ -188,7 +189,7 @@ public final class BridgeService: Service {
     }
 
     private func initTransactions() async throws {
-        var delay: Duration = .milliseconds(200)
+        var backoff = Backoff(first: .milliseconds(200), max: .seconds(5))
         while true {
             do {
                 try await producer.initTransactions()
@@ -196,8 +197,7 @@ public final class BridgeService: Service {
             } catch {
                 guard error.isRetriable, !Task.isCancelled else { throw error }
                 logger.warning("initializing transactions failed, retrying", metadata: ["error": "\(error)"])
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
+                try await Task.sleep(for: backoff.next())
             }
         }
     }
@@ -307,9 +307,7 @@ public final class BridgeService: Service {
             try await deadLetter(record, reason: .unsupportedBySchema, error: error)
             state.withLock { $0.consumed(record) }
         case .refused(let refusal):
-            var error = refusal.error
-            if refusal.withoutValue { error += " (the original value of \(record.value?.count ?? 0) bytes is not kept)" }
-            try await deadLetter(record, reason: .oversized, error: error, withoutValue: refusal.withoutValue)
+            try await deadLetter(record, reason: .oversized, error: refusal.error, withoutValue: refusal.withoutValue)
             state.withLock { $0.consumed(record) }
         }
     }
@@ -349,24 +347,15 @@ public final class BridgeService: Service {
             "reason": "\(reason.rawValue)", "error": "\(error)",
             "partition": "\(record.partition)", "offset": "\(record.offset)",
         ])
-        var cause = DeadLetterCause(reason: reason, error: error)
-        var copy = record
-        if withoutValue { copy.value = nil }
+        var copy = DeadLetterCopy(of: record, cause: DeadLetterCause(reason: reason, error: error),
+                                  consumerGroup: configuration.consumerGroup)
+        if withoutValue { copy.dropValue() }
         while true {
-            let refused: KafkaError
             do {
-                try await producer.send(DeadLetter.record(for: copy, cause: cause, consumerGroup: configuration.consumerGroup))
+                try await producer.send(copy.record)
                 break
             } catch {
-                guard error.refusesRecord, copy.value != nil || !copy.headers.isEmpty else { throw error }
-                refused = error
-            }
-            if copy.value != nil {
-                cause.error += " (the original value of \(copy.value?.count ?? 0) bytes is not kept: \(refused))"
-                copy.value = nil
-            } else {
-                cause.error += " (nor its \(copy.headers.count) original headers: \(refused))"
-                copy.headers = []
+                guard error.refusesRecord, copy.shorten(refusedBecause: "\(error)") else { throw error }
             }
         }
         state.withLock { $0.deadLettered[reason.rawValue, default: 0] += 1 }
@@ -508,87 +497,4 @@ public final class BridgeService: Service {
             }
         }
     }
-}
-
-/// A partner topic by its parts: the channel's topic fragment and the tenant.
-struct ResponseKey: Hashable, Sendable {
-    var channel: String
-    var tenant: String
-}
-
-/// An input record worked out ahead of its transaction.
-enum PreparedRecord: Sendable {
-    /// The record for the partner topic, encoded.
-    case response(ProducerRecord, ResponseKey)
-    /// A response whose partner topic is not in use yet (created and registered when it is sent).
-    case unrouted(PaymentResponse, ResponseKey)
-    case skipped(String)
-    case rejected(EventRejection)
-    /// A valid event the schema the bridge writes cannot carry (dead-lettered `unsupported_by_schema`).
-    case unsupported(String)
-    /// An event whose output Kafka refused in an earlier transaction (dead-lettered `oversized`).
-    case refused(RecordRefusals.Refusal)
-}
-
-struct ResponseRoute: Sendable {
-    let topic: String
-    let schemaID: Int32
-}
-
-extension Duration {
-    /// Whole seconds, for messages.
-    var seconds: Int64 { components.seconds }
-}
-
-/// The open transaction: what it consumed and produced.
-struct TransactionState: Sendable {
-    var isOpen = false
-    var startedAt = ContinuousClock.now
-    var count = 0
-    /// Each input partition the transaction read from, with the offsets of its first record
-    /// and after its last (few partitions, and records arrive in runs of one partition: a short
-    /// list searched from its end costs less per record than hashing the partition).
-    private(set) var ranges: [ConsumedRange] = []
-    var produced: [ResponseKey: Int] = [:]
-    var deadLettered: [String: Int] = [:]
-    var skipped: [String: Int] = [:]
-    /// Partitions to seek back after an abort.
-    var pendingRewind: [TopicPartition: Int64] = [:]
-
-    mutating func begin() {
-        isOpen = true
-        startedAt = .now
-    }
-
-    mutating func consumed(_ record: ConsumerRecord) {
-        count += 1
-        if let index = ranges.lastIndex(where: { $0.holds(record) }) {
-            ranges[index].next = record.offset + 1
-        } else {
-            ranges.append(ConsumedRange(topic: record.topic, partition: record.partition, first: record.offset, next: record.offset + 1))
-        }
-    }
-
-    /// Offset of the first record of each partition in the transaction (where to rewind to).
-    var firstOffsets: [TopicPartition: Int64] {
-        Dictionary(ranges.map { ($0.topicPartition, $0.first) }, uniquingKeysWith: min)
-    }
-
-    func isDue(maxRecords: Int, maxInterval: Duration) -> Bool {
-        isOpen && (count >= maxRecords || ContinuousClock.now - startedAt >= maxInterval)
-    }
-}
-
-/// The records of one input partition in a transaction.
-struct ConsumedRange: Sendable {
-    let topic: String
-    let partition: Int32
-    /// The offset of the first record (where to rewind to).
-    let first: Int64
-    /// The offset after the last record (what to commit).
-    var next: Int64
-
-    /// Whether `record` comes from this range's partition.
-    func holds(_ record: ConsumerRecord) -> Bool { record.partition == partition && record.topic == topic }
-    var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
 }

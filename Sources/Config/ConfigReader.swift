@@ -1,4 +1,5 @@
 import Foundation
+import Timing
 import Yams
 
 /// Reads a YAML node tree key by key, tracking the path for error messages, substituting
@@ -139,31 +140,5 @@ struct ConfigReader {
             rest = rest[rest.index(after: end)...]
         }
         return output + rest
-    }
-}
-
-/// Durations written `500ms`, `5s`, `2m`, `1h` (also `1d`).
-public enum DurationText {
-    /// The longest duration a setting may have: ten years, in milliseconds.
-    public static let longest: Int64 = 3650 * 86_400_000
-
-    public static func parse(_ text: String) -> Duration? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
-        for (suffix, seconds) in units where trimmed.hasSuffix(suffix) {
-            let number = trimmed.dropLast(suffix.count)
-            guard let value = Double(number), value.isFinite, value >= 0, number.first?.isNumber == true,
-                  value * seconds * 1000 <= Double(longest) else { return nil }
-            return .milliseconds(Int64((value * seconds * 1000).rounded()))
-        }
-        return nil
-    }
-
-    public static func format(_ duration: Duration) -> String {
-        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-        if ms % 3_600_000 == 0 { return "\(ms / 3_600_000)h" }
-        if ms % 60_000 == 0 { return "\(ms / 60_000)m" }
-        if ms % 1000 == 0 { return "\(ms / 1000)s" }
-        return "\(ms)ms"
     }
 }

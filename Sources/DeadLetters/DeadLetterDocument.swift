@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Payments
+import Timing
 
 /// One DLT record as `dlt show` prints it: coordinates, timestamp, key, every header as a
 /// `[name, value]` pair, and the value as JSON (see `DeadLetterTool.show`).
@@ -20,7 +21,7 @@ public struct DeadLetterDocument: Encodable, Sendable {
         topic = record.topic
         partition = record.partition
         offset = record.offset
-        timestamp = record.timestamp.map(DeadLetter.iso8601(milliseconds:))
+        timestamp = record.timestamp.map(ISO8601.string(milliseconds:))
         key = entry.key
         headers = record.headers.map { [$0.name, Self.text($0.value)] }
         self.value = value

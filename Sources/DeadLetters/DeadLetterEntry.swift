@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Timing
 
 /// A record read from a DLT, with its DLT headers made readable.
 public struct DeadLetterEntry: Sendable {
@@ -17,9 +18,9 @@ public struct DeadLetterEntry: Sendable {
     public var attempts: Int? { header(DeadLetterHeader.attempts).flatMap { Int($0) } }
     public var originalTopic: String? { header(DeadLetterHeader.originalTopic) }
     /// When the first delivery attempt was made.
-    public var firstAttempt: Date? { header(DeadLetterHeader.firstAttempt).flatMap(Self.parseDate) }
+    public var firstAttempt: Date? { header(DeadLetterHeader.firstAttempt).flatMap(ISO8601.date) }
     /// When the record was dead-lettered (its last attempt).
-    public var lastAttempt: Date? { header(DeadLetterHeader.lastAttempt).flatMap(Self.parseDate) }
+    public var lastAttempt: Date? { header(DeadLetterHeader.lastAttempt).flatMap(ISO8601.date) }
     /// `<dlt topic>/<partition>/<offset>`: what `dlt.replayed.from` says of a replayed record.
     public var coordinates: String { "\(record.topic)/\(record.partition)/\(record.offset)" }
 
@@ -31,10 +32,6 @@ public struct DeadLetterEntry: Sendable {
         return headers[..<start].filter { $0.name != DeadLetterHeader.replayedFrom }
     }
 
-    static func parseDate(_ text: String) -> Date? {
-        try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-
     /// "45s", "12m", "3h", "2d".
     public static func age(from date: Date?, now: Date = Date()) -> String {
         guard let date else { return "-" }
@@ -44,25 +41,6 @@ public struct DeadLetterEntry: Sendable {
         case ..<3600: return "\(seconds / 60)m"
         case ..<86_400: return "\(seconds / 3600)h"
         default: return "\(seconds / 86_400)d"
-        }
-    }
-}
-
-/// Which DLT records a replay takes.
-public enum ReplaySelection: Sendable, Equatable {
-    case all
-    case key(String)
-    case reason(String)
-    /// Offsets `from...to` of one partition.
-    case range(partition: Int32, from: Int64, to: Int64)
-
-    public func matches(_ entry: DeadLetterEntry) -> Bool {
-        switch self {
-        case .all: true
-        case .key(let key): entry.key == key
-        case .reason(let reason): entry.reason == reason
-        case .range(let partition, let from, let to):
-            entry.record.partition == partition && (from...to).contains(entry.record.offset)
         }
     }
 }

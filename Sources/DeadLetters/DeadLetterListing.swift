@@ -1,4 +1,5 @@
 import Foundation
+import Timing
 
 /// A DLT record as `dlt list --json` prints it (one object per line): its coordinates, key and
 /// DLT headers; a header that is missing is `null`.
@@ -61,7 +62,7 @@ public struct DeadLetterListing: Codable, Sendable, Equatable {
         for listing in listings {
             rows.append([String(listing.partition), String(listing.offset), listing.key ?? "-", listing.reason ?? "-",
                          listing.httpStatus.map(String.init) ?? "-", listing.attempts.map(String.init) ?? "-",
-                         DeadLetterEntry.age(from: listing.lastAttempt.flatMap(DeadLetterEntry.parseDate), now: now)])
+                         DeadLetterEntry.age(from: listing.lastAttempt.flatMap(ISO8601.date), now: now)])
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in

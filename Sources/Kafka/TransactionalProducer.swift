@@ -1,4 +1,5 @@
 import Logging
+import Timing
 
 /// A transactional producer for consume-transform-produce: records and the consumer offsets
 /// they came from are committed together, or not at all.
@@ -129,7 +130,7 @@ public final class TransactionalProducer: Sendable {
     /// transaction librdkafka already ended, an error that ends the producer) are logged and
     /// left as they are: check `fatalError` afterwards.
     public func abort(attempts: Int = 10, onWait: (KafkaError) -> Void = { _ in }) async {
-        var delay: Duration = .milliseconds(200)
+        var backoff = Backoff(first: .milliseconds(200), max: .seconds(5))
         for attempt in 1... {
             do {
                 try await abortTransaction()
@@ -141,8 +142,7 @@ public final class TransactionalProducer: Sendable {
                 }
                 logger.warning("abort did not finish, calling it again", metadata: ["error": "\(error)"])
                 onWait(error)
-                try? await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
+                try? await Task.sleep(for: backoff.next())
             }
         }
     }

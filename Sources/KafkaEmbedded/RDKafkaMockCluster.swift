@@ -1,6 +1,7 @@
 import CRdKafkaMock
 import CRdKafkaShims.Mock
 import Kafka
+import Timing
 
 /// librdkafka's in-process mock cluster, reachable by any client on 127.0.0.1.
 final class RDKafkaMockCluster: Sendable {
@@ -76,7 +77,6 @@ final class RDKafkaMockCluster: Sendable {
 
     /// `duration` in whole milliseconds, as the mock API takes it (negative ones as 0).
     static func milliseconds(_ duration: Duration) -> Int32 {
-        let (seconds, attoseconds) = duration.components
-        return Int32(clamping: max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+        Int32(clamping: max(0, duration.milliseconds))
     }
 }

@@ -19,12 +19,12 @@ public final class PaymentResponseDecoder: Sendable {
     public var isWaitingForRegistry: Bool { lookups.load(ordering: .relaxed) > 0 }
 
     public func decode(_ value: [UInt8]?, channel: PaymentChannel) async throws(DecodeError) -> PaymentResponse {
-        guard let value else { throw DecodeError("record has no value") }
+        guard let value else { throw DecodeError(.notFramed, "record has no value") }
         let framed: (schemaID: Int32, payload: ArraySlice<UInt8>)
-        do { framed = try ConfluentWireFormat.parse(value) } catch { throw DecodeError("\(error)") }
+        do { framed = try ConfluentWireFormat.parse(value) } catch { throw DecodeError(.notFramed, "\(error)") }
         let schema = try await schema(id: framed.schemaID)
         let avro: AvroValue
-        do { avro = try schema.decode(framed.payload) } catch { throw DecodeError("\(error)") }
+        do { avro = try schema.decode(framed.payload) } catch { throw DecodeError(.undecodable, "\(error)") }
         return try Self.response(from: avro, channel: channel)
     }
 
@@ -37,36 +37,36 @@ public final class PaymentResponseDecoder: Sendable {
             schemas.withLock { $0[id] = schema }
             return schema
         } catch {
-            let transient = (error as? SchemaRegistryError)?.kind == .unreachable
-            throw DecodeError("writer schema \(id) not available: \(error)", transient: transient)
+            let unreachable = (error as? SchemaRegistryError)?.kind == .unreachable
+            throw DecodeError(unreachable ? .registryUnreachable : .unknownSchema, "writer schema \(id) not available: \(error)")
         }
     }
 
     static func response(from value: AvroValue, channel: PaymentChannel) throws(DecodeError) -> PaymentResponse {
-        guard case .record(let fields) = value else { throw DecodeError("value is not a record") }
+        guard case .record(let fields) = value else { throw DecodeError(.notAResponse, "value is not a record") }
         var byName: [String: AvroValue] = [:]
         for field in fields { byName[field.name] = field.value }
 
         func string(_ name: String) throws(DecodeError) -> String {
-            guard case .string(let text)? = byName[name] else { throw DecodeError("field \(name) is missing or not a string") }
+            guard case .string(let text)? = byName[name] else { throw DecodeError(.notAResponse, "field \(name) is missing or not a string") }
             return text
         }
         func optionalString(_ name: String) throws(DecodeError) -> String? {
             switch byName[name] {
             case nil, .null?: return nil
             case .string(let text)?: return text
-            default: throw DecodeError("field \(name) is not a string or null")
+            default: throw DecodeError(.notAResponse, "field \(name) is not a string or null")
             }
         }
         func symbol(_ name: String) throws(DecodeError) -> String {
-            guard case .enumSymbol(let text)? = byName[name] else { throw DecodeError("field \(name) is missing or not an enum") }
+            guard case .enumSymbol(let text)? = byName[name] else { throw DecodeError(.notAResponse, "field \(name) is missing or not an enum") }
             return text
         }
         guard let eventType = PaymentEventType(rawValue: try symbol("eventType")) else {
-            throw DecodeError("field eventType has an unknown symbol")
+            throw DecodeError(.notAResponse, "field eventType has an unknown symbol")
         }
         guard let status = PaymentStatus(rawValue: try symbol("status")) else {
-            throw DecodeError("field status has an unknown symbol")
+            throw DecodeError(.notAResponse, "field status has an unknown symbol")
         }
         let amount: Double
         switch byName["amount"] {
@@ -74,23 +74,23 @@ public final class PaymentResponseDecoder: Sendable {
         case .float(let v)?: amount = Double(v)
         case .long(let v)?: amount = Double(v)
         case .int(let v)?: amount = Double(v)
-        default: throw DecodeError("field amount is missing or not a number")
+        default: throw DecodeError(.notAResponse, "field amount is missing or not a number")
         }
         let timestamp: Int64
         switch byName["timestamp"] {
         case .long(let v)?: timestamp = v
         case .int(let v)?: timestamp = Int64(v)
-        default: throw DecodeError("field timestamp is missing or not a long")
+        default: throw DecodeError(.notAResponse, "field timestamp is missing or not a long")
         }
         var metadata: [String: String] = [:]
         switch byName["metadata"] {
         case nil, .null?: break
         case .map(let entries)?:
             for (key, entry) in entries {
-                guard case .string(let text) = entry else { throw DecodeError("metadata value of \(key) is not a string") }
+                guard case .string(let text) = entry else { throw DecodeError(.notAResponse, "metadata value of \(key) is not a string") }
                 metadata[key] = text
             }
-        default: throw DecodeError("field metadata is not a map")
+        default: throw DecodeError(.notAResponse, "field metadata is not a map")
         }
         return PaymentResponse(
             eventId: try string("eventId"), eventType: eventType, paymentId: try string("paymentId"),

@@ -8,7 +8,3 @@ public protocol SinkClock: Sendable {
     /// Sleeps `milliseconds` of this clock's time (throws when the task is cancelled).
     func sleep(milliseconds: Int64) async throws
 }
-
-extension Foundation.Date {
-    init(milliseconds: Int64) { self.init(timeIntervalSince1970: Double(milliseconds) / 1000) }
-}

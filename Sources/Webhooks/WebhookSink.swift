@@ -7,6 +7,7 @@ import Payments
 import ResponseCodec
 import ServiceLifecycle
 import Synchronization
+import Timing
 
 /// Delivers the response records of webhook tenants as signed HTTP requests.
 ///
@@ -141,7 +142,7 @@ public final class WebhookSink: Service, Sendable {
     private let state: Mutex<State>
 
     public init(configuration: Configuration, kafka: KafkaConfiguration, decoder: PaymentResponseDecoder,
-                clock: SinkClock = SystemSinkClock(), metricsFactory: MetricsFactory = MetricsSystem.factory,
+                clock: SinkClock = SystemSinkClock(), metricsFactory: MetricsFactory,
                 logger: Logger) throws {
         self.configuration = configuration
         self.kafka = kafka
@@ -706,7 +707,7 @@ public final class WebhookSink: Service, Sendable {
 
     /// Makes one write of the state machine: `abandoned` when its partition was revoked or the
     /// sink is stopping, `refused` when Kafka will never take it. A dead letter Kafka refuses
-    /// (too large) is written again without the original value, its size and the refusal noted.
+    /// (too large) is written again smaller (`DeadLetterCopy`), the refusal noted.
     private func write(_ write: Machine.Write, ticket: Machine.WriteTicket) async -> WriteResult {
         let isCurrent = { self.isCurrent(ticket.partition, ticket.generation) }
         switch write {
@@ -721,20 +722,16 @@ public final class WebhookSink: Service, Sendable {
         case .tombstone(let pending):
             return await produce(RetryLog.tombstone(pending, topic: configuration.retryLogTopic), while: isCurrent)
         case .deadLetter(let original, let tenant, let cause):
-            var result = await produce(DeadLetter.record(for: original, cause: cause, consumerGroup: configuration.consumerGroup),
-                                       while: isCurrent)
-            if case .refused(let reason) = result {
+            var copy = DeadLetterCopy(of: original, cause: cause, consumerGroup: configuration.consumerGroup)
+            var result = await produce(copy.record, while: isCurrent)
+            while case .refused(let reason) = result {
                 metrics.writeRefused(topic: PaymentTopics.deadLetter(of: original.topic))
-                var trimmed = original
-                trimmed.value = nil
-                var noted = cause
-                noted.error = "\(cause.error) (the original value of \(original.value?.count ?? 0) bytes is not kept: \(reason))"
-                result = await produce(DeadLetter.record(for: trimmed, cause: noted, consumerGroup: configuration.consumerGroup),
-                                       while: isCurrent)
-                if case .refused(let again) = result {
-                    logger.error("the dead-letter topic refused a record, even without its value",
-                                 metadata: ["topic": "\(original.topic)", "offset": "\(original.offset)", "error": "\(again)"])
+                guard copy.shorten(refusedBecause: reason) else {
+                    logger.error("the dead-letter topic refused a record, even without its value and headers",
+                                 metadata: ["topic": "\(original.topic)", "offset": "\(original.offset)", "error": "\(reason)"])
+                    break
                 }
+                result = await produce(copy.record, while: isCurrent)
             }
             if case .written = result { counted(deadLetter: original, tenant: tenant, cause: cause) }
             return result

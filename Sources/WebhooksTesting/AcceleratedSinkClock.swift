@@ -1,3 +1,4 @@
+import Timing
 import Webhooks
 
 /// Time that runs `factor` times faster than the wall clock, starting now: with a factor of
@@ -14,7 +15,7 @@ public struct AcceleratedSinkClock: SinkClock {
 
     public func now() -> Int64 {
         let elapsed = ContinuousClock.now - origin
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         return start + Int64(seconds * 1000 * factor)
     }
 

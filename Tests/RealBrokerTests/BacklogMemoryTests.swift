@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Testing
 import TestSupport
+import Timing
 
 /// A million internal events waiting when the service starts, all of them for a partner whose
 /// endpoint is dead: a 1M-event input backlog for the bridge, then a 1M-record backlog on a dead
@@ -111,7 +112,7 @@ struct ReliabilityBacklogTests {
         #expect(peak < 512, "peak resident memory stays bounded: \(peak) MiB")
         // The dead partner's records wait in Kafka, not in the service.
         #expect(sinkLag > Double(Self.events - hostile) * 0.95, "the sink holds only a window of the dead partner's records (lag \(sinkLag))")
-        let rate = bridged / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let rate = bridged / elapsed.inSeconds
         figure("resident MiB at each tenth of the backlog: \(curve)")
         figure(String(format: "1M-event backlog (%d hostile, dead-lettered) for a dead endpoint, no restart: bridged in %@ (%.0f events/s, debug build); "
                       + "resident %.0f MiB at 50 %%, %.0f MiB at 100 %%, peak %.0f MiB; of the dead partner's %d records "

@@ -35,16 +35,6 @@ func sampleResponse(eventId: String = "0b7e2a4c-1111-4222-8333-944455556666", pa
         #expect(object["clearingReference"] is NSNull)
     }
 
-    @Test(arguments: [
-        (Int64(0), "1970-01-01T00:00:00.000Z"),
-        (Int64(-1), "1969-12-31T23:59:59.999Z"),
-        (Int64(951_782_400_000), "2000-02-29T00:00:00.000Z"),
-        (Int64(4_102_444_799_999), "2099-12-31T23:59:59.999Z"),
-    ])
-    func formatsTimestampsAsISO8601UTCWithMilliseconds(milliseconds: Int64, expected: String) {
-        #expect(WebhookBody.iso8601(milliseconds: milliseconds) == expected)
-    }
-
     @Test func decodesRecordsWrittenWithTheCurrentSchema() async throws {
         let schema = try AvroSchema(json: paymentResponseSchemaText())
         let registry = EmbeddedSchemaRegistry()
@@ -107,8 +97,21 @@ func sampleResponse(eventId: String = "0b7e2a4c-1111-4222-8333-944455556666", pa
 
     @Test func unknownSchemaIdsAndBadFramingAreDecodeErrors() async throws {
         let decoder = PaymentResponseDecoder(registry: EmbeddedSchemaRegistry())
-        await #expect(throws: DecodeError.self) { try await decoder.decode([0, 0, 0, 0, 9, 1], channel: .web) }
-        await #expect(throws: DecodeError.self) { try await decoder.decode([7, 1, 2], channel: .web) }
-        await #expect(throws: DecodeError.self) { try await decoder.decode(nil, channel: .web) }
+        func code(_ value: [UInt8]?) async -> DecodeError.Code? {
+            do { _ = try await decoder.decode(value, channel: .web); return nil } catch { return error.code }
+        }
+        #expect(await code([0, 0, 0, 0, 9, 1]) == .unknownSchema)
+        #expect(await code([7, 1, 2]) == .notFramed)
+        #expect(await code(nil) == .notFramed)
+        let schema = try AvroSchema(json: #"{"type":"record","name":"Other","fields":[{"name":"x","type":"long"}]}"#)
+        let registry = EmbeddedSchemaRegistry()
+        let other = PaymentResponseDecoder(registry: registry)
+        let framed = try schema.encodeFramed(.record([.init("x", .long(1))]), schemaID: try registry.register(schema))
+        do { _ = try await other.decode(framed, channel: .web); Issue.record("decoded a record that is not a response") } catch {
+            #expect(error.code == .notAResponse && !error.isTransient)
+        }
+        do { _ = try await other.decode(Array(framed.prefix(5)) + [0xff], channel: .web); Issue.record("decoded a truncated value") } catch {
+            #expect(error.code == .undecodable)
+        }
     }
 }

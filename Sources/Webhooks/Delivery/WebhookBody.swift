@@ -1,4 +1,5 @@
 import Payments
+import Timing
 
 /// The webhook body: the PaymentResponse as JSON, fields in schema order with the schema's
 /// camelCase names, enums as strings, the timestamp as ISO-8601 UTC with milliseconds and the
@@ -24,7 +25,7 @@ public enum WebhookBody {
         field("clearingReference", string: r.clearingReference, into: &out)
         field("failureReason", string: r.failureReason, into: &out)
         field("failureCode", string: r.failureCode, into: &out)
-        field("timestamp", string: iso8601(milliseconds: r.timestamp), into: &out)
+        field("timestamp", string: ISO8601.string(milliseconds: r.timestamp), into: &out)
         field("correlationId", string: r.correlationId, into: &out)
         field("idempotencyKey", string: r.idempotencyKey, into: &out)
         key("metadata", into: &out)
@@ -60,36 +61,4 @@ public enum WebhookBody {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"
     }
-
-    /// `yyyy-MM-ddTHH:mm:ss.SSSZ` (UTC) for milliseconds since the epoch.
-    public static func iso8601(milliseconds: Int64) -> String {
-        let (seconds, millis) = floorDivision(milliseconds, 1000)
-        let (days, secondOfDay) = floorDivision(seconds, 86_400)
-        let (year, month, day) = civilDate(daysSinceEpoch: days)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
-            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
-    }
-
-    /// Proleptic Gregorian date of a day count (H. Hinnant's days-from-civil inverse).
-    private static func civilDate(daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-}
-
-/// Quotient rounded down and a non-negative remainder (times before 1970 too).
-private func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
-    let remainder = value % divisor
-    return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)
 }

@@ -91,10 +91,10 @@ public final class WebhookEndpoint: Sendable {
     init(settings: Settings, now: Int64, resolver: @escaping Resolver) throws {
         self.resolver = resolver
         guard let url = URL(string: settings.url), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
-            throw EndpointError("webhook URL of \(settings.tenantID) is not an absolute URL")
+            throw EndpointError(.notAbsolute, "webhook URL of \(settings.tenantID) is not an absolute URL")
         }
         guard scheme == "https" || (scheme == "http" && settings.allowInsecureHttp) else {
-            throw EndpointError("webhook URL of \(settings.tenantID) must be https")
+            throw EndpointError(.insecure, "webhook URL of \(settings.tenantID) must be https")
         }
         self.settings = settings
         self.url = url
@@ -309,9 +309,4 @@ private final class ResponseSummary: HTTPClientResponseDelegate, Sendable {
     func didFinishRequest(task: HTTPClient.Task<Response>) throws -> Response {
         state.withLock { $0.0 }
     }
-}
-
-public struct EndpointError: Error, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -1,6 +1,7 @@
 import DeadLetters
 import Foundation
 import Kafka
+import Timing
 
 /// Every rule of the sink's ordering, offsets and retries, in one value type: no locks, no
 /// async, no I/O. It takes events (a partition assigned, its retry log loaded, a record fetched,

@@ -1,4 +1,5 @@
 import Foundation
+import Timing
 
 /// When to try a failed delivery again, and when to give up.
 public struct RetryPolicy: Sendable {
@@ -41,26 +42,5 @@ public struct RetryPolicy: Sendable {
         let scheduled: Duration = .milliseconds(Int64((Double(base.milliseconds) * factor).rounded()))
         guard let retryAfter else { return scheduled }
         return max(scheduled, .seconds(1), min(retryAfter, maxRetryAfter))
-    }
-}
-
-extension Duration {
-    var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
-    }
-}
-
-/// The `Retry-After` header: delta-seconds or an HTTP-date.
-enum RetryAfter {
-    static func parse(_ value: String, now: Int64) -> Duration? {
-        let text = value.trimmingCharacters(in: .whitespaces)
-        if let seconds = Int64(text) { return seconds >= 0 ? .seconds(seconds) : nil }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: text) else { return nil }
-        let milliseconds = Int64(date.timeIntervalSince1970 * 1000) - now
-        return .milliseconds(max(0, milliseconds))
     }
 }

@@ -3,18 +3,6 @@ import Foundation
 import Hummingbird
 import Prometheus
 
-/// What readiness depends on; the service reports it, the admin surface serves it.
-public struct Readiness: Sendable {
-    public var isReady: Bool
-    /// Why the service is not ready (empty when ready).
-    public var reasons: [String]
-
-    public init(isReady: Bool, reasons: [String] = []) {
-        self.isReady = isReady
-        self.reasons = reasons
-    }
-}
-
 /// The admin HTTP surface: liveness, readiness, Prometheus metrics and the embedded schema
 /// registry's read-only calls (the ones stock Confluent deserializers make).
 public enum AdminRoutes {

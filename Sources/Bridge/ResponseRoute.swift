@@ -1,0 +1,4 @@
+struct ResponseRoute: Sendable {
+    let topic: String
+    let schemaID: Int32
+}

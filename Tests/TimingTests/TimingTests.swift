@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+import Timing
+
+@Suite("Time helpers")
+struct TimingTests {
+    @Test(arguments: [
+        (Int64(0), "1970-01-01T00:00:00.000Z"),
+        (Int64(-1), "1969-12-31T23:59:59.999Z"),
+        (Int64(951_782_400_000), "2000-02-29T00:00:00.000Z"),
+        (Int64(1_764_000_000_123), "2025-11-24T16:00:00.123Z"),
+        (Int64(4_102_444_799_999), "2099-12-31T23:59:59.999Z"),
+    ])
+    func writesISO8601UTCWithMilliseconds(milliseconds: Int64, expected: String) {
+        #expect(ISO8601.string(milliseconds: milliseconds) == expected)
+        #expect(ISO8601.string(Date(milliseconds: milliseconds)) == expected)
+    }
+
+    @Test("what it writes it reads back; it also reads other offsets and no fraction")
+    func readsISO8601() throws {
+        for milliseconds: Int64 in [0, 951_782_400_000, 1_764_000_000_123, 4_102_444_799_999] {
+            #expect(try #require(ISO8601.date(ISO8601.string(milliseconds: milliseconds))).millisecondsSince1970 == milliseconds)
+        }
+        #expect(ISO8601.date("2025-11-24T17:00:00+01:00")?.millisecondsSince1970 == 1_764_000_000_000)
+        #expect(ISO8601.date("2025-11-24 16:00") == nil)
+    }
+
+    @Test("durations in milliseconds drop sub-millisecond parts; in seconds they keep fractions")
+    func durations() {
+        #expect(Duration.seconds(90).milliseconds == 90_000)
+        #expect((Duration.milliseconds(1500) + .microseconds(999)).milliseconds == 1500)
+        #expect(Duration.milliseconds(-250).milliseconds == -250)
+        #expect(Duration.milliseconds(1500).inSeconds == 1.5)
+    }
+
+    @Test("back-off doubles from the first delay up to the largest, and shows what comes next")
+    func backoff() {
+        var backoff = Backoff(first: .milliseconds(200), max: .seconds(1))
+        #expect(backoff.upcoming == .milliseconds(200))
+        #expect((0..<5).map { _ in backoff.next() } == [.milliseconds(200), .milliseconds(400), .milliseconds(800), .seconds(1), .seconds(1)])
+        #expect(backoff.upcoming == .seconds(1))
+    }
+}

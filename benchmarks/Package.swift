@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+// The benchmarks (not tests), a package of their own on top of payments-bridge's libraries, as
+// swift-kafka-client and Hummingbird keep theirs. Run them with benchmarks/run.sh.
+import PackageDescription
+
+/// Libraries of payments-bridge (the package one folder up).
+func service(_ names: String...) -> [Target.Dependency] {
+    names.map { .product(name: $0, package: "payments-bridge") }
+}
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+
+let package = Package(
+    name: "payments-bridge-benchmarks",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "producer-bench", targets: ["ProducerBenchmark"]),
+        .executable(name: "bridge-bench", targets: ["BridgeBenchmark"]),
+        .executable(name: "sink-bench", targets: ["SinkBenchmark"]),
+        .executable(name: "sink-memory", targets: ["SinkMemory"]),
+    ],
+    dependencies: [
+        .package(name: "payments-bridge", path: ".."),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+    ],
+    targets: [
+        // The Swift KafkaProducer against a plain C loop (producer/raw_producer.c).
+        .executableTarget(name: "ProducerBenchmark", dependencies: service("Kafka"), path: "ProducerBenchmark"),
+        // The bridge against a C pass-through and a Python peer (bridge/).
+        .executableTarget(
+            name: "BridgeBenchmark", dependencies: service("Bridge", "Kafka", "Avro", "Payments") + [logging, metrics],
+            path: "BridgeBenchmark"),
+        // What the sink benchmarks share: logger, records, the partner's topic and endpoint.
+        .target(
+            name: "SinkBenchmarkSupport", dependencies: service("Webhooks", "Kafka", "Avro", "Payments") + [logging],
+            path: "SinkBenchmarkSupport"),
+        // The webhook sink against a Python sender and wrk (sink/).
+        .executableTarget(
+            name: "SinkBenchmark",
+            dependencies: ["SinkBenchmarkSupport", logging, metrics]
+                + service("Webhooks", "Kafka", "Avro", "Payments", "ResponseCodec"),
+            path: "SinkBenchmark"),
+        // The sink's memory under a failing partner (sink/memory.sh).
+        .executableTarget(
+            name: "SinkMemory",
+            dependencies: ["SinkBenchmarkSupport", logging, metrics]
+                + service("Webhooks", "WebhooksTesting", "Kafka", "Avro", "Payments", "ResponseCodec"),
+            path: "SinkMemory"),
+    ],
+    swiftLanguageModes: [.v6]
+)
