@@ -41,21 +41,27 @@ let package = Package(
         .target(name: "CAvroShims", dependencies: ["CAvro"]),
 
         // librdkafka in Swift: configuration, producer, consumer, transactions, admin.
-        .target(name: "Kafka", dependencies: ["Timing", 
-            "CRdKafka", "CRdKafkaShims",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "Kafka",
+            dependencies: [
+                "Timing",
+                "CRdKafka", "CRdKafkaShims",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // The embedded broker (librdkafka's mock cluster) and its fault injection: the `embedded`
         // bootstrap value of App, and tests. It hands clients what it needs through their configuration.
         .target(name: "KafkaEmbedded", dependencies: ["Timing", "Kafka", "CRdKafkaMock", "CRdKafkaShims"]),
         // avro-c in Swift: schemas, encoding/decoding, Confluent framing, schema registry client, compatibility.
-        .target(name: "Avro", dependencies: ["Timing", 
-            "CAvro", "CAvroShims",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "Avro",
+            dependencies: [
+                "Timing",
+                "CAvro", "CAvroShims",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // Time helpers shared by every module: Duration in milliseconds and seconds, Date from and
         // to epoch milliseconds, ISO-8601 text.
         .target(name: "Timing"),
@@ -63,125 +69,170 @@ let package = Package(
         // JSON in (JSONValue) and out (JSONText).
         .target(name: "Payments", dependencies: ["Timing"]),
         // DLT records: writing them, and the `dlt` tool's reading, rendering (Codable) and replaying.
-        .target(name: "DeadLetters", dependencies: ["Timing", "Kafka", "Avro", "Payments", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "DeadLetters",
+            dependencies: ["Timing", "Kafka", "Avro", "Payments", .product(name: "Logging", package: "swift-log")]),
         // PaymentResponse ⇄ Avro: the bridge's direct encoder (and its binary writer) and the sink's
         // decoder (the writer's schema by id, fields by name).
         .target(name: "ResponseCodec", dependencies: ["Avro", "Payments"]),
         // consume → validate → map → encode → produce, exactly-once.
-        .target(name: "Bridge", dependencies: ["Timing", 
-            "Kafka", "Avro", "Payments", "ResponseCodec", "DeadLetters",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        .target(
+            name: "Bridge",
+            dependencies: [
+                "Timing",
+                "Kafka", "Avro", "Payments", "ResponseCodec", "DeadLetters",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         // response records → signed webhooks: rendering, signing, delivery, retries, ordering, SSRF guard.
-        .target(name: "Webhooks", dependencies: ["Timing", 
-            "Kafka", "Payments", "ResponseCodec", "DeadLetters", "Digest",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        .target(
+            name: "Webhooks",
+            dependencies: [
+                "Timing",
+                "Kafka", "Payments", "ResponseCodec", "DeadLetters", "Digest",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         // Test doubles of Webhooks for tests and benchmarks (an accelerated SinkClock); no production target depends on it.
         .target(name: "WebhooksTesting", dependencies: ["Timing", "Webhooks"]),
         // OpenSSL digests (HMAC-SHA256, SHA-256).
         .target(name: "Digest", dependencies: ["COpenSSL"]),
         // The YAML configuration: typed keys, defaults, env overrides, validation, redaction.
-        .target(name: "Config", dependencies: ["Timing", 
-            "Payments",
-            .product(name: "Yams", package: "Yams"),
-        ]),
+        .target(
+            name: "Config",
+            dependencies: [
+                "Timing",
+                "Payments",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         // Admin HTTP surface: health, readiness, metrics, read-only schema registry.
-        .target(name: "Admin", dependencies: [
-            "Avro",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
+        .target(
+            name: "Admin",
+            dependencies: [
+                "Avro",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
         // Wires the pieces into one service group; called by the CLI and by tests.
-        .target(name: "App", dependencies: [
-            "Kafka", "KafkaEmbedded", "Avro", "Config", "Admin", "Bridge", "Payments", "ResponseCodec", "Webhooks", "DeadLetters",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        .target(
+            name: "App",
+            dependencies: [
+                "Kafka", "KafkaEmbedded", "Avro", "Config", "Admin", "Bridge", "Payments", "ResponseCodec", "Webhooks",
+                "DeadLetters",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         // `payments-bridge demo`: generated traffic, an in-process partner endpoint, the summary.
-        .target(name: "Demo", dependencies: [
-            "App", "Config", "Kafka", "Payments", "Timing", "Webhooks",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "Demo",
+            dependencies: [
+                "App", "Config", "Kafka", "Payments", "Timing", "Webhooks",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // The executable: commands only.
-        .executableTarget(name: "PaymentsBridge", dependencies: [
-            "App", "Demo", "Avro", "Config", "DeadLetters",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
+        .executableTarget(
+            name: "PaymentsBridge",
+            dependencies: [
+                "App", "Demo", "Avro", "Config", "DeadLetters",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
 
-        .target(name: "TestSupport", dependencies: [
-            "Kafka", "KafkaEmbedded",
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        ], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Kafka", "KafkaEmbedded",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ], path: "Tests/TestSupport"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaEmbedded", "TestSupport"]),
-        .testTarget(name: "AvroTests", dependencies: [.product(name: "NIOCore", package: "swift-nio"), 
-            "Avro", "TestSupport",
-            .product(name: "Hummingbird", package: "hummingbird"),
-        ], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "AvroTests",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                "Avro", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ], resources: [.copy("Fixtures")]),
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
         .testTarget(name: "TimingTests", dependencies: ["Timing"]),
         .testTarget(name: "PaymentsTests", dependencies: ["Payments"]),
         .testTarget(name: "ResponseCodecTests", dependencies: ["ResponseCodec", "Avro", "Payments", "TestSupport"]),
-        .testTarget(name: "BridgeTests", dependencies: [.product(name: "Logging", package: "swift-log"), 
-            "Bridge", "Kafka", "KafkaEmbedded", "Avro", "Payments", "DeadLetters", "TestSupport",
-            .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
-        .testTarget(name: "WebhooksTests", dependencies: ["Digest", .product(name: "NIOCore", package: "swift-nio"), 
-            "Webhooks", "WebhooksTesting", "Kafka", "Avro", "Payments", "ResponseCodec", "DeadLetters", "TestSupport",
-            .product(name: "PropertyBased", package: "swift-property-based"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
+        .testTarget(
+            name: "BridgeTests",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                "Bridge", "Kafka", "KafkaEmbedded", "Avro", "Payments", "DeadLetters", "TestSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
+        .testTarget(
+            name: "WebhooksTests",
+            dependencies: [
+                "Digest", .product(name: "NIOCore", package: "swift-nio"),
+                "Webhooks", "WebhooksTesting", "Kafka", "Avro", "Payments", "ResponseCodec", "DeadLetters",
+                "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestSupport"]),
         // The command line and the shipped deployment files, against the built executable.
-        .testTarget(name: "AppTests", dependencies: [
-            "Config", "TestSupport",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "Yams", package: "Yams"),
-        ]),
-        .testTarget(name: "AdminTests", dependencies: [
-            "Admin", "Avro", "TestSupport",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
-        .testTarget(name: "DeadLettersTests", dependencies: [
-            "DeadLetters", "Avro", "Kafka", "Payments", "TestSupport",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .testTarget(name: "DemoTests", dependencies: ["Demo", "TestSupport", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "ReliabilityTests", dependencies: [
-            "App", "Admin", "Config", "Kafka", "KafkaEmbedded", "Avro", "Webhooks", "WebhooksTesting", "DeadLetters",
-            "Payments", "TestSupport",
-        ]),
-        .testTarget(name: "RealBrokerTests", dependencies: ["Timing", 
-            "Kafka", "Avro", "Bridge", "Payments", "TestSupport",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        ]),
+        .testTarget(
+            name: "AppTests",
+            dependencies: [
+                "Config", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
+        .testTarget(
+            name: "AdminTests",
+            dependencies: [
+                "Admin", "Avro", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
+        .testTarget(
+            name: "DeadLettersTests",
+            dependencies: [
+                "DeadLetters", "Avro", "Kafka", "Payments", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "DemoTests", dependencies: ["Demo", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "ReliabilityTests",
+            dependencies: [
+                "App", "Admin", "Config", "Kafka", "KafkaEmbedded", "Avro", "Webhooks", "WebhooksTesting",
+                "DeadLetters",
+                "Payments", "TestSupport",
+            ]),
+        .testTarget(
+            name: "RealBrokerTests",
+            dependencies: [
+                "Timing",
+                "Kafka", "Avro", "Bridge", "Payments", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

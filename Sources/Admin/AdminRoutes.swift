@@ -6,24 +6,28 @@ import Prometheus
 /// The admin HTTP surface: liveness, readiness, Prometheus metrics and the embedded schema
 /// registry's read-only calls (the ones stock Confluent deserializers make).
 public enum AdminRoutes {
-    public static func router(readiness: @escaping @Sendable () async -> Readiness,
-                              metrics: PrometheusCollectorRegistry,
-                              registry: EmbeddedSchemaRegistry?) -> Router<BasicRequestContext> {
+    public static func router(
+        readiness: @escaping @Sendable () async -> Readiness,
+        metrics: PrometheusCollectorRegistry,
+        registry: EmbeddedSchemaRegistry?
+    ) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/health/live") { _, _ in
             json(["status": "up"])
         }
         router.get("/health/ready") { _, _ in
             let state = await readiness()
-            return json(["status": state.isReady ? "ready" : "not_ready", "reasons": state.reasons],
-                        status: state.isReady ? .ok : .serviceUnavailable)
+            return json(
+                ["status": state.isReady ? "ready" : "not_ready", "reasons": state.reasons],
+                status: state.isReady ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { _, _ in
             var buffer: [UInt8] = []
             metrics.emit(into: &buffer)
-            return Response(status: .ok,
-                            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
         }
         if let registry {
             addRegistryRoutes(to: router, registry: registry)
@@ -44,14 +48,17 @@ public enum AdminRoutes {
         router.get("/subjects/:subject/versions") { _, context in
             let subject = context.parameters.get("subject") ?? ""
             let versions = registry.versions(of: subject)
-            return versions.isEmpty ? registryError(40401, "Subject '\(subject)' not found.", status: .notFound) : json(versions)
+            return versions.isEmpty
+                ? registryError(40401, "Subject '\(subject)' not found.", status: .notFound) : json(versions)
         }
         router.get("/subjects/:subject/versions/:version") { _, context in
             let subject = context.parameters.get("subject") ?? ""
             let versionText = context.parameters.get("version") ?? ""
             let number: Int? = versionText == "latest" || versionText == "-1" ? nil : Int(versionText)
             if number == nil, versionText != "latest", versionText != "-1" {
-                return registryError(42202, "The specified version '\(versionText)' is not a valid version id.", status: .unprocessableContent)
+                return registryError(
+                    42202, "The specified version '\(versionText)' is not a valid version id.",
+                    status: .unprocessableContent)
             }
             guard registry.versions(of: subject).isEmpty == false else {
                 return registryError(40401, "Subject '\(subject)' not found.", status: .notFound)
@@ -59,7 +66,9 @@ public enum AdminRoutes {
             guard let found = registry.version(number, of: subject) else {
                 return registryError(40402, "Version \(versionText) not found.", status: .notFound)
             }
-            return json(["subject": subject, "version": found.version, "id": Int(found.id), "schema": found.schema.text] as [String: Any])
+            return json(
+                ["subject": subject, "version": found.version, "id": Int(found.id), "schema": found.schema.text]
+                    as [String: Any])
         }
     }
 
@@ -69,7 +78,8 @@ public enum AdminRoutes {
 
     static func json(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

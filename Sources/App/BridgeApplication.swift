@@ -31,10 +31,12 @@ public final class BridgeApplication: Sendable {
 
     /// - Parameter kafka: the connection to use instead of the one `configuration.kafka` describes
     ///   (tests that own the embedded cluster the service runs on).
-    public init(configuration: BridgeConfiguration, schemaDirectory: String, kafka: KafkaConnection? = nil,
-                metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-                sinkClock: SinkClock = SystemSinkClock(),
-                logger: Logger = Logger(label: "payments-bridge")) throws {
+    public init(
+        configuration: BridgeConfiguration, schemaDirectory: String, kafka: KafkaConnection? = nil,
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        sinkClock: SinkClock = SystemSinkClock(),
+        logger: Logger = Logger(label: "payments-bridge")
+    ) throws {
         self.configuration = configuration
         self.logger = logger
         self.metrics = metrics
@@ -44,39 +46,46 @@ public final class BridgeApplication: Sendable {
         for (name, versions) in directory.schemas.sorted(by: { $0.key < $1.key }) {
             for version in versions {
                 let id = try registry.register(try AvroSchema(json: version.text))
-                logger.debug("schema loaded", metadata: ["schema": "\(name)", "file": "\(version.file)", "id": "\(id)"])
+                logger.debug(
+                    "schema loaded", metadata: ["schema": "\(name)", "file": "\(version.file)", "id": "\(id)"])
             }
         }
         schemaRegistry = registry
         let kafka = try kafka ?? KafkaConnection(settings: configuration.kafka)
         self.kafka = kafka
         let metricsFactory = PrometheusMetricsFactory(registry: metrics)
-        connectivity = ConnectivityMonitor(admin: try KafkaAdmin(configuration: kafka.configuration, logger: logger),
-                                           metricsFactory: metricsFactory, logger: logger)
-        let schemaIDs: SchemaRegistry = configuration.schemaRegistry.url.map {
-            SchemaRegistryClient(configuration: .init(url: $0.value), logger: logger)
-        } ?? registry
+        connectivity = ConnectivityMonitor(
+            admin: try KafkaAdmin(configuration: kafka.configuration, logger: logger),
+            metricsFactory: metricsFactory, logger: logger)
+        let schemaIDs: SchemaRegistry =
+            configuration.schemaRegistry.url.map {
+                SchemaRegistryClient(configuration: .init(url: $0.value), logger: logger)
+            } ?? registry
         if configuration.bridge.enabled {
             let versions = directory.numberedVersions(of: "PaymentResponse")
             let wanted = configuration.bridge.schemaVersion
             guard let written = versions.first(where: { $0.number == wanted }) else {
-                throw ApplicationError(.unknownSchemaVersion, "bridge.schemaVersion \(wanted): no such version of PaymentResponse in \(schemaDirectory) "
-                                       + "(versions: \(versions.map { String($0.number) }.joined(separator: ", ")))")
+                throw ApplicationError(
+                    .unknownSchemaVersion,
+                    "bridge.schemaVersion \(wanted): no such version of PaymentResponse in \(schemaDirectory) "
+                        + "(versions: \(versions.map { String($0.number) }.joined(separator: ", ")))")
             }
             // The embedded registry lists, under each partner subject, the versions up to the one written.
             try registry.setHistory(versions.filter { $0.number <= wanted }.map { try AvroSchema(json: $0.text) })
-            bridge = try BridgeService(configuration: .init(configuration), kafka: kafka.configuration,
-                                       schema: try AvroSchema(json: written.text), registry: schemaIDs,
-                                       metricsFactory: metricsFactory,
-                                       logger: logger)
+            bridge = try BridgeService(
+                configuration: .init(configuration), kafka: kafka.configuration,
+                schema: try AvroSchema(json: written.text), registry: schemaIDs,
+                metricsFactory: metricsFactory,
+                logger: logger)
         } else {
             bridge = nil
         }
         let sinkConfiguration = WebhookSink.Configuration(configuration)
         if configuration.sink.enabled, !sinkConfiguration.tenants.isEmpty {
-            sink = try WebhookSink(configuration: sinkConfiguration, kafka: kafka.configuration,
-                                   decoder: PaymentResponseDecoder(registry: schemaIDs), clock: sinkClock,
-                                   metricsFactory: metricsFactory, logger: logger)
+            sink = try WebhookSink(
+                configuration: sinkConfiguration, kafka: kafka.configuration,
+                decoder: PaymentResponseDecoder(registry: schemaIDs), clock: sinkClock,
+                metricsFactory: metricsFactory, logger: logger)
         } else {
             sink = nil
         }
@@ -93,35 +102,49 @@ public final class BridgeApplication: Sendable {
 
     /// The admin HTTP application, listening on `admin.listen`.
     public func adminServer(onRunning: (@Sendable (Int) async -> Void)? = nil) -> some Service {
-        let router = AdminRoutes.router(readiness: { [self] in await readiness() }, metrics: metrics,
-                                        registry: configuration.schemaRegistry.url == nil ? schemaRegistry : nil)
-        return Application(router: router,
-                           configuration: .init(address: .hostname(configuration.admin.host, port: configuration.admin.port),
-                                                serverName: "payments-bridge"),
-                           onServerRunning: { channel in await onRunning?(channel.localAddress?.port ?? 0) },
-                           logger: logger)
+        let router = AdminRoutes.router(
+            readiness: { [self] in await readiness() }, metrics: metrics,
+            registry: configuration.schemaRegistry.url == nil ? schemaRegistry : nil)
+        return Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(configuration.admin.host, port: configuration.admin.port),
+                serverName: "payments-bridge"),
+            onServerRunning: { channel in await onRunning?(channel.localAddress?.port ?? 0) },
+            logger: logger)
     }
 
     /// Runs until SIGTERM/SIGINT (or the task is cancelled), then shuts down gracefully.
     public func run(onAdminRunning: (@Sendable (Int) async -> Void)? = nil) async throws {
-        logger.info("starting", metadata: ["kafka": "\(kafka.description)", "admin": "\(configuration.admin.listen)",
-                                          "librdkafka": "\(KafkaLibrary.version)"])
+        logger.info(
+            "starting",
+            metadata: [
+                "kafka": "\(kafka.description)", "admin": "\(configuration.admin.listen)",
+                "librdkafka": "\(KafkaLibrary.version)",
+            ])
         for issue in KafkaLibrary.knownIssues {
             logger.warning("librdkafka \(KafkaLibrary.version): \(issue); use librdkafka 2.3.0 or later")
         }
         for tenant in configuration.tenants {
-            guard let webhook = tenant.webhook, webhook.allowInsecureHttp || webhook.allowPrivateNetwork else { continue }
-            logger.warning("development setting: webhooks may go to plain http or private addresses; for local receivers only",
-                           metadata: ["tenant": "\(tenant.id)", "allowInsecureHttp": "\(webhook.allowInsecureHttp)",
-                                      "allowPrivateNetwork": "\(webhook.allowPrivateNetwork)"])
+            guard let webhook = tenant.webhook, webhook.allowInsecureHttp || webhook.allowPrivateNetwork else {
+                continue
+            }
+            logger.warning(
+                "development setting: webhooks may go to plain http or private addresses; for local receivers only",
+                metadata: [
+                    "tenant": "\(tenant.id)", "allowInsecureHttp": "\(webhook.allowInsecureHttp)",
+                    "allowPrivateNetwork": "\(webhook.allowPrivateNetwork)",
+                ])
         }
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: connectivity), .init(service: adminServer(onRunning: onAdminRunning))]
-                + ([bridge as (any Service)?, sink].compactMap { $0 }.map {
-                    ServiceGroupConfiguration.ServiceConfiguration(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup)
-                }),
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: connectivity), .init(service: adminServer(onRunning: onAdminRunning))]
+                    + ([bridge as (any Service)?, sink].compactMap { $0 }.map {
+                        ServiceGroupConfiguration.ServiceConfiguration(
+                            service: $0, failureTerminationBehavior: .gracefullyShutdownGroup)
+                    }),
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         try await group.run()
         logger.info("stopped")
     }

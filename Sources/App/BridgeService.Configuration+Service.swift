@@ -6,10 +6,12 @@ extension BridgeService.Configuration {
     /// The bridge's settings from the service configuration.
     init(_ configuration: BridgeConfiguration) {
         let bridge = configuration.bridge
-        self.init(parser: PaymentEventParser(maxEventBytes: bridge.maxEventBytes,
-                                             knownTenants: Set(configuration.tenants.map(\.id)),
-                                             allowUnknownTenants: bridge.allowUnknownTenants,
-                                             skipEventTypes: Set(bridge.skipEventTypes)))
+        self.init(
+            parser: PaymentEventParser(
+                maxEventBytes: bridge.maxEventBytes,
+                knownTenants: Set(configuration.tenants.map(\.id)),
+                allowUnknownTenants: bridge.allowUnknownTenants,
+                skipEventTypes: Set(bridge.skipEventTypes)))
         inputTopic = bridge.inputTopic
         consumerGroup = bridge.consumerGroup
         transactionalID = bridge.transactionalID

@@ -18,7 +18,8 @@ public final class ConnectivityMonitor: Service {
     private let state = Mutex(State())
     private let brokersGauge: Gauge
 
-    public init(admin: KafkaAdmin, interval: Duration = .seconds(2), metricsFactory: any MetricsFactory, logger: Logger) {
+    public init(admin: KafkaAdmin, interval: Duration = .seconds(2), metricsFactory: any MetricsFactory, logger: Logger)
+    {
         self.admin = admin
         self.interval = interval
         self.logger = logger

@@ -10,12 +10,15 @@ extension DeadLetterTool {
     /// version in `schemaDirectory` (the embedded registry's ids derive from the schema text).
     public init(configuration: BridgeConfiguration, schemaDirectory: String, logger: Logger) throws {
         guard !configuration.kafka.isEmbedded else {
-            throw DeadLetterToolError(.embeddedBroker, "kafka.bootstrapServers is \"embedded\": the in-process broker lives only "
-                                      + "inside `run`; point the configuration (or KAFKA_BOOTSTRAP_SERVERS) at the cluster")
+            throw DeadLetterToolError(
+                .embeddedBroker,
+                "kafka.bootstrapServers is \"embedded\": the in-process broker lives only "
+                    + "inside `run`; point the configuration (or KAFKA_BOOTSTRAP_SERVERS) at the cluster")
         }
-        let kafka = KafkaConfiguration(bootstrapServers: configuration.kafka.bootstrapServers, clientID: "payments-bridge-dlt",
-                                       properties: configuration.kafka.properties.mapValues(\.value)
-                                           .merging(["log_level": "3"]) { configured, _ in configured })
+        let kafka = KafkaConfiguration(
+            bootstrapServers: configuration.kafka.bootstrapServers, clientID: "payments-bridge-dlt",
+            properties: configuration.kafka.properties.mapValues(\.value)
+                .merging(["log_level": "3"]) { configured, _ in configured })
         let registry: SchemaRegistry
         if let url = configuration.schemaRegistry.url {
             registry = SchemaRegistryClient(configuration: .init(url: url.value), logger: logger)

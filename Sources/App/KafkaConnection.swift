@@ -10,23 +10,32 @@ public final class KafkaConnection: Sendable {
     /// Present when running on the embedded broker (kept alive as long as the connection).
     public let embedded: EmbeddedKafkaCluster?
 
-    public convenience init(settings: BridgeConfiguration.Kafka, clientID: String = "payments-bridge",
-                            embeddedBrokers: Int = 3) throws(KafkaError) {
+    public convenience init(
+        settings: BridgeConfiguration.Kafka, clientID: String = "payments-bridge",
+        embeddedBrokers: Int = 3
+    ) throws(KafkaError) {
         if settings.isEmbedded {
-            self.init(cluster: try EmbeddedKafkaCluster(brokers: embeddedBrokers), settings: settings, clientID: clientID)
+            self.init(
+                cluster: try EmbeddedKafkaCluster(brokers: embeddedBrokers), settings: settings, clientID: clientID)
         } else {
-            self.init(embedded: nil,
-                      configuration: KafkaConfiguration(bootstrapServers: settings.bootstrapServers, clientID: clientID,
-                                                        properties: settings.properties.mapValues(\.value)))
+            self.init(
+                embedded: nil,
+                configuration: KafkaConfiguration(
+                    bootstrapServers: settings.bootstrapServers, clientID: clientID,
+                    properties: settings.properties.mapValues(\.value)))
         }
     }
 
     /// A connection to `cluster`, an embedded cluster the caller created (a test that breaks the
     /// cluster under the service), with the properties of `settings`; its `bootstrapServers` is not used.
-    public convenience init(cluster: EmbeddedKafkaCluster, settings: BridgeConfiguration.Kafka,
-                            clientID: String = "payments-bridge") {
-        self.init(embedded: cluster,
-                  configuration: cluster.configuration(clientID: clientID, properties: settings.properties.mapValues(\.value)))
+    public convenience init(
+        cluster: EmbeddedKafkaCluster, settings: BridgeConfiguration.Kafka,
+        clientID: String = "payments-bridge"
+    ) {
+        self.init(
+            embedded: cluster,
+            configuration: cluster.configuration(clientID: clientID, properties: settings.properties.mapValues(\.value))
+        )
     }
 
     private init(embedded: EmbeddedKafkaCluster?, configuration: KafkaConfiguration) {

@@ -9,7 +9,8 @@ extension WebhookSink.Configuration {
         let sink = configuration.sink
         let tenants = configuration.tenants.compactMap { tenant -> WebhookSink.Tenant? in
             guard tenant.delivery == .webhook, let webhook = tenant.webhook else { return nil }
-            var endpoint = WebhookEndpoint.Settings(tenantID: tenant.id, url: webhook.url, secrets: webhook.secrets.map(\.value))
+            var endpoint = WebhookEndpoint.Settings(
+                tenantID: tenant.id, url: webhook.url, secrets: webhook.secrets.map(\.value))
             endpoint.maxInFlight = webhook.maxInFlight
             endpoint.ratePerSecond = webhook.ratePerSecond
             endpoint.allowPrivateNetwork = webhook.allowPrivateNetwork
@@ -17,11 +18,15 @@ extension WebhookSink.Configuration {
             endpoint.connectTimeout = sink.connectTimeout
             endpoint.requestTimeout = sink.requestTimeout
             endpoint.userAgent = "payments-bridge/\(BridgeApplication.version)"
-            return WebhookSink.Tenant(endpoint: endpoint,
-                                      eventTypes: webhook.eventTypes.map { Set($0.compactMap(PaymentEventType.init(rawValue:))) })
+            return WebhookSink.Tenant(
+                endpoint: endpoint,
+                eventTypes: webhook.eventTypes.map { Set($0.compactMap(PaymentEventType.init(rawValue:))) })
         }
-        self.init(tenants: tenants, retry: RetryPolicy(schedule: sink.retry.schedule, minimumWindow: sink.retry.minimumWindow,
-                                                       jitter: sink.retry.jitter, maxRetryAfter: sink.retry.maxRetryAfter))
+        self.init(
+            tenants: tenants,
+            retry: RetryPolicy(
+                schedule: sink.retry.schedule, minimumWindow: sink.retry.minimumWindow,
+                jitter: sink.retry.jitter, maxRetryAfter: sink.retry.maxRetryAfter))
         consumerGroup = sink.consumerGroup
         maxPendingPerTenant = sink.maxPendingPerTenant
         maxPending = sink.maxPending
@@ -32,11 +37,15 @@ extension WebhookSink.Configuration {
         self.topics = configuration.tenants.filter { $0.delivery == .webhook }.flatMap { tenant in
             let name = PaymentTopics.responses(channel: tenant.channel, tenantId: tenant.id)
             let partitions = topics.partitions[tenant.channel] ?? 1
-            return [TopicSpecification(name: name, partitions: partitions, replicationFactor: topics.replicationFactor,
-                                       retention: .seconds(topics.retentionDays * 86_400), maxRecordBytes: maxRecordBytes),
-                    TopicSpecification(name: PaymentTopics.deadLetter(of: name), partitions: partitions,
-                                       replicationFactor: topics.replicationFactor,
-                                       retention: .seconds(topics.dltRetentionDays * 86_400), maxRecordBytes: maxRecordBytes)]
+            return [
+                TopicSpecification(
+                    name: name, partitions: partitions, replicationFactor: topics.replicationFactor,
+                    retention: .seconds(topics.retentionDays * 86_400), maxRecordBytes: maxRecordBytes),
+                TopicSpecification(
+                    name: PaymentTopics.deadLetter(of: name), partitions: partitions,
+                    replicationFactor: topics.replicationFactor,
+                    retention: .seconds(topics.dltRetentionDays * 86_400), maxRecordBytes: maxRecordBytes),
+            ]
         }
     }
 }

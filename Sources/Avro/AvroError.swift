@@ -1,6 +1,10 @@
 /// An Avro encoding, decoding or schema error.
 public struct AvroError: Error, Sendable, CustomStringConvertible, Equatable {
-    public enum Kind: String, Sendable { case invalidSchema = "invalid_schema", encode, decode, wireFormat = "wire_format" }
+    public enum Kind: String, Sendable {
+        case invalidSchema = "invalid_schema"
+        case encode, decode
+        case wireFormat = "wire_format"
+    }
     public let kind: Kind
     public let message: String
 

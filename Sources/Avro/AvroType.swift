@@ -51,7 +51,9 @@ extension AvroType {
         return try parse(object, namespace: nil, names: &names)
     }
 
-    private static func parse(_ node: Any, namespace: String?, names: inout [String: AvroType]) throws(AvroError) -> AvroType {
+    private static func parse(_ node: Any, namespace: String?, names: inout [String: AvroType]) throws(AvroError)
+        -> AvroType
+    {
         if let name = node as? String {
             switch name {
             case "null": return .null
@@ -92,11 +94,13 @@ extension AvroType {
                 guard let fieldName = field["name"] as? String, let fieldType = field["type"] else {
                     throw AvroError(.invalidSchema, "record \(fullName): a field needs a name and a type")
                 }
-                parsed.append(AvroFieldType(name: fieldName,
-                                            type: try parse(fieldType, namespace: ns, names: &names),
-                                            hasDefault: field.keys.contains("default"),
-                                            aliases: field["aliases"] as? [String] ?? [],
-                                            doc: field["doc"] as? String))
+                parsed.append(
+                    AvroFieldType(
+                        name: fieldName,
+                        type: try parse(fieldType, namespace: ns, names: &names),
+                        hasDefault: field.keys.contains("default"),
+                        aliases: field["aliases"] as? [String] ?? [],
+                        doc: field["doc"] as? String))
             }
             let record = AvroType.record(name: fullName, fields: parsed)
             names[fullName] = record
@@ -105,7 +109,8 @@ extension AvroType {
             guard let fullName, let symbols = object["symbols"] as? [String] else {
                 throw AvroError(.invalidSchema, "an enum needs a name and symbols")
             }
-            let result = AvroType.enumeration(name: fullName, symbols: symbols, defaultSymbol: object["default"] as? String)
+            let result = AvroType.enumeration(
+                name: fullName, symbols: symbols, defaultSymbol: object["default"] as? String)
             names[fullName] = result
             return result
         case "fixed":

@@ -4,8 +4,10 @@ public enum ConfluentWireFormat {
 
     public static func header(schemaID: Int32) -> [UInt8] {
         let id = UInt32(bitPattern: schemaID)
-        return [magicByte, UInt8(id >> 24), UInt8(truncatingIfNeeded: id >> 16), UInt8(truncatingIfNeeded: id >> 8),
-                UInt8(truncatingIfNeeded: id)]
+        return [
+            magicByte, UInt8(id >> 24), UInt8(truncatingIfNeeded: id >> 16), UInt8(truncatingIfNeeded: id >> 8),
+            UInt8(truncatingIfNeeded: id),
+        ]
     }
 
     public static func frame(schemaID: Int32, payload: [UInt8]) -> [UInt8] {

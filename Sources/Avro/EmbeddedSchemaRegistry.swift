@@ -27,7 +27,9 @@ public final class EmbeddedSchemaRegistry: SchemaRegistry {
         let id = schema.embeddedID
         let result: Result<Int32, AvroError> = state.withLock { state in
             if let known = state.schemas[id], known.text != schema.text,
-               (try? SchemaFingerprint.normalizedJSON(known.text)) != (try? SchemaFingerprint.normalizedJSON(schema.text)) {
+                (try? SchemaFingerprint.normalizedJSON(known.text))
+                    != (try? SchemaFingerprint.normalizedJSON(schema.text))
+            {
                 return .failure(AvroError(.invalidSchema, "schema id \(id) collides with another schema"))
             }
             state.schemas[id] = state.schemas[id] ?? schema

@@ -4,11 +4,11 @@ public enum SchemaCompatibility {
         let here = path.isEmpty ? "(root)" : path
         switch (reader, writer) {
         case (.null, .null), (.boolean, .boolean), (.int, .int), (.long, .long), (.float, .float),
-             (.double, .double), (.bytes, .bytes), (.string, .string):
+            (.double, .double), (.bytes, .bytes), (.string, .string):
             return []
         // Promotions allowed by the Avro specification.
         case (.long, .int), (.float, .int), (.float, .long), (.double, .int), (.double, .long), (.double, .float),
-             (.string, .bytes), (.bytes, .string):
+            (.string, .bytes), (.bytes, .string):
             return []
         case (.record(let readerName, let readerFields), .record(let writerName, let writerFields)):
             guard unqualified(readerName) == unqualified(writerName) else {
@@ -21,17 +21,23 @@ public enum SchemaCompatibility {
                 if let written = writerFields.first(where: { names.contains($0.name) }) {
                     found += problems(reader: field.type, writer: written.type, path: fieldPath)
                 } else if !field.hasDefault {
-                    found.append("\(fieldPath): field is missing from data written with the other version and has no default")
+                    found.append(
+                        "\(fieldPath): field is missing from data written with the other version and has no default")
                 }
             }
             return found
-        case (.enumeration(let readerName, let readerSymbols, let defaultSymbol), .enumeration(let writerName, let writerSymbols, _)):
+        case (
+            .enumeration(let readerName, let readerSymbols, let defaultSymbol),
+            .enumeration(let writerName, let writerSymbols, _)
+        ):
             guard unqualified(readerName) == unqualified(writerName) else {
                 return ["\(here): enum \(writerName) cannot be read as \(readerName)"]
             }
             let unknown = writerSymbols.filter { !readerSymbols.contains($0) }
             if unknown.isEmpty || defaultSymbol != nil { return [] }
-            return ["\(here): symbols \(unknown.joined(separator: ", ")) of \(writerName) are unknown to the reader, which has no default"]
+            return [
+                "\(here): symbols \(unknown.joined(separator: ", ")) of \(writerName) are unknown to the reader, which has no default"
+            ]
         case (.array(let readerItems), .array(let writerItems)):
             return problems(reader: readerItems, writer: writerItems, path: "\(path)[]")
         case (.map(let readerValues), .map(let writerValues)):
@@ -43,7 +49,9 @@ public enum SchemaCompatibility {
             // Every branch the writer may have used must be readable.
             return writerBranches.flatMap { problems(reader: reader, writer: $0, path: path) }
         case (.union(let readerBranches), _):
-            if readerBranches.contains(where: { problems(reader: $0, writer: writer, path: path).isEmpty }) { return [] }
+            if readerBranches.contains(where: { problems(reader: $0, writer: writer, path: path).isEmpty }) {
+                return []
+            }
             return ["\(here): no branch of \(reader.displayName) can read \(writer.displayName)"]
         default:
             return ["\(here): type changed from \(writer.displayName) to \(reader.displayName)"]

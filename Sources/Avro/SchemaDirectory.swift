@@ -23,12 +23,15 @@ public struct SchemaDirectory: Sendable {
         for folder in ["", Self.historyFolder] {
             let folderPath = folder.isEmpty ? path : "\(path)/\(folder)"
             var isDirectory: ObjCBool = false
-            if !folder.isEmpty, !FileManager.default.fileExists(atPath: folderPath, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            if !folder.isEmpty,
+                !FileManager.default.fileExists(atPath: folderPath, isDirectory: &isDirectory) || !isDirectory.boolValue
+            {
                 continue
             }
             let files: [String]
             do { files = try FileManager.default.contentsOfDirectory(atPath: folderPath) } catch {
-                throw AvroError(.invalidSchema, "cannot read schema directory \(folderPath): \(error.localizedDescription)")
+                throw AvroError(
+                    .invalidSchema, "cannot read schema directory \(folderPath): \(error.localizedDescription)")
             }
             for file in files.sorted() where file.hasSuffix(".avsc") {
                 let stem = String(file.dropLast(5))
@@ -44,7 +47,8 @@ public struct SchemaDirectory: Sendable {
                     throw AvroError(.invalidSchema, "\(path)/\(relative): a kept version is named Name.vN.avsc")
                 }
                 guard let data = FileManager.default.contents(atPath: "\(path)/\(relative)"),
-                      let text = String(data: data, encoding: .utf8) else {
+                    let text = String(data: data, encoding: .utf8)
+                else {
                     throw AvroError(.invalidSchema, "cannot read \(path)/\(relative)")
                 }
                 grouped[name, default: []].append(Version(file: relative, number: number, text: text))
@@ -92,7 +96,8 @@ public struct SchemaDirectory: Sendable {
             guard let (current, currentType) = parsed.last, current.number == nil else { continue }
             for (older, olderType) in parsed.dropLast() {
                 for problem in SchemaCompatibility.problems(evolving: olderType, to: currentType, mode: mode) {
-                    findings.append(Finding(schema: name, file: current.file, message: "against \(older.file): \(problem)"))
+                    findings.append(
+                        Finding(schema: name, file: current.file, message: "against \(older.file): \(problem)"))
                 }
             }
         }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Where schema ids come from: a Confluent-compatible registry or the embedded one.
 public protocol SchemaRegistry: Sendable {
     /// The id of `schema` under `subject` (`<topic>-value`), registering it when needed.
@@ -5,5 +7,3 @@ public protocol SchemaRegistry: Sendable {
     /// The schema with `id` (the writer's schema of a framed record).
     func schema(id: Int32) async throws -> AvroSchema
 }
-
-import Synchronization

@@ -48,7 +48,8 @@ public final class SchemaRegistryClient: SchemaRegistry {
             var index = 0
             while index < bytes.count {
                 if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
-                   let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
+                    let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+                {
                     decoded.append(high << 4 | low)
                     index += 3
                 } else {
@@ -75,8 +76,10 @@ public final class SchemaRegistryClient: SchemaRegistry {
     private let ids = Mutex<[String: Int32]>([:])
     private let schemas = Mutex<[Int32: AvroSchema]>([:])
 
-    public init(configuration: Configuration, httpClient: HTTPClient = .shared,
-                logger: Logger = Logger(label: "schema-registry")) {
+    public init(
+        configuration: Configuration, httpClient: HTTPClient = .shared,
+        logger: Logger = Logger(label: "schema-registry")
+    ) {
         self.configuration = configuration
         self.http = httpClient
         self.logger = logger
@@ -88,7 +91,8 @@ public final class SchemaRegistryClient: SchemaRegistry {
         let body = try JSONSerialization.data(withJSONObject: ["schema": schema.text])
         let answer = try await call(.POST, "/subjects/\(escape(subject))/versions", body: body)
         guard let id = (answer["id"] as? NSNumber)?.int32Value else {
-            throw SchemaRegistryError(kind: .invalidResponse, message: "no id in the answer to registering \(subject)", status: nil)
+            throw SchemaRegistryError(
+                kind: .invalidResponse, message: "no id in the answer to registering \(subject)", status: nil)
         }
         ids.withLock { $0[cacheKey] = id }
         schemas.withLock { $0[id] = $0[id] ?? schema }
@@ -99,7 +103,8 @@ public final class SchemaRegistryClient: SchemaRegistry {
         if let schema = schemas.withLock({ $0[id] }) { return schema }
         let answer = try await call(.GET, "/schemas/ids/\(id)", body: nil)
         guard let text = answer["schema"] as? String else {
-            throw SchemaRegistryError(kind: .invalidResponse, message: "no schema in the answer for id \(id)", status: nil)
+            throw SchemaRegistryError(
+                kind: .invalidResponse, message: "no schema in the answer for id \(id)", status: nil)
         }
         if let type = answer["schemaType"] as? String, type != "AVRO" {
             throw SchemaRegistryError(kind: .invalidResponse, message: "schema \(id) is \(type), not AVRO", status: nil)
@@ -119,7 +124,8 @@ public final class SchemaRegistryClient: SchemaRegistry {
     }
 
     private func escape(_ segment: String) -> String {
-        segment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? segment
+        segment.addingPercentEncoding(
+            withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? segment
     }
 
     private func call(_ method: HTTPMethod, _ path: String, body: Data?) async throws -> [String: Any] {
@@ -139,20 +145,26 @@ public final class SchemaRegistryClient: SchemaRegistry {
             } catch let error as SchemaRegistryError {
                 failure = error
             } catch {
-                failure = SchemaRegistryError(kind: .unreachable, message: "\(configuration.url): \(error)", status: nil)
+                failure = SchemaRegistryError(
+                    kind: .unreachable, message: "\(configuration.url): \(error)", status: nil)
             }
             guard clock.now + backoff.upcoming < deadline else { throw failure }
             let delay = backoff.next()
-            logger.warning("schema registry unavailable, retrying", metadata: ["error": "\(failure)", "in": "\(delay)"])
+            logger.warning(
+                "schema registry unavailable, retrying", metadata: ["error": "\(failure)", "in": "\(delay)"])
             try await Task.sleep(for: delay)
         }
     }
 
-    private func attempt(_ method: HTTPMethod, _ path: String, body: Data?, timeout: Duration) async throws -> [String: Any] {
+    private func attempt(_ method: HTTPMethod, _ path: String, body: Data?, timeout: Duration) async throws -> [String:
+        Any]
+    {
         var request = HTTPClientRequest(url: configuration.url + path)
         request.method = method
         request.headers.add(name: "Accept", value: "application/vnd.schemaregistry.v1+json, application/json")
-        if let credentials = configuration.credentials { request.headers.add(name: "Authorization", value: "Basic \(credentials)") }
+        if let credentials = configuration.credentials {
+            request.headers.add(name: "Authorization", value: "Basic \(credentials)")
+        }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/vnd.schemaregistry.v1+json")
             request.body = .bytes(ByteBuffer(bytes: body))
@@ -165,15 +177,20 @@ public final class SchemaRegistryClient: SchemaRegistry {
         switch status {
         case 200..<300:
             guard let object else {
-                throw SchemaRegistryError(kind: .invalidResponse, message: "\(method) \(path): answer is not a JSON object", status: status)
+                throw SchemaRegistryError(
+                    kind: .invalidResponse, message: "\(method) \(path): answer is not a JSON object", status: status)
             }
             return object
         case 429, 500...:
             throw SchemaRegistryError(kind: .unreachable, message: "\(method) \(path): HTTP \(status)", status: status)
         case 404:
-            throw SchemaRegistryError(kind: .notFound, message: "\(method) \(path): \(object?["message"] as? String ?? "not found")", status: status)
+            throw SchemaRegistryError(
+                kind: .notFound, message: "\(method) \(path): \(object?["message"] as? String ?? "not found")",
+                status: status)
         default:
-            throw SchemaRegistryError(kind: .rejected, message: "\(method) \(path): HTTP \(status) \(object?["message"] as? String ?? "")", status: status)
+            throw SchemaRegistryError(
+                kind: .rejected, message: "\(method) \(path): HTTP \(status) \(object?["message"] as? String ?? "")",
+                status: status)
         }
     }
 }

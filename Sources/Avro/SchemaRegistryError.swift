@@ -1,5 +1,9 @@
 public struct SchemaRegistryError: Error, Sendable, CustomStringConvertible, Equatable {
-    public enum Kind: String, Sendable { case unreachable, rejected, notFound = "not_found", invalidResponse = "invalid_response" }
+    public enum Kind: String, Sendable {
+        case unreachable, rejected
+        case notFound = "not_found"
+        case invalidResponse = "invalid_response"
+    }
     public let kind: Kind
     public let message: String
     /// The registry's HTTP status, when it answered.

@@ -75,8 +75,10 @@ public final class BridgeService: Service {
     /// The consumer's count of records left out after a revoke, as far as it is in the metrics.
     private let reportedNotAssigned = Mutex(0)
 
-    public init(configuration: Configuration, kafka: KafkaConfiguration, schema: AvroSchema, registry: SchemaRegistry,
-                metricsFactory: MetricsFactory, logger: Logger) throws {
+    public init(
+        configuration: Configuration, kafka: KafkaConfiguration, schema: AvroSchema, registry: SchemaRegistry,
+        metricsFactory: MetricsFactory, logger: Logger
+    ) throws {
         self.configuration = configuration
         self.schema = schema
         encoder = try PaymentResponseEncoder(schema: schema)
@@ -93,12 +95,14 @@ public final class BridgeService: Service {
         producerConfiguration.transactionalID = configuration.transactionalID
         producerConfiguration.maxRecordBytes = configuration.maxRecordBytes
         producerConfiguration.linger = configuration.producerLinger
-        producer = try TransactionalProducer(configuration: producerConfiguration, operationTimeout: configuration.operationTimeout,
-                                             logger: logger)
+        producer = try TransactionalProducer(
+            configuration: producerConfiguration, operationTimeout: configuration.operationTimeout,
+            logger: logger)
         provisioner = TopicProvisioner(admin: try KafkaAdmin(configuration: kafka, logger: logger), logger: logger)
-        topics = OutputTopics(partitions: configuration.partitions, replicationFactor: configuration.replicationFactor,
-                              retention: configuration.retention, deadLetterRetention: configuration.deadLetterRetention,
-                              maxRecordBytes: configuration.maxRecordBytes)
+        topics = OutputTopics(
+            partitions: configuration.partitions, replicationFactor: configuration.replicationFactor,
+            retention: configuration.retention, deadLetterRetention: configuration.deadLetterRetention,
+            maxRecordBytes: configuration.maxRecordBytes)
         consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         consumer.onRebalance { [weak self] event in await self?.rebalanced(event) }
     }
@@ -119,7 +123,10 @@ public final class BridgeService: Service {
         if let reason = stalled.withLock({ $0 }) { return (false, "bridge: not making progress: \(reason)") }
         let (open, age) = state.withLock { ($0.isOpen, ContinuousClock.now - $0.startedAt) }
         if open, age > Self.stallAfter {
-            return (false, "bridge: not making progress: a transaction has been open for \(age.components.seconds) s without committing")
+            return (
+                false,
+                "bridge: not making progress: a transaction has been open for \(age.components.seconds) s without committing"
+            )
         }
         return (true, nil)
     }
@@ -144,11 +151,18 @@ public final class BridgeService: Service {
 
     public func run() async throws {
         try await initTransactions()
-        await provisioner.ensure([topics.specification(deadLetterTopic: PaymentTopics.deadLetter(of: configuration.inputTopic),
-                                                       partitions: configuration.deadLetterPartitions)])
+        await provisioner.ensure([
+            topics.specification(
+                deadLetterTopic: PaymentTopics.deadLetter(of: configuration.inputTopic),
+                partitions: configuration.deadLetterPartitions)
+        ])
         try consumer.subscribe([configuration.inputTopic])
-        logger.info("bridge consuming", metadata: ["topic": "\(configuration.inputTopic)",
-                                                   "group": "\(configuration.consumerGroup)"])
+        logger.info(
+            "bridge consuming",
+            metadata: [
+                "topic": "\(configuration.inputTopic)",
+                "group": "\(configuration.consumerGroup)",
+            ])
         let lagReporter = Task { await reportLag() }
         defer { lagReporter.cancel() }
         do {
@@ -157,8 +171,11 @@ public final class BridgeService: Service {
                 let records = await consumer.poll(timeout: .milliseconds(50))
                 if !records.isEmpty { logger.trace("polled", metadata: ["records": "\(records.count)"]) }
                 try await process(records)
-                if state.withLock({ $0.isDue(maxRecords: configuration.transactionMaxRecords,
-                                            maxInterval: configuration.transactionMaxInterval) }) {
+                if state.withLock({
+                    $0.isDue(
+                        maxRecords: configuration.transactionMaxRecords,
+                        maxInterval: configuration.transactionMaxInterval)
+                }) {
                     try await commitWhilePreparingNext()
                 }
             }
@@ -177,8 +194,10 @@ public final class BridgeService: Service {
     /// Refreshes the consumer-lag gauges until cancelled.
     private func reportLag() async {
         await consumer.reportLag(every: configuration.lagInterval) { partition, records in
-            metrics.consumerLag(group: configuration.consumerGroup, topic: partition.topic, partition: partition.partition)
-                .record(records)
+            metrics.consumerLag(
+                group: configuration.consumerGroup, topic: partition.topic, partition: partition.partition
+            )
+            .record(records)
         }
     }
 
@@ -233,13 +252,16 @@ public final class BridgeService: Service {
                 try await emit(refusal.map(PreparedRecord.refused) ?? prepared?[index] ?? prepare(record), from: record)
                 // Looking for the record Kafka refused: each in a transaction of its own.
                 if isolated, try await !finishTransaction() {
-                    state.withLock { $0.pendingRewind.merge(Self.firstOffsets(of: records[(index + 1)...]), uniquingKeysWith: min) }
+                    state.withLock {
+                        $0.pendingRewind.merge(Self.firstOffsets(of: records[(index + 1)...]), uniquingKeysWith: min)
+                    }
                     try await Task.sleep(for: .milliseconds(500))
                     return
                 }
             } catch {
                 if let fatal = producer.endingError(error) { throw fatal }
-                logger.warning("transaction failed; aborting and re-reading its records", metadata: ["error": "\(error)"])
+                logger.warning(
+                    "transaction failed; aborting and re-reading its records", metadata: ["error": "\(error)"])
                 stalled.withLock { $0 = "\(error)" }
                 // Records after the failed one were not processed: re-read them too.
                 await abortTransaction(alsoRewind: Self.firstOffsets(of: records[index...]))
@@ -256,7 +278,10 @@ public final class BridgeService: Service {
     /// them too. (Rebalances run only inside the poll, so a batch holds no other stale record.)
     private func countRecordsOfRevokedPartitions() {
         let leftOut = consumer.recordsOfRevokedPartitions
-        let earlier = reportedNotAssigned.withLock { reported in defer { reported = leftOut }; return reported }
+        let earlier = reportedNotAssigned.withLock { reported in
+            defer { reported = leftOut }
+            return reported
+        }
         if leftOut > earlier { metrics.notAssigned(topic: configuration.inputTopic).increment(by: leftOut - earlier) }
     }
 
@@ -271,9 +296,10 @@ public final class BridgeService: Service {
         switch configuration.parser.parse(record.value) {
         case .response(let response):
             guard encoder.canEncode(response) else {
-                return .unsupported("\(response.eventType.rawValue) (status \(response.status.rawValue)) is not in PaymentResponse "
-                                    + "schema v\(encoder.layout.rawValue), which the bridge writes (bridge.schemaVersion); "
-                                    + "replay the event once the bridge writes a version that has it")
+                return .unsupported(
+                    "\(response.eventType.rawValue) (status \(response.status.rawValue)) is not in PaymentResponse "
+                        + "schema v\(encoder.layout.rawValue), which the bridge writes (bridge.schemaVersion); "
+                        + "replay the event once the bridge writes a version that has it")
             }
             let key = ResponseKey(channel: response.channel.topicFragment, tenant: response.tenantId)
             guard let route = routes.withLock({ $0[key] }) else { return .unrouted(response, key) }
@@ -298,7 +324,10 @@ public final class BridgeService: Service {
             try await send(output(response, route: route), to: key, from: record)
         case .skipped(let eventType):
             // A name from bridge.skipEventTypes: the label's values are bounded by the configuration.
-            state.withLock { $0.skipped[eventType, default: 0] += 1; $0.consumed(record) }
+            state.withLock {
+                $0.skipped[eventType, default: 0] += 1
+                $0.consumed(record)
+            }
         case .rejected(let rejection):
             let reason = DeadLetterReason(rawValue: rejection.reason.rawValue) ?? .invalidEvent
             try await deadLetter(record, reason: reason, error: rejection.message)
@@ -316,7 +345,8 @@ public final class BridgeService: Service {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(512)
         encoder.encode(response, schemaID: route.schemaID, into: &bytes)
-        return ProducerRecord(topic: route.topic, key: Array(response.paymentId.utf8), value: bytes, headers: response.headers)
+        return ProducerRecord(
+            topic: route.topic, key: Array(response.paymentId.utf8), value: bytes, headers: response.headers)
     }
 
     /// Hands a response to the producer and books it, with its input record, in the transaction.
@@ -327,28 +357,37 @@ public final class BridgeService: Service {
         do {
             // The usual case runs without suspending: room in the producer's queue.
             if try !producer.trySend(output) { try await producer.send(output) }
-            state.withLock { $0.produced[key, default: 0] += 1; $0.consumed(record) }
+            state.withLock {
+                $0.produced[key, default: 0] += 1
+                $0.consumed(record)
+            }
             return
         } catch {
             guard error.refusesRecord else { throw error }
             refused = error
         }
-        try await deadLetter(record, reason: .oversized,
-                             error: "Kafka refused the response of \(output.value?.count ?? 0) bytes: \(refused)")
+        try await deadLetter(
+            record, reason: .oversized,
+            error: "Kafka refused the response of \(output.value?.count ?? 0) bytes: \(refused)")
         state.withLock { $0.consumed(record) }
     }
 
     /// Writes the event's dead-letter copy. A copy librdkafka refuses as it is (too large with
     /// its headers) is written without the original value, then also without the original
     /// headers, the refusal noted; the coordinates and the reason always remain.
-    private func deadLetter(_ record: ConsumerRecord, reason: DeadLetterReason, error: String,
-                            withoutValue: Bool = false) async throws {
-        logger.warning("event dead-lettered", metadata: [
-            "reason": "\(reason.rawValue)", "error": "\(error)",
-            "partition": "\(record.partition)", "offset": "\(record.offset)",
-        ])
-        var copy = DeadLetterCopy(of: record, cause: DeadLetterCause(reason: reason, error: error),
-                                  consumerGroup: configuration.consumerGroup)
+    private func deadLetter(
+        _ record: ConsumerRecord, reason: DeadLetterReason, error: String,
+        withoutValue: Bool = false
+    ) async throws {
+        logger.warning(
+            "event dead-lettered",
+            metadata: [
+                "reason": "\(reason.rawValue)", "error": "\(error)",
+                "partition": "\(record.partition)", "offset": "\(record.offset)",
+            ])
+        var copy = DeadLetterCopy(
+            of: record, cause: DeadLetterCause(reason: reason, error: error),
+            consumerGroup: configuration.consumerGroup)
         if withoutValue { copy.dropValue() }
         while true {
             do {
@@ -389,20 +428,27 @@ public final class BridgeService: Service {
         let snapshot = state.withLock { $0 }
         guard snapshot.isOpen else { return true }
         let started = ContinuousClock.now
-        let offsets = snapshot.ranges.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.next) }
+        let offsets = snapshot.ranges.map {
+            TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.next)
+        }
         let consumer = self.consumer
-        let outcome = try await producer.commit(offsets, groupMetadata: { () throws(KafkaError) in try consumer.groupMetadata() },
-                                                onWait: { error in stalled.withLock { $0 = "committing: \(error)" } })
+        let outcome = try await producer.commit(
+            offsets, groupMetadata: { () throws(KafkaError) in try consumer.groupMetadata() },
+            onWait: { error in stalled.withLock { $0 = "committing: \(error)" } })
         switch outcome {
         case .committed:
-            logger.debug("transaction committed", metadata: [
-                "records": "\(snapshot.count)", "open": "\(started - snapshot.startedAt)", "commit": "\(ContinuousClock.now - started)",
-            ])
+            logger.debug(
+                "transaction committed",
+                metadata: [
+                    "records": "\(snapshot.count)", "open": "\(started - snapshot.startedAt)",
+                    "commit": "\(ContinuousClock.now - started)",
+                ])
             recordCommitted(snapshot)
             state.withLock { $0 = TransactionState() }
             return true
         case .abortRequired(let error):
-            logger.warning("commit failed; aborting and re-reading the transaction's records", metadata: ["error": "\(error)"])
+            logger.warning(
+                "commit failed; aborting and re-reading the transaction's records", metadata: ["error": "\(error)"])
             stalled.withLock { $0 = "commit failed: \(error)" }
             await abortTransaction(alsoRewind: [:])
             if let fatal = producer.fatalError { throw fatal }
@@ -414,14 +460,18 @@ public final class BridgeService: Service {
         stalled.withLock { $0 = nil }
         refusals.withLock { if !$0.isEmpty { $0.committed(snapshot.ranges) } }
         metrics.transactions(outcome: "committed").increment()
-        let topics = routes.withLock { routes in snapshot.produced.keys.map { ($0, routes[$0]?.topic ?? "\($0.channel).\($0.tenant)") } }
+        let topics = routes.withLock { routes in
+            snapshot.produced.keys.map { ($0, routes[$0]?.topic ?? "\($0.channel).\($0.tenant)") }
+        }
         committed.withLock { totals in
             totals.events += snapshot.count
             for (key, topic) in topics { totals.produced[topic, default: 0] += snapshot.produced[key] ?? 0 }
             totals.deadLettered.merge(snapshot.deadLettered, uniquingKeysWith: +)
             totals.skipped.merge(snapshot.skipped, uniquingKeysWith: +)
         }
-        for (key, count) in snapshot.produced { metrics.produced(channel: key.channel, tenant: key.tenant).increment(by: count) }
+        for (key, count) in snapshot.produced {
+            metrics.produced(channel: key.channel, tenant: key.tenant).increment(by: count)
+        }
         for (reason, count) in snapshot.deadLettered {
             metrics.deadLetters(source: configuration.inputTopic, reason: reason).increment(by: count)
         }
@@ -437,12 +487,18 @@ public final class BridgeService: Service {
             metrics.transactions(outcome: "aborted").increment()
             // A record Kafka refused made it fail: find it and dead-letter it when read again.
             if let refused = producer.takeRefusedDelivery() {
-                let outcome = refusals.withLock { $0.transactionFailed(records: snapshot.count, ranges: snapshot.ranges, error: refused) }
-                let what = !outcome ? "Kafka refused a dead-letter copy even without its value"
-                    : snapshot.count == 1 ? "Kafka refused the record of a one-event transaction; the event is dead-lettered when read again"
-                    : "Kafka refused a record of the transaction; reading its records again one per transaction"
-                logger.warning("\(what)",
-                               metadata: ["records": "\(snapshot.count)", "error": "\(refused)"])
+                let outcome = refusals.withLock {
+                    $0.transactionFailed(records: snapshot.count, ranges: snapshot.ranges, error: refused)
+                }
+                let what =
+                    !outcome
+                    ? "Kafka refused a dead-letter copy even without its value"
+                    : snapshot.count == 1
+                        ? "Kafka refused the record of a one-event transaction; the event is dead-lettered when read again"
+                        : "Kafka refused a record of the transaction; reading its records again one per transaction"
+                logger.warning(
+                    "\(what)",
+                    metadata: ["records": "\(snapshot.count)", "error": "\(refused)"])
                 if !outcome { stalled.withLock { $0 = "the dead-letter topic refuses records: \(refused)" } }
             }
         }
@@ -480,7 +536,7 @@ public final class BridgeService: Service {
             logger.info("partitions revoked", metadata: ["partitions": "\(partitions.map(\.description))"])
             // After the open transaction is finished (an abort may mark refusals of these partitions).
             defer { refusals.withLock { $0.forget(partitions) } }
-            joined.store(false, ordering: .relaxed)   // until the group assigns partitions again
+            joined.store(false, ordering: .relaxed)  // until the group assigns partitions again
             guard state.withLock({ $0.isOpen }) else { return }
             let records = state.withLock { $0.count }
             if case .lost = event {
@@ -489,8 +545,11 @@ public final class BridgeService: Service {
             } else {
                 do {
                     let committed = try await finishTransaction()
-                    logger.info("open transaction finished before giving up partitions", metadata: [
-                        "records": "\(records)", "outcome": "\(committed ? "committed" : "aborted")"])
+                    logger.info(
+                        "open transaction finished before giving up partitions",
+                        metadata: [
+                            "records": "\(records)", "outcome": "\(committed ? "committed" : "aborted")",
+                        ])
                 } catch {
                     failed.withLock { $0 = "\(error)" }
                 }

@@ -13,8 +13,10 @@ struct OutputTopics: Sendable {
     /// A response topic and its DLT, with the channel's partition count.
     func specifications(responseTopic topic: String, channel: PaymentChannel) -> [TopicSpecification] {
         let partitions = self.partitions[channel] ?? 1
-        return [specification(topic, partitions: partitions, retention: retention),
-                specification(PaymentTopics.deadLetter(of: topic), partitions: partitions, retention: deadLetterRetention)]
+        return [
+            specification(topic, partitions: partitions, retention: retention),
+            specification(PaymentTopics.deadLetter(of: topic), partitions: partitions, retention: deadLetterRetention),
+        ]
     }
 
     /// A DLT on its own (the input topic's).
@@ -23,7 +25,8 @@ struct OutputTopics: Sendable {
     }
 
     private func specification(_ name: String, partitions: Int, retention: Duration) -> TopicSpecification {
-        TopicSpecification(name: name, partitions: partitions, replicationFactor: replicationFactor, retention: retention,
-                           maxRecordBytes: maxRecordBytes)
+        TopicSpecification(
+            name: name, partitions: partitions, replicationFactor: replicationFactor, retention: retention,
+            maxRecordBytes: maxRecordBytes)
     }
 }

@@ -48,7 +48,8 @@ struct RecordRefusals: Sendable {
                 known.error += "; its dead-letter copy was refused too (\(error.code.name))"
                 refused[partition]?[only.first] = known
             } else {
-                refused[partition, default: [:]][only.first] = Refusal(error: "Kafka refused the record written for this event: \(error)")
+                refused[partition, default: [:]][only.first] = Refusal(
+                    error: "Kafka refused the record written for this event: \(error)")
             }
             return true
         }

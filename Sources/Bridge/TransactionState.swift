@@ -25,7 +25,9 @@ struct TransactionState: Sendable {
         if let index = ranges.lastIndex(where: { $0.holds(record) }) {
             ranges[index].next = record.offset + 1
         } else {
-            ranges.append(ConsumedRange(topic: record.topic, partition: record.partition, first: record.offset, next: record.offset + 1))
+            ranges.append(
+                ConsumedRange(
+                    topic: record.topic, partition: record.partition, first: record.offset, next: record.offset + 1))
         }
     }
 

@@ -63,7 +63,9 @@ public struct BridgeConfiguration: Sendable, Equatable {
     }
 
     public struct Topics: Sendable, Equatable {
-        public var partitions: [PaymentChannel: Int] = [.web: 10, .mobile: 10, .partner: 5, .corporate: 3, .branch: 5, .atm: 5, .ussd: 5]
+        public var partitions: [PaymentChannel: Int] = [
+            .web: 10, .mobile: 10, .partner: 5, .corporate: 3, .branch: 5, .atm: 5, .ussd: 5,
+        ]
         public var replicationFactor = 3
         public var retentionDays = 7
         public var dltRetentionDays = 30
@@ -84,8 +86,10 @@ public struct BridgeConfiguration: Sendable, Equatable {
 
     public struct Retry: Sendable, Equatable {
         /// Delays between attempts (jitter is added).
-        public var schedule: [Duration] = [.seconds(5), .seconds(30), .seconds(120), .seconds(600), .seconds(1800),
-                                           .seconds(3600), .seconds(7200), .seconds(14_400), .seconds(28_800), .seconds(28_800)]
+        public var schedule: [Duration] = [
+            .seconds(5), .seconds(30), .seconds(120), .seconds(600), .seconds(1800),
+            .seconds(3600), .seconds(7200), .seconds(14_400), .seconds(28_800), .seconds(28_800),
+        ]
         /// Cap on a partner's Retry-After.
         public var maxRetryAfter: Duration = .seconds(3600)
         /// Retries go on at the last delay until at least this long after the first attempt.
@@ -121,8 +125,10 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var allowPrivateNetwork = false
         public var allowInsecureHttp = false
 
-        public init(url: String, secrets: [Secret], eventTypes: [String]? = nil, maxInFlight: Int = 16,
-                    ratePerSecond: Double = 100, allowPrivateNetwork: Bool = false, allowInsecureHttp: Bool = false) {
+        public init(
+            url: String, secrets: [Secret], eventTypes: [String]? = nil, maxInFlight: Int = 16,
+            ratePerSecond: Double = 100, allowPrivateNetwork: Bool = false, allowInsecureHttp: Bool = false
+        ) {
             self.url = url
             self.secrets = secrets
             self.eventTypes = eventTypes

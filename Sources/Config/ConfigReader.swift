@@ -19,7 +19,8 @@ struct ConfigReader {
     var isPresent: Bool {
         guard let node else { return false }
         if case .scalar(let scalar) = node, scalar.style == .plain,
-           ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
+            ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+        {
             return false
         }
         return true
@@ -45,7 +46,8 @@ struct ConfigReader {
     /// Fails on keys of this mapping that are not in `known`.
     func rejectUnknownKeys(_ known: Set<String>) throws(ConfigurationError) {
         for key in try keys() where !known.contains(key) {
-            throw ConfigurationError(key: childPath(key), problem: "unknown key (known keys: \(known.sorted().joined(separator: ", ")))")
+            throw ConfigurationError(
+                key: childPath(key), problem: "unknown key (known keys: \(known.sorted().joined(separator: ", ")))")
         }
     }
 
@@ -82,8 +84,10 @@ struct ConfigReader {
         return number
     }
 
-    func double(default value: Double, minimumExclusive: Double, minimum: Double = -.infinity,
-                maximum: Double = .infinity) throws(ConfigurationError) -> Double {
+    func double(
+        default value: Double, minimumExclusive: Double, minimum: Double = -.infinity,
+        maximum: Double = .infinity
+    ) throws(ConfigurationError) -> Double {
         guard let text = try string() else { return value }
         guard let number = Double(text), number.isFinite else { throw error("expected a number, got '\(text)'") }
         guard number > minimumExclusive else { throw error("must be greater than \(minimumExclusive), got \(text)") }
@@ -99,7 +103,9 @@ struct ConfigReader {
 
     func parseDuration(_ text: String) throws(ConfigurationError) -> Duration {
         guard let duration = DurationText.parse(text) else {
-            throw error("expected a duration such as 500ms, 5s, 2m or 1h, up to \(DurationText.longest / 86_400_000)d, got '\(text)'")
+            throw error(
+                "expected a duration such as 500ms, 5s, 2m or 1h, up to \(DurationText.longest / 86_400_000)d, got '\(text)'"
+            )
         }
         guard duration > .zero else { throw error("must be longer than zero, got '\(text)'") }
         return duration

@@ -8,5 +8,7 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible, Equa
         self.problem = problem
     }
 
-    public var description: String { key.isEmpty ? "configuration: \(problem)" : "configuration key '\(key)': \(problem)" }
+    public var description: String {
+        key.isEmpty ? "configuration: \(problem)" : "configuration key '\(key)': \(problem)"
+    }
 }

@@ -4,14 +4,19 @@ import Yams
 
 extension BridgeConfiguration {
     /// Reads a YAML file. `KAFKA_BOOTSTRAP_SERVERS` and `SCHEMA_REGISTRY_URL` override the file.
-    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> BridgeConfiguration {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ConfigurationError) -> BridgeConfiguration
+    {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw ConfigurationError(key: "", problem: "cannot read configuration file \(path)")
         }
         return try parse(yaml: text, environment: environment)
     }
 
-    public static func parse(yaml: String, environment: [String: String] = [:]) throws(ConfigurationError) -> BridgeConfiguration {
+    public static func parse(yaml: String, environment: [String: String] = [:]) throws(ConfigurationError)
+        -> BridgeConfiguration
+    {
         let root: Node?
         do { root = try Yams.compose(yaml: yaml) } catch {
             throw ConfigurationError(key: "", problem: "malformed YAML: \(error)")
@@ -33,13 +38,18 @@ extension BridgeConfiguration {
         try r.rejectUnknownKeys(["bootstrapServers", "properties"])
         let fileServers = try r["bootstrapServers"].string(default: kafka.bootstrapServers)
         let servers = environment["KAFKA_BOOTSTRAP_SERVERS"].flatMap { $0.isEmpty ? nil : $0 } ?? fileServers
-        let key = environment["KAFKA_BOOTSTRAP_SERVERS"]?.isEmpty == false ? "KAFKA_BOOTSTRAP_SERVERS" : r["bootstrapServers"].path
+        let key =
+            environment["KAFKA_BOOTSTRAP_SERVERS"]?.isEmpty == false
+            ? "KAFKA_BOOTSTRAP_SERVERS" : r["bootstrapServers"].path
         if servers != "embedded" {
             let entries = servers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard !entries.isEmpty else { throw ConfigurationError(key: key, problem: "must be \"embedded\" or host:port,…") }
+            guard !entries.isEmpty else {
+                throw ConfigurationError(key: key, problem: "must be \"embedded\" or host:port,…")
+            }
             for entry in entries {
                 guard let colon = entry.lastIndex(of: ":"), let port = Int(entry[entry.index(after: colon)...]),
-                      (1...65535).contains(port), colon != entry.startIndex else {
+                    (1...65535).contains(port), colon != entry.startIndex
+                else {
                     throw ConfigurationError(key: key, problem: "'\(entry)' is not host:port")
                 }
             }
@@ -57,8 +67,10 @@ extension BridgeConfiguration {
         let key = root["kafka"]["properties"]["message.max.bytes"]
         guard let set = Int(raw) else { throw key.error("expected a whole number of bytes, got '\(raw)'") }
         guard set >= bridge.maxRecordBytes else {
-            throw key.error("\(set) is below bridge.maxEventBytes (\(bridge.maxEventBytes)) plus \(Bridge.recordHeaderRoom) bytes "
-                + "of header room (\(bridge.maxRecordBytes)): the dead-letter copy of an event the bridge accepts would not fit")
+            throw key.error(
+                "\(set) is below bridge.maxEventBytes (\(bridge.maxEventBytes)) plus \(Bridge.recordHeaderRoom) bytes "
+                    + "of header room (\(bridge.maxRecordBytes)): the dead-letter copy of an event the bridge accepts would not fit"
+            )
         }
     }
 
@@ -76,9 +88,11 @@ extension BridgeConfiguration {
         // Checked as the registry client will read it: credentials (before the last `@`) taken
         // out by the client alone, which sends them as Basic authentication.
         guard let parsed = URL(string: URLText.withoutUserInfo(url)), ["http", "https"].contains(parsed.scheme ?? ""),
-              parsed.host?.isEmpty == false else {
-            throw ConfigurationError(key: fromEnvironment != nil ? "SCHEMA_REGISTRY_URL" : r["url"].path,
-                                     problem: "expected an http(s) URL, got '\(URLText.redacted(url))'")
+            parsed.host?.isEmpty == false
+        else {
+            throw ConfigurationError(
+                key: fromEnvironment != nil ? "SCHEMA_REGISTRY_URL" : r["url"].path,
+                problem: "expected an http(s) URL, got '\(URLText.redacted(url))'")
         }
         schemaRegistry.url = Secret(url)
     }
@@ -88,7 +102,8 @@ extension BridgeConfiguration {
         guard let listen = try r["listen"].string() else { return }
         let problem = "expected host:port (e.g. 127.0.0.1:8088), got '\(listen)'"
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
-              (0...65535).contains(port) else { throw r["listen"].error(problem) }
+            (0...65535).contains(port)
+        else { throw r["listen"].error(problem) }
         var host = String(listen[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty else { throw r["listen"].error(problem) }
@@ -97,9 +112,11 @@ extension BridgeConfiguration {
     }
 
     private mutating func readBridge(_ r: ConfigReader) throws(ConfigurationError) {
-        try r.rejectUnknownKeys(["enabled", "inputTopic", "consumerGroup", "transactionalId", "allowUnknownTenants",
-                                 "maxEventBytes", "schemaVersion", "skipEventTypes", "topics",
-                                 "transactions"])
+        try r.rejectUnknownKeys([
+            "enabled", "inputTopic", "consumerGroup", "transactionalId", "allowUnknownTenants",
+            "maxEventBytes", "schemaVersion", "skipEventTypes", "topics",
+            "transactions",
+        ])
         bridge.enabled = try r["enabled"].bool(default: bridge.enabled)
         bridge.inputTopic = try r["inputTopic"].string(default: bridge.inputTopic)
         try Self.checkTopicName(bridge.inputTopic, r["inputTopic"])
@@ -110,15 +127,17 @@ extension BridgeConfiguration {
         bridge.maxEventBytes = try r["maxEventBytes"].int(default: bridge.maxEventBytes, minimum: 1, maximum: 64 << 20)
         let version = try r["schemaVersion"].int(default: bridge.schemaVersion)
         guard Bridge.schemaVersions.contains(version) else {
-            throw r["schemaVersion"].error("must be 1 or 2 (the PaymentResponse schema version the bridge writes), got \(version)")
+            throw r["schemaVersion"].error(
+                "must be 1 or 2 (the PaymentResponse schema version the bridge writes), got \(version)")
         }
         bridge.schemaVersion = version
         if r["skipEventTypes"].isPresent {
             bridge.skipEventTypes = []
             for element in try r["skipEventTypes"].elements() {
                 guard let name = try element.string(), PaymentEventType.canBeSkipped(name) else {
-                    throw element.error("expected the name of an internal-only event type (letters and digits ending in Event, "
-                                        + "not a payment event type such as PaymentCompletedEvent)")
+                    throw element.error(
+                        "expected the name of an internal-only event type (letters and digits ending in Event, "
+                            + "not a payment event type such as PaymentCompletedEvent)")
                 }
                 bridge.skipEventTypes.append(name)
             }
@@ -131,9 +150,12 @@ extension BridgeConfiguration {
             }
             bridge.topics.partitions[channel] = try t["partitions"][key].int(default: 1, minimum: 1, maximum: 100_000)
         }
-        bridge.topics.replicationFactor = try t["replicationFactor"].int(default: bridge.topics.replicationFactor, minimum: 1, maximum: 1000)
-        bridge.topics.retentionDays = try t["retentionDays"].int(default: bridge.topics.retentionDays, minimum: 1, maximum: 36_500)
-        bridge.topics.dltRetentionDays = try t["dltRetentionDays"].int(default: bridge.topics.dltRetentionDays, minimum: 1, maximum: 36_500)
+        bridge.topics.replicationFactor = try t["replicationFactor"].int(
+            default: bridge.topics.replicationFactor, minimum: 1, maximum: 1000)
+        bridge.topics.retentionDays = try t["retentionDays"].int(
+            default: bridge.topics.retentionDays, minimum: 1, maximum: 36_500)
+        bridge.topics.dltRetentionDays = try t["dltRetentionDays"].int(
+            default: bridge.topics.dltRetentionDays, minimum: 1, maximum: 36_500)
         let x = r["transactions"]
         try x.rejectUnknownKeys(["maxRecords", "maxInterval"])
         bridge.transactions.maxRecords = try x["maxRecords"].int(default: bridge.transactions.maxRecords, minimum: 1)
@@ -141,7 +163,10 @@ extension BridgeConfiguration {
     }
 
     private mutating func readSink(_ r: ConfigReader) throws(ConfigurationError) {
-        try r.rejectUnknownKeys(["enabled", "consumerGroup", "requestTimeout", "connectTimeout", "retry", "maxPendingPerTenant", "maxPending"])
+        try r.rejectUnknownKeys([
+            "enabled", "consumerGroup", "requestTimeout", "connectTimeout", "retry", "maxPendingPerTenant",
+            "maxPending",
+        ])
         sink.enabled = try r["enabled"].bool(default: sink.enabled)
         sink.consumerGroup = try Self.nonEmpty(r["consumerGroup"], default: sink.consumerGroup)
         sink.requestTimeout = try Self.positive(r["requestTimeout"], default: sink.requestTimeout)
@@ -162,7 +187,9 @@ extension BridgeConfiguration {
         sink.retry.maxRetryAfter = try retry["maxRetryAfter"].duration(default: sink.retry.maxRetryAfter)
         sink.retry.minimumWindow = try retry["minimumWindow"].duration(default: sink.retry.minimumWindow)
         sink.retry.jitter = try retry["jitter"].double(default: sink.retry.jitter, minimumExclusive: -.infinity)
-        guard (0...1).contains(sink.retry.jitter) else { throw retry["jitter"].error("must be between 0 and 1 (a fraction of each delay)") }
+        guard (0...1).contains(sink.retry.jitter) else {
+            throw retry["jitter"].error("must be between 0 and 1 (a fraction of each delay)")
+        }
     }
 
     private mutating func readTenants(_ r: ConfigReader) throws(ConfigurationError) {
@@ -170,7 +197,8 @@ extension BridgeConfiguration {
         for t in try r.elements() {
             try t.rejectUnknownKeys(["id", "channel", "delivery", "webhook"])
             guard let id = try t["id"].string() else { throw t["id"].error("is required") }
-            guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+            guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
+            else {
                 throw t["id"].error("'\(id)' must use only A-Z a-z 0-9 . _ - (it becomes part of a topic name)")
             }
             guard seen.insert(id).inserted else { throw t["id"].error("tenant '\(id)' is listed twice") }
@@ -194,21 +222,27 @@ extension BridgeConfiguration {
     }
 
     private static func readWebhook(_ w: ConfigReader) throws(ConfigurationError) -> Webhook {
-        try w.rejectUnknownKeys(["url", "secrets", "eventTypes", "maxInFlight", "ratePerSecond", "allowPrivateNetwork",
-                                 "allowInsecureHttp"])
+        try w.rejectUnknownKeys([
+            "url", "secrets", "eventTypes", "maxInFlight", "ratePerSecond", "allowPrivateNetwork",
+            "allowInsecureHttp",
+        ])
         let allowInsecureHttp = try w["allowInsecureHttp"].bool(default: false)
         guard let url = try w["url"].string() else { throw w["url"].error("is required") }
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), parsed.host?.isEmpty == false else {
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), parsed.host?.isEmpty == false
+        else {
             throw w["url"].error("'\(URLText.redacted(url))' is not an absolute URL")
         }
         guard scheme == "https" || (scheme == "http" && allowInsecureHttp) else {
-            throw w["url"].error(scheme == "http" ? "must be https (set allowInsecureHttp: true only for local receivers)"
-                                                  : "scheme '\(scheme)' is not supported; use https")
+            throw w["url"].error(
+                scheme == "http"
+                    ? "must be https (set allowInsecureHttp: true only for local receivers)"
+                    : "scheme '\(scheme)' is not supported; use https")
         }
         var secrets: [Secret] = []
         for element in try w["secrets"].elements() {
             guard let value = try element.string() else { throw element.error("expected a whsec_ secret") }
-            guard value.hasPrefix("whsec_"), let key = Data(base64Encoded: String(value.dropFirst(6))), !key.isEmpty else {
+            guard value.hasPrefix("whsec_"), let key = Data(base64Encoded: String(value.dropFirst(6))), !key.isEmpty
+            else {
                 throw element.error("expected whsec_ followed by base64 (value not shown)")
             }
             secrets.append(Secret(value))
@@ -219,16 +253,19 @@ extension BridgeConfiguration {
             eventTypes = []
             for element in try w["eventTypes"].elements() {
                 guard let name = try element.string(), PaymentEventType(rawValue: name) != nil else {
-                    throw element.error("expected one of \(PaymentEventType.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw element.error(
+                        "expected one of \(PaymentEventType.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 eventTypes?.append(name)
             }
         }
-        return Webhook(url: url, secrets: secrets, eventTypes: eventTypes,
-                       maxInFlight: try w["maxInFlight"].int(default: 16, minimum: 1, maximum: 10_000),
-                       ratePerSecond: try w["ratePerSecond"].double(default: 100, minimumExclusive: 0, minimum: 0.001, maximum: 1_000_000),
-                       allowPrivateNetwork: try w["allowPrivateNetwork"].bool(default: false),
-                       allowInsecureHttp: allowInsecureHttp)
+        return Webhook(
+            url: url, secrets: secrets, eventTypes: eventTypes,
+            maxInFlight: try w["maxInFlight"].int(default: 16, minimum: 1, maximum: 10_000),
+            ratePerSecond: try w["ratePerSecond"].double(
+                default: 100, minimumExclusive: 0, minimum: 0.001, maximum: 1_000_000),
+            allowPrivateNetwork: try w["allowPrivateNetwork"].bool(default: false),
+            allowInsecureHttp: allowInsecureHttp)
     }
 
     /// Channels are written in lower case in the configuration, as in topic names.
@@ -250,7 +287,8 @@ extension BridgeConfiguration {
 
     static func checkTopicName(_ name: String, _ r: ConfigReader) throws(ConfigurationError) {
         guard !name.isEmpty, name.count <= 249, name != ".", name != "..",
-              name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
+        else {
             throw r.error("'\(name)' is not a legal Kafka topic name ([A-Za-z0-9._-], at most 249 characters)")
         }
     }

@@ -13,7 +13,8 @@ public enum DurationText {
         for (suffix, seconds) in units where trimmed.hasSuffix(suffix) {
             let number = trimmed.dropLast(suffix.count)
             guard let value = Double(number), value.isFinite, value >= 0, number.first?.isNumber == true,
-                  value * seconds * 1000 <= Double(longest) else { return nil }
+                value * seconds * 1000 <= Double(longest)
+            else { return nil }
             return .milliseconds(Int64((value * seconds * 1000).rounded()))
         }
         return nil

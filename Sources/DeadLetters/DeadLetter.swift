@@ -6,7 +6,9 @@ import Timing
 public enum DeadLetter {
     /// The record to write to the DLT: key, value and original headers byte-for-byte, then the
     /// DLT headers. Times are ISO-8601 UTC with milliseconds.
-    public static func record(for original: ConsumerRecord, cause: DeadLetterCause, consumerGroup: String) -> ProducerRecord {
+    public static func record(for original: ConsumerRecord, cause: DeadLetterCause, consumerGroup: String)
+        -> ProducerRecord
+    {
         var headers = original.headers
         headers.append(KafkaHeader(DeadLetterHeader.originalTopic, original.topic))
         headers.append(KafkaHeader(DeadLetterHeader.originalPartition, String(original.partition)))
@@ -23,7 +25,8 @@ public enum DeadLetter {
         headers.append(KafkaHeader(DeadLetterHeader.firstAttempt, ISO8601.string(cause.firstAttempt)))
         headers.append(KafkaHeader(DeadLetterHeader.lastAttempt, ISO8601.string(cause.lastAttempt)))
         headers.append(KafkaHeader(DeadLetterHeader.consumerGroup, consumerGroup))
-        return ProducerRecord(topic: PaymentTopics.deadLetter(of: original.topic), key: original.key, value: original.value,
-                              headers: headers, timestamp: original.timestamp)
+        return ProducerRecord(
+            topic: PaymentTopics.deadLetter(of: original.topic), key: original.key, value: original.value,
+            headers: headers, timestamp: original.timestamp)
     }
 }

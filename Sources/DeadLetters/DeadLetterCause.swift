@@ -10,8 +10,10 @@ public struct DeadLetterCause: Sendable {
     public var firstAttempt: Date
     public var lastAttempt: Date
 
-    public init(reason: DeadLetterReason, error: String, httpStatus: Int? = nil, attempts: Int = 1,
-                firstAttempt: Date = Date(), lastAttempt: Date? = nil) {
+    public init(
+        reason: DeadLetterReason, error: String, httpStatus: Int? = nil, attempts: Int = 1,
+        firstAttempt: Date = Date(), lastAttempt: Date? = nil
+    ) {
         self.reason = reason
         self.error = error
         self.httpStatus = httpStatus

@@ -22,7 +22,8 @@ public struct DeadLetterCopy: Sendable {
     /// refused it before.
     public mutating func dropValue(because reason: String? = nil) {
         guard original.value != nil else { return }
-        cause.error += " (the original value of \(original.value?.count ?? 0) bytes is not kept\(reason.map { ": \($0)" } ?? ""))"
+        cause.error +=
+            " (the original value of \(original.value?.count ?? 0) bytes is not kept\(reason.map { ": \($0)" } ?? ""))"
         original.value = nil
     }
 

@@ -60,9 +60,11 @@ public struct DeadLetterListing: Codable, Sendable, Equatable {
     public static func table(_ listings: [DeadLetterListing], now: Date = Date()) -> String {
         var rows = [["PARTITION", "OFFSET", "KEY", "REASON", "HTTP", "ATTEMPTS", "AGE"]]
         for listing in listings {
-            rows.append([String(listing.partition), String(listing.offset), listing.key ?? "-", listing.reason ?? "-",
-                         listing.httpStatus.map(String.init) ?? "-", listing.attempts.map(String.init) ?? "-",
-                         DeadLetterEntry.age(from: listing.lastAttempt.flatMap(ISO8601.date), now: now)])
+            rows.append([
+                String(listing.partition), String(listing.offset), listing.key ?? "-", listing.reason ?? "-",
+                listing.httpStatus.map(String.init) ?? "-", listing.attempts.map(String.init) ?? "-",
+                DeadLetterEntry.age(from: listing.lastAttempt.flatMap(ISO8601.date), now: now),
+            ])
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in

@@ -49,16 +49,21 @@ public struct DeadLetterReplay: Sendable {
             return .failure(Refusal("\(entry.coordinates): no \(DeadLetterHeader.originalTopic) header"))
         }
         guard named == target else {
-            return .failure(Refusal("\(entry.coordinates): \(DeadLetterHeader.originalTopic) names '\(named)', "
-                                    + "but records of \(entry.record.topic) go back only to '\(target)'"))
+            return .failure(
+                Refusal(
+                    "\(entry.coordinates): \(DeadLetterHeader.originalTopic) names '\(named)', "
+                        + "but records of \(entry.record.topic) go back only to '\(target)'"))
         }
         guard entry.record.value != nil else {
-            return .failure(Refusal("\(entry.coordinates): the dead letter kept no value (Kafka refused it; see "
-                                    + "\(DeadLetterHeader.error)), so there is nothing to replay"))
+            return .failure(
+                Refusal(
+                    "\(entry.coordinates): the dead letter kept no value (Kafka refused it; see "
+                        + "\(DeadLetterHeader.error)), so there is nothing to replay"))
         }
         var headers = entry.originalHeaders
         headers.append(KafkaHeader(DeadLetterHeader.replayedFrom, entry.coordinates))
-        return .success(ProducerRecord(topic: target, key: entry.record.key, value: entry.record.value, headers: headers))
+        return .success(
+            ProducerRecord(topic: target, key: entry.record.key, value: entry.record.value, headers: headers))
     }
 
     /// Why a DLT record is not replayed.
@@ -67,16 +72,21 @@ public struct DeadLetterReplay: Sendable {
         init(_ description: String) { self.description = description }
     }
 
-    public func run(topic: String, entries: [DeadLetterEntry], selection: ReplaySelection,
-                    progress: (Int, Int) -> Void = { _, _ in }) async throws -> Outcome {
+    public func run(
+        topic: String, entries: [DeadLetterEntry], selection: ReplaySelection,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) async throws -> Outcome {
         let ledgerTopic = Self.ledger(of: topic)
         var outcome = Outcome()
         let selected = entries.filter(selection.matches)
         outcome.selected = selected.count
         guard !selected.isEmpty else { return outcome }
         let admin = try KafkaAdmin(configuration: kafka, logger: logger)
-        try await admin.createTopics([TopicSpecification(name: ledgerTopic, partitions: 1, replicationFactor: 3,
-                                                         config: ["cleanup.policy": "compact"])])
+        try await admin.createTopics([
+            TopicSpecification(
+                name: ledgerTopic, partitions: 1, replicationFactor: 3,
+                config: ["cleanup.policy": "compact"])
+        ])
         var configuration = ProducerConfiguration(kafka: kafka)
         configuration.transactionalID = "payments-bridge-dlt-replay.\(topic)"
         configuration.maxRecordBytes = maxRecordBytes
@@ -85,7 +95,8 @@ public struct DeadLetterReplay: Sendable {
             // Fence first, then read what earlier replays committed.
             try await producer.initTransactions()
             var replayed: Set<String> = []
-            try await TopicSnapshot.read(ledgerTopic, kafka: kafka, isolation: .readCommitted, logger: logger) { record in
+            try await TopicSnapshot.read(ledgerTopic, kafka: kafka, isolation: .readCommitted, logger: logger) {
+                record in
                 if let key = record.key { replayed.insert(String(decoding: key, as: UTF8.self)) }
             }
             var todo: [(DeadLetterEntry, ProducerRecord)] = []
@@ -106,8 +117,10 @@ public struct DeadLetterReplay: Sendable {
                 try producer.beginTransaction()
                 for (entry, record) in batch {
                     try await producer.send(record)
-                    try await producer.send(ProducerRecord(topic: ledgerTopic, key: Array("\(entry.record.partition)/\(entry.record.offset)".utf8),
-                                                           value: Array(record.topic.utf8)))
+                    try await producer.send(
+                        ProducerRecord(
+                            topic: ledgerTopic, key: Array("\(entry.record.partition)/\(entry.record.offset)".utf8),
+                            value: Array(record.topic.utf8)))
                 }
                 try await producer.commitTransaction()
                 outcome.published += batch.count

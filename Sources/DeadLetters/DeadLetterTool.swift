@@ -24,7 +24,8 @@ public struct DeadLetterTool: Sendable {
     /// The records of a DLT topic, oldest first per partition.
     public func entries(of topic: String) async throws -> [DeadLetterEntry] {
         guard PaymentTopics.source(ofDeadLetter: topic) != nil else {
-            throw DeadLetterToolError(.notADeadLetterTopic, "'\(topic)' is not a dead-letter topic (DLT names end in .DLT)")
+            throw DeadLetterToolError(
+                .notADeadLetterTopic, "'\(topic)' is not a dead-letter topic (DLT names end in .DLT)")
         }
         do {
             return try await TopicSnapshot.records(topic, kafka: kafka, logger: logger).map(DeadLetterEntry.init)
@@ -37,9 +38,12 @@ public struct DeadLetterTool: Sendable {
     /// The record at `partition`/`offset` of a DLT.
     public func entry(of topic: String, partition: Int32, offset: Int64) async throws -> DeadLetterEntry {
         let entries = try await entries(of: topic)
-        guard let entry = entries.first(where: { $0.record.partition == partition && $0.record.offset == offset }) else {
-            throw DeadLetterToolError(.noSuchRecord, "no record at partition \(partition), offset \(offset) of \(topic)"
-                                      + Self.held(by: entries, partition: partition))
+        guard let entry = entries.first(where: { $0.record.partition == partition && $0.record.offset == offset })
+        else {
+            throw DeadLetterToolError(
+                .noSuchRecord,
+                "no record at partition \(partition), offset \(offset) of \(topic)"
+                    + Self.held(by: entries, partition: partition))
         }
         return entry
     }
@@ -53,21 +57,27 @@ public struct DeadLetterTool: Sendable {
     private func decoded(_ value: [UInt8]?) async -> JSONValue {
         guard let value else { return .null }
         if value.first == ConfluentWireFormat.magicByte, let framed = try? ConfluentWireFormat.parse(value),
-           let schema = try? await registry.schema(id: framed.schemaID), let decoded = try? schema.decode(framed.payload) {
+            let schema = try? await registry.schema(id: framed.schemaID),
+            let decoded = try? schema.decode(framed.payload)
+        {
             return JSONValue(decoded)
         }
         if let json = try? JSONValue.parse(value) { return json }
         return DeadLetterDocument.text(value).map(JSONValue.string) ?? .null
     }
 
-    public func replay(topic: String, selection: ReplaySelection,
-                       progress: @escaping (Int, Int) -> Void) async throws -> DeadLetterReplay.Outcome {
+    public func replay(
+        topic: String, selection: ReplaySelection,
+        progress: @escaping (Int, Int) -> Void
+    ) async throws -> DeadLetterReplay.Outcome {
         let entries = try await entries(of: topic)
         if case .range(let partition, let from, let to) = selection {
             let offsets = entries.filter { $0.record.partition == partition }.map(\.record.offset)
             guard from <= to, let low = offsets.min(), let high = offsets.max(), from >= low, to <= high else {
-                throw DeadLetterToolError(.offsetsOutOfRange, "offsets \(from)...\(to) are not within partition \(partition) of \(topic)"
-                                          + Self.held(by: entries, partition: partition))
+                throw DeadLetterToolError(
+                    .offsetsOutOfRange,
+                    "offsets \(from)...\(to) are not within partition \(partition) of \(topic)"
+                        + Self.held(by: entries, partition: partition))
             }
         }
         return try await DeadLetterReplay(kafka: kafka, maxRecordBytes: maxRecordBytes, logger: logger)

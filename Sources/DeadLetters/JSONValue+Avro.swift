@@ -19,7 +19,8 @@ extension JSONValue {
         case .array(let values): self = .array(values.map(JSONValue.init))
         case .map(let entries): self = .object(entries.mapValues(JSONValue.init))
         case .record(let fields):
-            self = .object(Dictionary(fields.map { ($0.name, JSONValue($0.value)) }, uniquingKeysWith: { _, last in last }))
+            self = .object(
+                Dictionary(fields.map { ($0.name, JSONValue($0.value)) }, uniquingKeysWith: { _, last in last }))
         }
     }
 }

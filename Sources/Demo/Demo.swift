@@ -30,29 +30,37 @@ public struct Demo: Sendable {
         configuration.admin.port = 0
         configuration.sink.retry.schedule = [.seconds(1), .seconds(2)]
         configuration.sink.retry.minimumWindow = .seconds(10)
-        configuration.bridge.topics.partitions = Dictionary(uniqueKeysWithValues: PaymentChannel.allCases.map { ($0, 2) })
+        configuration.bridge.topics.partitions = Dictionary(
+            uniqueKeysWithValues: PaymentChannel.allCases.map { ($0, 2) })
         configuration.tenants = Self.tenants.map { id in
-            let webhook: BridgeConfiguration.Webhook? = id.hasPrefix("PARTNER") ? BridgeConfiguration.Webhook(
-                url: "http://127.0.0.1:\(receiverPort)/\(id)", secrets: [Secret(Self.secret)],
-                eventTypes: id == "PARTNER-ABC" ? ["PAYMENT_COMPLETED", "PAYMENT_FAILED"] : nil,
-                maxInFlight: 16, ratePerSecond: 1000, allowPrivateNetwork: true, allowInsecureHttp: true) : nil
-            return BridgeConfiguration.Tenant(id: id, channel: id == "TENANT-002" ? .web : .partner,
-                                              delivery: webhook == nil ? .kafka : .webhook, webhook: webhook)
+            let webhook: BridgeConfiguration.Webhook? =
+                id.hasPrefix("PARTNER")
+                ? BridgeConfiguration.Webhook(
+                    url: "http://127.0.0.1:\(receiverPort)/\(id)", secrets: [Secret(Self.secret)],
+                    eventTypes: id == "PARTNER-ABC" ? ["PAYMENT_COMPLETED", "PAYMENT_FAILED"] : nil,
+                    maxInFlight: 16, ratePerSecond: 1000, allowPrivateNetwork: true, allowInsecureHttp: true) : nil
+            return BridgeConfiguration.Tenant(
+                id: id, channel: id == "TENANT-002" ? .web : .partner,
+                delivery: webhook == nil ? .kafka : .webhook, webhook: webhook)
         }
         return configuration
     }
 
     /// Runs the demo to the end; `progress` is called about twice a second with a status line.
-    public func run(schemaDirectory: String, progress: @Sendable (String) -> Void = { _ in }) async throws -> DemoSummary {
+    public func run(schemaDirectory: String, progress: @Sendable (String) -> Void = { _ in }) async throws
+        -> DemoSummary
+    {
         let receiver = DemoPartner(signer: try WebhookSigner(secrets: [Self.secret]))
         let (records, plan) = DemoTraffic(tenants: Self.tenants).generate(events: events)
         return try await receiver.serve(logger: logger) { port in
-            let application = try BridgeApplication(configuration: configuration(receiverPort: port), schemaDirectory: schemaDirectory,
-                                                    logger: logger)
+            let application = try BridgeApplication(
+                configuration: configuration(receiverPort: port), schemaDirectory: schemaDirectory,
+                logger: logger)
             let service = Task { try await application.run() }
             defer { service.cancel() }
             let started = ContinuousClock.now
-            let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: application.kafka.configuration), logger: logger)
+            let producer = try KafkaProducer(
+                configuration: ProducerConfiguration(kafka: application.kafka.configuration), logger: logger)
             for record in records { try await producer.enqueue(record) }
             try await producer.flush()
             await producer.close()
@@ -63,9 +71,15 @@ public struct Demo: Sendable {
                 let committed = application.bridge?.committedRecordCount ?? 0
                 if bridgeDone == nil, committed >= plan.events { bridgeDone = .now }
                 let totals = application.sink?.totals ?? WebhookSink.Totals()
-                progress("events \(committed)/\(plan.events) · webhooks delivered \(totals.delivered), retried \(totals.retriesScheduled), "
-                         + "dead-lettered \(totals.deadLettered), filtered \(totals.filtered) · partner requests \(receiver.counts.requests)")
-                if committed >= plan.events, totals.delivered + totals.deadLettered + totals.filtered >= webhookResponses { break }
+                progress(
+                    "events \(committed)/\(plan.events) · webhooks delivered \(totals.delivered), retried \(totals.retriesScheduled), "
+                        + "dead-lettered \(totals.deadLettered), filtered \(totals.filtered) · partner requests \(receiver.counts.requests)"
+                )
+                if committed >= plan.events,
+                    totals.delivered + totals.deadLettered + totals.filtered >= webhookResponses
+                {
+                    break
+                }
                 try await Task.sleep(for: .milliseconds(500))
             }
             let elapsed = ContinuousClock.now - started
@@ -81,9 +95,10 @@ public struct Demo: Sendable {
             }
             summary.webhooks = application.sink?.totals.tenants ?? [:]
             let counts = receiver.counts
-            (summary.requests, summary.verified, summary.holdWebhooks) = (counts.requests, counts.verified, counts.holds)
+            (summary.requests, summary.verified, summary.holdWebhooks) = (
+                counts.requests, counts.verified, counts.holds
+            )
             return summary
         }
     }
 }
-

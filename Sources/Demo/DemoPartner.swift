@@ -7,7 +7,12 @@ import Webhooks
 /// of every request; PARTNER-XYZ answers 503 to the first attempt of each completed payment and
 /// 400 to failed ones.
 final class DemoPartner: Sendable {
-    struct Counts { var requests = 0; var verified = 0; var holds = 0; var seen: Set<String> = [] }
+    struct Counts {
+        var requests = 0
+        var verified = 0
+        var holds = 0
+        var seen: Set<String> = []
+    }
     private let signer: WebhookSigner
     private let state = Mutex(Counts())
 
@@ -20,14 +25,18 @@ final class DemoPartner: Sendable {
         var quiet = logger
         quiet.logLevel = .critical
         let (ports, listening) = AsyncStream.makeStream(of: Int.self)
-        let application = Application(router: router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                      onServerRunning: { channel in
-                                          listening.yield(channel.localAddress?.port ?? 0)
-                                          listening.finish()
-                                      },
-                                      logger: quiet)
+        let application = Application(
+            router: router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                listening.yield(channel.localAddress?.port ?? 0)
+                listening.finish()
+            },
+            logger: quiet)
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await application.runService(gracefulShutdownSignals: []); return nil }
+            group.addTask {
+                try await application.runService(gracefulShutdownSignals: [])
+                return nil
+            }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
             defer { group.cancelAll() }
@@ -50,7 +59,9 @@ final class DemoPartner: Sendable {
                 if body.contains(#""status":"COMPLIANCE""#), body.contains(#""subReason":""#) { counts.holds += 1 }
                 guard context.parameters.get("tenant") == "PARTNER-XYZ" else { return .ok }
                 if body.contains("\"PAYMENT_FAILED\"") { return .badRequest }
-                if body.contains("\"PAYMENT_COMPLETED\""), counts.seen.insert(id).inserted { return .serviceUnavailable }
+                if body.contains("\"PAYMENT_COMPLETED\""), counts.seen.insert(id).inserted {
+                    return .serviceUnavailable
+                }
                 return .ok
             }
             return Response(status: status)

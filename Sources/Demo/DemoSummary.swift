@@ -24,14 +24,21 @@ public struct DemoSummary: Sendable {
 
     /// The closing summary table.
     public var table: String {
-        func row(_ label: String, _ value: Int) -> String { label.padding(toLength: 52, withPad: " ", startingAt: 0) + String(value) }
-        var lines = [String(format: "payments-bridge demo: %d events; the bridge committed them all in %.1f s (%.0f events/s), "
-                            + "every webhook was settled after %.1f s (retry delays and a circuit-breaker pause included)",
-                            plan.events, bridgeSeconds, Double(plan.events) / max(bridgeSeconds, 0.001), seconds), ""]
+        func row(_ label: String, _ value: Int) -> String {
+            label.padding(toLength: 52, withPad: " ", startingAt: 0) + String(value)
+        }
+        var lines = [
+            String(
+                format: "payments-bridge demo: %d events; the bridge committed them all in %.1f s (%.0f events/s), "
+                    + "every webhook was settled after %.1f s (retry delays and a circuit-breaker pause included)",
+                plan.events, bridgeSeconds, Double(plan.events) / max(bridgeSeconds, 0.001), seconds), "",
+        ]
         lines.append("Bridge")
         lines.append(row("  events consumed", consumed))
         lines.append(row("  skipped (internal-only types)", skipped))
-        for (reason, count) in deadLetters.sorted(by: { $0.key < $1.key }) { lines.append(row("  dead-lettered (\(reason))", count)) }
+        for (reason, count) in deadLetters.sorted(by: { $0.key < $1.key }) {
+            lines.append(row("  dead-lettered (\(reason))", count))
+        }
         lines.append("Compliance holds")
         lines.append(row("  payments held (PEP, AML, sanctions, documents)", plan.held.values.reduce(0, +)))
         lines.append(row("  released, resuming where they stopped", plan.released))
@@ -40,8 +47,9 @@ public struct DemoSummary: Sendable {
         for (topic, count) in produced.sorted(by: { $0.key < $1.key }) { lines.append(row("  \(topic)", count)) }
         lines.append("Webhooks")
         for (tenant, outcomes) in webhooks.sorted(by: { $0.key < $1.key }) {
-            lines.append("  \(tenant): delivered \(outcomes.delivered), retried \(outcomes.retriesScheduled), "
-                         + "dead-lettered \(outcomes.deadLettered), filtered \(outcomes.filtered)")
+            lines.append(
+                "  \(tenant): delivered \(outcomes.delivered), retried \(outcomes.retriesScheduled), "
+                    + "dead-lettered \(outcomes.deadLettered), filtered \(outcomes.filtered)")
         }
         lines.append(row("  partner requests with a valid signature", verified) + " of \(requests)")
         return lines.joined(separator: "\n")

@@ -12,7 +12,7 @@ public enum Digest {
     }
 
     public static func hmacSHA256<Key: Collection, Bytes: Collection>(key: Key, data: Bytes) -> [UInt8]
-        where Key.Element == UInt8, Bytes.Element == UInt8 {
+    where Key.Element == UInt8, Bytes.Element == UInt8 {
         var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         let keyBytes = Array(key)

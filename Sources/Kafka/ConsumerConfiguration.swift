@@ -1,7 +1,10 @@
 /// A group consumer with manual offset management and cooperative rebalancing.
 public struct ConsumerConfiguration: Sendable {
     public enum OffsetReset: String, Sendable { case earliest, latest, error }
-    public enum IsolationLevel: String, Sendable { case readCommitted = "read_committed", readUncommitted = "read_uncommitted" }
+    public enum IsolationLevel: String, Sendable {
+        case readCommitted = "read_committed"
+        case readUncommitted = "read_uncommitted"
+    }
 
     public var kafka: KafkaConfiguration
     /// `group.id`.

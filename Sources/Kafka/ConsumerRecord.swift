@@ -9,8 +9,10 @@ public struct ConsumerRecord: Sendable {
     /// Milliseconds since the epoch, or `nil` when the broker gave none.
     public var timestamp: Int64?
 
-    public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8]?,
-                headers: [KafkaHeader], timestamp: Int64?) {
+    public init(
+        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8]?,
+        headers: [KafkaHeader], timestamp: Int64?
+    ) {
         self.topic = topic
         self.partition = partition
         self.offset = offset

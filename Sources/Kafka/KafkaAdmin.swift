@@ -29,14 +29,17 @@ public final class KafkaAdmin: Sendable {
     /// answered "already exists", so the whole cluster's metadata (large with thousands of
     /// topics) is not fetched for every call; the broker count is, at most once a minute.
     @discardableResult
-    public func createTopics(_ specs: [TopicSpecification], timeout: Duration = .seconds(30)) async throws(KafkaError) -> [String] {
+    public func createTopics(_ specs: [TopicSpecification], timeout: Duration = .seconds(30)) async throws(KafkaError)
+        -> [String]
+    {
         guard !specs.isEmpty else { return [] }
         if let topicCreator {
             let metadata = try await metadata(timeout: timeout)
             let missing = specs.filter { metadata.topics[$0.name] == nil }
             for spec in missing {
-                try topicCreator.createTopic(spec.name, partitions: spec.partitions,
-                                             replicationFactor: min(max(1, spec.replicationFactor), max(1, metadata.brokerIDs.count)))
+                try topicCreator.createTopic(
+                    spec.name, partitions: spec.partitions,
+                    replicationFactor: min(max(1, spec.replicationFactor), max(1, metadata.brokerIDs.count)))
             }
             return missing.map(\.name)
         }
@@ -47,8 +50,12 @@ public final class KafkaAdmin: Sendable {
             return clamped
         }
         let client = self.client
-        let errors = try await client.blocking { () throws(KafkaError) in try client.createTopics(clamped, timeout: timeout) }
-        if let (topic, error) = errors.filter({ $0.value.code != .topicAlreadyExists }).sorted(by: { $0.key < $1.key }).first {
+        let errors = try await client.blocking { () throws(KafkaError) in
+            try client.createTopics(clamped, timeout: timeout)
+        }
+        if let (topic, error) = errors.filter({ $0.value.code != .topicAlreadyExists }).sorted(by: { $0.key < $1.key })
+            .first
+        {
             throw KafkaError(code: error.code, message: "create topic '\(topic)': \(error.message)")
         }
         return clamped.map(\.name).filter { errors[$0] == nil }

@@ -13,8 +13,10 @@ public struct KafkaClusterProfile: Sendable {
     /// the request.
     public var topicCreator: (any KafkaTopicCreator)?
 
-    public init(clientProperties: [String: String] = [:], consumerProperties: [String: String] = [:],
-                topicCreator: (any KafkaTopicCreator)? = nil) {
+    public init(
+        clientProperties: [String: String] = [:], consumerProperties: [String: String] = [:],
+        topicCreator: (any KafkaTopicCreator)? = nil
+    ) {
         self.clientProperties = clientProperties
         self.consumerProperties = consumerProperties
         self.topicCreator = topicCreator

@@ -12,8 +12,10 @@ public struct KafkaConfiguration: Sendable {
     /// creates the configuration for another kind (the embedded cluster).
     public var clusterProfile: KafkaClusterProfile
 
-    public init(bootstrapServers: String, clientID: String = "payments-bridge", properties: [String: String] = [:],
-                clusterProfile: KafkaClusterProfile = .standard) {
+    public init(
+        bootstrapServers: String, clientID: String = "payments-bridge", properties: [String: String] = [:],
+        clusterProfile: KafkaClusterProfile = .standard
+    ) {
         self.bootstrapServers = bootstrapServers
         self.clientID = clientID
         self.properties = properties

@@ -10,10 +10,13 @@ public final class KafkaConsumer: Sendable {
     /// - Parameter onRebalance: called for each rebalance, and awaited: for a revocation it runs
     ///   *before* the partitions are given up, so the caller can finish (commit or abort) their
     ///   work. Polling waits for it meanwhile, so it must not wait for this consumer's records.
-    public init(configuration: ConsumerConfiguration, logger: Logger = Logger(label: "kafka.consumer"),
-                onRebalance: (@Sendable (RebalanceEvent) async -> Void)? = nil) throws(KafkaError) {
-        client = try RDKafkaClient(kind: .consumer, properties: configuration.properties(), logger: logger,
-                                   rebalanceHandler: onRebalance)
+    public init(
+        configuration: ConsumerConfiguration, logger: Logger = Logger(label: "kafka.consumer"),
+        onRebalance: (@Sendable (RebalanceEvent) async -> Void)? = nil
+    ) throws(KafkaError) {
+        client = try RDKafkaClient(
+            kind: .consumer, properties: configuration.properties(), logger: logger,
+            rebalanceHandler: onRebalance)
         batchSize = configuration.pollBatchSize
     }
 
@@ -40,7 +43,8 @@ public final class KafkaConsumer: Sendable {
     public func poll(timeout: Duration = .milliseconds(100)) async -> [ConsumerRecord] {
         let client = self.client
         let max = batchSize
-        return (try? await RDKafkaClient.run(on: client.pollQueue) { client.pollBatch(max: max, timeout: timeout) }) ?? []
+        return (try? await RDKafkaClient.run(on: client.pollQueue) { client.pollBatch(max: max, timeout: timeout) })
+            ?? []
     }
 
     /// Partitions currently assigned to this member.
@@ -68,7 +72,9 @@ public final class KafkaConsumer: Sendable {
         try client.storeOffsets(offsets)
     }
 
-    public func committed(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError) -> [TopicPartitionOffset] {
+    public func committed(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError)
+        -> [TopicPartitionOffset]
+    {
         let client = self.client
         return try await client.blocking { () throws(KafkaError) in try client.committed(partitions, timeout: timeout) }
     }
@@ -87,7 +93,9 @@ public final class KafkaConsumer: Sendable {
         try await client.blocking { () throws(KafkaError) in try client.seek(offsets, timeout: timeout) }
     }
 
-    public func watermarks(_ partition: TopicPartition, timeout: Duration = .seconds(10)) async throws(KafkaError) -> (low: Int64, high: Int64) {
+    public func watermarks(_ partition: TopicPartition, timeout: Duration = .seconds(10)) async throws(KafkaError) -> (
+        low: Int64, high: Int64
+    ) {
         let client = self.client
         return try await client.blocking { () throws(KafkaError) in try client.watermarks(partition, timeout: timeout) }
     }

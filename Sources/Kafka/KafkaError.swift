@@ -15,8 +15,10 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The current transaction must be aborted before anything else is done.
     public let requiresAbort: Bool
 
-    public init(code: KafkaErrorCode, message: String, isRetriable: Bool = false, isFatal: Bool = false,
-                requiresAbort: Bool = false) {
+    public init(
+        code: KafkaErrorCode, message: String, isRetriable: Bool = false, isFatal: Bool = false,
+        requiresAbort: Bool = false
+    ) {
         self.code = code
         self.message = message
         self.isRetriable = isRetriable
@@ -42,7 +44,9 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible, Equatable {
 
     /// How a transactional caller should react to this error.
     public enum Classification: String, Sendable {
-        case retriable, requiresAbort = "requires_abort", fatal, other
+        case retriable
+        case requiresAbort = "requires_abort"
+        case fatal, other
     }
 
     public var classification: Classification {

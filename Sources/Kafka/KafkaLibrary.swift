@@ -13,16 +13,20 @@ public enum KafkaLibrary {
     public static func knownIssues(versionNumber: Int) -> [String] {
         var issues: [String] = []
         if versionNumber < 0x0201_0000 {
-            issues.append("before 2.1.0 there is no fetch.queue.backoff.ms: a consumer whose prefetch queue filled rests "
-                          + "for up to a second (the bridge ran 20-40 % slower)")
+            issues.append(
+                "before 2.1.0 there is no fetch.queue.backoff.ms: a consumer whose prefetch queue filled rests "
+                    + "for up to a second (the bridge ran 20-40 % slower)")
         }
         if versionNumber < 0x0202_0000 {
-            issues.append("before 2.2.0 brokers whose ApiVersions response carries tagged fields (such as Tansu) cannot "
-                          + "be read (\"Read underflow\")")
+            issues.append(
+                "before 2.2.0 brokers whose ApiVersions response carries tagged fields (such as Tansu) cannot "
+                    + "be read (\"Read underflow\")")
         }
         if versionNumber < 0x0203_0000 {
-            issues.append("before 2.3.0 a cooperative-sticky consumer closed before its first assignment aborts the process "
-                          + "(librdkafka issue #4312): the eager range assignor is used, so every rebalance revokes every partition")
+            issues.append(
+                "before 2.3.0 a cooperative-sticky consumer closed before its first assignment aborts the process "
+                    + "(librdkafka issue #4312): the eager range assignor is used, so every rebalance revokes every partition"
+            )
         }
         return issues
     }

@@ -8,10 +8,13 @@ public final class KafkaProducer: Sendable {
 
     /// - Parameter onDelivery: receives the outcome of every record sent with a token
     ///   (`enqueue(_:token:)`), on librdkafka's poll thread; keep it short.
-    public init(configuration: ProducerConfiguration, logger: Logger = Logger(label: "kafka.producer"),
-                onDelivery: (@Sendable (DeliveryOutcome) -> Void)? = nil) throws(KafkaError) {
-        client = try RDKafkaClient(kind: .producer, properties: configuration.properties(), logger: logger,
-                                   deliveryHandler: onDelivery)
+    public init(
+        configuration: ProducerConfiguration, logger: Logger = Logger(label: "kafka.producer"),
+        onDelivery: (@Sendable (DeliveryOutcome) -> Void)? = nil
+    ) throws(KafkaError) {
+        client = try RDKafkaClient(
+            kind: .producer, properties: configuration.properties(), logger: logger,
+            deliveryHandler: onDelivery)
     }
 
     /// Sends a record and waits for its delivery report. Cancelling the task ends the wait (the
@@ -23,7 +26,8 @@ public final class KafkaProducer: Sendable {
         return try await withTaskCancellationHandler {
             await promise.value
         } onCancel: {
-            promise.complete(.failure(KafkaError(code: .waitCancelled, message: "stopped waiting for the delivery report")))
+            promise.complete(
+                .failure(KafkaError(code: .waitCancelled, message: "stopped waiting for the delivery report")))
         }.get()
     }
 
@@ -33,28 +37,35 @@ public final class KafkaProducer: Sendable {
     // Runs on the caller's executor: handing a record over never blocks, so hopping to the
     // global executor and back for each record would only cost time.
     nonisolated(nonsending)
-    public func enqueue(_ record: ProducerRecord,
-                        onDelivery: (@Sendable (Result<DeliveryReport, KafkaError>) -> Void)? = nil) async throws(KafkaError) {
+        public func enqueue(
+            _ record: ProducerRecord,
+            onDelivery: (@Sendable (Result<DeliveryReport, KafkaError>) -> Void)? = nil
+        ) async throws(KafkaError)
+    {
         try await enqueue(record, tag: onDelivery.map { .completion($0) } ?? .none)
     }
 
     /// Like `enqueue(_:onDelivery:)`, but the outcome goes to the producer's `onDelivery` handler
     /// with `token`: no allocation per record, for high-rate paths.
     nonisolated(nonsending)
-    public func enqueue(_ record: ProducerRecord, token: UInt) async throws(KafkaError) {
+        public func enqueue(_ record: ProducerRecord, token: UInt) async throws(KafkaError)
+    {
         precondition(token <= UInt.max >> 1, "token out of range")
         try await enqueue(record, tag: .token(token))
     }
 
     /// Hands a record to librdkafka if its queue has room, without suspending; false when the
     /// queue is full (nothing was queued and `onDelivery` will not be called).
-    public func tryEnqueue(_ record: ProducerRecord,
-                           onDelivery: (@Sendable (Result<DeliveryReport, KafkaError>) -> Void)? = nil) throws(KafkaError) -> Bool {
+    public func tryEnqueue(
+        _ record: ProducerRecord,
+        onDelivery: (@Sendable (Result<DeliveryReport, KafkaError>) -> Void)? = nil
+    ) throws(KafkaError) -> Bool {
         try tryEnqueue(record, tag: onDelivery.map { .completion($0) } ?? .none)
     }
 
     nonisolated(nonsending)
-    private func enqueue(_ record: ProducerRecord, tag: RDKafkaDeliveryTag) async throws(KafkaError) {
+        private func enqueue(_ record: ProducerRecord, tag: RDKafkaDeliveryTag) async throws(KafkaError)
+    {
         while try !tryEnqueue(record, tag: tag) {
             await client.context.waitForQueueSpace()
         }
@@ -69,8 +80,9 @@ public final class KafkaProducer: Sendable {
             return false
         default:
             if let fatal = client.fatalError() { throw fatal }
-            throw KafkaError(code: code, message: "produce to \(record.topic) refused: \(code.name)",
-                             isRetriable: RDKafkaErrors.isRetriableCode(code.rawValue))
+            throw KafkaError(
+                code: code, message: "produce to \(record.topic) refused: \(code.name)",
+                isRetriable: RDKafkaErrors.isRetriableCode(code.rawValue))
         }
     }
 

@@ -23,10 +23,13 @@ public final class TopicProvisioner: Sendable {
         guard !specs.isEmpty else { return }
         do {
             let created = try await admin.createTopics(specs)
-            if !created.isEmpty { logger.info("created topics", metadata: ["topics": "\(created.joined(separator: ", "))"]) }
+            if !created.isEmpty {
+                logger.info("created topics", metadata: ["topics": "\(created.joined(separator: ", "))"])
+            }
         } catch {
-            logger.warning("could not create topics; relying on the broker's auto-creation",
-                           metadata: ["topics": "\(specs.map(\.name).joined(separator: ", "))", "error": "\(error)"])
+            logger.warning(
+                "could not create topics; relying on the broker's auto-creation",
+                metadata: ["topics": "\(specs.map(\.name).joined(separator: ", "))", "error": "\(error)"])
         }
         known.withLock { $0.formUnion(specs.map(\.name)) }
     }

@@ -6,9 +6,11 @@ public enum TopicSnapshot {
     /// Calls `visit` with each record, in offset order per partition (partitions interleaved);
     /// gives up with `timedOut` after `timeout` without progress.
     /// Throws `unknownTopicOrPartition` for a topic the cluster does not have.
-    public static func read(_ topic: String, kafka: KafkaConfiguration, isolation: ConsumerConfiguration.IsolationLevel = .readUncommitted,
-                            logger: Logger, timeout: Duration = .seconds(60),
-                            visit: (ConsumerRecord) throws -> Void) async throws {
+    public static func read(
+        _ topic: String, kafka: KafkaConfiguration, isolation: ConsumerConfiguration.IsolationLevel = .readUncommitted,
+        logger: Logger, timeout: Duration = .seconds(60),
+        visit: (ConsumerRecord) throws -> Void
+    ) async throws {
         let admin = try KafkaAdmin(configuration: kafka, logger: logger)
         guard let count = try await admin.metadata().topics[topic], count > 0 else {
             throw KafkaError(code: .unknownTopicOrPartition, message: "topic '\(topic)' does not exist")
@@ -33,10 +35,15 @@ public enum TopicSnapshot {
         await consumer.close()
     }
 
-    private static func readToEnds(_ ends: [Int32: Int64], partitions: Int, of topic: String, consumer: KafkaConsumer, timeout: Duration,
-                                   visit: (ConsumerRecord) throws -> Void) async throws {
+    private static func readToEnds(
+        _ ends: [Int32: Int64], partitions: Int, of topic: String, consumer: KafkaConsumer, timeout: Duration,
+        visit: (ConsumerRecord) throws -> Void
+    ) async throws {
         // Every partition, not only those whose watermarks say they hold records (see below).
-        try consumer.assign((0..<Int32(partitions)).map { TopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning) })
+        try consumer.assign(
+            (0..<Int32(partitions)).map {
+                TopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning)
+            })
         // Gives up after `timeout` without progress (no record and no partition reaching its
         // end), however long a big topic takes to read as a whole.
         var lastProgress = ContinuousClock.now
@@ -48,13 +55,18 @@ public enum TopicSnapshot {
         // hold several records. A few records newer than the call do no harm.
         while true {
             guard ContinuousClock.now - lastProgress < timeout else {
-                throw KafkaError(code: .timedOut, message: "reading \(topic) to its end made no progress for \(timeout)")
+                throw KafkaError(
+                    code: .timedOut, message: "reading \(topic) to its end made no progress for \(timeout)")
             }
             let records = await consumer.poll(timeout: .milliseconds(100))
-            if !records.isEmpty { quietSince = .now; lastProgress = .now }
+            if !records.isEmpty {
+                quietSince = .now
+                lastProgress = .now
+            }
             for record in records { try visit(record) }
             if !remaining.isEmpty {
-                let positions = try consumer.positions(remaining.keys.map { TopicPartition(topic: topic, partition: $0) })
+                let positions = try consumer.positions(
+                    remaining.keys.map { TopicPartition(topic: topic, partition: $0) })
                 for position in positions where position.offset >= (remaining[position.partition] ?? .max) {
                     remaining[position.partition] = nil
                     lastProgress = .now
@@ -65,8 +77,10 @@ public enum TopicSnapshot {
     }
 
     /// Every record of the topic as it is now.
-    public static func records(_ topic: String, kafka: KafkaConfiguration, logger: Logger,
-                               timeout: Duration = .seconds(60)) async throws -> [ConsumerRecord] {
+    public static func records(
+        _ topic: String, kafka: KafkaConfiguration, logger: Logger,
+        timeout: Duration = .seconds(60)
+    ) async throws -> [ConsumerRecord] {
         var records: [ConsumerRecord] = []
         try await read(topic, kafka: kafka, logger: logger, timeout: timeout) { records.append($0) }
         return records

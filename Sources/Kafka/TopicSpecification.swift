@@ -10,8 +10,10 @@ public struct TopicSpecification: Sendable, Equatable {
 
     /// - Parameter maxRecordBytes: the largest record producers write to it; the topic's
     ///   `max.message.bytes` (a limit on a whole record batch) leaves room for the batch framing.
-    public init(name: String, partitions: Int, replicationFactor: Int, retention: Duration? = nil,
-                maxRecordBytes: Int? = nil, config: [String: String] = [:]) {
+    public init(
+        name: String, partitions: Int, replicationFactor: Int, retention: Duration? = nil,
+        maxRecordBytes: Int? = nil, config: [String: String] = [:]
+    ) {
         self.name = name
         self.partitions = partitions
         self.replicationFactor = replicationFactor

@@ -12,8 +12,10 @@ public final class TransactionalProducer: Sendable {
     private let operationTimeout: Duration
     private let logger: Logger
 
-    public init(configuration: ProducerConfiguration, operationTimeout: Duration = .seconds(30),
-                logger: Logger = Logger(label: "kafka.transactional-producer")) throws(KafkaError) {
+    public init(
+        configuration: ProducerConfiguration, operationTimeout: Duration = .seconds(30),
+        logger: Logger = Logger(label: "kafka.transactional-producer")
+    ) throws(KafkaError) {
         guard configuration.transactionalID?.isEmpty == false else {
             throw KafkaError.configuration("a transactional producer needs a transactional id")
         }
@@ -34,8 +36,11 @@ public final class TransactionalProducer: Sendable {
 
     /// Adds a record to the open transaction; waits while the producer queue is full.
     nonisolated(nonsending)
-    public func send(_ record: ProducerRecord,
-                     onDelivery: (@Sendable (Result<DeliveryReport, KafkaError>) -> Void)? = nil) async throws(KafkaError) {
+        public func send(
+            _ record: ProducerRecord,
+            onDelivery: (@Sendable (Result<DeliveryReport, KafkaError>) -> Void)? = nil
+        ) async throws(KafkaError)
+    {
         try await producer.enqueue(record, onDelivery: onDelivery)
     }
 
@@ -46,7 +51,9 @@ public final class TransactionalProducer: Sendable {
     }
 
     /// Adds the consumer's next offsets to the open transaction.
-    public func sendOffsets(_ offsets: [TopicPartitionOffset], groupMetadata: ConsumerGroupMetadata) async throws(KafkaError) {
+    public func sendOffsets(_ offsets: [TopicPartitionOffset], groupMetadata: ConsumerGroupMetadata)
+        async throws(KafkaError)
+    {
         let metadata = groupMetadata.storage
         try await blocking { client, timeout throws(KafkaError) in
             try client.sendOffsetsToTransaction(offsets, groupMetadata: metadata, timeout: timeout)
@@ -66,7 +73,10 @@ public final class TransactionalProducer: Sendable {
     /// The latest refusal of a record of this producer's (`KafkaError.refusesRecord`) reported
     /// since the last call: when a transaction fails, whether a record of it was the cause.
     public func takeRefusedDelivery() -> KafkaError? {
-        producer.client.context.refusedDelivery.withLock { refused in defer { refused = nil }; return refused }
+        producer.client.context.refusedDelivery.withLock { refused in
+            defer { refused = nil }
+            return refused
+        }
     }
 
     public var fatalError: KafkaError? { producer.fatalError }
@@ -92,9 +102,11 @@ public final class TransactionalProducer: Sendable {
     /// - an error that requires an abort, or a retriable one that keeps failing, is returned as
     ///   `abortRequired`;
     /// - an error that ends the producer (`endingError`) is thrown.
-    public func commit(_ offsets: [TopicPartitionOffset],
-                       groupMetadata: @Sendable () throws(KafkaError) -> ConsumerGroupMetadata,
-                       onWait: (KafkaError) -> Void = { _ in }) async throws(KafkaError) -> CommitOutcome {
+    public func commit(
+        _ offsets: [TopicPartitionOffset],
+        groupMetadata: @Sendable () throws(KafkaError) -> ConsumerGroupMetadata,
+        onWait: (KafkaError) -> Void = { _ in }
+    ) async throws(KafkaError) -> CommitOutcome {
         var offsetsSent = offsets.isEmpty
         var attempt = 0
         while true {
@@ -109,7 +121,9 @@ public final class TransactionalProducer: Sendable {
             } catch {
                 if let ending = endingError(error) { throw ending }
                 if error.code == .timedOut, !error.requiresAbort, !Task.isCancelled {
-                    logger.warning("transactional call did not finish, calling it again", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                    logger.warning(
+                        "transactional call did not finish, calling it again",
+                        metadata: ["error": "\(error)", "attempt": "\(attempt)"])
                     onWait(error)
                     try? await Task.sleep(for: min(.milliseconds(100 * attempt), .seconds(5)))
                     continue
@@ -164,7 +178,9 @@ public final class TransactionalProducer: Sendable {
         await producer.close(timeout: timeout)
     }
 
-    private func blocking(_ body: @escaping @Sendable (RDKafkaClient, Duration) throws(KafkaError) -> Void) async throws(KafkaError) {
+    private func blocking(_ body: @escaping @Sendable (RDKafkaClient, Duration) throws(KafkaError) -> Void)
+        async throws(KafkaError)
+    {
         let client = producer.client
         let timeout = operationTimeout
         try await client.blocking { () throws(KafkaError) in try body(client, timeout) }

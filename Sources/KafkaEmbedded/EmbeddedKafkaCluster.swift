@@ -26,15 +26,19 @@ public final class EmbeddedKafkaCluster: KafkaTopicCreator {
     /// fetches answered after 10 ms (the mock answers an idle Fetch only after
     /// `fetch.wait.max.ms`), and topics created through the mock, which has no admin API.
     public var profile: KafkaClusterProfile {
-        KafkaClusterProfile(clientProperties: ["topic.metadata.refresh.interval.ms": "1000"],
-                            consumerProperties: ["fetch.wait.max.ms": "10"],
-                            topicCreator: self)
+        KafkaClusterProfile(
+            clientProperties: ["topic.metadata.refresh.interval.ms": "1000"],
+            consumerProperties: ["fetch.wait.max.ms": "10"],
+            topicCreator: self)
     }
 
     /// The configuration of clients of this cluster; `properties` win over the profile's.
-    public func configuration(clientID: String = "payments-bridge", properties: [String: String] = [:]) -> KafkaConfiguration {
-        KafkaConfiguration(bootstrapServers: bootstrapServers, clientID: clientID, properties: properties,
-                           clusterProfile: profile)
+    public func configuration(clientID: String = "payments-bridge", properties: [String: String] = [:])
+        -> KafkaConfiguration
+    {
+        KafkaConfiguration(
+            bootstrapServers: bootstrapServers, clientID: clientID, properties: properties,
+            clusterProfile: profile)
     }
 
     /// Creates the topic `name` (an existing topic is left as it is), with the replication factor
@@ -73,6 +77,7 @@ public final class EmbeddedKafkaCluster: KafkaTopicCreator {
 
     /// `broker` answers its next request of `api` only after `delay` (and without error).
     public func delayNextRequest(_ api: KafkaAPI, onBroker broker: Int32, by delay: Duration) throws(KafkaError) {
-        try mock.delayNextRequest(broker: broker, apiKey: api.rawValue, milliseconds: RDKafkaMockCluster.milliseconds(delay))
+        try mock.delayNextRequest(
+            broker: broker, apiKey: api.rawValue, milliseconds: RDKafkaMockCluster.milliseconds(delay))
     }
 }

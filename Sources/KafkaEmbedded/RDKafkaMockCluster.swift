@@ -53,7 +53,8 @@ final class RDKafkaMockCluster: Sendable {
     }
 
     func setPartitionLeader(_ topic: String, partition: Int32, broker: Int32) throws(KafkaError) {
-        try check(rd_kafka_mock_partition_set_leader(cluster, topic, partition, broker), "leader of \(topic)[\(partition)]")
+        try check(
+            rd_kafka_mock_partition_set_leader(cluster, topic, partition, broker), "leader of \(topic)[\(partition)]")
     }
 
     func pushRequestErrors(apiKey: Int16, errors: [KafkaErrorCode]) {
@@ -64,7 +65,8 @@ final class RDKafkaMockCluster: Sendable {
     }
 
     func delayNextRequest(broker: Int32, apiKey: Int16, milliseconds: Int32) throws(KafkaError) {
-        try check(pb_rdkafka_mock_delay_next_request(cluster, broker, apiKey, milliseconds), "delay on broker \(broker)")
+        try check(
+            pb_rdkafka_mock_delay_next_request(cluster, broker, apiKey, milliseconds), "delay on broker \(broker)")
     }
 
     func clearRequestErrors(apiKey: Int16) {
@@ -72,7 +74,9 @@ final class RDKafkaMockCluster: Sendable {
     }
 
     private func check(_ err: rd_kafka_resp_err_t, _ what: String) throws(KafkaError) {
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(librdkafka: KafkaErrorCode(rawValue: err.rawValue), context: what) }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(librdkafka: KafkaErrorCode(rawValue: err.rawValue), context: what)
+        }
     }
 
     /// `duration` in whole milliseconds, as the mock API takes it (negative ones as 0).

@@ -23,11 +23,15 @@ struct DecimalDigits {
         var index = 0
         func skipDigits() -> Range<Int> {
             let start = index
-            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                index += 1
+            }
             return start..<index
         }
         func skipSign() -> Bool {
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") else { return false }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") else {
+                return false
+            }
             index += 1
             return bytes[index - 1] == UInt8(ascii: "-")
         }
@@ -42,19 +46,24 @@ struct DecimalDigits {
             guard !fraction.isEmpty else { return nil }
         }
         var exponent = 0
-        if allowingExponent, index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+        if allowingExponent, index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")
+        {
             index += 1
             let negative = skipSign()
             let digits = skipDigits()
             guard !digits.isEmpty else { return nil }
             // Saturates far beyond any limit: `1e99999999999999999999` only needs to be known as huge.
-            for position in digits { exponent = min(exponent * 10 + Int(bytes[position] - UInt8(ascii: "0")), 1_000_000) }
+            for position in digits {
+                exponent = min(exponent * 10 + Int(bytes[position] - UInt8(ascii: "0")), 1_000_000)
+            }
             if negative { exponent = -exponent }
         }
         guard index == bytes.count else { return nil }
         // Positions count the mantissa's digits (integer, then fraction) from 0; the point sits
         // after `integer.count` of them, moved by the exponent.
-        var first: Int?, last = 0, position = 0
+        var first: Int?
+        var last = 0
+        var position = 0
         for byteIndex in [integer, fraction].joined() {
             if bytes[byteIndex] != UInt8(ascii: "0") {
                 if first == nil { first = position }

@@ -19,7 +19,7 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Parses one JSON document. Nesting deeper than `maxDepth` is an error, not a stack overflow.
     public static func parse<Bytes: Collection>(_ bytes: Bytes, maxDepth: Int = 64) throws(ParseError) -> JSONValue
-        where Bytes.Element == UInt8 {
+    where Bytes.Element == UInt8 {
         let result: Result<JSONValue, ParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
             var parser = JSONParser(buffer: UnsafeRawBufferPointer(buffer), maxDepth: maxDepth)
             do throws(ParseError) { return .success(try parser.document()) } catch { return .failure(error) }
@@ -32,11 +32,15 @@ public enum JSONValue: Sendable, Equatable {
     /// order instead of building a dictionary (a repeated name is handed over again; the last one
     /// should win). Returns false, having checked the whole document, when it is valid JSON but
     /// not an object.
-    public static func parseObject(_ bytes: [UInt8], maxDepth: Int = 64,
-                                   member: (String, JSONValue) -> Void) throws(ParseError) -> Bool {
+    public static func parseObject(
+        _ bytes: [UInt8], maxDepth: Int = 64,
+        member: (String, JSONValue) -> Void
+    ) throws(ParseError) -> Bool {
         let result: Result<Bool, ParseError> = bytes.withUnsafeBytes { buffer in
             var parser = JSONParser(buffer: buffer, maxDepth: maxDepth)
-            do throws(ParseError) { return .success(try parser.objectDocument(member: member)) } catch { return .failure(error) }
+            do throws(ParseError) { return .success(try parser.objectDocument(member: member)) } catch {
+                return .failure(error)
+            }
         }
         return try result.get()
     }
@@ -83,7 +87,9 @@ private struct JSONParser {
         return true
     }
 
-    private func fail(_ message: String) -> JSONValue.ParseError { JSONValue.ParseError(message: "\(message) at byte \(index)") }
+    private func fail(_ message: String) -> JSONValue.ParseError {
+        JSONValue.ParseError(message: "\(message) at byte \(index)")
+    }
 
     private mutating func skipWhitespace() {
         while index < buffer.count {
@@ -101,9 +107,15 @@ private struct JSONParser {
         case UInt8(ascii: "{"): return try object(depth: depth + 1)
         case UInt8(ascii: "["): return try array(depth: depth + 1)
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
         default: throw fail("unexpected character")
         }
@@ -129,10 +141,15 @@ private struct JSONParser {
         guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth)") }
         index += 1
         skipWhitespace()
-        if index < buffer.count, buffer[index] == UInt8(ascii: "}") { index += 1; return }
+        if index < buffer.count, buffer[index] == UInt8(ascii: "}") {
+            index += 1
+            return
+        }
         while true {
             skipWhitespace()
-            guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+            guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else {
+                throw fail("expected a member name")
+            }
             let name = try string()
             skipWhitespace()
             guard index < buffer.count, buffer[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
@@ -140,8 +157,14 @@ private struct JSONParser {
             member(name, try value(depth: depth))
             skipWhitespace()
             guard index < buffer.count else { throw fail("unexpected end of input") }
-            if buffer[index] == UInt8(ascii: ",") { index += 1; continue }
-            if buffer[index] == UInt8(ascii: "}") { index += 1; return }
+            if buffer[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            if buffer[index] == UInt8(ascii: "}") {
+                index += 1
+                return
+            }
             throw fail("expected ',' or '}'")
         }
     }
@@ -151,13 +174,22 @@ private struct JSONParser {
         index += 1
         var elements: [JSONValue] = []
         skipWhitespace()
-        if index < buffer.count, buffer[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+        if index < buffer.count, buffer[index] == UInt8(ascii: "]") {
+            index += 1
+            return .array(elements)
+        }
         while true {
             elements.append(try value(depth: depth))
             skipWhitespace()
             guard index < buffer.count else { throw fail("unexpected end of input") }
-            if buffer[index] == UInt8(ascii: ",") { index += 1; continue }
-            if buffer[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+            if buffer[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            if buffer[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(elements)
+            }
             throw fail("expected ',' or ']'")
         }
     }
@@ -169,7 +201,9 @@ private struct JSONParser {
         while index < buffer.count, isDigit(buffer[index]) { index += 1 }
         let integerDigits = index - integerStart
         guard integerDigits > 0 else { throw fail("invalid number") }
-        guard integerDigits == 1 || buffer[integerStart] != UInt8(ascii: "0") else { throw fail("leading zero in number") }
+        guard integerDigits == 1 || buffer[integerStart] != UInt8(ascii: "0") else {
+            throw fail("leading zero in number")
+        }
         if index < buffer.count, buffer[index] == UInt8(ascii: ".") {
             index += 1
             let fractionStart = index
@@ -178,7 +212,9 @@ private struct JSONParser {
         }
         if index < buffer.count, buffer[index] == UInt8(ascii: "e") || buffer[index] == UInt8(ascii: "E") {
             index += 1
-            if index < buffer.count, buffer[index] == UInt8(ascii: "+") || buffer[index] == UInt8(ascii: "-") { index += 1 }
+            if index < buffer.count, buffer[index] == UInt8(ascii: "+") || buffer[index] == UInt8(ascii: "-") {
+                index += 1
+            }
             let exponentStart = index
             while index < buffer.count, isDigit(buffer[index]) { index += 1 }
             guard index > exponentStart else { throw fail("invalid number") }
@@ -230,7 +266,9 @@ private struct JSONParser {
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
                     if (0xD800...0xDBFF).contains(scalar) {
-                        guard index + 1 < buffer.count, buffer[index] == UInt8(ascii: "\\"), buffer[index + 1] == UInt8(ascii: "u") else {
+                        guard index + 1 < buffer.count, buffer[index] == UInt8(ascii: "\\"),
+                            buffer[index + 1] == UInt8(ascii: "u")
+                        else {
                             throw fail("unpaired surrogate")
                         }
                         index += 2

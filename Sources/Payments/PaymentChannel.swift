@@ -1,7 +1,13 @@
 /// Payment channels; the lower-cased name is the topic fragment.
 public enum PaymentChannel: String, Sendable, CaseIterable {
-    case web = "WEB", mobile = "MOBILE", partner = "PARTNER", corporate = "CORPORATE", branch = "BRANCH", atm = "ATM",
-         ussd = "USSD"
+    case web = "WEB"
+    case mobile = "MOBILE"
+    case partner = "PARTNER"
+    case corporate = "CORPORATE"
+    case branch = "BRANCH"
+    case atm = "ATM"
+    case
+        ussd = "USSD"
 
     /// "web", "mobile", …: the lower-cased name (literals, so that naming a topic allocates nothing).
     public var topicFragment: String {

@@ -25,8 +25,10 @@ public struct PaymentEventParser: Sendable {
     /// …and so are those more than this many milliseconds (a day) after the current time.
     public static let timestampLeeway: Int64 = 86_400_000
 
-    public init(maxEventBytes: Int = 1_048_576, knownTenants: Set<String>, allowUnknownTenants: Bool = false,
-                skipEventTypes: Set<String> = PaymentEventType.knownInternalOnly) {
+    public init(
+        maxEventBytes: Int = 1_048_576, knownTenants: Set<String>, allowUnknownTenants: Bool = false,
+        skipEventTypes: Set<String> = PaymentEventType.knownInternalOnly
+    ) {
         self.maxEventBytes = maxEventBytes
         self.knownTenants = knownTenants
         self.allowUnknownTenants = allowUnknownTenants
@@ -45,7 +47,8 @@ public struct PaymentEventParser: Sendable {
     private func parseOrThrow(_ value: [UInt8]?, now: Int64) throws(EventRejection) -> EventOutcome {
         guard let value, !value.isEmpty else { throw .invalid("the record has no value") }
         guard value.count <= maxEventBytes else {
-            throw EventRejection(.oversized, "event of \(value.count) bytes exceeds bridge.maxEventBytes (\(maxEventBytes))")
+            throw EventRejection(
+                .oversized, "event of \(value.count) bytes exceeds bridge.maxEventBytes (\(maxEventBytes))")
         }
         var event = EventFields()
         let isObject: Bool
@@ -60,7 +63,9 @@ public struct PaymentEventParser: Sendable {
         guard let eventType = PaymentEventType.byName[typeName] else {
             if skipEventTypes.contains(typeName) { return .skipped(eventType: typeName) }
             if Self.looksLikeInternalEventType(typeName) {
-                throw .invalid("unknown event type \(Self.quoted(typeName)): not a payment event type, nor listed in bridge.skipEventTypes")
+                throw .invalid(
+                    "unknown event type \(Self.quoted(typeName)): not a payment event type, nor listed in bridge.skipEventTypes"
+                )
             }
             throw .invalid("eventType \(Self.quoted(typeName)) is not a payment event type")
         }
@@ -74,52 +79,62 @@ public struct PaymentEventParser: Sendable {
         let eventId = try event.requiredString(.eventId)
         guard Self.isUUID(eventId) else { throw .invalid("eventId must be a UUID") }
         let channelName = try event.requiredString(.channelType)
-        guard let channel = PaymentChannel(rawValue: channelName) ?? PaymentChannel(rawValue: channelName.uppercased()) else {
-            throw .invalid("channelType \(Self.quoted(channelName)) is not one of \(PaymentChannel.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let channel = PaymentChannel(rawValue: channelName) ?? PaymentChannel(rawValue: channelName.uppercased())
+        else {
+            throw .invalid(
+                "channelType \(Self.quoted(channelName)) is not one of \(PaymentChannel.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         let status = try Self.status(of: eventType, named: typeName, in: event)
         let hold = eventType == .complianceHold ? try Self.complianceHold(in: event) : nil
         let currency = try event.requiredString(.currency)
-        guard Self.isoCurrencies.contains(currency) else { throw .invalid("currency \(Self.quoted(currency)) is not an ISO 4217 code") }
+        guard Self.isoCurrencies.contains(currency) else {
+            throw .invalid("currency \(Self.quoted(currency)) is not an ISO 4217 code")
+        }
 
-        return .response(PaymentResponse(
-            eventId: eventId,
-            eventType: eventType,
-            paymentId: try event.requiredString(.paymentId),
-            tenantId: tenantId,
-            customerId: try event.requiredString(.customerId),
-            status: status,
-            amount: try event.amount(),
-            currency: currency,
-            debtorAccount: try event.requiredString(.debtorAccount),
-            creditorAccount: try event.requiredString(.creditorAccount),
-            clearingSystem: try event.optionalString(.clearingSystem),
-            clearingReference: try event.optionalString(.clearingReference),
-            failureReason: try event.optionalString(.failureReason),
-            failureCode: try event.optionalString(.failureCode),
-            timestamp: try event.timestamp(now: now),
-            correlationId: try event.requiredHeaderValue(.correlationId),
-            idempotencyKey: try event.requiredString(.idempotencyKey),
-            metadata: try event.metadata(),
-            channel: channel,
-            subReason: hold?.subReason.rawValue,
-            requiredAction: hold?.requiredAction))
+        return .response(
+            PaymentResponse(
+                eventId: eventId,
+                eventType: eventType,
+                paymentId: try event.requiredString(.paymentId),
+                tenantId: tenantId,
+                customerId: try event.requiredString(.customerId),
+                status: status,
+                amount: try event.amount(),
+                currency: currency,
+                debtorAccount: try event.requiredString(.debtorAccount),
+                creditorAccount: try event.requiredString(.creditorAccount),
+                clearingSystem: try event.optionalString(.clearingSystem),
+                clearingReference: try event.optionalString(.clearingReference),
+                failureReason: try event.optionalString(.failureReason),
+                failureCode: try event.optionalString(.failureCode),
+                timestamp: try event.timestamp(now: now),
+                correlationId: try event.requiredHeaderValue(.correlationId),
+                idempotencyKey: try event.requiredString(.idempotencyKey),
+                metadata: try event.metadata(),
+                channel: channel,
+                subReason: hold?.subReason.rawValue,
+                requiredAction: hold?.requiredAction))
     }
 
     /// The status after the event: the event type's own (an event's `status`, when present, must
     /// agree with it), or for a compliance release the non-terminal status it carries.
-    private static func status(of eventType: PaymentEventType, named typeName: String,
-                               in event: EventFields) throws(EventRejection) -> PaymentStatus {
+    private static func status(
+        of eventType: PaymentEventType, named typeName: String,
+        in event: EventFields
+    ) throws(EventRejection) -> PaymentStatus {
         let statusName = try event.optionalString(.status)
         guard let fixed = eventType.status else {
             let resumable = PaymentStatus.allCases.filter { !$0.isTerminal && $0 != .compliance }.map(\.rawValue)
             guard let statusName else {
-                throw .invalid("status is required for \(typeName): the status the payment resumes in "
-                               + "(one of \(resumable.joined(separator: ", ")))")
+                throw .invalid(
+                    "status is required for \(typeName): the status the payment resumes in "
+                        + "(one of \(resumable.joined(separator: ", ")))")
             }
             guard let resumed = PaymentStatus(rawValue: statusName), resumable.contains(resumed.rawValue) else {
-                throw .invalid("status \(quoted(statusName)) of \(typeName) is not a status a payment resumes in "
-                               + "(one of \(resumable.joined(separator: ", ")))")
+                throw .invalid(
+                    "status \(quoted(statusName)) of \(typeName) is not a status a payment resumes in "
+                        + "(one of \(resumable.joined(separator: ", ")))")
             }
             return resumed
         }
@@ -135,11 +150,13 @@ public struct PaymentEventParser: Sendable {
     /// A compliance hold's `subReason` (required, one of `ComplianceSubReason`) and `requiredAction`
     /// (optional free text: at most `requiredActionMaxCharacters`, no control characters).
     private static func complianceHold(in event: EventFields)
-        throws(EventRejection) -> (subReason: ComplianceSubReason, requiredAction: String?) {
+        throws(EventRejection) -> (subReason: ComplianceSubReason, requiredAction: String?)
+    {
         let name = try event.requiredString(.subReason)
         guard let subReason = ComplianceSubReason(rawValue: name) else {
-            throw .invalid("subReason \(quoted(name)) is not one of "
-                           + ComplianceSubReason.allCases.map(\.rawValue).joined(separator: ", "))
+            throw .invalid(
+                "subReason \(quoted(name)) is not one of "
+                    + ComplianceSubReason.allCases.map(\.rawValue).joined(separator: ", "))
         }
         let action = try event.optionalString(.requiredAction)
         if let action {
@@ -163,7 +180,8 @@ public struct PaymentEventParser: Sendable {
                     guard byte == UInt8(ascii: "-") else { return false }
                 } else {
                     switch byte {
-                    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"):
+                    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
+                        UInt8(ascii: "A")...UInt8(ascii: "F"):
                         continue
                     default:
                         return false
@@ -232,7 +250,9 @@ private struct EventFields {
         case nil, .null?:
             return nil
         case .string(let string)?:
-            guard string.utf8.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { throw .invalid("\(name.text) must not be empty") }
+            guard string.utf8.contains(where: { $0 != 0x20 && $0 != 0x09 }) else {
+                throw .invalid("\(name.text) must not be empty")
+            }
             return string
         default:
             throw .invalid("\(name.text) must be a string")
@@ -240,25 +260,32 @@ private struct EventFields {
     }
 
     func amount() throws(EventRejection) -> Double {
-        let text: String, digits: DecimalDigits
+        let text: String
+        let digits: DecimalDigits
         switch self[.amount] {
         case nil, .null?:
             throw .invalid("amount is required")
         case .string(let string)?:
-            guard let shape = DecimalDigits(string, allowingExponent: false) else { throw .invalid("amount must be a decimal number") }
+            guard let shape = DecimalDigits(string, allowingExponent: false) else {
+                throw .invalid("amount must be a decimal number")
+            }
             (text, digits) = (string, shape)
         case .number(let number)?:
-            guard let shape = DecimalDigits(number, allowingExponent: true) else { throw .invalid("amount must be a number") }
+            guard let shape = DecimalDigits(number, allowingExponent: true) else {
+                throw .invalid("amount must be a number")
+            }
             (text, digits) = (number, shape)
         default:
             throw .invalid("amount must be a number or a decimal string")
         }
         guard !digits.isNegative, digits.significant > 0 else { throw .invalid("amount must be greater than zero") }
         guard digits.afterPoint <= PaymentEventParser.amountFractionDigits else {
-            throw .invalid("amount has more than \(PaymentEventParser.amountFractionDigits) digits after the decimal point")
+            throw .invalid(
+                "amount has more than \(PaymentEventParser.amountFractionDigits) digits after the decimal point")
         }
         guard digits.beforePoint <= PaymentEventParser.amountIntegerDigits else {
-            throw .invalid("amount has more than \(PaymentEventParser.amountIntegerDigits) digits before the decimal point")
+            throw .invalid(
+                "amount has more than \(PaymentEventParser.amountIntegerDigits) digits before the decimal point")
         }
         guard digits.significant <= PaymentEventParser.amountSignificantDigits else {
             throw .invalid("amount has more than \(PaymentEventParser.amountSignificantDigits) significant digits")
@@ -268,12 +295,16 @@ private struct EventFields {
     }
 
     func timestamp(now: Int64) throws(EventRejection) -> Int64 {
-        let millis: Int64, shown: String, isEpoch: Bool
+        let millis: Int64
+        let shown: String
+        let isEpoch: Bool
         switch self[.timestamp] {
         case nil, .null?:
             throw .invalid("timestamp is required")
         case .number?:
-            guard let number = self[.timestamp]?.int64 else { throw .invalid("timestamp must be whole epoch milliseconds") }
+            guard let number = self[.timestamp]?.int64 else {
+                throw .invalid("timestamp must be whole epoch milliseconds")
+            }
             (millis, shown, isEpoch) = (number, String(number), true)
         case .string(let text)?:
             if !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
@@ -282,21 +313,27 @@ private struct EventFields {
                 (millis, shown, isEpoch) = (number, String(number), true)
             } else {
                 guard let date = ISO8601.date(text) else { throw .invalid("timestamp is not an ISO-8601 date-time") }
-                (millis, shown, isEpoch) = (Int64((date.timeIntervalSince1970 * 1000).rounded()), PaymentEventParser.quoted(text), false)
+                (millis, shown, isEpoch) = (
+                    Int64((date.timeIntervalSince1970 * 1000).rounded()), PaymentEventParser.quoted(text), false
+                )
             }
         default:
             throw .invalid("timestamp must be epoch milliseconds or ISO-8601")
         }
-        let earliest = PaymentEventParser.earliestTimestamp, latest = now + PaymentEventParser.timestampLeeway
+        let earliest = PaymentEventParser.earliestTimestamp
+        let latest = now + PaymentEventParser.timestampLeeway
         if millis < earliest {
             // Would the number be in the window as seconds, that is multiplied by 1000?
             let seconds = isEpoch && millis >= earliest / 1000 && millis <= latest / 1000
-            throw .invalid("timestamp \(shown) is before 2000-01-01" + (seconds ? " (epoch seconds given where milliseconds are expected?)" : ""))
+            throw .invalid(
+                "timestamp \(shown) is before 2000-01-01"
+                    + (seconds ? " (epoch seconds given where milliseconds are expected?)" : ""))
         }
         if millis > latest {
             let micros = isEpoch && millis / 1000 >= earliest && millis / 1000 <= latest
-            throw .invalid("timestamp \(shown) is more than a day ahead of the current time"
-                           + (micros ? " (epoch microseconds given where milliseconds are expected?)" : ""))
+            throw .invalid(
+                "timestamp \(shown) is more than a day ahead of the current time"
+                    + (micros ? " (epoch microseconds given where milliseconds are expected?)" : ""))
         }
         return millis
     }

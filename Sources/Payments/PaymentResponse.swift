@@ -26,11 +26,13 @@ public struct PaymentResponse: Sendable, Equatable {
     /// Not part of the record: where it goes.
     public var channel: PaymentChannel
 
-    public init(eventId: String, eventType: PaymentEventType, paymentId: String, tenantId: String, customerId: String,
-                status: PaymentStatus, amount: Double, currency: String, debtorAccount: String, creditorAccount: String,
-                clearingSystem: String?, clearingReference: String?, failureReason: String?, failureCode: String?,
-                timestamp: Int64, correlationId: String, idempotencyKey: String, metadata: [String: String],
-                channel: PaymentChannel, subReason: String? = nil, requiredAction: String? = nil) {
+    public init(
+        eventId: String, eventType: PaymentEventType, paymentId: String, tenantId: String, customerId: String,
+        status: PaymentStatus, amount: Double, currency: String, debtorAccount: String, creditorAccount: String,
+        clearingSystem: String?, clearingReference: String?, failureReason: String?, failureCode: String?,
+        timestamp: Int64, correlationId: String, idempotencyKey: String, metadata: [String: String],
+        channel: PaymentChannel, subReason: String? = nil, requiredAction: String? = nil
+    ) {
         self.eventId = eventId
         self.eventType = eventType
         self.paymentId = paymentId

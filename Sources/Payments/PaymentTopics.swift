@@ -12,7 +12,8 @@ public enum PaymentTopics {
     public static func route(ofResponses topic: String) -> (tenant: String, channel: PaymentChannel)? {
         let parts = topic.split(separator: ".", maxSplits: 3, omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "payments", parts[1] == "responses",
-              let channel = PaymentChannel(topicFragment: parts[2]) else { return nil }
+            let channel = PaymentChannel(topicFragment: parts[2])
+        else { return nil }
         return (String(parts[3]), channel)
     }
 
@@ -47,8 +48,9 @@ public enum PaymentTopics {
 
     static func isLegalByte(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
             return true
         default:
             return false

@@ -7,7 +7,8 @@ import Logging
 struct DLTCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dlt",
-        abstract: "Inspect and replay dead-letter topics (payments.events.DLT and payments.responses.<channel>.<tenant>.DLT).",
+        abstract:
+            "Inspect and replay dead-letter topics (payments.events.DLT and payments.responses.<channel>.<tenant>.DLT).",
         subcommands: [List.self, Show.self, Replay.self])
 
     struct Common: ParsableArguments {
@@ -17,14 +18,17 @@ struct DLTCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The dead-letter topic.")
         var topic: String
 
-        @Option(name: .long, help: "Directory holding the Avro schemas (to decode values when no registry is configured).")
+        @Option(
+            name: .long, help: "Directory holding the Avro schemas (to decode values when no registry is configured).")
         var schemas: String = "schemas"
 
         func tool() throws -> DeadLetterTool {
             let configuration = try loadConfiguration(path: config)
             var logger = Logger(label: "payments-bridge")
             logger.logLevel = .error
-            do { return try DeadLetterTool(configuration: configuration, schemaDirectory: schemas, logger: logger) } catch {
+            do {
+                return try DeadLetterTool(configuration: configuration, schemaDirectory: schemas, logger: logger)
+            } catch {
                 throw fail(error)
             }
         }
@@ -66,20 +70,27 @@ struct DLTCommand: AsyncParsableCommand {
         func run() async throws {
             let tool = try common.tool()
             let entry: DeadLetterEntry
-            do { entry = try await tool.entry(of: common.topic, partition: partition, offset: offset) } catch { throw fail(error) }
+            do { entry = try await tool.entry(of: common.topic, partition: partition, offset: offset) } catch {
+                throw fail(error)
+            }
             print(await tool.show(entry).json)
         }
     }
 
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Re-publish selected DLT records to their original topic (idempotent: a record is replayed once).",
-            discussion: "Select with exactly one of --all, --key, --reason, or --partition with --from-offset and --to-offset.")
+            abstract:
+                "Re-publish selected DLT records to their original topic (idempotent: a record is replayed once).",
+            discussion:
+                "Select with exactly one of --all, --key, --reason, or --partition with --from-offset and --to-offset.")
 
         @OptionGroup var common: Common
         @Flag(name: .long, help: "Every record.") var all = false
         @Option(name: .long, help: "Records with this key (paymentId).") var key: String?
-        @Option(name: .long, help: "Records with this dlt.reason (\(DeadLetterReason.allCases.map(\.rawValue).joined(separator: ", "))).")
+        @Option(
+            name: .long,
+            help: "Records with this dlt.reason (\(DeadLetterReason.allCases.map(\.rawValue).joined(separator: ", ")))."
+        )
         var reason: String?
         @Option(name: .long) var partition: Int32?
         @Option(name: .customLong("from-offset")) var fromOffset: Int64?
@@ -89,29 +100,37 @@ struct DLTCommand: AsyncParsableCommand {
             let ranged = partition != nil || fromOffset != nil || toOffset != nil
             let chosen = [all, key != nil, reason != nil, ranged].filter { $0 }.count
             guard chosen == 1 else {
-                throw ValidationError("choose exactly one of --all, --key, --reason, or --partition with --from-offset and --to-offset")
+                throw ValidationError(
+                    "choose exactly one of --all, --key, --reason, or --partition with --from-offset and --to-offset")
             }
             if ranged, partition == nil || fromOffset == nil || toOffset == nil {
                 throw ValidationError("--partition, --from-offset and --to-offset go together")
             }
             if let reason, DeadLetterReason(rawValue: reason) == nil {
-                throw ValidationError("unknown reason '\(reason)'; reasons: \(DeadLetterReason.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError(
+                    "unknown reason '\(reason)'; reasons: \(DeadLetterReason.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
         }
 
         func run() async throws {
-            let selection: ReplaySelection = if all { .all } else if let key { .key(key) } else if let reason { .reason(reason) }
-                else { .range(partition: partition!, from: fromOffset!, to: toOffset!) }
+            let selection: ReplaySelection =
+                if all { .all } else if let key { .key(key) } else if let reason { .reason(reason) } else {
+                    .range(partition: partition!, from: fromOffset!, to: toOffset!)
+                }
             let tool = try common.tool()
             do {
                 let outcome = try await tool.replay(topic: common.topic, selection: selection) { done, total in
                     FileHandle.standardError.write(Data("\rreplayed \(done)/\(total)".utf8))
                 }
                 if outcome.published > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
-                print("selected \(outcome.selected), replayed \(outcome.published), already replayed before \(outcome.alreadyReplayed)"
-                      + (outcome.refused.isEmpty ? "" : ", refused \(outcome.refused.count)"))
+                print(
+                    "selected \(outcome.selected), replayed \(outcome.published), already replayed before \(outcome.alreadyReplayed)"
+                        + (outcome.refused.isEmpty ? "" : ", refused \(outcome.refused.count)"))
                 guard outcome.refused.isEmpty else {
-                    for refusal in outcome.refused { FileHandle.standardError.write(Data("refused: \(refusal)\n".utf8)) }
+                    for refusal in outcome.refused {
+                        FileHandle.standardError.write(Data("refused: \(refusal)\n".utf8))
+                    }
                     throw ExitCode(1)
                 }
             } catch let exit as ExitCode {

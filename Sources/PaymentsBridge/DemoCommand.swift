@@ -1,18 +1,19 @@
-import Demo
 import ArgumentParser
+import Demo
 import Foundation
 import Logging
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the whole flow on the embedded broker with generated events and an in-process partner endpoint, then print a summary.",
+        abstract:
+            "Run the whole flow on the embedded broker with generated events and an in-process partner endpoint, then print a summary.",
         discussion: """
-        Four tenants: TENANT-001 and TENANT-002 read their Kafka topics; PARTNER-ABC (completed and failed payments only) \
-        and PARTNER-XYZ get webhooks. The partner endpoint checks every signature; PARTNER-XYZ fails the first attempt of \
-        each completed payment (so it is retried) and refuses failed payments (so they are dead-lettered). Some events are \
-        internal-only (skipped), malformed or for an unknown tenant (dead-lettered). No external servers are used.
-        """)
+            Four tenants: TENANT-001 and TENANT-002 read their Kafka topics; PARTNER-ABC (completed and failed payments only) \
+            and PARTNER-XYZ get webhooks. The partner endpoint checks every signature; PARTNER-XYZ fails the first attempt of \
+            each completed payment (so it is retried) and refuses failed payments (so they are dead-lettered). Some events are \
+            internal-only (skipped), malformed or for an unknown tenant (dead-lettered). No external servers are used.
+            """)
 
     @Option(name: .long, help: "How many internal events to generate.")
     var events: Int = 2000

@@ -25,8 +25,9 @@ struct RunCommand: AsyncParsableCommand {
         let configuration = try loadConfiguration(path: config)
         let metrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
-        let application = try BridgeApplication(configuration: configuration, schemaDirectory: schemas,
-                                                metrics: metrics, logger: logger)
+        let application = try BridgeApplication(
+            configuration: configuration, schemaDirectory: schemas,
+            metrics: metrics, logger: logger)
         try await application.run { port in
             logger.info("admin HTTP listening", metadata: ["address": "\(configuration.admin.host):\(port)"])
         }

@@ -12,12 +12,12 @@ struct SchemaCommand: AsyncParsableCommand {
             commandName: "check",
             abstract: "Check that the current schemas are compatible with every kept version; exit 1 on a break.",
             discussion: """
-            Name.avsc is the current version of Name; earlier versions are kept as history/Name.v1.avsc, \
-            history/Name.v2.avsc, … The current version is checked against every kept one. The default mode, \
-            backward (Confluent's BACKWARD_TRANSITIVE), requires that the new schema reads data written with any \
-            older one: consumers upgrade first. forward requires that readers still on an older version read new \
-            data; full requires both. Whatever the mode, what the other direction would break is explained too.
-            """)
+                Name.avsc is the current version of Name; earlier versions are kept as history/Name.v1.avsc, \
+                history/Name.v2.avsc, … The current version is checked against every kept one. The default mode, \
+                backward (Confluent's BACKWARD_TRANSITIVE), requires that the new schema reads data written with any \
+                older one: consumers upgrade first. forward requires that readers still on an older version read new \
+                data; full requires both. Whatever the mode, what the other direction would break is explained too.
+                """)
 
         @Option(name: .long, help: "Directory holding the Avro schemas (kept versions in its history/ folder).")
         var dir: String = "schemas"
@@ -42,14 +42,17 @@ struct SchemaCommand: AsyncParsableCommand {
             for (name, versions) in directory.schemas.sorted(by: { $0.key < $1.key }) {
                 let problems = findings.filter { $0.schema == name }
                 let status = problems.isEmpty ? "ok" : "INCOMPATIBLE"
-                print("\(name): current version against \(versions.count - 1) kept version(s), "
-                      + "\(mode.rawValue) (transitive) compatibility: \(status)")
+                print(
+                    "\(name): current version against \(versions.count - 1) kept version(s), "
+                        + "\(mode.rawValue) (transitive) compatibility: \(status)")
                 for problem in problems { print("  \(problem.file): \(problem.message)") }
                 let explained = notes.filter { $0.schema == name }
                 if let other, !explained.isEmpty {
-                    print("  not \(other.rawValue.uppercased()) compatible — "
-                          + (other == .forward ? "readers still on a kept version must upgrade before records of the current one reach them:"
-                                               : "the current version cannot read records of a kept version:"))
+                    print(
+                        "  not \(other.rawValue.uppercased()) compatible — "
+                            + (other == .forward
+                                ? "readers still on a kept version must upgrade before records of the current one reach them:"
+                                : "the current version cannot read records of a kept version:"))
                     for note in explained { print("    \(note.file): \(note.message)") }
                 }
             }

@@ -38,7 +38,8 @@ public final class PaymentResponseDecoder: Sendable {
             return schema
         } catch {
             let unreachable = (error as? SchemaRegistryError)?.kind == .unreachable
-            throw DecodeError(unreachable ? .registryUnreachable : .unknownSchema, "writer schema \(id) not available: \(error)")
+            throw DecodeError(
+                unreachable ? .registryUnreachable : .unknownSchema, "writer schema \(id) not available: \(error)")
         }
     }
 
@@ -48,7 +49,9 @@ public final class PaymentResponseDecoder: Sendable {
         for field in fields { byName[field.name] = field.value }
 
         func string(_ name: String) throws(DecodeError) -> String {
-            guard case .string(let text)? = byName[name] else { throw DecodeError(.notAResponse, "field \(name) is missing or not a string") }
+            guard case .string(let text)? = byName[name] else {
+                throw DecodeError(.notAResponse, "field \(name) is missing or not a string")
+            }
             return text
         }
         func optionalString(_ name: String) throws(DecodeError) -> String? {
@@ -59,7 +62,9 @@ public final class PaymentResponseDecoder: Sendable {
             }
         }
         func symbol(_ name: String) throws(DecodeError) -> String {
-            guard case .enumSymbol(let text)? = byName[name] else { throw DecodeError(.notAResponse, "field \(name) is missing or not an enum") }
+            guard case .enumSymbol(let text)? = byName[name] else {
+                throw DecodeError(.notAResponse, "field \(name) is missing or not an enum")
+            }
             return text
         }
         guard let eventType = PaymentEventType(rawValue: try symbol("eventType")) else {
@@ -87,7 +92,9 @@ public final class PaymentResponseDecoder: Sendable {
         case nil, .null?: break
         case .map(let entries)?:
             for (key, entry) in entries {
-                guard case .string(let text) = entry else { throw DecodeError(.notAResponse, "metadata value of \(key) is not a string") }
+                guard case .string(let text) = entry else {
+                    throw DecodeError(.notAResponse, "metadata value of \(key) is not a string")
+                }
                 metadata[key] = text
             }
         default: throw DecodeError(.notAResponse, "field metadata is not a map")
@@ -97,7 +104,8 @@ public final class PaymentResponseDecoder: Sendable {
             tenantId: try string("tenantId"), customerId: try string("customerId"), status: status, amount: amount,
             currency: try string("currency"), debtorAccount: try string("debtorAccount"),
             creditorAccount: try string("creditorAccount"), clearingSystem: try optionalString("clearingSystem"),
-            clearingReference: try optionalString("clearingReference"), failureReason: try optionalString("failureReason"),
+            clearingReference: try optionalString("clearingReference"),
+            failureReason: try optionalString("failureReason"),
             failureCode: try optionalString("failureCode"), timestamp: timestamp,
             correlationId: try string("correlationId"), idempotencyKey: try string("idempotencyKey"),
             metadata: metadata, channel: channel,

@@ -11,10 +11,12 @@ public struct PaymentResponseEncoder: Sendable {
     /// (two event types, the `COMPLIANCE` status, `UNKNOWN` as both enums' default, and the
     /// optional `subReason` and `requiredAction` at the end).
     public enum Layout: Int, Sendable, CaseIterable {
-        case v1 = 1, v2 = 2
+        case v1 = 1
+        case v2 = 2
 
         var eventTypes: [PaymentEventType] {
-            self == .v2 ? PaymentEventType.allCases : PaymentEventType.allCases.filter { !Self.complianceTypes.contains($0) }
+            self == .v2
+                ? PaymentEventType.allCases : PaymentEventType.allCases.filter { !Self.complianceTypes.contains($0) }
         }
 
         var statuses: [PaymentStatus] {
@@ -29,17 +31,28 @@ public struct PaymentResponseEncoder: Sendable {
             let defaultSymbol = self == .v2 ? "UNKNOWN" : nil
             var fields: [(String, AvroType)] = [
                 ("eventId", .string),
-                ("eventType", .enumeration(name: "com.payments.events.PaymentEventType",
-                                           symbols: eventTypes.map(\.rawValue) + unknown, defaultSymbol: defaultSymbol)),
+                (
+                    "eventType",
+                    .enumeration(
+                        name: "com.payments.events.PaymentEventType",
+                        symbols: eventTypes.map(\.rawValue) + unknown, defaultSymbol: defaultSymbol)
+                ),
                 ("paymentId", .string), ("tenantId", .string), ("customerId", .string),
-                ("status", .enumeration(name: "com.payments.events.PaymentStatus",
-                                        symbols: statuses.map(\.rawValue) + unknown, defaultSymbol: defaultSymbol)),
+                (
+                    "status",
+                    .enumeration(
+                        name: "com.payments.events.PaymentStatus",
+                        symbols: statuses.map(\.rawValue) + unknown, defaultSymbol: defaultSymbol)
+                ),
                 ("amount", .double), ("currency", .string), ("debtorAccount", .string), ("creditorAccount", .string),
                 ("clearingSystem", .union([.null, .string])), ("clearingReference", .union([.null, .string])),
                 ("failureReason", .union([.null, .string])), ("failureCode", .union([.null, .string])),
-                ("timestamp", .long), ("correlationId", .string), ("idempotencyKey", .string), ("metadata", .map(.string)),
+                ("timestamp", .long), ("correlationId", .string), ("idempotencyKey", .string),
+                ("metadata", .map(.string)),
             ]
-            if self == .v2 { fields += [("subReason", .union([.null, .string])), ("requiredAction", .union([.null, .string]))] }
+            if self == .v2 {
+                fields += [("subReason", .union([.null, .string])), ("requiredAction", .union([.null, .string]))]
+            }
             return fields
         }
     }
@@ -53,14 +66,19 @@ public struct PaymentResponseEncoder: Sendable {
 
     public init(schema: AvroSchema) throws {
         guard case .record(let name, let fields) = schema.type, name == "com.payments.events.PaymentResponse" else {
-            throw SchemaMismatch(description: "the PaymentResponse schema is not the record com.payments.events.PaymentResponse")
+            throw SchemaMismatch(
+                description: "the PaymentResponse schema is not the record com.payments.events.PaymentResponse")
         }
         let written = fields.map { ($0.name, $0.type) }
-        guard let layout = Layout.allCases.first(where: { layout in
-            written.count == layout.fields.count && zip(written, layout.fields).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
-        }) else {
-            throw SchemaMismatch(description: "the PaymentResponse schema matches neither version the bridge's encoder writes "
-                                 + "(fields, order, types or symbols changed): update PaymentResponseEncoder with it")
+        guard
+            let layout = Layout.allCases.first(where: { layout in
+                written.count == layout.fields.count
+                    && zip(written, layout.fields).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+            })
+        else {
+            throw SchemaMismatch(
+                description: "the PaymentResponse schema matches neither version the bridge's encoder writes "
+                    + "(fields, order, types or symbols changed): update PaymentResponseEncoder with it")
         }
         self.layout = layout
     }

@@ -3,7 +3,11 @@ import Synchronization
 
 /// The sink's metrics (names from the contract), created once per label set.
 final class WebhookMetrics: Sendable {
-    enum Outcome: String { case delivered, retryScheduled = "retry_scheduled", deadLettered = "dead_lettered" }
+    enum Outcome: String {
+        case delivered
+        case retryScheduled = "retry_scheduled"
+        case deadLettered = "dead_lettered"
+    }
 
     private let factory: MetricsFactory
     private let counters = Mutex<[String: Counter]>([:])
@@ -13,7 +17,8 @@ final class WebhookMetrics: Sendable {
     init(factory: MetricsFactory) { self.factory = factory }
 
     func delivery(tenant: String, outcome: Outcome) {
-        counter("payments_bridge_webhook_deliveries_total", [("tenant", tenant), ("outcome", outcome.rawValue)]).increment()
+        counter("payments_bridge_webhook_deliveries_total", [("tenant", tenant), ("outcome", outcome.rawValue)])
+            .increment()
     }
 
     func deadLetter(topic: String, reason: String) {
@@ -32,7 +37,9 @@ final class WebhookMetrics: Sendable {
     /// 1 while the endpoint's circuit is open (it does not answer), 0 once it answers again.
     func breaker(tenant: String, open: Bool) {
         gauge("payments_bridge_webhook_circuit_open", [("tenant", tenant)]).record(open ? 1 : 0)
-        counter("payments_bridge_webhook_circuit_transitions_total", [("tenant", tenant), ("to", open ? "open" : "closed")]).increment()
+        counter(
+            "payments_bridge_webhook_circuit_transitions_total", [("tenant", tenant), ("to", open ? "open" : "closed")]
+        ).increment()
     }
 
     /// Writes Kafka refused for good (too large, invalid): handled another way, counted here.
@@ -54,7 +61,8 @@ final class WebhookMetrics: Sendable {
 
     /// Records of a response partition not yet committed by the sink's group.
     func consumerLag(group: String, topic: String, partition: Int32, records: Int64) {
-        gauge("payments_bridge_consumer_lag", [("group", group), ("topic", topic), ("partition", String(partition))]).record(records)
+        gauge("payments_bridge_consumer_lag", [("group", group), ("topic", topic), ("partition", String(partition))])
+            .record(records)
     }
 
     private func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
@@ -66,8 +74,10 @@ final class WebhookMetrics: Sendable {
     }
 
     /// One metric per label set, created on first use.
-    private static func cached<M: AnyObject & Sendable>(in store: borrowing Mutex<[String: M]>, _ label: String, _ dimensions: [(String, String)],
-                                                       make: (String, [(String, String)]) -> M) -> M {
+    private static func cached<M: AnyObject & Sendable>(
+        in store: borrowing Mutex<[String: M]>, _ label: String, _ dimensions: [(String, String)],
+        make: (String, [(String, String)]) -> M
+    ) -> M {
         let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
         return store.withLock { metrics in
             if let existing = metrics[key] { return existing }

@@ -141,17 +141,23 @@ public final class WebhookSink: Service, Sendable {
     private let logger: Logger
     private let state: Mutex<State>
 
-    public init(configuration: Configuration, kafka: KafkaConfiguration, decoder: PaymentResponseDecoder,
-                clock: SinkClock = SystemSinkClock(), metricsFactory: MetricsFactory,
-                logger: Logger) throws {
+    public init(
+        configuration: Configuration, kafka: KafkaConfiguration, decoder: PaymentResponseDecoder,
+        clock: SinkClock = SystemSinkClock(), metricsFactory: MetricsFactory,
+        logger: Logger
+    ) throws {
         self.configuration = configuration
         self.kafka = kafka
         self.decoder = decoder
         self.clock = clock
         self.logger = logger
-        state = Mutex(State(machine: Machine(settings: .init(maxOutstandingPerPartition: configuration.maxOutstandingPerPartition,
-                                                             maxParkedPerTenant: configuration.maxPendingPerTenant,
-                                                             maxParked: configuration.maxPending))))
+        state = Mutex(
+            State(
+                machine: Machine(
+                    settings: .init(
+                        maxOutstandingPerPartition: configuration.maxOutstandingPerPartition,
+                        maxParkedPerTenant: configuration.maxPendingPerTenant,
+                        maxParked: configuration.maxPending))))
         metrics = WebhookMetrics(factory: metricsFactory)
         var endpoints: [String: WebhookEndpoint] = [:]
         for tenant in configuration.tenants {
@@ -198,14 +204,19 @@ public final class WebhookSink: Service, Sendable {
         await ensureTopics()
         let subscriptions = configuration.tenants.map { PaymentTopics.responsesSubscription(forTenant: $0.id) }
         try consumer.subscribe(subscriptions)
-        logger.info("webhook sink consuming", metadata: ["tenants": "\(configuration.tenants.map(\.id))",
-                                                         "group": "\(configuration.consumerGroup)"])
+        logger.info(
+            "webhook sink consuming",
+            metadata: [
+                "tenants": "\(configuration.tenants.map(\.id))",
+                "group": "\(configuration.consumerGroup)",
+            ])
         let committer = Task { await commitPeriodically() }
         let scheduler = Task { await scheduleDueAttempts() }
         let lagReporter = Task { [consumer, metrics, configuration] in
             await consumer.reportLag(every: configuration.lagInterval) { partition, records in
-                metrics.consumerLag(group: configuration.consumerGroup, topic: partition.topic, partition: partition.partition,
-                                    records: records)
+                metrics.consumerLag(
+                    group: configuration.consumerGroup, topic: partition.topic, partition: partition.partition,
+                    records: records)
             }
         }
         do {
@@ -217,17 +228,21 @@ public final class WebhookSink: Service, Sendable {
             var registryBackoff = Backoff(first: .milliseconds(200), max: .seconds(5))
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 let batch = await consumer.poll(timeout: .milliseconds(100))
-                let revoked = state.withLock { s in defer { s.revokedSincePoll = [] }; return s.revokedSincePoll }
+                let revoked = state.withLock { s in
+                    defer { s.revokedSincePoll = [] }
+                    return s.revokedSincePoll
+                }
                 if !revoked.isEmpty { waiting.removeAll { revoked.contains($0.topicPartition) } }
                 waiting += batch
                 startLoadingRetryLogs()
                 let (left, registryDown) = await take(waiting)
                 waiting = left
                 let holding = registryDown
-                try perform(state.withLock { s in
-                    s.machine.holdReading(holding)
-                    return s.machine.flowControl()
-                })
+                try perform(
+                    state.withLock { s in
+                        s.machine.holdReading(holding)
+                        return s.machine.flowControl()
+                    })
                 if holding {
                     try? await Task.sleep(for: registryBackoff.next())
                 } else {
@@ -253,9 +268,11 @@ public final class WebhookSink: Service, Sendable {
     /// auto-creation where it cannot).
     private func ensureTopics() async {
         var specs = configuration.topics
-        specs.append(RetryLog.specification(topic: configuration.retryLogTopic, partitions: configuration.retryTopicPartitions,
-                                            replicationFactor: configuration.replicationFactor,
-                                            maxRecordBytes: configuration.maxRecordBytes))
+        specs.append(
+            RetryLog.specification(
+                topic: configuration.retryLogTopic, partitions: configuration.retryTopicPartitions,
+                replicationFactor: configuration.replicationFactor,
+                maxRecordBytes: configuration.maxRecordBytes))
         await provisioner.ensure(specs)
     }
 
@@ -283,8 +300,9 @@ public final class WebhookSink: Service, Sendable {
         while true {
             if Task.isCancelled { return }
             do {
-                loaded = try await RetryLog.load(topic: configuration.retryLogTopic, for: Set(partitions.keys), kafka: kafka,
-                                                 logger: logger, stall: configuration.retryLogStall)
+                loaded = try await RetryLog.load(
+                    topic: configuration.retryLogTopic, for: Set(partitions.keys), kafka: kafka,
+                    logger: logger, stall: configuration.retryLogStall)
                 break
             } catch {
                 logger.warning("cannot read the retry log yet; trying again", metadata: ["error": "\(error)"])
@@ -304,12 +322,15 @@ public final class WebhookSink: Service, Sendable {
                 case .failure(let error):
                     // It was decodable when it was logged (its writer's schema is gone now): it
                     // keeps its place in its payment's queue and is dead-lettered there.
-                    logger.error("a pending retry cannot be decoded; it is dead-lettered in its turn",
-                                 metadata: ["entry": "\(pending.logKey)", "error": "\(error)"])
-                    var entry = QueuedDelivery(tenant: route.tenant, pending: pending, eventID: "", correlationID: "", body: [])
-                    entry.undeliverable = DeadLetterCause(reason: .decodeError, error: "\(error)", attempts: pending.attempts,
-                                                          firstAttempt: .init(milliseconds: pending.firstAttempt ?? clock.now()),
-                                                          lastAttempt: .init(milliseconds: pending.lastAttempt ?? clock.now()))
+                    logger.error(
+                        "a pending retry cannot be decoded; it is dead-lettered in its turn",
+                        metadata: ["entry": "\(pending.logKey)", "error": "\(error)"])
+                    var entry = QueuedDelivery(
+                        tenant: route.tenant, pending: pending, eventID: "", correlationID: "", body: [])
+                    entry.undeliverable = DeadLetterCause(
+                        reason: .decodeError, error: "\(error)", attempts: pending.attempts,
+                        firstAttempt: .init(milliseconds: pending.firstAttempt ?? clock.now()),
+                        lastAttempt: .init(milliseconds: pending.lastAttempt ?? clock.now()))
                     entries.append(entry)
                 }
             }
@@ -351,14 +372,21 @@ public final class WebhookSink: Service, Sendable {
             case .success(let response):
                 if let filter = tenant.eventTypes, !filter.contains(response.eventType) {
                     metrics.filtered(tenant: tenant.id, eventType: response.eventType.rawValue)
-                    state.withLock { $0.totals.filtered += 1; $0.totals.count(\.filtered, tenant: tenant.id) }
+                    state.withLock {
+                        $0.totals.filtered += 1
+                        $0.totals.count(\.filtered, tenant: tenant.id)
+                    }
                     fetched = .skip
                 } else {
-                    fetched = .deliver(QueuedDelivery(tenant: tenant.id, pending: PendingDelivery(record: record), response: response))
+                    fetched = .deliver(
+                        QueuedDelivery(tenant: tenant.id, pending: PendingDelivery(record: record), response: response))
                 }
             case .failure(let error):
-                fetched = .deadLetter(record, tenant: tenant.id, cause: DeadLetterCause(
-                    reason: .decodeError, error: "\(error)", attempts: 0, firstAttempt: .init(milliseconds: clock.now())))
+                fetched = .deadLetter(
+                    record, tenant: tenant.id,
+                    cause: DeadLetterCause(
+                        reason: .decodeError, error: "\(error)", attempts: 0,
+                        firstAttempt: .init(milliseconds: clock.now())))
             }
         } else {
             fetched = .skip
@@ -371,11 +399,13 @@ public final class WebhookSink: Service, Sendable {
         switch intake {
         case .notAssigned:
             metrics.notAssigned(topic: record.topic)
-            logger.debug("record of a partition no longer assigned dropped",
-                         metadata: ["partition": "\(partition)", "offset": "\(record.offset)"])
+            logger.debug(
+                "record of a partition no longer assigned dropped",
+                metadata: ["partition": "\(partition)", "offset": "\(record.offset)"])
         case .duplicate:
-            logger.debug("record already taken (fetched again) or in the retry log; skipped",
-                         metadata: ["partition": "\(partition)", "offset": "\(record.offset)"])
+            logger.debug(
+                "record already taken (fetched again) or in the retry log; skipped",
+                metadata: ["partition": "\(partition)", "offset": "\(record.offset)"])
         case .accepted:
             break
         }
@@ -386,7 +416,8 @@ public final class WebhookSink: Service, Sendable {
     /// Decodes a record, trying again while the registry holding its writer's schema does not
     /// answer. Nil when the sink is stopping.
     private func decodeWaitingForRegistry(_ record: ConsumerRecord, channel: PaymentChannel) async
-        -> Result<PaymentResponse, DecodeError>? {
+        -> Result<PaymentResponse, DecodeError>?
+    {
         var backoff = Backoff(first: .milliseconds(500), max: .seconds(10))
         while true {
             if let result = await decode(record, channel: channel) { return result }
@@ -396,18 +427,27 @@ public final class WebhookSink: Service, Sendable {
 
     /// Decodes a record; nil while the registry holding its writer's schema does not answer
     /// (the outage is logged once and shown in readiness).
-    private func decode(_ record: ConsumerRecord, channel: PaymentChannel) async -> Result<PaymentResponse, DecodeError>? {
+    private func decode(_ record: ConsumerRecord, channel: PaymentChannel) async -> Result<
+        PaymentResponse, DecodeError
+    >? {
         do {
             let response = try await decoder.decode(record.value, channel: channel)
-            let recovered = state.withLock { s in defer { s.registryOutage = nil }; return s.registryOutage != nil }
+            let recovered = state.withLock { s in
+                defer { s.registryOutage = nil }
+                return s.registryOutage != nil
+            }
             if recovered { logger.info("schema registry answers again; reading resumes") }
             return .success(response)
         } catch {
             guard error.isTransient else { return .failure(error) }
-            let first = state.withLock { s in defer { s.registryOutage = error.description }; return s.registryOutage == nil }
+            let first = state.withLock { s in
+                defer { s.registryOutage = error.description }
+                return s.registryOutage == nil
+            }
             if first {
-                logger.warning("schema registry unreachable; reading paused until it answers",
-                               metadata: ["topic": "\(record.topic)", "error": "\(error)"])
+                logger.warning(
+                    "schema registry unreachable; reading paused until it answers",
+                    metadata: ["topic": "\(record.topic)", "error": "\(error)"])
             }
             return nil
         }
@@ -455,7 +495,7 @@ public final class WebhookSink: Service, Sendable {
                 for case .deliver(let other) in queue { deliverWhenDue(other) }
                 queue.removeAll()
                 if case .deliver(let attempt) = action, attempt.delivery.pending.due > clock.now() {
-                    deliverWhenDue(attempt)   // this worker ends; the scheduler starts one when it is due
+                    deliverWhenDue(attempt)  // this worker ends; the scheduler starts one when it is due
                     return
                 }
             }
@@ -527,8 +567,10 @@ public final class WebhookSink: Service, Sendable {
             let wait = item.pending.due - clock.now()
             if wait > 0 { try await clock.sleep(milliseconds: wait) }
             if state.withLock({ $0.goneEndpoints.contains(item.tenant) }) {
-                return .deadLetter(cause(item.pending, reason: .endpointGone, error: "endpoint answered 410 Gone earlier; not sent",
-                                         status: 410, now: clock.now()))
+                return .deadLetter(
+                    cause(
+                        item.pending, reason: .endpointGone, error: "endpoint answered 410 Gone earlier; not sent",
+                        status: 410, now: clock.now()))
             }
             try await holdDuringRebalance()
             let permit: CircuitBreakerState.Permit
@@ -542,12 +584,14 @@ public final class WebhookSink: Service, Sendable {
                 return nil
             }
             let started = clock.now()
-            let result = await endpoint.attempt(body: item.body, eventID: item.eventID, correlationID: item.correlationID, now: started)
+            let result = await endpoint.attempt(
+                body: item.body, eventID: item.eventID, correlationID: item.correlationID, now: started)
             endpoint.inFlight.release()
             if result.reachability != .notSent { state.withLock { $0.totals.attempts += 1 } }
             let now = clock.now()
-            breakerChanged(endpoint.breaker.record(Task.isCancelled ? .notSent : result.reachability, permit: permit, now: now),
-                           tenant: item.tenant)
+            breakerChanged(
+                endpoint.breaker.record(Task.isCancelled ? .notSent : result.reachability, permit: permit, now: now),
+                tenant: item.tenant)
             metrics.attempt(tenant: item.tenant, milliseconds: now - started)
             try Task.checkCancellation()
             return outcome(of: result, item, started: started, now: now)
@@ -559,17 +603,24 @@ public final class WebhookSink: Service, Sendable {
     /// Waits while the group rebalances (at most a session timeout: the rebalance then either
     /// ended without telling this member, or this member is out of the group anyway).
     private func holdDuringRebalance() async throws {
-        while let since = state.withLock({ $0.rebalancingSince }), ContinuousClock.now - since < configuration.sessionTimeout {
+        while let since = state.withLock({ $0.rebalancingSince }),
+            ContinuousClock.now - since < configuration.sessionTimeout
+        {
             try await Task.sleep(for: .milliseconds(20))
         }
     }
 
-    private func outcome(of result: WebhookEndpoint.AttemptResult, _ item: QueuedDelivery, started: Int64, now: Int64) -> Machine.Outcome {
+    private func outcome(of result: WebhookEndpoint.AttemptResult, _ item: QueuedDelivery, started: Int64, now: Int64)
+        -> Machine.Outcome
+    {
         let tenant = item.tenant
         switch result {
         case .delivered:
             metrics.delivery(tenant: tenant, outcome: .delivered)
-            state.withLock { $0.totals.delivered += 1; $0.totals.count(\.delivered, tenant: tenant) }
+            state.withLock {
+                $0.totals.delivered += 1
+                $0.totals.count(\.delivered, tenant: tenant)
+            }
             return .delivered
         case .retriable(let status, let retryAfter, let error):
             var pending = item.pending
@@ -578,20 +629,30 @@ public final class WebhookSink: Service, Sendable {
             pending.lastAttempt = started
             pending.lastError = error
             pending.lastStatus = status
-            return retryLater(pending, tenant: tenant, retryAfter: retryAfter, exhaustedError: "retries exhausted; last error: \(error)", now: now)
+            return retryLater(
+                pending, tenant: tenant, retryAfter: retryAfter,
+                exhaustedError: "retries exhausted; last error: \(error)", now: now)
         case .gone:
             let first = state.withLock { $0.goneEndpoints.insert(tenant).inserted }
             if first {
-                logger.error("webhook endpoint answered 410 Gone; its records are dead-lettered until it is re-enabled",
-                             metadata: ["tenant": "\(tenant)"])
+                logger.error(
+                    "webhook endpoint answered 410 Gone; its records are dead-lettered until it is re-enabled",
+                    metadata: ["tenant": "\(tenant)"])
             }
-            return .deadLetter(cause(item.pending, reason: .endpointGone, error: "HTTP 410 Gone", status: 410, now: now, attemptAt: started))
+            return .deadLetter(
+                cause(
+                    item.pending, reason: .endpointGone, error: "HTTP 410 Gone", status: 410, now: now,
+                    attemptAt: started))
         case .refused(let status, let error):
-            return .deadLetter(cause(item.pending, reason: .httpStatus, error: error, status: status, now: now, attemptAt: started))
+            return .deadLetter(
+                cause(item.pending, reason: .httpStatus, error: error, status: status, now: now, attemptAt: started))
         case .blocked(let reason):
             let changed = state.withLock { $0.blockedEndpoints.updateValue(reason, forKey: tenant) != reason }
-            if changed { logger.warning("webhook endpoint blocked", metadata: ["tenant": "\(tenant)", "reason": "\(reason)"]) }
-            return .deadLetter(cause(item.pending, reason: .endpointBlocked, error: reason, status: nil, now: now, attemptAt: started))
+            if changed {
+                logger.warning("webhook endpoint blocked", metadata: ["tenant": "\(tenant)", "reason": "\(reason)"])
+            }
+            return .deadLetter(
+                cause(item.pending, reason: .endpointBlocked, error: reason, status: nil, now: now, attemptAt: started))
         case .unsendable(let reason):
             return .deadLetter(cause(item.pending, reason: .decodeError, error: reason, status: nil, now: now))
         }
@@ -604,33 +665,52 @@ public final class WebhookSink: Service, Sendable {
     private func skipRetrySlot(_ pending: PendingDelivery) -> Machine.Outcome {
         var pending = pending
         pending.skipped += 1
-        return retryLater(pending, tenant: nil, exhaustedError:
-            "retries exhausted (the endpoint kept failing; \(pending.skipped) retries skipped while its circuit was open); "
-            + "last error: \(pending.lastError ?? "none")", now: clock.now())
+        return retryLater(
+            pending, tenant: nil,
+            exhaustedError:
+                "retries exhausted (the endpoint kept failing; \(pending.skipped) retries skipped while its circuit was open); "
+                + "last error: \(pending.lastError ?? "none")", now: clock.now())
     }
 
     /// The record's next slot of the retry schedule, or a dead letter `retries_exhausted` when
     /// the schedule is over.
-    private func retryLater(_ pending: PendingDelivery, tenant: String?, retryAfter: Duration? = nil,
-                            exhaustedError: String, now: Int64) -> Machine.Outcome {
-        guard let delay = configuration.retry.delay(afterFailedAttempts: pending.attempts + pending.skipped,
-                                                    firstAttempt: pending.firstAttempt ?? now, now: now,
-                                                    retryAfter: retryAfter) else {
-            return .deadLetter(cause(pending, reason: .retriesExhausted, error: exhaustedError, status: pending.lastStatus, now: now))
+    private func retryLater(
+        _ pending: PendingDelivery, tenant: String?, retryAfter: Duration? = nil,
+        exhaustedError: String, now: Int64
+    ) -> Machine.Outcome {
+        guard
+            let delay = configuration.retry.delay(
+                afterFailedAttempts: pending.attempts + pending.skipped,
+                firstAttempt: pending.firstAttempt ?? now, now: now,
+                retryAfter: retryAfter)
+        else {
+            return .deadLetter(
+                cause(pending, reason: .retriesExhausted, error: exhaustedError, status: pending.lastStatus, now: now))
         }
         var next = pending
         next.due = now + delay.milliseconds
         if let tenant {
             metrics.delivery(tenant: tenant, outcome: .retryScheduled)
-            state.withLock { $0.totals.retriesScheduled += 1; $0.totals.count(\.retriesScheduled, tenant: tenant) }
+            state.withLock {
+                $0.totals.retriesScheduled += 1
+                $0.totals.count(\.retriesScheduled, tenant: tenant)
+            }
         }
-        logger.debug("webhook retry scheduled", metadata: [
-            "topic": "\(pending.record.topic)", "offset": "\(pending.record.offset)", "attempts": "\(pending.attempts)",
-            "skipped": "\(pending.skipped)", "delayMs": "\(delay.milliseconds)", "error": "\(pending.lastError ?? "none")"])
+        logger.debug(
+            "webhook retry scheduled",
+            metadata: [
+                "topic": "\(pending.record.topic)", "offset": "\(pending.record.offset)",
+                "attempts": "\(pending.attempts)",
+                "skipped": "\(pending.skipped)", "delayMs": "\(delay.milliseconds)",
+                "error": "\(pending.lastError ?? "none")",
+            ])
         return .retry(next)
     }
 
-    enum Admission { case admitted(CircuitBreakerState.Permit), slotMissed }
+    enum Admission {
+        case admitted(CircuitBreakerState.Permit)
+        case slotMissed
+    }
 
     /// Waits until the endpoint's circuit breaker, its in-flight limit and its rate limit let a
     /// request through; on `.admitted` the caller holds an in-flight slot and a breaker permit.
@@ -683,7 +763,9 @@ public final class WebhookSink: Service, Sendable {
             return
         case .opened(let milliseconds):
             metrics.breaker(tenant: tenant, open: true)
-            logger.warning("webhook endpoint unreachable; circuit opened", metadata: ["tenant": "\(tenant)", "pauseMs": "\(milliseconds)"])
+            logger.warning(
+                "webhook endpoint unreachable; circuit opened",
+                metadata: ["tenant": "\(tenant)", "pauseMs": "\(milliseconds)"])
         case .closed:
             metrics.breaker(tenant: tenant, open: false)
             logger.info("webhook endpoint answers again; circuit closed", metadata: ["tenant": "\(tenant)"])
@@ -692,18 +774,25 @@ public final class WebhookSink: Service, Sendable {
 
     /// Why a record is dead-lettered. `attemptAt`: the attempt that just ended it (not yet counted
     /// in `pending`); nil when no request was sent or `pending` already counts it.
-    private func cause(_ pending: PendingDelivery, reason: DeadLetterReason, error: String, status: Int?, now: Int64,
-                       attemptAt: Int64? = nil) -> DeadLetterCause {
+    private func cause(
+        _ pending: PendingDelivery, reason: DeadLetterReason, error: String, status: Int?, now: Int64,
+        attemptAt: Int64? = nil
+    ) -> DeadLetterCause {
         let attempts = pending.attempts + (attemptAt == nil ? 0 : 1)
         let first = pending.firstAttempt ?? attemptAt ?? now
         let last = attemptAt ?? pending.lastAttempt ?? now
-        return DeadLetterCause(reason: reason, error: error, httpStatus: status, attempts: attempts,
-                               firstAttempt: .init(milliseconds: first), lastAttempt: .init(milliseconds: last))
+        return DeadLetterCause(
+            reason: reason, error: error, httpStatus: status, attempts: attempts,
+            firstAttempt: .init(milliseconds: first), lastAttempt: .init(milliseconds: last))
     }
 
     // MARK: Kafka writes
 
-    enum WriteResult { case written, refused(String), abandoned }
+    enum WriteResult {
+        case written
+        case refused(String)
+        case abandoned
+    }
 
     /// Makes one write of the state machine: `abandoned` when its partition was revoked or the
     /// sink is stopping, `refused` when Kafka will never take it. A dead letter Kafka refuses
@@ -715,8 +804,11 @@ public final class WebhookSink: Service, Sendable {
             let result = await produce(RetryLog.entry(pending, topic: configuration.retryLogTopic), while: isCurrent)
             if case .refused(let reason) = result {
                 metrics.writeRefused(topic: configuration.retryLogTopic)
-                logger.warning("the retry log refused an entry; the record is handled without it",
-                               metadata: ["topic": "\(pending.record.topic)", "offset": "\(pending.record.offset)", "error": "\(reason)"])
+                logger.warning(
+                    "the retry log refused an entry; the record is handled without it",
+                    metadata: [
+                        "topic": "\(pending.record.topic)", "offset": "\(pending.record.offset)", "error": "\(reason)",
+                    ])
             }
             return result
         case .tombstone(let pending):
@@ -727,8 +819,9 @@ public final class WebhookSink: Service, Sendable {
             while case .refused(let reason) = result {
                 metrics.writeRefused(topic: PaymentTopics.deadLetter(of: original.topic))
                 guard copy.shorten(refusedBecause: reason) else {
-                    logger.error("the dead-letter topic refused a record, even without its value and headers",
-                                 metadata: ["topic": "\(original.topic)", "offset": "\(original.offset)", "error": "\(reason)"])
+                    logger.error(
+                        "the dead-letter topic refused a record, even without its value and headers",
+                        metadata: ["topic": "\(original.topic)", "offset": "\(original.offset)", "error": "\(reason)"])
                     break
                 }
                 result = await produce(copy.record, while: isCurrent)
@@ -741,10 +834,16 @@ public final class WebhookSink: Service, Sendable {
     private func counted(deadLetter original: ConsumerRecord, tenant: String, cause: DeadLetterCause) {
         metrics.delivery(tenant: tenant, outcome: .deadLettered)
         metrics.deadLetter(topic: original.topic, reason: cause.reason.rawValue)
-        state.withLock { $0.totals.deadLettered += 1; $0.totals.count(\.deadLettered, tenant: tenant) }
-        logger.debug("webhook dead-lettered", metadata: [
-            "tenant": "\(tenant)", "topic": "\(original.topic)", "partition": "\(original.partition)",
-            "offset": "\(original.offset)", "reason": "\(cause.reason.rawValue)", "error": "\(cause.error)"])
+        state.withLock {
+            $0.totals.deadLettered += 1
+            $0.totals.count(\.deadLettered, tenant: tenant)
+        }
+        logger.debug(
+            "webhook dead-lettered",
+            metadata: [
+                "tenant": "\(tenant)", "topic": "\(original.topic)", "partition": "\(original.partition)",
+                "offset": "\(original.offset)", "reason": "\(cause.reason.rawValue)", "error": "\(cause.error)",
+            ])
     }
 
     /// Produces and waits for the broker's acknowledgement, trying again while Kafka cannot take
@@ -756,12 +855,13 @@ public final class WebhookSink: Service, Sendable {
             do {
                 try await producer.send(record)
                 return .written
-            } catch where error.refusesRecord {
+            } catch  where error.refusesRecord {
                 return .refused(error.description)
             } catch {
                 if Task.isCancelled { return .abandoned }
-                logger.warning("cannot write to Kafka yet; trying again",
-                               metadata: ["topic": "\(record.topic)", "error": "\(error)"])
+                logger.warning(
+                    "cannot write to Kafka yet; trying again",
+                    metadata: ["topic": "\(record.topic)", "error": "\(error)"])
                 guard (try? await Task.sleep(for: backoff.next())) != nil else { return .abandoned }
             }
         }
@@ -798,7 +898,10 @@ public final class WebhookSink: Service, Sendable {
                     defer { s.rebalancingSince = s.rebalancingSince ?? .now }
                     return s.rebalancingSince == nil
                 }
-                if first { logger.info("consumer group rebalancing; new requests wait for it to end", metadata: ["error": "\(error)"]) }
+                if first {
+                    logger.info(
+                        "consumer group rebalancing; new requests wait for it to end", metadata: ["error": "\(error)"])
+                }
             } else {
                 logger.warning("webhook sink commit failed; will retry", metadata: ["error": "\(error)"])
             }
@@ -848,7 +951,8 @@ public final class WebhookSink: Service, Sendable {
     private func rebalanced(_ event: RebalanceEvent) async {
         switch event {
         case .assigned(let partitions):
-            logger.info("webhook sink partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
+            logger.info(
+                "webhook sink partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
             let actions = state.withLock { s in
                 s.joined = true
                 s.rebalancingSince = nil
@@ -859,8 +963,9 @@ public final class WebhookSink: Service, Sendable {
             }
         case .revoked(let partitions), .lost(let partitions):
             let isLost = if case .lost = event { true } else { false }
-            logger.info(isLost ? "webhook sink partitions lost" : "webhook sink partitions revoked",
-                        metadata: ["partitions": "\(partitions.map(\.description))"])
+            logger.info(
+                isLost ? "webhook sink partitions lost" : "webhook sink partitions revoked",
+                metadata: ["partitions": "\(partitions.map(\.description))"])
             let (revocation, workers) = state.withLock { s in
                 s.rebalancingSince = nil
                 let revoked = Set(partitions)

@@ -11,8 +11,10 @@ import Testing
 
 @Suite("Admin HTTP routes")
 struct AdminRoutesTests {
-    func makeApp(ready: Bool, registry: EmbeddedSchemaRegistry? = nil,
-                 metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) -> some ApplicationProtocol {
+    func makeApp(
+        ready: Bool, registry: EmbeddedSchemaRegistry? = nil,
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    ) -> some ApplicationProtocol {
         let state = Readiness(isReady: ready, reasons: ready ? [] : ["kafka: not connected yet"])
         return Application(router: AdminRoutes.router(readiness: { state }, metrics: metrics, registry: registry))
     }
@@ -47,7 +49,8 @@ struct AdminRoutesTests {
     @Test("metrics are served in the Prometheus text format")
     func metrics() async throws {
         let registry = PrometheusCollectorRegistry()
-        registry.makeCounter(descriptor: .init(metricName: "payments_bridge_events_consumed_total")).increment(by: Int64(3))
+        registry.makeCounter(descriptor: .init(metricName: "payments_bridge_events_consumed_total")).increment(
+            by: Int64(3))
         try await makeApp(ready: true, metrics: registry).test(.router) { client in
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)

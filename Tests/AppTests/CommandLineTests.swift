@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 struct ProcessResult {
     var status: Int32
@@ -17,8 +17,10 @@ func serviceEnvironment(adding: [String: String] = [:]) -> [String: String] {
 }
 
 /// Runs the executable to completion with a time limit.
-func runCLI(_ arguments: [String], environment: [String: String] = serviceEnvironment(),
-            timeout: Duration = .seconds(60)) async throws -> ProcessResult {
+func runCLI(
+    _ arguments: [String], environment: [String: String] = serviceEnvironment(),
+    timeout: Duration = .seconds(60)
+) async throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -57,7 +59,9 @@ struct CommandLineTests {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["run", "--config", configPath]
         // As `make run` starts it: a random secret for the run.
-        process.environment = serviceEnvironment(adding: ["PARTNER_ABC_SECRET": "whsec_" + Data(UUID().uuidString.utf8).base64EncodedString()])
+        process.environment = serviceEnvironment(adding: [
+            "PARTNER_ABC_SECRET": "whsec_" + Data(UUID().uuidString.utf8).base64EncodedString()
+        ])
         process.currentDirectoryURL = repositoryRoot
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -83,7 +87,9 @@ struct CommandLineTests {
 
         let stopAsked = ContinuousClock.now
         process.terminate()  // SIGTERM
-        while process.isRunning, ContinuousClock.now - stopAsked < .seconds(15) { try await Task.sleep(for: .milliseconds(50)) }
+        while process.isRunning, ContinuousClock.now - stopAsked < .seconds(15) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         #expect(!process.isRunning, "stops within seconds")
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
@@ -95,12 +101,18 @@ struct CommandLineTests {
 
     @Test("the shipped configuration does not start without the partner's secret, and says which variable is missing")
     func missingSecret() async throws {
-        let result = try await runCLI(["run", "--config", "config/bridge.yaml"],
-                                      environment: serviceEnvironment(adding: ["PARTNER_ABC_URL": "https://partner-abc.example/webhooks",
-                                                                               "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9"]),
-                                      timeout: .seconds(20))
+        let result = try await runCLI(
+            ["run", "--config", "config/bridge.yaml"],
+            environment: serviceEnvironment(adding: [
+                "PARTNER_ABC_URL": "https://partner-abc.example/webhooks",
+                "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9",
+            ]),
+            timeout: .seconds(20))
         #expect(result.status == 2)
-        #expect(result.output.contains("configuration key 'tenants[1].webhook.secrets[0]': environment variable PARTNER_ABC_SECRET is not set"))
+        #expect(
+            result.output.contains(
+                "configuration key 'tenants[1].webhook.secrets[0]': environment variable PARTNER_ABC_SECRET is not set")
+        )
     }
 
     @Test("an invalid configuration fails at start-up naming the key")
@@ -120,7 +132,9 @@ struct CommandLineTests {
         // The default is BACKWARD against every kept version; why FORWARD does not hold is told, naming the symbols.
         let ok = try await runCLI(["schema", "check"])
         #expect(ok.status == 0)
-        #expect(ok.output.contains("PaymentResponse: current version against 1 kept version(s), backward (transitive) compatibility: ok"))
+        #expect(
+            ok.output.contains(
+                "PaymentResponse: current version against 1 kept version(s), backward (transitive) compatibility: ok"))
         #expect(ok.output.contains("not FORWARD compatible"))
         #expect(ok.output.contains("history/PaymentResponse.v1.avsc"))
         #expect(ok.output.contains("PAYMENT_COMPLIANCE_HOLD") && ok.output.contains("COMPLIANCE, UNKNOWN"))

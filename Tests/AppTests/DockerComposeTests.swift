@@ -20,7 +20,9 @@ struct DockerComposeTests {
         let environment = try #require(kafka["environment"] as? [String: Any])
         #expect((environment["KAFKA_PROCESS_ROLES"] as? String)?.contains("controller") == true)
         #expect(environment["KAFKA_CONTROLLER_QUORUM_VOTERS"] != nil)
-        #expect(environment["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"] as? Int == 1, "transactions work on one broker")
+        #expect(
+            environment["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"] as? Int == 1,
+            "transactions work on one broker")
     }
 
     @Test("the schema registry stores its schemas in that Kafka")
@@ -28,7 +30,8 @@ struct DockerComposeTests {
         let services = try #require(try compose()["services"] as? [String: Any])
         let registry = try #require(services["schema-registry"] as? [String: Any])
         let environment = try #require(registry["environment"] as? [String: Any])
-        #expect((environment["SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS"] as? String)?.contains("kafka:29092") == true)
+        #expect(
+            (environment["SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS"] as? String)?.contains("kafka:29092") == true)
         #expect((environment["SCHEMA_REGISTRY_LISTENERS"] as? String)?.contains("8081") == true)
     }
 
@@ -40,8 +43,11 @@ struct DockerComposeTests {
         let dockerfile = try #require(build["dockerfile"] as? String)
         let dockerfileText = try String(contentsOf: repositoryRoot.appendingPathComponent(dockerfile), encoding: .utf8)
         #expect(dockerfileText.contains("COPY schemas"))
-        #expect(dockerfileText.split(separator: "\n").filter { $0.hasPrefix("COPY config") } == ["COPY config/bridge.yaml ./config/bridge.yaml"],
-                "the image gets the deployment configuration, not the development file")
+        #expect(
+            dockerfileText.split(separator: "\n").filter { $0.hasPrefix("COPY config") } == [
+                "COPY config/bridge.yaml ./config/bridge.yaml"
+            ],
+            "the image gets the deployment configuration, not the development file")
 
         let written = try #require(bridge["environment"] as? [String: String])
         #expect(written["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:29092")
@@ -50,9 +56,13 @@ struct DockerComposeTests {
         for name in ["PARTNER_ABC_URL", "PARTNER_ABC_SECRET"] {
             #expect(written[name]?.hasPrefix("${\(name):?") == true, "\(name) must be required, not defaulted")
         }
-        #expect(!written.values.contains { $0.contains(/whsec_[A-Za-z0-9+\/]/) }, "a webhook secret is written in the compose file")
-        let host = ["PARTNER_ABC_URL": "https://partner-abc.example/webhooks",
-                    "PARTNER_ABC_SECRET": "whsec_" + Data("compose-test-secret".utf8).base64EncodedString()]
+        #expect(
+            !written.values.contains { $0.contains(/whsec_[A-Za-z0-9+\/]/) },
+            "a webhook secret is written in the compose file")
+        let host = [
+            "PARTNER_ABC_URL": "https://partner-abc.example/webhooks",
+            "PARTNER_ABC_SECRET": "whsec_" + Data("compose-test-secret".utf8).base64EncodedString(),
+        ]
         #expect(throws: ComposeVariableMissing(name: "PARTNER_ABC_SECRET")) {
             try written.mapValues { try Self.interpolate($0, from: ["PARTNER_ABC_URL": host["PARTNER_ABC_URL"]!]) }
         }
@@ -68,7 +78,8 @@ struct DockerComposeTests {
         #expect(config.tenants.compactMap(\.webhook).map(\.url) == [host["PARTNER_ABC_URL"]])
         #expect(config.admin.host == "0.0.0.0", "reachable through the published port")
         let ports = try #require(bridge["ports"] as? [String])
-        #expect(ports == ["127.0.0.1:\(config.admin.port):\(config.admin.port)"], "published on the host's loopback only")
+        #expect(
+            ports == ["127.0.0.1:\(config.admin.port):\(config.admin.port)"], "published on the host's loopback only")
         // Without compose's ADMIN_LISTEN (a plain `docker run`), the same file keeps the admin surface on loopback.
         var plain = environment
         plain["ADMIN_LISTEN"] = nil
@@ -96,7 +107,9 @@ struct DockerComposeTests {
         var roots: Set<String> = ["Sources", "Tests", "Package.swift"]
         for match in manifest.matches(of: /path: "([^"\/]+)/) { roots.insert(String(match.1)) }
         for root in roots {
-            #expect(!ignored.contains { $0 == root || $0 == root + "/" || $0 == "*" }, "\(root) is kept out of the build context")
+            #expect(
+                !ignored.contains { $0 == root || $0 == root + "/" || $0 == "*" },
+                "\(root) is kept out of the build context")
         }
         #expect(ignored.contains(".build*") && ignored.contains(".venv"), "build outputs and local tools stay out")
     }
@@ -106,7 +119,10 @@ struct DockerComposeTests {
         let dockerfile = try String(contentsOf: repositoryRoot.appendingPathComponent("Dockerfile"), encoding: .utf8)
         let stages = dockerfile.matches(of: /(?m)^FROM ([^\s]+)/).map { String($0.1) }
         #expect(stages == ["swift:6.3-noble", "ubuntu:24.04"], "Swift's noble image builds; Ubuntu 24.04 (noble) runs")
-        #expect(dockerfile.contains("dpkg --compare-versions \"$(dpkg-query -W -f='${Version}' librdkafka-dev)\" ge 2.3.0"))
-        #expect(dockerfile.contains("$(cat /tmp/runtime-packages)"), "the runtime installs the packages of the libraries the binary links")
+        #expect(
+            dockerfile.contains("dpkg --compare-versions \"$(dpkg-query -W -f='${Version}' librdkafka-dev)\" ge 2.3.0"))
+        #expect(
+            dockerfile.contains("$(cat /tmp/runtime-packages)"),
+            "the runtime installs the packages of the libraries the binary links")
     }
 }

@@ -40,37 +40,63 @@ func samplePaymentResponse(failureReason: String? = nil, v1: Bool = false) -> Av
 
 @Suite("PaymentResponse schema")
 struct PaymentResponseSchemaTests {
-    static let v1Fields = ["eventId", "eventType", "paymentId", "tenantId", "customerId", "status", "amount",
-                           "currency", "debtorAccount", "creditorAccount", "clearingSystem", "clearingReference",
-                           "failureReason", "failureCode", "timestamp", "correlationId", "idempotencyKey", "metadata"]
-    static let v1EventTypes = ["PAYMENT_INITIATED", "PAYMENT_VALIDATED", "PAYMENT_DEBITED", "PAYMENT_SUBMITTED_TO_CLEARING",
-                               "PAYMENT_COMPLETED", "PAYMENT_FAILED", "PAYMENT_CANCELLED"]
-    static let v1Statuses = ["INITIATED", "VALIDATED", "DEBITED", "SUBMITTED_TO_CLEARING", "COMPLETED", "FAILED", "CANCELLED"]
+    static let v1Fields = [
+        "eventId", "eventType", "paymentId", "tenantId", "customerId", "status", "amount",
+        "currency", "debtorAccount", "creditorAccount", "clearingSystem", "clearingReference",
+        "failureReason", "failureCode", "timestamp", "correlationId", "idempotencyKey", "metadata",
+    ]
+    static let v1EventTypes = [
+        "PAYMENT_INITIATED", "PAYMENT_VALIDATED", "PAYMENT_DEBITED", "PAYMENT_SUBMITTED_TO_CLEARING",
+        "PAYMENT_COMPLETED", "PAYMENT_FAILED", "PAYMENT_CANCELLED",
+    ]
+    static let v1Statuses = [
+        "INITIATED", "VALIDATED", "DEBITED", "SUBMITTED_TO_CLEARING", "COMPLETED", "FAILED", "CANCELLED",
+    ]
 
     @Test("v1 (kept in history/): fields, order, types and defaults are those of the contract")
     func v1MatchesContract() throws {
         let schema = try loadPaymentResponseSchema(version: 1)
         #expect(schema.fullName == "com.payments.events.PaymentResponse")
-        guard case .record(_, let fields) = schema.type else { Issue.record("not a record"); return }
+        guard case .record(_, let fields) = schema.type else {
+            Issue.record("not a record")
+            return
+        }
         #expect(fields.map(\.name) == Self.v1Fields)
         #expect(fields.allSatisfy { ($0.doc ?? "").isEmpty == false }, "every field carries a doc")
-        #expect(fields[1].type == .enumeration(name: "com.payments.events.PaymentEventType", symbols: Self.v1EventTypes, defaultSymbol: nil))
-        #expect(fields[5].type == .enumeration(name: "com.payments.events.PaymentStatus", symbols: Self.v1Statuses, defaultSymbol: nil))
+        #expect(
+            fields[1].type
+                == .enumeration(
+                    name: "com.payments.events.PaymentEventType", symbols: Self.v1EventTypes, defaultSymbol: nil))
+        #expect(
+            fields[5].type
+                == .enumeration(name: "com.payments.events.PaymentStatus", symbols: Self.v1Statuses, defaultSymbol: nil)
+        )
         try checkCommonFields(schema, fields)
     }
 
-    @Test("v2 (current): v1's fields, the compliance hold's symbols, UNKNOWN as the enums' default, subReason and requiredAction at the end")
+    @Test(
+        "v2 (current): v1's fields, the compliance hold's symbols, UNKNOWN as the enums' default, subReason and requiredAction at the end"
+    )
     func v2MatchesContract() throws {
         let schema = try loadPaymentResponseSchema()
         #expect(schema.fullName == "com.payments.events.PaymentResponse")
-        guard case .record(_, let fields) = schema.type else { Issue.record("not a record"); return }
+        guard case .record(_, let fields) = schema.type else {
+            Issue.record("not a record")
+            return
+        }
         #expect(fields.map(\.name) == Self.v1Fields + ["subReason", "requiredAction"])
         #expect(fields.allSatisfy { ($0.doc ?? "").isEmpty == false }, "every field carries a doc")
-        #expect(fields[1].type == .enumeration(name: "com.payments.events.PaymentEventType",
-                                               symbols: Self.v1EventTypes + ["PAYMENT_COMPLIANCE_HOLD", "PAYMENT_COMPLIANCE_RELEASED", "UNKNOWN"],
-                                               defaultSymbol: "UNKNOWN"))
-        #expect(fields[5].type == .enumeration(name: "com.payments.events.PaymentStatus",
-                                               symbols: Self.v1Statuses + ["COMPLIANCE", "UNKNOWN"], defaultSymbol: "UNKNOWN"))
+        #expect(
+            fields[1].type
+                == .enumeration(
+                    name: "com.payments.events.PaymentEventType",
+                    symbols: Self.v1EventTypes + ["PAYMENT_COMPLIANCE_HOLD", "PAYMENT_COMPLIANCE_RELEASED", "UNKNOWN"],
+                    defaultSymbol: "UNKNOWN"))
+        #expect(
+            fields[5].type
+                == .enumeration(
+                    name: "com.payments.events.PaymentStatus",
+                    symbols: Self.v1Statuses + ["COMPLIANCE", "UNKNOWN"], defaultSymbol: "UNKNOWN"))
         try checkCommonFields(schema, fields)
         let json = try JSONSerialization.jsonObject(with: Data(schema.text.utf8)) as! [String: Any]
         let rawFields = json["fields"] as! [[String: Any]]

@@ -6,19 +6,21 @@ struct SchemaIdentityTests {
     @Test("CRC-64-AVRO matches the values an independent implementation (fastavro) gives")
     func crcVectors() {
         #expect(SchemaFingerprint.crc64Avro(Array("\"null\"".utf8)) == 0x63dd_24e7_cc25_8f8a)
-        #expect(SchemaFingerprint.crc64Avro(Array(#"{"type":"fixed","name":"foo","size":15}"#.utf8)) == 0xc1a3_03eb_5fd9_d580)
+        #expect(
+            SchemaFingerprint.crc64Avro(Array(#"{"type":"fixed","name":"foo","size":15}"#.utf8))
+                == 0xc1a3_03eb_5fd9_d580)
     }
 
     @Test("the id depends on the schema, not on its formatting")
     func stableIDs() throws {
         let compact = #"{"type":"record","name":"R","fields":[{"name":"a","type":"string"}]}"#
         let pretty = """
-        {
-          "fields": [ { "type": "string", "name": "a" } ],
-          "name": "R",
-          "type": "record"
-        }
-        """
+            {
+              "fields": [ { "type": "string", "name": "a" } ],
+              "name": "R",
+              "type": "record"
+            }
+            """
         let other = #"{"type":"record","name":"R","fields":[{"name":"a","type":"long"}]}"#
         #expect(SchemaFingerprint.embeddedID(of: compact) == SchemaFingerprint.embeddedID(of: pretty))
         #expect(SchemaFingerprint.embeddedID(of: compact) != SchemaFingerprint.embeddedID(of: other))
@@ -39,9 +41,11 @@ struct SchemaIdentityTests {
         #expect(registry.subjects == ["payments.responses.partner.T1-value"])
     }
 
-    @Test("with the schema's history set, a subject lists the versions up to the one registered, and both resolve by id")
+    @Test(
+        "with the schema's history set, a subject lists the versions up to the one registered, and both resolve by id")
     func subjectHistory() async throws {
-        let v1 = try loadPaymentResponseSchema(version: 1), v2 = try loadPaymentResponseSchema()
+        let v1 = try loadPaymentResponseSchema(version: 1)
+        let v2 = try loadPaymentResponseSchema()
         let registry = EmbeddedSchemaRegistry()
         try registry.setHistory([v1, v2])
         #expect(registry.subjects.isEmpty, "history alone registers no subject")

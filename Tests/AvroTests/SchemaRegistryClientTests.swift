@@ -3,8 +3,8 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Schema Registry client")
 struct SchemaRegistryClientTests {
@@ -76,13 +76,17 @@ struct SchemaRegistryClientTests {
             let withCredentials = url.replacingOccurrences(of: "http://", with: "http://bridge-user:registry-p%40ss@")
             let client = SchemaRegistryClient(configuration: .init(url: withCredentials))
             _ = try await client.id(of: try loadPaymentResponseSchema(), subject: "t-value")
-            #expect(fake.authorization.withLock { $0 } == "Basic " + Data("bridge-user:registry-p@ss".utf8).base64EncodedString())
+            #expect(
+                fake.authorization.withLock { $0 } == "Basic "
+                    + Data("bridge-user:registry-p@ss".utf8).base64EncodedString())
         }
-        var configuration = SchemaRegistryClient.Configuration(url: "http://bridge-user:registry-pass@127.0.0.1:\(try freeLoopbackPort())")
+        var configuration = SchemaRegistryClient.Configuration(
+            url: "http://bridge-user:registry-pass@127.0.0.1:\(try freeLoopbackPort())")
         configuration.retryBudget = .milliseconds(300)
         configuration.initialBackoff = .milliseconds(50)
         let error = await #expect(throws: SchemaRegistryError.self) {
-            try await SchemaRegistryClient(configuration: configuration).id(of: try loadPaymentResponseSchema(), subject: "t-value")
+            try await SchemaRegistryClient(configuration: configuration).id(
+                of: try loadPaymentResponseSchema(), subject: "t-value")
         }
         #expect(error?.description.contains("127.0.0.1") == true)
         #expect(error?.description.contains("registry-pass") == false, "the password stays out of the message")
@@ -98,14 +102,17 @@ struct SchemaRegistryClientTests {
         ("Secr/et", "Secr/et"), ("Secr?et", "Secr?et"), ("Secr#et", "Secr#et"),
     ]
 
-    @Test("credentials with %, %41, space, |, @ and : are taken out of the URL once, decoded, and sent as Basic authentication",
-          arguments: passwords)
+    @Test(
+        "credentials with %, %41, space, |, @ and : are taken out of the URL once, decoded, and sent as Basic authentication",
+        arguments: passwords)
     func awkwardCredentials(written: String, sent: String) async throws {
         let fake = FakeConfluentRegistry()
         try await fake.serve { url in
-            let configuration = SchemaRegistryClient.Configuration(url: url.replacingOccurrences(of: "http://", with: "http://bridge-user:\(written)@") + "/")
+            let configuration = SchemaRegistryClient.Configuration(
+                url: url.replacingOccurrences(of: "http://", with: "http://bridge-user:\(written)@") + "/")
             #expect(configuration.url == url, "no user information is left in the URL the client requests and reports")
-            _ = try await SchemaRegistryClient(configuration: configuration).id(of: try loadPaymentResponseSchema(), subject: "t-value")
+            _ = try await SchemaRegistryClient(configuration: configuration).id(
+                of: try loadPaymentResponseSchema(), subject: "t-value")
             let expected = "Basic " + Data("bridge-user:\(sent)".utf8).base64EncodedString()
             #expect(fake.authorization.withLock { $0 } == expected)
         }
@@ -113,11 +120,13 @@ struct SchemaRegistryClientTests {
 
     @Test("credentials with %, %41, space, |, @ and : never appear in an error", arguments: passwords)
     func awkwardCredentialsStayOutOfErrors(written: String, sent: String) async throws {
-        var configuration = SchemaRegistryClient.Configuration(url: "http://bridge-user:\(written)@127.0.0.1:\(try freeLoopbackPort())")
+        var configuration = SchemaRegistryClient.Configuration(
+            url: "http://bridge-user:\(written)@127.0.0.1:\(try freeLoopbackPort())")
         configuration.retryBudget = .milliseconds(300)
         configuration.initialBackoff = .milliseconds(50)
         let error = await #expect(throws: SchemaRegistryError.self) {
-            try await SchemaRegistryClient(configuration: configuration).id(of: try loadPaymentResponseSchema(), subject: "t-value")
+            try await SchemaRegistryClient(configuration: configuration).id(
+                of: try loadPaymentResponseSchema(), subject: "t-value")
         }
         #expect(error?.kind == .unreachable)
         #expect(error?.description.contains("127.0.0.1") == true)
@@ -126,4 +135,3 @@ struct SchemaRegistryClientTests {
         }
     }
 }
-

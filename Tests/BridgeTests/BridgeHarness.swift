@@ -26,9 +26,12 @@ struct BridgeHarness {
         try mock.createTopics([inputTopic], partitions: inputPartitions)
     }
 
-    func configuration(transactionalID: String = uniqueTopic("txn"), maxRecords: Int = 50) -> BridgeService.Configuration {
-        var configuration = BridgeService.Configuration(parser: PaymentEventParser(
-            maxEventBytes: 2048, knownTenants: ["TENANT-001", "TENANT-002"]))
+    func configuration(transactionalID: String = uniqueTopic("txn"), maxRecords: Int = 50)
+        -> BridgeService.Configuration
+    {
+        var configuration = BridgeService.Configuration(
+            parser: PaymentEventParser(
+                maxEventBytes: 2048, knownTenants: ["TENANT-001", "TENANT-002"]))
         configuration.inputTopic = inputTopic
         configuration.consumerGroup = group
         configuration.transactionalID = transactionalID
@@ -40,16 +43,20 @@ struct BridgeHarness {
     }
 
     func bridge(_ configuration: BridgeService.Configuration? = nil) throws -> BridgeService {
-        try BridgeService(configuration: configuration ?? self.configuration(), kafka: kafka, schema: schema,
-                          registry: registry, metricsFactory: PrometheusMetricsFactory(registry: metrics),
-                          logger: quietLogger)
+        try BridgeService(
+            configuration: configuration ?? self.configuration(), kafka: kafka, schema: schema,
+            registry: registry, metricsFactory: PrometheusMetricsFactory(registry: metrics),
+            logger: quietLogger)
     }
 
     /// Produces internal events keyed by payment id (as upstream does), in order; fails unless
     /// every one was written.
     func send(_ events: [(key: String, value: [UInt8])], headers: [KafkaHeader] = []) async throws {
-        try await produceAll(events.map { ProducerRecord(topic: inputTopic, key: Array($0.key.utf8), value: $0.value, headers: headers) },
-                             kafka: kafka)
+        try await produceAll(
+            events.map {
+                ProducerRecord(topic: inputTopic, key: Array($0.key.utf8), value: $0.value, headers: headers)
+            },
+            kafka: kafka)
     }
 
     /// Reads `topics` from the beginning until `count` records arrived or `timeout` passed.
@@ -58,20 +65,28 @@ struct BridgeHarness {
     }
 
     /// Reads `topics` from the beginning until `done` says so or `timeout` passed.
-    func read(_ topics: [String], timeout: Duration = .seconds(40),
-              until done: ([ConsumerRecord]) -> Bool) async throws -> [ConsumerRecord] {
+    func read(
+        _ topics: [String], timeout: Duration = .seconds(40),
+        until done: ([ConsumerRecord]) -> Bool
+    ) async throws -> [ConsumerRecord] {
         try await readTopics(topics, kafka: kafka, timeout: timeout, until: done)
     }
 
     /// `count` valid events for TENANT-001 spread round-robin over `payments` payments
     /// (`PAY-0`…), their eventIds in sending order, and the eventIds each payment must receive, in order.
     static func paymentEvents(count: Int, payments: Int)
-        -> (events: [(key: String, value: [UInt8])], ids: [String], expected: [String: [String]]) {
+        -> (events: [(key: String, value: [UInt8])], ids: [String], expected: [String: [String]])
+    {
         let ids = (0..<count).map { _ in UUID().uuidString.lowercased() }
         let events = ids.enumerated().map { index, id in
             (key: "PAY-\(index % payments)", value: internalEvent(paymentId: "PAY-\(index % payments)", eventId: id))
         }
-        return (events, ids, Dictionary(grouping: ids.enumerated(), by: { "PAY-\($0.offset % payments)" }).mapValues { $0.map(\.element) })
+        return (
+            events, ids,
+            Dictionary(grouping: ids.enumerated(), by: { "PAY-\($0.offset % payments)" }).mapValues {
+                $0.map(\.element)
+            }
+        )
     }
 
     /// The eventIds of response records.

@@ -9,7 +9,9 @@ import Testing
 
 @Suite("Bridge on the embedded broker", .serialized)
 struct BridgeTests {
-    @Test("valid events become Avro records on the tenant's topic; bad ones (unknown event types too) are dead-lettered with a reason; listed internal types are skipped")
+    @Test(
+        "valid events become Avro records on the tenant's topic; bad ones (unknown event types too) are dead-lettered with a reason; listed internal types are skipped"
+    )
     func endToEnd() async throws {
         let harness = try BridgeHarness()
         var events: [(key: String, value: [UInt8])] = []
@@ -20,8 +22,13 @@ struct BridgeTests {
                 for type in paymentLifecycle {
                     let id = UUID().uuidString.lowercased()
                     eventIds[paymentId, default: []].append(id)
-                    events.append((paymentId, internalEvent(paymentId: paymentId, tenantId: tenant, type: type, eventId: id,
-                                                            channel: channel)))
+                    events.append(
+                        (
+                            paymentId,
+                            internalEvent(
+                                paymentId: paymentId, tenantId: tenant, type: type, eventId: id,
+                                channel: channel)
+                        ))
                 }
             }
         }
@@ -29,7 +36,11 @@ struct BridgeTests {
             ("BAD-1", Array("{not json".utf8), "invalid_event"),
             ("BAD-2", internalEvent(paymentId: "BAD-2", changes: ["currency": nil]), "invalid_event"),
             ("BAD-3", internalEvent(paymentId: "BAD-3", tenantId: "STRANGER"), "unknown_tenant"),
-            ("BAD-4", internalEvent(paymentId: "BAD-4", changes: ["metadata": ["blob": String(repeating: "x", count: 3000)]]), "oversized"),
+            (
+                "BAD-4",
+                internalEvent(paymentId: "BAD-4", changes: ["metadata": ["blob": String(repeating: "x", count: 3000)]]),
+                "oversized"
+            ),
             // Types not in bridge.skipEventTypes are never skipped silently.
             ("PAY-U1", internalEvent(paymentId: "PAY-U1", type: "ShadowLedgerPostedEvent"), "invalid_event"),
             ("PAY-U2", internalEvent(paymentId: "PAY-U2", type: "AnotherUnseenEvent"), "invalid_event"),
@@ -64,7 +75,9 @@ struct BridgeTests {
         }
         // Per payment: every event once, in order.
         for (paymentId, ids) in eventIds {
-            let delivered = responses.filter { text($0.key) == paymentId }.compactMap { $0.headers.last(named: "eventId")?.stringValue }
+            let delivered = responses.filter { text($0.key) == paymentId }.compactMap {
+                $0.headers.last(named: "eventId")?.stringValue
+            }
             #expect(delivered == ids, "\(paymentId)")
         }
 
@@ -83,18 +96,25 @@ struct BridgeTests {
 
         let metrics = harness.metricsText()
         #expect(metrics.contains("payments_bridge_events_consumed_total 32"))
-        #expect(metrics.contains(#"payments_bridge_responses_produced_total{channel="partner",tenant="TENANT-001"} 15"#))
+        #expect(
+            metrics.contains(#"payments_bridge_responses_produced_total{channel="partner",tenant="TENANT-001"} 15"#))
         #expect(metrics.contains(#"payments_bridge_responses_produced_total{channel="web",tenant="TENANT-002"} 10"#))
         #expect(metrics.contains(#"payments_bridge_events_skipped_total{event_type="RoutingDeterminedEvent"} 1"#))
         #expect(!metrics.contains(#"event_type="other""#))
-        #expect(metrics.contains(#"payments_bridge_dead_letters_total{source="\#(harness.inputTopic)",reason="invalid_event"} 4"#))
+        #expect(
+            metrics.contains(
+                #"payments_bridge_dead_letters_total{source="\#(harness.inputTopic)",reason="invalid_event"} 4"#))
         #expect(!metrics.contains("ShadowLedgerPostedEvent"), "an upstream name never becomes a metric label")
         #expect(metrics.contains(#"reason="unknown_tenant""#))
         #expect(metrics.contains(#"payments_bridge_transactions_total{outcome="committed"}"#))
-        #expect(metrics.contains(#"payments_bridge_consumer_lag{group="\#(harness.group)",topic="\#(harness.inputTopic)",partition="0"}"#))
+        #expect(
+            metrics.contains(
+                #"payments_bridge_consumer_lag{group="\#(harness.group)",topic="\#(harness.inputTopic)",partition="0"}"#
+            ))
     }
 
-    @Test("errors injected on Produce, AddPartitionsToTxn and EndTxn lose nothing; duplicates are whole re-sent records")
+    @Test(
+        "errors injected on Produce, AddPartitionsToTxn and EndTxn lose nothing; duplicates are whole re-sent records")
     func injectedErrors() async throws {
         let harness = try BridgeHarness(brokers: 1)
         let (events, ids, expected) = BridgeHarness.paymentEvents(count: 300, payments: 30)
@@ -103,7 +123,8 @@ struct BridgeTests {
         let topic = "payments.responses.partner.TENANT-001"
         // The input is all written: the next requests of these kinds are the bridge's.
         harness.cluster.failNextRequests(.produce, with: [.notLeaderForPartition, .messageTooLarge])
-        harness.cluster.failNextRequests(.addPartitionsToTxn, with: [.concurrentTransactions, .coordinatorLoadInProgress])
+        harness.cluster.failNextRequests(
+            .addPartitionsToTxn, with: [.concurrentTransactions, .coordinatorLoadInProgress])
         harness.cluster.failNextRequests(.endTxn, with: [.notCoordinator, .coordinatorNotAvailable])
         let responses = try await withBridge(bridge) {
             try await harness.read([topic], timeout: .seconds(60)) { BridgeHarness.eventIds($0).count >= 300 }
@@ -175,10 +196,14 @@ struct BridgeTests {
             try await Task.sleep(for: .milliseconds(200))
             return try await withBridge(second) {
                 let deadline = ContinuousClock.now + .seconds(30)
-                while ContinuousClock.now < deadline, !second.readiness.ready { try await Task.sleep(for: .milliseconds(50)) }
+                while ContinuousClock.now < deadline, !second.readiness.ready {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
                 #expect(second.readiness.ready, "the second instance joined while the first was working")
                 try await harness.send(Array(events[200...]))
-                return try await harness.read([topic], timeout: .seconds(60)) { BridgeHarness.eventIds($0).count >= 400 }
+                return try await harness.read([topic], timeout: .seconds(60)) {
+                    BridgeHarness.eventIds($0).count >= 400
+                }
             }
         }
         #expect(BridgeHarness.eventIds(responses) == Set(ids))
@@ -205,7 +230,9 @@ struct BridgeTests {
         try await harness.send(events)
         // Wait until the bridge has read them (they sit in the open transaction).
         let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline, !harness.metricsText().contains("payments_bridge_events_consumed_total 10") {
+        while ContinuousClock.now < deadline,
+            !harness.metricsText().contains("payments_bridge_events_consumed_total 10")
+        {
             try await Task.sleep(for: .milliseconds(100))
         }
         task.cancel()
@@ -230,7 +257,9 @@ struct HostileInputTests {
         }
     }
 
-    @Test("10,000 events, half of them hostile (random bytes, wrong types, huge strings, deep nesting, illegal tenants): every hostile one is dead-lettered with a reason, every valid one delivered")
+    @Test(
+        "10,000 events, half of them hostile (random bytes, wrong types, huge strings, deep nesting, illegal tenants): every hostile one is dead-lettered with a reason, every valid one delivered"
+    )
     func hostileEventsAreDeadLetteredAndValidOnesDelivered() async throws {
         let harness = try BridgeHarness()
         var random = SplitMix(state: 20_261_126)
@@ -240,20 +269,30 @@ struct HostileInputTests {
         for index in 0..<10_000 {
             let key = "K-\(index)"
             guard index % 2 == 1 else {
-                events.append((key, internalEvent(paymentId: key, tenantId: index % 4 == 0 ? "TENANT-001" : "TENANT-002",
-                                                  channel: index % 4 == 0 ? "PARTNER" : "WEB")))
+                events.append(
+                    (
+                        key,
+                        internalEvent(
+                            paymentId: key, tenantId: index % 4 == 0 ? "TENANT-001" : "TENANT-002",
+                            channel: index % 4 == 0 ? "PARTNER" : "WEB")
+                    ))
                 valid.insert(key)
                 continue
             }
             hostile.insert(key)
             let value: [UInt8]
             switch index % 11 {
-            case 1, 3: value = (0..<Int.random(in: 0...300, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            case 1, 3:
+                value = (0..<Int.random(in: 0...300, using: &random)).map { _ in
+                    UInt8.random(in: 0...255, using: &random)
+                }
             case 5: value = internalEvent(paymentId: key, changes: ["amount": "abc"])
             case 7: value = internalEvent(paymentId: key, changes: ["eventId": 12345, "timestamp": [1, 2]])
             case 9: value = internalEvent(paymentId: key, changes: ["tenantId": ["nested": true]])
             case 0: value = internalEvent(paymentId: key, changes: ["customerId": String(repeating: "Z", count: 5000)])
-            case 2: value = Array((String(repeating: "{\"a\":", count: 200) + "1" + String(repeating: "}", count: 200)).utf8)
+            case 2:
+                value = Array(
+                    (String(repeating: "{\"a\":", count: 200) + "1" + String(repeating: "}", count: 200)).utf8)
             case 4: value = internalEvent(paymentId: key, tenantId: "TEN/ANT")
             case 6: value = internalEvent(paymentId: key, tenantId: "TEN ANT\u{0}")
             case 8: value = internalEvent(paymentId: key, changes: ["amount": -5])
@@ -265,9 +304,11 @@ struct HostileInputTests {
         let started = ContinuousClock.now
         let bridge = try harness.bridge(harness.configuration(maxRecords: 1000))
         let (responses, deadLetters) = try await withBridge(bridge) {
-            let responses = try await harness.read(["payments.responses.partner.TENANT-001", "payments.responses.web.TENANT-002"],
-                                                   count: valid.count, timeout: .seconds(120))
-            let deadLetters = try await harness.read(["\(harness.inputTopic).DLT"], count: hostile.count, timeout: .seconds(120))
+            let responses = try await harness.read(
+                ["payments.responses.partner.TENANT-001", "payments.responses.web.TENANT-002"],
+                count: valid.count, timeout: .seconds(120))
+            let deadLetters = try await harness.read(
+                ["\(harness.inputTopic).DLT"], count: hostile.count, timeout: .seconds(120))
             return (responses, deadLetters)
         }
         let elapsed = ContinuousClock.now - started
@@ -275,14 +316,18 @@ struct HostileInputTests {
         #expect(responses.count == valid.count, "no valid event twice")
         #expect(Set(deadLetters.compactMap { text($0.key) }) == hostile)
         #expect(deadLetters.count == hostile.count)
-        let reasons = Dictionary(grouping: deadLetters) { $0.headers.last(named: DeadLetterHeader.reason)?.stringValue ?? "none" }
-            .mapValues(\.count)
+        let reasons = Dictionary(grouping: deadLetters) {
+            $0.headers.last(named: DeadLetterHeader.reason)?.stringValue ?? "none"
+        }
+        .mapValues(\.count)
         #expect(Set(reasons.keys).isSubset(of: ["invalid_event", "unknown_tenant", "oversized"]))
         #expect(reasons["oversized"] == hostile.filter { Int($0.dropFirst(2))! % 11 == 0 }.count)
         let sent = Dictionary(uniqueKeysWithValues: events.map { ($0.key, $0.value) })
         for record in deadLetters {
             #expect(record.value == text(record.key).flatMap { sent[$0] }, "kept byte for byte")
         }
-        figure("hostile input: \(hostile.count) hostile events dead-lettered (\(reasons.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))), \(valid.count) valid delivered, in \(elapsed)")
+        figure(
+            "hostile input: \(hostile.count) hostile events dead-lettered (\(reasons.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))), \(valid.count) valid delivered, in \(elapsed)"
+        )
     }
 }

@@ -6,7 +6,9 @@ import Testing
 
 @Suite("Records prepared during a commit", .serialized)
 struct CommitOverlapTests {
-    @Test("records fetched while a transaction commits are read again when that commit aborts, also from partitions the aborted transaction did not touch")
+    @Test(
+        "records fetched while a transaction commits are read again when that commit aborts, also from partitions the aborted transaction did not touch"
+    )
     func preparedRecordsOfAnAbortedCommitAreReadAgain() async throws {
         // Two input partitions with a full transaction's worth of events each, written before the
         // bridge starts: its first poll takes one partition's events (they arrive as one run per
@@ -17,7 +19,9 @@ struct CommitOverlapTests {
         // PAY-0…3 on partition 0, PAY-4…7 on partition 1: each payment's events stay in order.
         let records = events.map { event in
             let payment = Int(event.key.dropFirst("PAY-".count))!
-            return ProducerRecord(topic: harness.inputTopic, partition: payment < 4 ? 0 : 1, key: Array(event.key.utf8), value: event.value)
+            return ProducerRecord(
+                topic: harness.inputTopic, partition: payment < 4 ? 0 : 1, key: Array(event.key.utf8),
+                value: event.value)
         }
         try await produceAll(records, kafka: harness.kafka)
         let bridge = try harness.bridge(harness.configuration(maxRecords: perPartition))

@@ -10,8 +10,10 @@ enum ShippedConfiguration {
     static let partnerURL = "https://partner-abc.example/webhooks"
     static let partnerSecret = "whsec_" + Data("partner-abc-test-secret".utf8).base64EncodedString()
     static let brokers = "127.0.0.1:9092"
-    static let partnerEnvironment = ["PARTNER_ABC_URL": partnerURL, "PARTNER_ABC_SECRET": partnerSecret,
-                                     "KAFKA_BOOTSTRAP_SERVERS": brokers]
+    static let partnerEnvironment = [
+        "PARTNER_ABC_URL": partnerURL, "PARTNER_ABC_SECRET": partnerSecret,
+        "KAFKA_BOOTSTRAP_SERVERS": brokers,
+    ]
 
     static var directory: URL { repositoryRoot.appendingPathComponent("config") }
 
@@ -37,8 +39,9 @@ struct ShippedConfigurationTests {
         #expect(ShippedConfiguration.files.filter(ShippedConfiguration.isDevelopment) == ["dev.yaml"])
     }
 
-    @Test("no file carries a secret: each comes from a variable with no default, and start-up fails naming it",
-          arguments: ShippedConfiguration.files)
+    @Test(
+        "no file carries a secret: each comes from a variable with no default, and start-up fails naming it",
+        arguments: ShippedConfiguration.files)
     func secretsHaveNoDefault(file: String) throws {
         let text = try String(contentsOf: ShippedConfiguration.directory.appendingPathComponent(file), encoding: .utf8)
         #expect(!text.contains(/whsec_[A-Za-z0-9+\/]/), "a webhook secret is written in \(file)")
@@ -59,12 +62,15 @@ struct ShippedConfigurationTests {
         }
     }
 
-    @Test("allowInsecureHttp and allowPrivateNetwork appear only in the development file",
-          arguments: ShippedConfiguration.files)
+    @Test(
+        "allowInsecureHttp and allowPrivateNetwork appear only in the development file",
+        arguments: ShippedConfiguration.files)
     func developmentFlags(file: String) throws {
         let text = try String(contentsOf: ShippedConfiguration.directory.appendingPathComponent(file), encoding: .utf8)
         let config = try ShippedConfiguration.load(file, environment: ShippedConfiguration.partnerEnvironment)
-        let flagged = config.tenants.filter { $0.webhook?.allowInsecureHttp == true || $0.webhook?.allowPrivateNetwork == true }
+        let flagged = config.tenants.filter {
+            $0.webhook?.allowInsecureHttp == true || $0.webhook?.allowPrivateNetwork == true
+        }
         if ShippedConfiguration.isDevelopment(file) {
             #expect(flagged.map(\.id) == ["PARTNER-ABC"])
         } else {
@@ -76,7 +82,9 @@ struct ShippedConfigurationTests {
     @Test("the admin surface listens on loopback unless configured otherwise", arguments: ShippedConfiguration.files)
     func adminOnLoopback(file: String) throws {
         let config = try ShippedConfiguration.load(file, environment: ShippedConfiguration.partnerEnvironment)
-        #expect(ShippedConfiguration.isLoopback(config.admin.host), "\(file) serves the admin surface on \(config.admin.listen)")
+        #expect(
+            ShippedConfiguration.isLoopback(config.admin.host),
+            "\(file) serves the admin surface on \(config.admin.listen)")
         #expect(config.admin.port == 8088)
     }
 
@@ -88,7 +96,9 @@ struct ShippedConfigurationTests {
         #expect(config.admin.host == "0.0.0.0" && config.admin.port == 9099)
     }
 
-    @Test("the deployment file fails without the Kafka brokers, naming the variable: never the development broker by mistake")
+    @Test(
+        "the deployment file fails without the Kafka brokers, naming the variable: never the development broker by mistake"
+    )
     func brokersHaveNoDefault() {
         var environment = ShippedConfiguration.partnerEnvironment
         environment["KAFKA_BOOTSTRAP_SERVERS"] = nil

@@ -1,10 +1,11 @@
-@testable import DeadLetters
 import Avro
 import Foundation
 import Kafka
 import Payments
-import Testing
 import TestSupport
+import Testing
+
+@testable import DeadLetters
 
 /// What `dlt list` and `dlt show` print, from DLT records made here (no broker).
 @Suite("Dead-letter rendering")
@@ -12,13 +13,17 @@ struct DeadLetterRenderingTests {
     let failed = Date(timeIntervalSince1970: 1_764_000_000.5)
 
     func deadLetter(value: [UInt8]?, headers: [KafkaHeader] = [], status: Int? = 503) -> DeadLetterEntry {
-        let original = ConsumerRecord(topic: "payments.responses.partner.PARTNER-ABC", partition: 1, offset: 41,
-                                      key: Array("PAY-7".utf8), value: value, headers: headers, timestamp: 1_764_000_000_000)
-        let cause = DeadLetterCause(reason: .retriesExhausted, error: "HTTP 503 \"unavailable\"", httpStatus: status, attempts: 9,
-                                    firstAttempt: failed.addingTimeInterval(-86_400), lastAttempt: failed)
+        let original = ConsumerRecord(
+            topic: "payments.responses.partner.PARTNER-ABC", partition: 1, offset: 41,
+            key: Array("PAY-7".utf8), value: value, headers: headers, timestamp: 1_764_000_000_000)
+        let cause = DeadLetterCause(
+            reason: .retriesExhausted, error: "HTTP 503 \"unavailable\"", httpStatus: status, attempts: 9,
+            firstAttempt: failed.addingTimeInterval(-86_400), lastAttempt: failed)
         let record = DeadLetter.record(for: original, cause: cause, consumerGroup: "payments-webhook-sink")
-        return DeadLetterEntry(ConsumerRecord(topic: record.topic, partition: 0, offset: 3, key: record.key, value: record.value,
-                                              headers: record.headers, timestamp: record.timestamp))
+        return DeadLetterEntry(
+            ConsumerRecord(
+                topic: record.topic, partition: 0, offset: 3, key: record.key, value: record.value,
+                headers: record.headers, timestamp: record.timestamp))
     }
 
     func object(_ json: String) throws -> [String: Any] {
@@ -45,23 +50,34 @@ struct DeadLetterRenderingTests {
     @Test("the table shows one row per record with the age of its last attempt")
     func table() {
         let listing = DeadLetterListing(deadLetter(value: nil))
-        let lines = DeadLetterListing.table([listing], now: failed.addingTimeInterval(3 * 3600 + 5)).split(separator: "\n")
+        let lines = DeadLetterListing.table([listing], now: failed.addingTimeInterval(3 * 3600 + 5)).split(
+            separator: "\n")
         #expect(lines.count == 2)
         #expect(lines[0].hasPrefix("PARTITION  OFFSET  KEY    REASON"))
-        #expect(lines[1].split(separator: " ", omittingEmptySubsequences: true)
+        #expect(
+            lines[1].split(separator: " ", omittingEmptySubsequences: true)
                 == ["0", "3", "PAY-7", "retries_exhausted", "503", "9", "3h"])
     }
 
     @Test("show renders an Avro value with its writer's schema, headers as pairs, non-UTF-8 bytes as base64")
     func showsAvro() async throws {
-        let schema = try AvroSchema(json: #"{"type":"record","name":"R","fields":[{"name":"paymentId","type":"string"},{"name":"amount","type":"double"}]}"#)
+        let schema = try AvroSchema(
+            json:
+                #"{"type":"record","name":"R","fields":[{"name":"paymentId","type":"string"},{"name":"amount","type":"double"}]}"#
+        )
         let registry = EmbeddedSchemaRegistry()
         let id = try registry.register(schema)
-        let value = try schema.encodeFramed(.record([.init("paymentId", .string("PAY-7")), .init("amount", .double(12.5))]), schemaID: id)
-        let entry = deadLetter(value: value, headers: [KafkaHeader("eventId", "e-1"), KafkaHeader(name: "raw", value: [0xff, 0x00]),
-                                                       KafkaHeader(name: "empty", value: nil)])
-        let tool = DeadLetterTool(kafka: KafkaConfiguration(bootstrapServers: "127.0.0.1:9", clientID: "test"), registry: registry,
-                                  maxRecordBytes: 1 << 20, logger: quietLogger)
+        let value = try schema.encodeFramed(
+            .record([.init("paymentId", .string("PAY-7")), .init("amount", .double(12.5))]), schemaID: id)
+        let entry = deadLetter(
+            value: value,
+            headers: [
+                KafkaHeader("eventId", "e-1"), KafkaHeader(name: "raw", value: [0xff, 0x00]),
+                KafkaHeader(name: "empty", value: nil),
+            ])
+        let tool = DeadLetterTool(
+            kafka: KafkaConfiguration(bootstrapServers: "127.0.0.1:9", clientID: "test"), registry: registry,
+            maxRecordBytes: 1 << 20, logger: quietLogger)
         let document = try object(await tool.show(entry).json)
         #expect(document["topic"] as? String == "payments.responses.partner.PARTNER-ABC.DLT")
         #expect(document["timestamp"] as? String == "2025-11-24T16:00:00.000Z")
@@ -77,9 +93,11 @@ struct DeadLetterRenderingTests {
 
     @Test("show renders JSON as JSON, other text as a string, other bytes as base64, no value as null")
     func showsOtherValues() async throws {
-        let tool = DeadLetterTool(kafka: KafkaConfiguration(bootstrapServers: "127.0.0.1:9", clientID: "test"),
-                                  registry: EmbeddedSchemaRegistry(), maxRecordBytes: 1 << 20, logger: quietLogger)
-        let json = try object(await tool.show(deadLetter(value: Array(#"{"eventId":"e-1","n":[1,2.5,null,true]}"#.utf8))).json)
+        let tool = DeadLetterTool(
+            kafka: KafkaConfiguration(bootstrapServers: "127.0.0.1:9", clientID: "test"),
+            registry: EmbeddedSchemaRegistry(), maxRecordBytes: 1 << 20, logger: quietLogger)
+        let json = try object(
+            await tool.show(deadLetter(value: Array(#"{"eventId":"e-1","n":[1,2.5,null,true]}"#.utf8))).json)
         let value = try #require(json["value"] as? [String: Any])
         #expect(value["eventId"] as? String == "e-1")
         #expect((value["n"] as? [Any])?.count == 4)
@@ -100,13 +118,17 @@ struct DeadLetterRenderingTests {
             .init("entries", .map(["b": .long(2), "a": .null])), .init("list", .array([.int(1), .boolean(true)])),
             .init("bytes", .bytes([1, 2])), .init("amount", .double(100.5)), .init("nan", .double(.nan)),
         ])
-        let document = DeadLetterDocument(DeadLetterEntry(ConsumerRecord(topic: "t.DLT", partition: 0, offset: 0, key: nil,
-                                                                         value: nil, headers: [], timestamp: nil)),
-                                          value: JSONValue(value))
+        let document = DeadLetterDocument(
+            DeadLetterEntry(
+                ConsumerRecord(
+                    topic: "t.DLT", partition: 0, offset: 0, key: nil,
+                    value: nil, headers: [], timestamp: nil)),
+            value: JSONValue(value))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        #expect(String(decoding: try encoder.encode(document.value), as: UTF8.self)
-                == #"{"amount":100.5,"bytes":"AQI=","entries":{"a":null,"b":2},"kind":"A","list":[1,true],"# +
-                   #""name":"quote\" and\nline","nan":null}"#)
+        #expect(
+            String(decoding: try encoder.encode(document.value), as: UTF8.self)
+                == #"{"amount":100.5,"bytes":"AQI=","entries":{"a":null,"b":2},"kind":"A","list":[1,true],"#
+                + #""name":"quote\" and\nline","nan":null}"#)
     }
 }

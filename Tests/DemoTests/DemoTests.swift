@@ -1,8 +1,8 @@
 import Demo
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.serialized) struct DemoTests {
     @Test("the demo's summary counts what actually happened to the events it generated")
@@ -14,12 +14,13 @@ import TestSupport
         #expect(summary.consumed == plan.events)
         #expect(summary.skipped == plan.internalOnly && plan.internalOnly > 0)
         #expect(summary.deadLetters == ["invalid_event": plan.malformed, "unknown_tenant": plan.unknownTenant])
-        #expect(summary.produced == [
-            "payments.responses.partner.TENANT-001": plan.responses["TENANT-001"]!,
-            "payments.responses.web.TENANT-002": plan.responses["TENANT-002"]!,
-            "payments.responses.partner.PARTNER-ABC": plan.responses["PARTNER-ABC"]!,
-            "payments.responses.partner.PARTNER-XYZ": plan.responses["PARTNER-XYZ"]!,
-        ])
+        #expect(
+            summary.produced == [
+                "payments.responses.partner.TENANT-001": plan.responses["TENANT-001"]!,
+                "payments.responses.web.TENANT-002": plan.responses["TENANT-002"]!,
+                "payments.responses.partner.PARTNER-ABC": plan.responses["PARTNER-ABC"]!,
+                "payments.responses.partner.PARTNER-XYZ": plan.responses["PARTNER-XYZ"]!,
+            ])
         #expect(Set(summary.webhooks.keys) == ["PARTNER-ABC", "PARTNER-XYZ"])
         let abc = try #require(summary.webhooks["PARTNER-ABC"])
         #expect(abc.filtered == plan.filtered)
@@ -45,7 +46,9 @@ import TestSupport
     func commandRunsToTheEnd() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["demo", "--events", "60", "--schemas", repositoryRoot.appendingPathComponent("schemas").path]
+        process.arguments = [
+            "demo", "--events", "60", "--schemas", repositoryRoot.appendingPathComponent("schemas").path,
+        ]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

@@ -11,7 +11,8 @@ struct DigestTests {
 
     @Test("SHA-256 of 'abc' matches FIPS 180-2")
     func sha256() {
-        #expect(Digest.hex(Digest.sha256(Array("abc".utf8)))
+        #expect(
+            Digest.hex(Digest.sha256(Array("abc".utf8)))
                 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }

@@ -8,7 +8,8 @@ struct AdminTests {
     func createTopics() async throws {
         let mock = try MockKafka(brokers: 2, clientID: "kafka-tests")
         let admin = try KafkaAdmin(configuration: mock.kafka, logger: quietLogger)
-        let a = uniqueTopic("a"), b = uniqueTopic("b")
+        let a = uniqueTopic("a")
+        let b = uniqueTopic("b")
         let created = try await admin.createTopics([
             TopicSpecification(name: a, partitions: 7, replicationFactor: 3, retention: .seconds(7 * 86_400)),
             TopicSpecification(name: b, partitions: 2, replicationFactor: 1),
@@ -28,10 +29,13 @@ struct AdminTests {
         let mock = try MockKafka()
         let admin = try KafkaAdmin(configuration: mock.kafka, logger: quietLogger)
         let provisioner = TopicProvisioner(admin: admin, logger: quietLogger)
-        let a = uniqueTopic("a"), b = uniqueTopic("b")
+        let a = uniqueTopic("a")
+        let b = uniqueTopic("b")
         await provisioner.ensure([TopicSpecification(name: a, partitions: 3, replicationFactor: 1)])
-        await provisioner.ensure([TopicSpecification(name: a, partitions: 5, replicationFactor: 1),
-                                  TopicSpecification(name: b, partitions: 2, replicationFactor: 1)])
+        await provisioner.ensure([
+            TopicSpecification(name: a, partitions: 5, replicationFactor: 1),
+            TopicSpecification(name: b, partitions: 2, replicationFactor: 1),
+        ])
         let metadata = try await admin.metadata()
         #expect(metadata.topics[a] == 3)
         #expect(metadata.topics[b] == 2)
@@ -59,19 +63,24 @@ struct ConsumerDefaultsTests {
     func assignmentStrategy() {
         let expected = KafkaLibrary.versionNumber >= 0x0203_0000 ? "cooperative-sticky" : "range"
         #expect(ConsumerConfiguration.defaultAssignmentStrategy == expected)
-        #expect(ConsumerConfiguration(kafka: KafkaConfiguration(bootstrapServers: "127.0.0.1:1"), groupID: "g")
-            .assignmentStrategy == expected)
+        #expect(
+            ConsumerConfiguration(kafka: KafkaConfiguration(bootstrapServers: "127.0.0.1:1"), groupID: "g")
+                .assignmentStrategy == expected)
     }
 }
 
 @Suite("Topic specification")
 struct TopicSpecificationTests {
-    @Test("a topic's max.message.bytes covers the largest record and never falls below Kafka's default (producers batch up to 1,000,000 bytes)")
+    @Test(
+        "a topic's max.message.bytes covers the largest record and never falls below Kafka's default (producers batch up to 1,000,000 bytes)"
+    )
     func recordLimit() {
-        #expect(TopicSpecification(name: "t", partitions: 1, replicationFactor: 1, maxRecordBytes: 4096 + 65_536)
-            .config["max.message.bytes"] == "1049600")
-        #expect(TopicSpecification(name: "t", partitions: 1, replicationFactor: 1, maxRecordBytes: 1_048_576 + 65_536)
-            .config["max.message.bytes"] == "1115136")
+        #expect(
+            TopicSpecification(name: "t", partitions: 1, replicationFactor: 1, maxRecordBytes: 4096 + 65_536)
+                .config["max.message.bytes"] == "1049600")
+        #expect(
+            TopicSpecification(name: "t", partitions: 1, replicationFactor: 1, maxRecordBytes: 1_048_576 + 65_536)
+                .config["max.message.bytes"] == "1115136")
         #expect(TopicSpecification(name: "t", partitions: 1, replicationFactor: 1).config["max.message.bytes"] == nil)
     }
 }

@@ -37,7 +37,8 @@ struct FaultInjectionTests {
         let delivered = Atomic<Int>(0)
         let failed = Atomic<Int>(0)
         for index in 0..<20 {
-            try await producer.enqueue(ProducerRecord(topic: topic, key: bytes("k\(index)"), value: bytes("\(index)"))) { result in
+            try await producer.enqueue(ProducerRecord(topic: topic, key: bytes("k\(index)"), value: bytes("\(index)")))
+            { result in
                 switch result {
                 case .success: delivered.add(1, ordering: .relaxed)
                 case .failure: failed.add(1, ordering: .relaxed)
@@ -103,9 +104,13 @@ struct FaultInjectionTests {
         let producer = try mock.producer()
         for index in 0..<5 { try await producer.send(ProducerRecord(topic: topic, key: nil, value: bytes("\(index)"))) }
         try mock.cluster.setPartitionLeader(topic: topic, partition: 0, broker: 2)
-        for index in 5..<10 { try await producer.send(ProducerRecord(topic: topic, key: nil, value: bytes("\(index)"))) }
+        for index in 5..<10 {
+            try await producer.send(ProducerRecord(topic: topic, key: nil, value: bytes("\(index)")))
+        }
         try mock.cluster.setPartitionLeader(topic: topic, partition: 0, broker: 3)
-        for index in 10..<15 { try await producer.send(ProducerRecord(topic: topic, key: nil, value: bytes("\(index)"))) }
+        for index in 10..<15 {
+            try await producer.send(ProducerRecord(topic: topic, key: nil, value: bytes("\(index)")))
+        }
         let consumer = try mock.consumer(group: "g-leader")
         try consumer.subscribe([topic])
         let records = await read(consumer, count: 15)

@@ -1,8 +1,9 @@
-@testable import Kafka
 import KafkaEmbedded
 import Synchronization
 import TestSupport
 import Testing
+
+@testable import Kafka
 
 @Suite("Producer and consumer on the embedded broker")
 struct ProducerConsumerTests {
@@ -13,9 +14,10 @@ struct ProducerConsumerTests {
         try mock.cluster.createTopic(topic, partitions: 3)
         let producer = try mock.producer()
         for index in 0..<50 {
-            try await producer.send(ProducerRecord(
-                topic: topic, key: bytes("key-\(index % 5)"), value: bytes("value-\(index)"),
-                headers: [KafkaHeader("eventType", "E\(index)"), KafkaHeader(name: "empty", value: nil)]))
+            try await producer.send(
+                ProducerRecord(
+                    topic: topic, key: bytes("key-\(index % 5)"), value: bytes("value-\(index)"),
+                    headers: [KafkaHeader("eventType", "E\(index)"), KafkaHeader(name: "empty", value: nil)]))
         }
         let consumer = try mock.consumer(group: "g-roundtrip")
         try consumer.subscribe([topic])
@@ -57,13 +59,17 @@ struct ProducerConsumerTests {
         let mock = try MockKafka(clientID: "kafka-tests")
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 2)
-        let producer = try mock.producer { $0.maxQueuedMessages = 100; $0.batchMessages = 50 }
+        let producer = try mock.producer {
+            $0.maxQueuedMessages = 100
+            $0.batchMessages = 50
+        }
         let completed = Atomic<Int>(0)
         let delivered = Atomic<Int>(0)
         var maxHeld = 0
         let total = 5_000
         for index in 0..<total {
-            try await producer.enqueue(ProducerRecord(topic: topic, key: bytes("k\(index)"), value: bytes("\(index)"))) { result in
+            try await producer.enqueue(ProducerRecord(topic: topic, key: bytes("k\(index)"), value: bytes("\(index)")))
+            { result in
                 if case .success = result { delivered.add(1, ordering: .relaxed) }
                 completed.add(1, ordering: .relaxed)
             }
@@ -82,11 +88,16 @@ struct ProducerConsumerTests {
         let mock = try MockKafka(clientID: "kafka-tests")
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 1)
-        let producer = try mock.producer { $0.maxQueuedMessages = 10; $0.linger = .seconds(5) }
+        let producer = try mock.producer {
+            $0.maxQueuedMessages = 10
+            $0.linger = .seconds(5)
+        }
         let reported = Atomic<Int>(0)
         var accepted = 0
-        while try producer.tryEnqueue(ProducerRecord(topic: topic, key: nil, value: bytes("\(accepted)")),
-                                      onDelivery: { _ in reported.add(1, ordering: .relaxed) }) {
+        while try producer.tryEnqueue(
+            ProducerRecord(topic: topic, key: nil, value: bytes("\(accepted)")),
+            onDelivery: { _ in reported.add(1, ordering: .relaxed) })
+        {
             accepted += 1
             try #require(accepted <= 10, "the queue bound was not enforced")
         }
@@ -105,7 +116,9 @@ struct ProducerConsumerTests {
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 1)
         let producer = try mock.producer()
-        for index in 0..<10 { try await producer.send(ProducerRecord(topic: topic, key: nil, value: bytes("\(index)"))) }
+        for index in 0..<10 {
+            try await producer.send(ProducerRecord(topic: topic, key: nil, value: bytes("\(index)")))
+        }
 
         let first = try mock.consumer(group: "g-resume")
         try first.subscribe([topic])
@@ -194,17 +207,22 @@ struct ProducerConsumerTests {
         let topic = uniqueTopic()
         try mock.cluster.createTopic(topic, partitions: 4)
         let events = Mutex<[RebalanceEvent]>([])
-        let first = try mock.consumer(group: "g-rebalance", onRebalance: { event in events.withLock { $0.append(event) } })
+        let first = try mock.consumer(
+            group: "g-rebalance", onRebalance: { event in events.withLock { $0.append(event) } })
         try first.subscribe([topic])
         // Joining takes the mock's group delay (about 3 s), longer on a busy machine.
         let joined = ContinuousClock.now + .seconds(30)
-        while first.assignment.count != 4, ContinuousClock.now < joined { _ = await first.poll(timeout: .milliseconds(100)) }
+        while first.assignment.count != 4, ContinuousClock.now < joined {
+            _ = await first.poll(timeout: .milliseconds(100))
+        }
         #expect(first.assignment.count == 4)
 
         let second = try mock.consumer(group: "g-rebalance")
         try second.subscribe([topic])
         let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline, first.assignment.count + second.assignment.count != 4 || second.assignment.isEmpty {
+        while ContinuousClock.now < deadline,
+            first.assignment.count + second.assignment.count != 4 || second.assignment.isEmpty
+        {
             async let a = first.poll(timeout: .milliseconds(100))
             async let b = second.poll(timeout: .milliseconds(100))
             _ = await (a, b)

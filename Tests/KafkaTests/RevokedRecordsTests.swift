@@ -1,7 +1,7 @@
 import Kafka
 import KafkaEmbedded
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Records of revoked partitions")
 struct RevokedRecordsTests {
@@ -13,7 +13,8 @@ struct RevokedRecordsTests {
         // Enough records that the first member's polls are full, back to back, for seconds.
         let producer = try mock.producer { $0.linger = .milliseconds(50) }
         for index in 0..<1_000_000 {
-            try await producer.enqueue(ProducerRecord(topic: topic, partition: Int32(index % 4), key: nil, value: bytes("\(index)")))
+            try await producer.enqueue(
+                ProducerRecord(topic: topic, partition: Int32(index % 4), key: nil, value: bytes("\(index)")))
         }
         try await producer.flush(timeout: .seconds(120))
         await producer.close()
@@ -26,7 +27,9 @@ struct RevokedRecordsTests {
             let records = await first.poll(timeout: .milliseconds(100))
             read += records.count
             let assigned = first.assignment
-            stale += records.filter { !assigned.contains($0.topicPartition) }.map { "\($0.topicPartition)@\($0.offset)" }
+            stale += records.filter { !assigned.contains($0.topicPartition) }.map {
+                "\($0.topicPartition)@\($0.offset)"
+            }
         }
         let started = ContinuousClock.now
         while read == 0, ContinuousClock.now < started + .seconds(60) { await poll() }
@@ -42,7 +45,9 @@ struct RevokedRecordsTests {
             let other = try mock.consumer(group: "g-revoke")
             try other.subscribe([topic])
             let joining = Task { while !Task.isCancelled { _ = await other.poll(timeout: .milliseconds(100)) } }
-            while other.assignment.isEmpty, first.recordsOfRevokedPartitions == 0, ContinuousClock.now < deadline { await poll() }
+            while other.assignment.isEmpty, first.recordsOfRevokedPartitions == 0, ContinuousClock.now < deadline {
+                await poll()
+            }
             joining.cancel()
             _ = await joining.value
             let leaving = Task { await other.close() }
@@ -53,8 +58,10 @@ struct RevokedRecordsTests {
         // Whether a revoke lands inside a poll that had already taken records is up to timing: on
         // a loaded machine it can take more rounds than the budget allows. When it did not, the
         // check above proved nothing new, and the run says so instead of failing.
-        withKnownIssue("no revoke landed inside a poll that had taken records (\(rounds) rounds, \(read) records read)",
-                       isIntermittent: true) {
+        withKnownIssue(
+            "no revoke landed inside a poll that had taken records (\(rounds) rounds, \(read) records read)",
+            isIntermittent: true
+        ) {
             #expect(first.recordsOfRevokedPartitions > 0)
         }
         await first.close()

@@ -9,17 +9,21 @@ struct TransactionTests {
         var configuration = ProducerConfiguration(kafka: mock.kafka)
         configuration.transactionalID = id
         configuration.linger = .milliseconds(1)
-        return try TransactionalProducer(configuration: configuration, operationTimeout: .seconds(20), logger: quietLogger)
+        return try TransactionalProducer(
+            configuration: configuration, operationTimeout: .seconds(20), logger: quietLogger)
     }
 
     @Test("consume-transform-produce commits records and the consumer offsets together")
     func commitWithOffsets() async throws {
         let mock = try MockKafka(clientID: "kafka-tests")
-        let input = uniqueTopic("in"), output = uniqueTopic("out")
+        let input = uniqueTopic("in")
+        let output = uniqueTopic("out")
         try mock.cluster.createTopic(input, partitions: 1)
         try mock.cluster.createTopic(output, partitions: 1)
         let plain = try mock.producer()
-        for index in 0..<5 { try await plain.send(ProducerRecord(topic: input, key: bytes("p\(index)"), value: bytes("\(index)"))) }
+        for index in 0..<5 {
+            try await plain.send(ProducerRecord(topic: input, key: bytes("p\(index)"), value: bytes("\(index)")))
+        }
 
         let consumer = try mock.consumer(group: "g-txn")
         try consumer.subscribe([input])
@@ -30,7 +34,8 @@ struct TransactionTests {
         try await producer.initTransactions()
         try producer.beginTransaction()
         for record in records {
-            try await producer.send(ProducerRecord(topic: output, key: record.key, value: bytes("out-\(text(record.value)!)")))
+            try await producer.send(
+                ProducerRecord(topic: output, key: record.key, value: bytes("out-\(text(record.value)!)")))
         }
         let next = TopicPartitionOffset(topic: input, partition: 0, offset: records.last!.offset + 1)
         try await producer.sendOffsets([next], groupMetadata: try consumer.groupMetadata())
@@ -97,7 +102,9 @@ struct TransactionTests {
         await producer.close()
     }
 
-    @Test("a record the broker refuses inside a transaction makes the commit require an abort; the next transaction commits")
+    @Test(
+        "a record the broker refuses inside a transaction makes the commit require an abort; the next transaction commits"
+    )
     func abortableProduceError() async throws {
         let mock = try MockKafka(clientID: "kafka-tests")
         let output = uniqueTopic("out")

@@ -24,8 +24,9 @@ struct ComplianceEventTests {
         #expect(response(hold(["subReason": subReason.rawValue]))?.subReason == subReason.rawValue)
     }
 
-    @Test("a hold without a known subReason is invalid_event naming the field",
-          arguments: [nil, "pep_review", "FRAUD_REVIEW", ""] as [String?])
+    @Test(
+        "a hold without a known subReason is invalid_event naming the field",
+        arguments: [nil, "pep_review", "FRAUD_REVIEW", ""] as [String?])
     func badSubReason(_ value: String?) {
         let rejected = rejection(hold(["subReason": value]))
         #expect(rejected?.reason == .invalidEvent)
@@ -42,7 +43,9 @@ struct ComplianceEventTests {
         #expect(tooLong?.message == "requiredAction has more than 500 characters")
         for bad in ["line\nbreak", "tab\there", "nul\u{0}", "del\u{7f}", "c1\u{85}"] {
             let rejected = rejection(hold(["requiredAction": bad]))
-            #expect(rejected?.message == "requiredAction must not contain control characters", "\(bad.unicodeScalars.map(\.value))")
+            #expect(
+                rejected?.message == "requiredAction must not contain control characters",
+                "\(bad.unicodeScalars.map(\.value))")
         }
         #expect(rejection(hold(["requiredAction": 12]))?.message == "requiredAction must be a string")
     }
@@ -54,17 +57,20 @@ struct ComplianceEventTests {
         #expect(rejected?.message.contains("status 'DEBITED' disagrees") == true)
     }
 
-    @Test("a release carries the non-terminal status the payment resumes in",
-          arguments: [PaymentStatus.initiated, .validated, .debited, .submittedToClearing])
+    @Test(
+        "a release carries the non-terminal status the payment resumes in",
+        arguments: [PaymentStatus.initiated, .validated, .debited, .submittedToClearing])
     func releaseResumes(_ status: PaymentStatus) throws {
-        let mapped = try #require(response(event(["eventType": "PaymentComplianceReleasedEvent", "status": status.rawValue])))
+        let mapped = try #require(
+            response(event(["eventType": "PaymentComplianceReleasedEvent", "status": status.rawValue])))
         #expect(mapped.eventType == .complianceReleased)
         #expect(mapped.status == status)
         #expect(mapped.subReason == nil && mapped.requiredAction == nil)
     }
 
-    @Test("a release with a terminal, unknown or missing status is invalid_event naming the field",
-          arguments: ["COMPLETED", "FAILED", "CANCELLED", "COMPLIANCE", "PAUSED", nil] as [String?])
+    @Test(
+        "a release with a terminal, unknown or missing status is invalid_event naming the field",
+        arguments: ["COMPLETED", "FAILED", "CANCELLED", "COMPLIANCE", "PAUSED", nil] as [String?])
     func releaseStatusRefused(_ status: String?) {
         let rejected = rejection(event(["eventType": "PaymentComplianceReleasedEvent", "status": status]))
         #expect(rejected?.reason == .invalidEvent)

@@ -9,8 +9,12 @@ struct JSONValueTests {
     @Test("objects, arrays, literals and numbers")
     func structure() throws {
         let value = try parse(#" { "a" : [1, -2.5e3, true, false, null, {}], "b": {"c": "d"}, "e": [] } "#)
-        #expect(value == .object(["a": .array([.number("1"), .number("-2.5e3"), .bool(true), .bool(false), .null, .object([:])]),
-                                  "b": .object(["c": .string("d")]), "e": .array([])]))
+        #expect(
+            value
+                == .object([
+                    "a": .array([.number("1"), .number("-2.5e3"), .bool(true), .bool(false), .null, .object([:])]),
+                    "b": .object(["c": .string("d")]), "e": .array([]),
+                ]))
         #expect(try parse("1764000000123").int64 == 1_764_000_000_123)
         #expect(try parse("1234.56").double == 1234.56)
         #expect(try parse("1.5").int64 == nil)
@@ -25,18 +29,24 @@ struct JSONValueTests {
 
     @Test("agrees with Foundation on a realistic event")
     func agreesWithFoundation() throws {
-        let text = #"{"eventId":"6f1c2a9e-1111-4a7b-9c1d-000000000001","amount":"12.50","metadata":{"k":"v \"q\" \u00e9"},"n":[1,2]}"#
+        let text =
+            #"{"eventId":"6f1c2a9e-1111-4a7b-9c1d-000000000001","amount":"12.50","metadata":{"k":"v \"q\" \u00e9"},"n":[1,2]}"#
         let ours = try parse(text)
         let foundation = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
-        guard case .object(let object) = ours else { Issue.record("not an object"); return }
+        guard case .object(let object) = ours else {
+            Issue.record("not an object")
+            return
+        }
         #expect(object["eventId"] == .string(foundation["eventId"] as! String))
         #expect(object["metadata"] == .object(["k": .string((foundation["metadata"] as! [String: String])["k"]!)]))
     }
 
-    @Test("malformed documents are errors", arguments: [
-        "", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "01", "1.", "-", "1e", "tru", "nul", "\"abc",
-        "\"\\x\"", "\"\\ud83d\"", "\"\\udc00x\"", "\"a\u{01}b\"", "[1] 2", "NaN", "'a'",
-    ])
+    @Test(
+        "malformed documents are errors",
+        arguments: [
+            "", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "01", "1.", "-", "1e", "tru", "nul", "\"abc",
+            "\"\\x\"", "\"\\ud83d\"", "\"\\udc00x\"", "\"a\u{01}b\"", "[1] 2", "NaN", "'a'",
+        ])
     func malformed(text: String) {
         #expect(throws: JSONValue.ParseError.self) { try parse(text) }
     }
@@ -44,17 +54,25 @@ struct JSONValueTests {
     @Test("invalid UTF-8 and deep nesting are errors, not crashes")
     func hostile() {
         #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0xff, 0xfe, 0x22]) }
-        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(Array(String(repeating: "[", count: 100_000).utf8)) }
         #expect(throws: JSONValue.ParseError.self) {
-            try JSONValue.parse(Array((String(repeating: "{\"a\":", count: 65) + "1" + String(repeating: "}", count: 65)).utf8))
+            try JSONValue.parse(Array(String(repeating: "[", count: 100_000).utf8))
         }
-        #expect((try? JSONValue.parse(Array((String(repeating: "{\"a\":", count: 64) + "1" + String(repeating: "}", count: 64)).utf8))) != nil)
+        #expect(throws: JSONValue.ParseError.self) {
+            try JSONValue.parse(
+                Array((String(repeating: "{\"a\":", count: 65) + "1" + String(repeating: "}", count: 65)).utf8))
+        }
+        #expect(
+            (try? JSONValue.parse(
+                Array((String(repeating: "{\"a\":", count: 64) + "1" + String(repeating: "}", count: 64)).utf8))) != nil
+        )
     }
 
     @Test("parseObject hands over members in document order, repeats included, and checks the whole document")
     func memberByMember() throws {
         var members: [(String, JSONValue)] = []
-        let isObject = try JSONValue.parseObject(Array(#" {"a": 1, "b": {"c": [true]}, "a": "x\u00e9"} "#.utf8)) { members.append(($0, $1)) }
+        let isObject = try JSONValue.parseObject(Array(#" {"a": 1, "b": {"c": [true]}, "a": "x\u00e9"} "#.utf8)) {
+            members.append(($0, $1))
+        }
         #expect(isObject)
         #expect(members.map(\.0) == ["a", "b", "a"])
         #expect(members.map(\.1) == [.number("1"), .object(["c": .array([.bool(true)])]), .string("xé")])
@@ -71,8 +89,9 @@ struct JSONValueTests {
     func asciiAndValidation() throws {
         #expect(try parse(#""PAY-123 ~!""#) == .string("PAY-123 ~!"))
         #expect(try JSONValue.parse([0x22, 0x61, 0xc3, 0xa9, 0x22]) == .string("aé"))
-        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0x61, 0xc3, 0x22]) }      // truncated sequence
-        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0xc0, 0xaf, 0x22]) }      // overlong "/"
-        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0xed, 0xa0, 0x80, 0x22]) } // encoded surrogate
+        // A truncated sequence, an overlong "/", an encoded surrogate.
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0x61, 0xc3, 0x22]) }
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0xc0, 0xaf, 0x22]) }
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0xed, 0xa0, 0x80, 0x22]) }
     }
 }

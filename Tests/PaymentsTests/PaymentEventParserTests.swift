@@ -52,15 +52,19 @@ func response(_ bytes: [UInt8]) -> PaymentResponse? {
 struct PaymentEventParserTests {
     @Test("a complete event maps every field to PaymentResponse")
     func mapsAllFields() throws {
-        let mapped = try #require(response(event([
-            "clearingSystem": "SEPA", "clearingReference": "REF-7", "metadata": ["source": "api", "batch": "42"],
-            "status": "COMPLETED",
-        ])))
+        let mapped = try #require(
+            response(
+                event([
+                    "clearingSystem": "SEPA", "clearingReference": "REF-7",
+                    "metadata": ["source": "api", "batch": "42"],
+                    "status": "COMPLETED",
+                ])))
         #expect(mapped.eventId == "6f1c2a9e-1111-4a7b-9c1d-000000000001")
         #expect(mapped.eventType == .completed && mapped.status == .completed)
         #expect(mapped.paymentId == "PAY-1" && mapped.tenantId == "TENANT-001" && mapped.customerId == "CUST-9")
         #expect(mapped.amount == 1234.56 && mapped.currency == "EUR")
-        #expect(mapped.debtorAccount == "DE89370400440532013000" && mapped.creditorAccount == "FR1420041010050500013M02606")
+        #expect(
+            mapped.debtorAccount == "DE89370400440532013000" && mapped.creditorAccount == "FR1420041010050500013M02606")
         #expect(mapped.clearingSystem == "SEPA" && mapped.clearingReference == "REF-7")
         #expect(mapped.failureReason == nil && mapped.failureCode == nil)
         #expect(mapped.timestamp == 1_764_000_000_123)
@@ -70,40 +74,57 @@ struct PaymentEventParserTests {
         #expect(mapped.topic == "payments.responses.partner.TENANT-001")
     }
 
-    @Test("each internal and partner-facing event type maps to its type and status", arguments: [
-        ("PaymentInitiatedEvent", PaymentEventType.initiated, PaymentStatus.initiated),
-        ("PaymentValidatedEvent", .validated, .validated),
-        ("FundsDebitedEvent", .debited, .debited),
-        ("ClearingSubmittedEvent", .submittedToClearing, .submittedToClearing),
-        ("ClearingCompletedEvent", .completed, .completed),
-        ("PaymentCompletedEvent", .completed, .completed),
-        ("PaymentFailedEvent", .failed, .failed),
-        ("PaymentCancelledEvent", .cancelled, .cancelled),
-        ("PAYMENT_INITIATED", .initiated, .initiated),
-        ("PAYMENT_SUBMITTED_TO_CLEARING", .submittedToClearing, .submittedToClearing),
-        ("PAYMENT_CANCELLED", .cancelled, .cancelled),
-    ])
+    @Test(
+        "each internal and partner-facing event type maps to its type and status",
+        arguments: [
+            ("PaymentInitiatedEvent", PaymentEventType.initiated, PaymentStatus.initiated),
+            ("PaymentValidatedEvent", .validated, .validated),
+            ("FundsDebitedEvent", .debited, .debited),
+            ("ClearingSubmittedEvent", .submittedToClearing, .submittedToClearing),
+            ("ClearingCompletedEvent", .completed, .completed),
+            ("PaymentCompletedEvent", .completed, .completed),
+            ("PaymentFailedEvent", .failed, .failed),
+            ("PaymentCancelledEvent", .cancelled, .cancelled),
+            ("PAYMENT_INITIATED", .initiated, .initiated),
+            ("PAYMENT_SUBMITTED_TO_CLEARING", .submittedToClearing, .submittedToClearing),
+            ("PAYMENT_CANCELLED", .cancelled, .cancelled),
+        ])
     func eventTypes(name: String, type: PaymentEventType, status: PaymentStatus) throws {
         let mapped = try #require(response(event(["eventType": name])))
         #expect(mapped.eventType == type)
         #expect(mapped.status == status)
     }
 
-    @Test("internal-only types in skipEventTypes (by default the known ones) are skipped; any other unknown type is invalid_event")
+    @Test(
+        "internal-only types in skipEventTypes (by default the known ones) are skipped; any other unknown type is invalid_event"
+    )
     func internalTypesSkipped() {
-        #expect(parser.parse(event(["eventType": "RoutingDeterminedEvent"])) == .skipped(eventType: "RoutingDeterminedEvent"))
+        #expect(
+            parser.parse(event(["eventType": "RoutingDeterminedEvent"]))
+                == .skipped(eventType: "RoutingDeterminedEvent"))
         let unknown = rejection(event(["eventType": "ShadowLedgerPostedEvent"]))
         #expect(unknown?.reason == .invalidEvent)
-        #expect(unknown?.message == "unknown event type 'ShadowLedgerPostedEvent': not a payment event type, nor listed in bridge.skipEventTypes")
-        #expect(rejection(event(["eventType": "DROP TABLE payments"]))?.message == "eventType 'DROP TABLE payments' is not a payment event type")
+        #expect(
+            unknown?.message
+                == "unknown event type 'ShadowLedgerPostedEvent': not a payment event type, nor listed in bridge.skipEventTypes"
+        )
+        #expect(
+            rejection(event(["eventType": "DROP TABLE payments"]))?.message
+                == "eventType 'DROP TABLE payments' is not a payment event type")
 
-        let configured = PaymentEventParser(maxEventBytes: 4096, knownTenants: ["TENANT-001"], skipEventTypes: ["ShadowLedgerPostedEvent"])
-        #expect(configured.parse(event(["eventType": "ShadowLedgerPostedEvent"])) == .skipped(eventType: "ShadowLedgerPostedEvent"))
-        #expect(rejection(event(["eventType": "RoutingDeterminedEvent"]), using: configured)?.message.contains("unknown event type") == true)
+        let configured = PaymentEventParser(
+            maxEventBytes: 4096, knownTenants: ["TENANT-001"], skipEventTypes: ["ShadowLedgerPostedEvent"])
+        #expect(
+            configured.parse(event(["eventType": "ShadowLedgerPostedEvent"]))
+                == .skipped(eventType: "ShadowLedgerPostedEvent"))
+        #expect(
+            rejection(event(["eventType": "RoutingDeterminedEvent"]), using: configured)?.message.contains(
+                "unknown event type") == true)
     }
 
-    @Test("a correlationId with a control character is rejected naming the field (it becomes a header)",
-          arguments: ["corr\r\nX-Injected: yes", "corr\u{0}", "corr\n", "corr\u{7f}"])
+    @Test(
+        "a correlationId with a control character is rejected naming the field (it becomes a header)",
+        arguments: ["corr\r\nX-Injected: yes", "corr\u{0}", "corr\n", "corr\u{7f}"])
     func controlCharactersInHeaderFields(_ value: String) {
         let rejected = rejection(event(["correlationId": value]))
         #expect(rejected?.reason == .invalidEvent)
@@ -114,7 +135,10 @@ struct PaymentEventParserTests {
     @Test("only upstream class names that are not payment event types can be skipped")
     func skippableNames() {
         #expect(PaymentEventType.canBeSkipped("RoutingDeterminedEvent"))
-        for name in ["PaymentCompletedEvent", "PaymentComplianceHoldEvent", "PAYMENT_COMPLETED", "Routing", "Bad Event", "1Event", ""] {
+        for name in [
+            "PaymentCompletedEvent", "PaymentComplianceHoldEvent", "PAYMENT_COMPLETED", "Routing", "Bad Event",
+            "1Event", "",
+        ] {
             #expect(!PaymentEventType.canBeSkipped(name), "\(name)")
         }
     }
@@ -124,7 +148,9 @@ struct PaymentEventParserTests {
         #expect(response(event(["amount": "1234.50"]))?.amount == 1234.5)
         #expect(response(event(["amount": 7]))?.amount == 7)
         #expect(response(event(["amount": "+0.5"]))?.amount == 0.5)
-        for bad: Any in ["0", 0, -5, "1e5", "12,50", "abc", "NaN", true, ["value": 1], "0x1p3", "", "1.", ".5", "1.2.3", "-", "5-"] {
+        for bad: Any in [
+            "0", 0, -5, "1e5", "12,50", "abc", "NaN", true, ["value": 1], "0x1p3", "", "1.", ".5", "1.2.3", "-", "5-",
+        ] {
             let found = rejection(event(["amount": bad]))
             #expect(found?.reason == .invalidEvent, "\(bad)")
             #expect(found?.message.contains("amount") == true, "\(bad)")
@@ -137,7 +163,10 @@ struct PaymentEventParserTests {
             let amount = try #require(response(event("amount", rawJSON: accepted))?.amount, "\(accepted)")
             #expect(amount == Double(accepted.replacingOccurrences(of: "\"", with: "")), "\(accepted)")
         }
-        for refused in [#""0.000001""#, "0.000001", "1e-6", "1.000001", "123456e-10", "1e-300", "4.9e-324", "1e-99999999999999999999"] {
+        for refused in [
+            #""0.000001""#, "0.000001", "1e-6", "1.000001", "123456e-10", "1e-300", "4.9e-324",
+            "1e-99999999999999999999",
+        ] {
             let found = rejection(event("amount", rawJSON: refused))
             #expect(found?.reason == .invalidEvent, "\(refused)")
             #expect(found?.message == "amount has more than 5 digits after the decimal point", "\(refused)")
@@ -149,8 +178,10 @@ struct PaymentEventParserTests {
         for accepted in [#""999999999999999""#, "999999999999999", "9.99999999999999e14", #""000999999999999999.00""#] {
             #expect(response(event("amount", rawJSON: accepted))?.amount == 999_999_999_999_999, "\(accepted)")
         }
-        for refused in [#""1000000000000000""#, "1000000000000000", "1e15", "1E+15", "1e300", "1.7976931348623157e308",
-                        "1e400", "1e99999999999999999999"] {
+        for refused in [
+            #""1000000000000000""#, "1000000000000000", "1e15", "1E+15", "1e300", "1.7976931348623157e308",
+            "1e400", "1e99999999999999999999",
+        ] {
             let found = rejection(event("amount", rawJSON: refused))
             #expect(found?.reason == .invalidEvent, "\(refused)")
             #expect(found?.message == "amount has more than 15 digits before the decimal point", "\(refused)")
@@ -160,9 +191,11 @@ struct PaymentEventParserTests {
     @Test("amounts: at most 15 significant digits, which the response's double keeps exactly")
     func amountSignificantDigits() throws {
         // The double prints back as the decimal that was written.
-        for (accepted, printed) in [(#""1234567890.12345""#, "1234567890.12345"), ("1234567890.12345", "1234567890.12345"),
-                                    ("1.23456789012345e9", "1234567890.12345"), (#""123456789012345""#, "123456789012345.0"),
-                                    (#""0.12345""#, "0.12345")] {
+        for (accepted, printed) in [
+            (#""1234567890.12345""#, "1234567890.12345"), ("1234567890.12345", "1234567890.12345"),
+            ("1.23456789012345e9", "1234567890.12345"), (#""123456789012345""#, "123456789012345.0"),
+            (#""0.12345""#, "0.12345"),
+        ] {
             #expect(response(event("amount", rawJSON: accepted))?.amount.description == printed, "\(accepted)")
         }
         for refused in [#""12345678901.12345""#, "12345678901.12345", "1.234567890123456e10", #""100000000000000.1""#] {
@@ -174,7 +207,9 @@ struct PaymentEventParserTests {
 
     @Test("timestamps: not before 2000-01-01T00:00:00Z")
     func timestampEarliest() {
-        for accepted in ["946684800000", #""946684800000""#, #""2000-01-01T00:00:00Z""#, #""2000-01-01T01:00:00+01:00""#] {
+        for accepted in [
+            "946684800000", #""946684800000""#, #""2000-01-01T00:00:00Z""#, #""2000-01-01T01:00:00+01:00""#,
+        ] {
             #expect(response(event("timestamp", rawJSON: accepted))?.timestamp == 946_684_800_000, "\(accepted)")
         }
         for (refused, message) in [
@@ -195,11 +230,18 @@ struct PaymentEventParserTests {
         for refused in ["1733300000", #""1733300000""#] {
             let found = rejection(event("timestamp", rawJSON: refused))
             #expect(found?.reason == .invalidEvent, "\(refused)")
-            #expect(found?.message == "timestamp 1733300000 is before 2000-01-01 (epoch seconds given where milliseconds are expected?)")
+            #expect(
+                found?.message
+                    == "timestamp 1733300000 is before 2000-01-01 (epoch seconds given where milliseconds are expected?)"
+            )
         }
         // The current time in seconds, and the first second of 2000: both would be in the window as milliseconds.
-        #expect(rejection(event(["timestamp": 1_764_000_000]))?.message.hasSuffix("(epoch seconds given where milliseconds are expected?)") == true)
-        #expect(rejection(event(["timestamp": 946_684_800]))?.message.hasSuffix("(epoch seconds given where milliseconds are expected?)") == true)
+        #expect(
+            rejection(event(["timestamp": 1_764_000_000]))?.message.hasSuffix(
+                "(epoch seconds given where milliseconds are expected?)") == true)
+        #expect(
+            rejection(event(["timestamp": 946_684_800]))?.message.hasSuffix(
+                "(epoch seconds given where milliseconds are expected?)") == true)
         #expect(rejection(event(["timestamp": 946_684_799]))?.message == "timestamp 946684799 is before 2000-01-01")
     }
 
@@ -210,10 +252,19 @@ struct PaymentEventParserTests {
         #expect(response(event(["timestamp": "2025-11-25T16:00:00Z"]))?.timestamp == latest)
         for (refused, message) in [
             ("\(latest + 1)", "timestamp \(latest + 1) is more than a day ahead of the current time"),
-            (#""2025-11-25T16:00:00.001Z""#, "timestamp '2025-11-25T16:00:00.001Z' is more than a day ahead of the current time"),
-            ("1764000000123000", "timestamp 1764000000123000 is more than a day ahead of the current time"
-                                 + " (epoch microseconds given where milliseconds are expected?)"),
-            (#""9999-12-31T23:59:59Z""#, "timestamp '9999-12-31T23:59:59Z' is more than a day ahead of the current time"),
+            (
+                #""2025-11-25T16:00:00.001Z""#,
+                "timestamp '2025-11-25T16:00:00.001Z' is more than a day ahead of the current time"
+            ),
+            (
+                "1764000000123000",
+                "timestamp 1764000000123000 is more than a day ahead of the current time"
+                    + " (epoch microseconds given where milliseconds are expected?)"
+            ),
+            (
+                #""9999-12-31T23:59:59Z""#,
+                "timestamp '9999-12-31T23:59:59Z' is more than a day ahead of the current time"
+            ),
         ] {
             let found = rejection(event("timestamp", rawJSON: refused))
             #expect(found?.reason == .invalidEvent, "\(refused)")
@@ -238,28 +289,34 @@ struct PaymentEventParserTests {
         }
     }
 
-    @Test("each missing required field is named", arguments: ["eventId", "eventType", "paymentId", "tenantId", "channelType",
-                                                           "customerId", "debtorAccount", "creditorAccount", "currency",
-                                                           "amount", "timestamp", "correlationId", "idempotencyKey"])
+    @Test(
+        "each missing required field is named",
+        arguments: [
+            "eventId", "eventType", "paymentId", "tenantId", "channelType",
+            "customerId", "debtorAccount", "creditorAccount", "currency",
+            "amount", "timestamp", "correlationId", "idempotencyKey",
+        ])
     func missingField(name: String) {
         let found = rejection(event([name: nil]))
         #expect(found?.reason == .invalidEvent)
         #expect(found?.message == "\(name) is required")
     }
 
-    @Test("invalid values are rejected with the field named", arguments: [
-        ("eventId", "not-a-uuid" as any Sendable, "eventId"),
-        ("channelType", "FAX" as any Sendable, "channelType"),
-        ("currency", "EURO" as any Sendable, "currency"),
-        ("currency", "ZZZ" as any Sendable, "currency"),
-        ("status", "FAILED" as any Sendable, "status"),
-        ("paymentId", 42 as any Sendable, "paymentId"),
-        ("customerId", "   " as any Sendable, "customerId"),
-        ("metadata", ["n": 1] as any Sendable, "metadata"),
-        ("metadata", "flat" as any Sendable, "metadata"),
-        ("tenantId", "TENANT/../x" as any Sendable, "tenantId"),
-        ("tenantId", "TENANT 001" as any Sendable, "tenantId"),
-    ])
+    @Test(
+        "invalid values are rejected with the field named",
+        arguments: [
+            ("eventId", "not-a-uuid" as any Sendable, "eventId"),
+            ("channelType", "FAX" as any Sendable, "channelType"),
+            ("currency", "EURO" as any Sendable, "currency"),
+            ("currency", "ZZZ" as any Sendable, "currency"),
+            ("status", "FAILED" as any Sendable, "status"),
+            ("paymentId", 42 as any Sendable, "paymentId"),
+            ("customerId", "   " as any Sendable, "customerId"),
+            ("metadata", ["n": 1] as any Sendable, "metadata"),
+            ("metadata", "flat" as any Sendable, "metadata"),
+            ("tenantId", "TENANT/../x" as any Sendable, "tenantId"),
+            ("tenantId", "TENANT 001" as any Sendable, "tenantId"),
+        ])
     func invalidValues(field: String, value: any Sendable, named: String) {
         let found = rejection(event([field: value]))
         #expect(found?.reason == .invalidEvent, "\(field)=\(value)")
@@ -271,9 +328,11 @@ struct PaymentEventParserTests {
         for good in ["6f1c2a9e-1111-4a7b-9c1d-000000000001", "6F1C2A9E-ABCD-4A7B-9C1D-00000000000F"] {
             #expect(response(event(["eventId": good]))?.eventId == good, "\(good)")
         }
-        for bad in ["6f1c2a9e-1111-4a7b-9c1d-00000000000", "6f1c2a9e-1111-4a7b-9c1d-0000000000011",
-                    "6f1c2a9e11111-4a7b-9c1d-000000000001", "6f1c2a9e-1111-4a7b-9c1d-00000000000g",
-                    "6f1c2a9e-1111-4a7b-9c1d-0000000000é", "{6f1c2a9e-1111-4a7b-9c1d-000000000001}"] {
+        for bad in [
+            "6f1c2a9e-1111-4a7b-9c1d-00000000000", "6f1c2a9e-1111-4a7b-9c1d-0000000000011",
+            "6f1c2a9e11111-4a7b-9c1d-000000000001", "6f1c2a9e-1111-4a7b-9c1d-00000000000g",
+            "6f1c2a9e-1111-4a7b-9c1d-0000000000é", "{6f1c2a9e-1111-4a7b-9c1d-000000000001}",
+        ] {
             #expect(rejection(event(["eventId": bad]))?.message == "eventId must be a UUID", "\(bad)")
         }
     }
@@ -283,12 +342,16 @@ struct PaymentEventParserTests {
         #expect(response(event(["channelType": "web"]))?.topic == "payments.responses.web.TENANT-001")
     }
 
-    @Test("each channel's topic fragment is its lower-cased name, and names the channel back", arguments: PaymentChannel.allCases)
+    @Test(
+        "each channel's topic fragment is its lower-cased name, and names the channel back",
+        arguments: PaymentChannel.allCases)
     func topicFragments(channel: PaymentChannel) {
         #expect(channel.topicFragment == channel.rawValue.lowercased())
         #expect(PaymentChannel(topicFragment: channel.topicFragment) == channel)
         #expect(PaymentChannel(topicFragment: channel.rawValue) == nil, "topic fragments are lower case")
-        #expect(PaymentTopics.responses(channel: channel, tenantId: "T-1") == "payments.responses.\(channel.rawValue.lowercased()).T-1")
+        #expect(
+            PaymentTopics.responses(channel: channel, tenantId: "T-1")
+                == "payments.responses.\(channel.rawValue.lowercased()).T-1")
     }
 
     @Test("tenants that are not configured are rejected unless allowed")
@@ -310,10 +373,12 @@ struct PaymentEventParserTests {
         #expect(found?.message.contains("4096") == true)
     }
 
-    @Test("garbage is rejected without echoing the payload", arguments: [
-        nil, [], Array("{".utf8), Array("[1,2]".utf8), Array("\"text\"".utf8), [0xff, 0xfe, 0x00, 0x01],
-        Array(String(repeating: "[", count: 2000).utf8),
-    ] as [[UInt8]?])
+    @Test(
+        "garbage is rejected without echoing the payload",
+        arguments: [
+            nil, [], Array("{".utf8), Array("[1,2]".utf8), Array("\"text\"".utf8), [0xff, 0xfe, 0x00, 0x01],
+            Array(String(repeating: "[", count: 2000).utf8),
+        ] as [[UInt8]?])
     func garbage(bytes: [UInt8]?) {
         let found = rejection(bytes)
         #expect(found?.reason == .invalidEvent)
@@ -332,6 +397,8 @@ struct PaymentEventParserTests {
         text.removeLast()
         text += #","paymentId":"PAY-2","unknownField":{"nested":[1,2,3]}}"#
         #expect(response(Array(text.utf8))?.paymentId == "PAY-2")
-        #expect(rejection(Array(text.replacingOccurrences(of: #""PAY-2""#, with: "7").utf8))?.message == "paymentId must be a string")
+        #expect(
+            rejection(Array(text.replacingOccurrences(of: #""PAY-2""#, with: "7").utf8))?.message
+                == "paymentId must be a string")
     }
 }

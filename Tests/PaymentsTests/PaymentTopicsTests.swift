@@ -12,7 +12,8 @@ import Testing
 
     @Test("a response topic names its tenant and channel back", arguments: PaymentChannel.allCases)
     func responseTopicsRoundTrip(channel: PaymentChannel) throws {
-        let route = try #require(PaymentTopics.route(ofResponses: PaymentTopics.responses(channel: channel, tenantId: "T.1")))
+        let route = try #require(
+            PaymentTopics.route(ofResponses: PaymentTopics.responses(channel: channel, tenantId: "T.1")))
         #expect(route.tenant == "T.1" && route.channel == channel)
         #expect(PaymentTopics.responsesSubscription(forTenant: "T.1").contains(channel.topicFragment))
     }
@@ -20,7 +21,9 @@ import Testing
     @Test func deadLetterTopicsAndTheirSources() {
         #expect(PaymentTopics.deadLetter(of: "payments.events") == "payments.events.DLT")
         #expect(PaymentTopics.source(ofDeadLetter: "payments.events.DLT") == "payments.events")
-        #expect(PaymentTopics.source(ofDeadLetter: PaymentTopics.deadLetter(of: "payments.responses.web.T")) == "payments.responses.web.T")
+        #expect(
+            PaymentTopics.source(ofDeadLetter: PaymentTopics.deadLetter(of: "payments.responses.web.T"))
+                == "payments.responses.web.T")
         #expect(PaymentTopics.source(ofDeadLetter: "payments.events") == nil)
         #expect(PaymentTopics.source(ofDeadLetter: ".DLT") == nil)
     }

@@ -4,25 +4,29 @@ import Kafka
 import TestSupport
 import Testing
 
-@Suite("Bridge end to end on a real broker", .serialized,
-       onCurrentLibrdkafkaOnly)
+@Suite(
+    "Bridge end to end on a real broker", .serialized,
+    onCurrentLibrdkafkaOnly)
 struct BridgeEndToEndTests {
-    @Test("internal events become records a partner's AvroDeserializer reads, in order, with DLT records for bad ones; offsets are committed")
+    @Test(
+        "internal events become records a partner's AvroDeserializer reads, in order, with DLT records for bad ones; offsets are committed"
+    )
     func partnerReadsRecords() async throws {
         let broker = try TansuBroker()
         try broker.createTopic("payments.events", partitions: 3)
         let adminPort = try freeLoopbackPort()
-        let service = try ServiceProcess(config: """
-        kafka: {bootstrapServers: "\(broker.bootstrapServers)"}
-        admin: {listen: "127.0.0.1:\(adminPort)"}
-        bridge:
-          topics: {replicationFactor: 1}
-          transactions: {maxRecords: 100, maxInterval: 50ms}
-        sink: {enabled: false}
-        tenants:
-          - {id: TENANT-001, channel: partner, delivery: kafka}
-          - {id: TENANT-002, channel: web, delivery: kafka}
-        """, adminPort: adminPort)
+        let service = try ServiceProcess(
+            config: """
+                kafka: {bootstrapServers: "\(broker.bootstrapServers)"}
+                admin: {listen: "127.0.0.1:\(adminPort)"}
+                bridge:
+                  topics: {replicationFactor: 1}
+                  transactions: {maxRecords: 100, maxInterval: 50ms}
+                sink: {enabled: false}
+                tenants:
+                  - {id: TENANT-001, channel: partner, delivery: kafka}
+                  - {id: TENANT-002, channel: web, delivery: kafka}
+                """, adminPort: adminPort)
         try await service.waitForReady()
 
         // 4 payments × the lifecycle, plus records the bridge must dead-letter.
@@ -34,8 +38,13 @@ struct BridgeEndToEndTests {
                 for type in paymentLifecycle {
                     let id = UUID().uuidString.lowercased()
                     expected[paymentId, default: []].append(id)
-                    events.append((paymentId, internalEvent(paymentId: paymentId, tenantId: tenant, type: type, eventId: id,
-                                                            channel: channel, changes: ["metadata": ["step": type]])))
+                    events.append(
+                        (
+                            paymentId,
+                            internalEvent(
+                                paymentId: paymentId, tenantId: tenant, type: type, eventId: id,
+                                channel: channel, changes: ["metadata": ["step": type]])
+                        ))
                 }
             }
         }
@@ -44,25 +53,33 @@ struct BridgeEndToEndTests {
         events.append(("BAD-TENANT", internalEvent(paymentId: "BAD-TENANT", tenantId: "NOBODY")))
         let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: broker.kafka))
         for event in events {
-            try await producer.send(ProducerRecord(topic: "payments.events", key: Array(event.key.utf8), value: event.value))
+            try await producer.send(
+                ProducerRecord(topic: "payments.events", key: Array(event.key.utf8), value: event.value))
         }
         await producer.close()
 
-        let responses = try readAsPartner(broker, topics: ["payments.responses.partner.TENANT-001", "payments.responses.web.TENANT-002"],
-                                          count: 20, registry: "http://127.0.0.1:\(adminPort)")
+        let responses = try readAsPartner(
+            broker, topics: ["payments.responses.partner.TENANT-001", "payments.responses.web.TENANT-002"],
+            count: 20, registry: "http://127.0.0.1:\(adminPort)")
         #expect(responses.count == 20)
         for (paymentId, ids) in expected {
             let mine = responses.filter { $0["key"] as? String == paymentId }
-            #expect(mine.compactMap { ($0["value"] as? [String: Any])?["eventId"] as? String } == ids, "order of \(paymentId)")
+            #expect(
+                mine.compactMap { ($0["value"] as? [String: Any])?["eventId"] as? String } == ids,
+                "order of \(paymentId)")
             #expect(Set(mine.compactMap { $0["partition"] as? Int }).count == 1, "one partition per payment")
         }
         for record in responses {
             let value = try #require(record["value"] as? [String: Any])
-            let headers = Dictionary((record["headers"] as? [[String]] ?? []).map { ($0[0], $0[1]) }, uniquingKeysWith: { $1 })
+            let headers = Dictionary(
+                (record["headers"] as? [[String]] ?? []).map { ($0[0], $0[1]) }, uniquingKeysWith: { $1 })
             let paymentId = record["key"] as? String ?? ""
             let tenant = paymentId.hasPrefix("TENANT-001") ? "TENANT-001" : "TENANT-002"
-            #expect(record["topic"] as? String == (tenant == "TENANT-001" ? "payments.responses.partner.TENANT-001"
-                                                                          : "payments.responses.web.TENANT-002"))
+            #expect(
+                record["topic"] as? String
+                    == (tenant == "TENANT-001"
+                        ? "payments.responses.partner.TENANT-001"
+                        : "payments.responses.web.TENANT-002"))
             #expect(value["paymentId"] as? String == paymentId)
             #expect(value["tenantId"] as? String == tenant)
             #expect(value["customerId"] as? String == "CUST-9")
@@ -75,10 +92,13 @@ struct BridgeEndToEndTests {
             #expect(value["correlationId"] as? String == "corr-\(paymentId)")
             #expect(value["idempotencyKey"] as? String == "idem-\(paymentId)")
             let step = (value["metadata"] as? [String: String])?["step"]
-            let types = ["PaymentInitiatedEvent": ("PAYMENT_INITIATED", "INITIATED"), "PaymentValidatedEvent": ("PAYMENT_VALIDATED", "VALIDATED"),
-                         "FundsDebitedEvent": ("PAYMENT_DEBITED", "DEBITED"),
-                         "ClearingSubmittedEvent": ("PAYMENT_SUBMITTED_TO_CLEARING", "SUBMITTED_TO_CLEARING"),
-                         "PaymentCompletedEvent": ("PAYMENT_COMPLETED", "COMPLETED")]
+            let types = [
+                "PaymentInitiatedEvent": ("PAYMENT_INITIATED", "INITIATED"),
+                "PaymentValidatedEvent": ("PAYMENT_VALIDATED", "VALIDATED"),
+                "FundsDebitedEvent": ("PAYMENT_DEBITED", "DEBITED"),
+                "ClearingSubmittedEvent": ("PAYMENT_SUBMITTED_TO_CLEARING", "SUBMITTED_TO_CLEARING"),
+                "PaymentCompletedEvent": ("PAYMENT_COMPLETED", "COMPLETED"),
+            ]
             let mapping = try #require(step.flatMap { types[$0] })
             #expect(value["eventType"] as? String == mapping.0)
             #expect(value["status"] as? String == mapping.1)
@@ -92,7 +112,8 @@ struct BridgeEndToEndTests {
         #expect(deadLetters.count == 2)
         for record in deadLetters {
             let key = try #require(record["key"] as? String)
-            let headers = Dictionary((record["headers"] as? [[String]] ?? []).map { ($0[0], $0[1]) }, uniquingKeysWith: { $1 })
+            let headers = Dictionary(
+                (record["headers"] as? [[String]] ?? []).map { ($0[0], $0[1]) }, uniquingKeysWith: { $1 })
             #expect(headers["dlt.reason"] == bad[key])
             #expect(headers["dlt.original.topic"] == "payments.events")
             let original = try #require(events.first { $0.key == key })
@@ -116,8 +137,14 @@ struct BridgeEndToEndTests {
         #expect(service.log.contains("bridge stopped cleanly"))
     }
 
-    private func readAsPartner(_ broker: TansuBroker, topics: [String], count: Int, registry: String?) throws -> [[String: Any]] {
-        try interopLines("read_topics.py", ["--bootstrap", broker.bootstrapServers, "--topics", topics.joined(separator: ","),
-                                            "--count", "\(count)"] + (registry.map { ["--registry", $0] } ?? []))
+    private func readAsPartner(_ broker: TansuBroker, topics: [String], count: Int, registry: String?) throws
+        -> [[String: Any]]
+    {
+        try interopLines(
+            "read_topics.py",
+            [
+                "--bootstrap", broker.bootstrapServers, "--topics", topics.joined(separator: ","),
+                "--count", "\(count)",
+            ] + (registry.map { ["--registry", $0] } ?? []))
     }
 }

@@ -8,13 +8,16 @@ import Payments
 import TestSupport
 import Testing
 
-@Suite("Bridge fencing on a real broker", .serialized,
-       onCurrentLibrdkafkaOnly)
+@Suite(
+    "Bridge fencing on a real broker", .serialized,
+    onCurrentLibrdkafkaOnly)
 struct FencingTests {
     /// The newer instance here is a bare transactional producer: Tansu cannot rebalance a group
     /// while a second live member joins (checked with confluent-kafka's consumer too), so the
     /// takeover is shown as a restart, which is what a supervisor does with the stopped instance.
-    @Test("a newer instance with the same transactional id fences the old one, which stops; after a restart nothing is lost")
+    @Test(
+        "a newer instance with the same transactional id fences the old one, which stops; after a restart nothing is lost"
+    )
     func fencedInstanceStops() async throws {
         let broker = try TansuBroker()
         let input = uniqueTopic("events")
@@ -31,14 +34,17 @@ struct FencingTests {
         configuration.maxPollInterval = .seconds(10)
         let logger = quietLogger
         func bridge() throws -> BridgeService {
-            try BridgeService(configuration: configuration, kafka: broker.kafka, schema: schema, registry: EmbeddedSchemaRegistry(),
-                              metricsFactory: NOOPMetricsHandler.instance, logger: logger)
+            try BridgeService(
+                configuration: configuration, kafka: broker.kafka, schema: schema, registry: EmbeddedSchemaRegistry(),
+                metricsFactory: NOOPMetricsHandler.instance, logger: logger)
         }
         let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: broker.kafka))
         func send(_ ids: ArraySlice<String>) async throws {
             for (index, id) in zip(ids.indices, ids) {
-                try await producer.send(ProducerRecord(topic: input, key: Array("PAY-\(index % 10)".utf8),
-                                                       value: internalEvent(paymentId: "PAY-\(index % 10)", eventId: id)))
+                try await producer.send(
+                    ProducerRecord(
+                        topic: input, key: Array("PAY-\(index % 10)".utf8),
+                        value: internalEvent(paymentId: "PAY-\(index % 10)", eventId: id)))
             }
         }
         let ids = (0..<60).map { _ in UUID().uuidString.lowercased() }

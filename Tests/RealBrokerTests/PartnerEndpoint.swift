@@ -5,7 +5,10 @@ import TestSupport
 /// loopback port: it verifies every request with the `standardwebhooks` library and logs it.
 /// While it is in trouble it answers 503 (down) or 400 (refusing); `recover()` ends that.
 final class PartnerEndpoint {
-    enum Trouble: String { case down = "--fail-while", refusing = "--refuse-while" }
+    enum Trouble: String {
+        case down = "--fail-while"
+        case refusing = "--refuse-while"
+    }
 
     let port: Int
     let secret: String
@@ -16,14 +19,17 @@ final class PartnerEndpoint {
     init(secret: String, trouble kind: Trouble) throws {
         self.secret = secret
         port = try freeLoopbackPort()
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("partner-\(port)-\(UUID().uuidString)")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "partner-\(port)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         log = scratch.appendingPathComponent("requests.jsonl")
         trouble = scratch.appendingPathComponent("trouble")
         _ = FileManager.default.createFile(atPath: trouble.path, contents: nil)
         process.executableURL = venv.appendingPathComponent("bin/python")
-        process.arguments = [repositoryRoot.appendingPathComponent("Tests/interop/webhook_receiver.py").path,
-                             "--port", "\(port)", "--secret", secret, "--log", log.path, kind.rawValue, trouble.path]
+        process.arguments = [
+            repositoryRoot.appendingPathComponent("Tests/interop/webhook_receiver.py").path,
+            "--port", "\(port)", "--secret", secret, "--log", log.path, kind.rawValue, trouble.path,
+        ]
         // Not the test's own output: an orphaned receiver would keep `swift test` waiting for it.
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -47,7 +53,9 @@ final class PartnerEndpoint {
     /// Every request so far, one JSON object each (`eventId`, `paymentId`, `verified`, `status`, …).
     var requests: [[String: Any]] {
         guard let text = try? String(contentsOf: log, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        return text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
     }
 
     /// The service configuration's entry for this partner, tenant `PARTNER-ABC` on the partner channel.
@@ -96,9 +104,10 @@ struct PartnerScene {
         try broker.createTopic("payments.events", partitions: 3)
         partner = try PartnerEndpoint(secret: secret, trouble: .down)
         adminPort = try freeLoopbackPort()
-        config = partner.serviceConfig(broker: broker, adminPort: adminPort,
-                                       sink: "sink: {retry: {schedule: \(retrySchedule), minimumWindow: 1h, jitter: 0}}",
-                                       otherTenants: "  - {id: TENANT-001, channel: partner, delivery: kafka}")
+        config = partner.serviceConfig(
+            broker: broker, adminPort: adminPort,
+            sink: "sink: {retry: {schedule: \(retrySchedule), minimumWindow: 1h, jitter: 0}}",
+            otherTenants: "  - {id: TENANT-001, channel: partner, delivery: kafka}")
     }
 
     /// Starts the service binary and waits until it is ready.

@@ -1,7 +1,7 @@
 import Foundation
 import Kafka
-import Testing
 import TestSupport
+import Testing
 
 /// The project's Python environment (made by `make setup`), holding Tansu and the interop peers.
 let venv = repositoryRoot.appendingPathComponent(".venv")
@@ -28,8 +28,9 @@ func interopLines(_ script: String, _ arguments: [String]) throws -> [[String: A
 let onCurrentLibrdkafka = KafkaLibrary.versionNumber >= 0x0202_0000
 
 /// The trait of every suite here: skipped (and said why) on an older librdkafka.
-let onCurrentLibrdkafkaOnly = ConditionTrait.enabled(if: onCurrentLibrdkafka,
-                                                     "needs librdkafka >= 2.2 (run through `make test`, which provides it)")
+let onCurrentLibrdkafkaOnly = ConditionTrait.enabled(
+    if: onCurrentLibrdkafka,
+    "needs librdkafka >= 2.2 (run through `make test`, which provides it)")
 
 func tansuBinary() -> String? {
     if let explicit = ProcessInfo.processInfo.environment["TANSU_BIN"] { return explicit }
@@ -55,9 +56,11 @@ final class TansuBroker: @unchecked Sendable {  // process is only touched by in
         port = try freeLoopbackPort()
         bootstrapServers = "127.0.0.1:\(port)"
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["broker", "--listener-url", "tcp://127.0.0.1:\(port)",
-                             "--advertised-listener-url", "tcp://127.0.0.1:\(port)",
-                             "--storage-engine", "memory://tansu/", "--silent"]
+        process.arguments = [
+            "broker", "--listener-url", "tcp://127.0.0.1:\(port)",
+            "--advertised-listener-url", "tcp://127.0.0.1:\(port)",
+            "--storage-engine", "memory://tansu/", "--silent",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -82,14 +85,17 @@ final class TansuBroker: @unchecked Sendable {  // process is only touched by in
     }
 
     var kafka: KafkaConfiguration {
-        KafkaConfiguration(bootstrapServers: bootstrapServers, clientID: "real-broker-tests", properties: ["log_level": "3"])
+        KafkaConfiguration(
+            bootstrapServers: bootstrapServers, clientID: "real-broker-tests", properties: ["log_level": "3"])
     }
 
     /// `tansu topic create`, the broker's own tool.
     func createTopic(_ name: String, partitions: Int) throws {
         let tool = Process()
         tool.executableURL = process.executableURL
-        tool.arguments = ["topic", "create", name, "--broker", "tcp://127.0.0.1:\(port)", "--partitions", "\(partitions)"]
+        tool.arguments = [
+            "topic", "create", name, "--broker", "tcp://127.0.0.1:\(port)", "--partitions", "\(partitions)",
+        ]
         tool.standardOutput = FileHandle.nullDevice
         tool.standardError = FileHandle.nullDevice
         try tool.run()
@@ -102,4 +108,3 @@ struct TansuError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
-

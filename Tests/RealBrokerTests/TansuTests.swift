@@ -4,8 +4,9 @@ import Kafka
 import TestSupport
 import Testing
 
-@Suite("Real broker (Tansu) on current librdkafka", .serialized,
-       onCurrentLibrdkafkaOnly)
+@Suite(
+    "Real broker (Tansu) on current librdkafka", .serialized,
+    onCurrentLibrdkafkaOnly)
 struct TansuTests {
     func consumer(_ broker: TansuBroker, group: String) throws -> KafkaConsumer {
         var configuration = ConsumerConfiguration(kafka: broker.kafka, groupID: group)
@@ -22,8 +23,10 @@ struct TansuTests {
         try broker.createTopic(topic, partitions: 2)
         let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: broker.kafka))
         for index in 0..<20 {
-            try await producer.send(ProducerRecord(topic: topic, key: bytes("pay-\(index % 4)"), value: bytes("\(index)"),
-                                                   headers: [KafkaHeader("eventId", "e\(index)")]))
+            try await producer.send(
+                ProducerRecord(
+                    topic: topic, key: bytes("pay-\(index % 4)"), value: bytes("\(index)"),
+                    headers: [KafkaHeader("eventId", "e\(index)")]))
         }
         let reader = try consumer(broker, group: "g-real-1")
         try reader.subscribe([topic])
@@ -61,7 +64,8 @@ struct TansuTests {
     @Test("a committed transaction carries its records and the consumer offsets")
     func transactionWithOffsets() async throws {
         let broker = try TansuBroker()
-        let input = uniqueTopic("in"), output = uniqueTopic("out")
+        let input = uniqueTopic("in")
+        let output = uniqueTopic("out")
         try broker.createTopic(input, partitions: 1)
         try broker.createTopic(output, partitions: 1)
         let plain = try KafkaProducer(configuration: ProducerConfiguration(kafka: broker.kafka))
@@ -101,12 +105,14 @@ struct TansuTests {
         let admin = try KafkaAdmin(configuration: broker.kafka)
         let topic = uniqueTopic("created")
         let created = try await admin.createTopics([
-            TopicSpecification(name: topic, partitions: 5, replicationFactor: 3, retention: .seconds(7 * 86_400)),
+            TopicSpecification(name: topic, partitions: 5, replicationFactor: 3, retention: .seconds(7 * 86_400))
         ])
         #expect(created == [topic])
         let metadata = try await admin.metadata()
         #expect(metadata.topics[topic] == 5)
-        #expect(try await admin.createTopics([TopicSpecification(name: topic, partitions: 5, replicationFactor: 1)]).isEmpty)
+        #expect(
+            try await admin.createTopics([TopicSpecification(name: topic, partitions: 5, replicationFactor: 1)]).isEmpty
+        )
     }
 
     @Test("confluent-kafka and fastavro decode the Avro records this code produced")
@@ -119,17 +125,21 @@ struct TansuTests {
         let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: broker.kafka))
         let values = (0..<3).map(sampleResponse)
         for (index, value) in values.enumerated() {
-            try await producer.send(ProducerRecord(topic: topic, key: bytes("PAY-\(index)"),
-                                                   value: try schema.encodeFramed(value, schemaID: schema.embeddedID),
-                                                   headers: [KafkaHeader("eventId", "evt-\(index)")]))
+            try await producer.send(
+                ProducerRecord(
+                    topic: topic, key: bytes("PAY-\(index)"),
+                    value: try schema.encodeFramed(value, schemaID: schema.embeddedID),
+                    headers: [KafkaHeader("eventId", "evt-\(index)")]))
         }
         await producer.close()
 
         let process = Process()
         process.executableURL = venv.appendingPathComponent("bin/python")
-        process.arguments = [repositoryRoot.appendingPathComponent("Tests/interop/decode_responses.py").path,
-                             "--bootstrap", broker.bootstrapServers, "--topic", topic, "--schema", schemaPath,
-                             "--count", "3", "--expect-schema-id", "\(schema.embeddedID)"]
+        process.arguments = [
+            repositoryRoot.appendingPathComponent("Tests/interop/decode_responses.py").path,
+            "--bootstrap", broker.bootstrapServers, "--topic", topic, "--schema", schemaPath,
+            "--count", "3", "--expect-schema-id", "\(schema.embeddedID)",
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.standardError

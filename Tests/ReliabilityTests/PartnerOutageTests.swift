@@ -2,8 +2,8 @@ import DeadLetters
 import Foundation
 import Kafka
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 import Webhooks
 import WebhooksTesting
 
@@ -18,7 +18,9 @@ struct ReliabilityPartnerOutageTests {
         webhookTenantYAML(id, url: receiver.url, secret: secret, settings: "maxInFlight: 16, ratePerSecond: 1000")
     }
 
-    @Test("down for the whole retry window: dead-lettered retries_exhausted at the end of the schedule; down for half of it: everything delivered in order; a healthy partner is not slowed down")
+    @Test(
+        "down for the whole retry window: dead-lettered retries_exhausted at the end of the schedule; down for half of it: everything delivered in order; a healthy partner is not slowed down"
+    )
     func partnerOutage() async throws {
         let mock = try MockKafka(brokers: 1)
         try mock.createTopics(["payments.events"], partitions: 4)
@@ -32,19 +34,22 @@ struct ReliabilityPartnerOutageTests {
         let late = WebhookReceiver { _, _ in .status(503) }
         let healthy = WebhookReceiver()
         try await serving([late, healthy]) {
-            let service = try RunningService(cluster: cluster, yaml: """
-            bridge:
-              topics: {replicationFactor: 1}
-              transactions: {maxRecords: 500, maxInterval: 25ms}
-            sink:
-              retry: {schedule: [5s, 30s, 2m, 10m, 30m, 1h, 2h, 4h, 8h, 8h], minimumWindow: 24h, jitter: 0.1}
-            tenants:
-            \(webhookTenantYAML("PARTNER-DOWN", url: downURL, secret: Self.secret, settings: "maxInFlight: 16, ratePerSecond: 1000"))
-            \(Self.tenant("PARTNER-LATE", late))
-            \(Self.tenant("PARTNER-OK", healthy))
-            """, sinkClock: clock)
+            let service = try RunningService(
+                cluster: cluster,
+                yaml: """
+                    bridge:
+                      topics: {replicationFactor: 1}
+                      transactions: {maxRecords: 500, maxInterval: 25ms}
+                    sink:
+                      retry: {schedule: [5s, 30s, 2m, 10m, 30m, 1h, 2h, 4h, 8h, 8h], minimumWindow: 24h, jitter: 0.1}
+                    tenants:
+                    \(webhookTenantYAML("PARTNER-DOWN", url: downURL, secret: Self.secret, settings: "maxInFlight: 16, ratePerSecond: 1000"))
+                    \(Self.tenant("PARTNER-LATE", late))
+                    \(Self.tenant("PARTNER-OK", healthy))
+                    """, sinkClock: clock)
             try await service.waitUntilReady()
-            let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: service.kafka), logger: quietLogger)
+            let producer = try KafkaProducer(
+                configuration: ProducerConfiguration(kafka: service.kafka), logger: quietLogger)
             let sentAt = Mutex<[String: ContinuousClock.Instant]>([:])
             var healthyExpected: [String: [String]] = [:]
 
@@ -58,8 +63,11 @@ struct ReliabilityPartnerOutageTests {
                         let id = UUID().uuidString.lowercased()
                         healthyExpected[paymentId, default: []].append(id)
                         sentAt.withLock { $0[id] = .now }
-                        try await producer.send(ProducerRecord(topic: "payments.events", key: Array(paymentId.utf8),
-                                                               value: internalEvent(paymentId: paymentId, tenantId: "PARTNER-OK", type: type, eventId: id)))
+                        try await producer.send(
+                            ProducerRecord(
+                                topic: "payments.events", key: Array(paymentId.utf8),
+                                value: internalEvent(
+                                    paymentId: paymentId, tenantId: "PARTNER-OK", type: type, eventId: id)))
                         try await Task.sleep(for: .milliseconds(20))
                     }
                     p += 1
@@ -67,7 +75,8 @@ struct ReliabilityPartnerOutageTests {
             }
             func latencies(_ label: String) -> [Double] {
                 let sent = sentAt.withLock { $0 }
-                return healthy.requests.filter { $0.paymentId?.hasPrefix("OK-\(label)-") == true }.compactMap { request in
+                return healthy.requests.filter { $0.paymentId?.hasPrefix("OK-\(label)-") == true }.compactMap {
+                    request in
                     request.eventId.flatMap { sent[$0] }.map { milliseconds(request.arrival - $0) }
                 }
             }
@@ -77,12 +86,14 @@ struct ReliabilityPartnerOutageTests {
             var downIds: [String] = []
             var lateExpected: [String: [String]] = [:]
             var outageEvents: [ProducerRecord] = []
-            let warmUp = ["DOWN-0": "PARTNER-DOWN", "LATE-W": "PARTNER-LATE", "OK-warm": "PARTNER-OK"].map { paymentId, tenant in
+            let warmUp = ["DOWN-0": "PARTNER-DOWN", "LATE-W": "PARTNER-LATE", "OK-warm": "PARTNER-OK"].map {
+                paymentId, tenant in
                 let id = UUID().uuidString.lowercased()
                 if tenant == "PARTNER-DOWN" { downIds.append(id) }
                 if tenant == "PARTNER-LATE" { lateExpected[paymentId] = [id] }
-                return ProducerRecord(topic: "payments.events", key: Array(paymentId.utf8),
-                                      value: internalEvent(paymentId: paymentId, tenantId: tenant, eventId: id))
+                return ProducerRecord(
+                    topic: "payments.events", key: Array(paymentId.utf8),
+                    value: internalEvent(paymentId: paymentId, tenantId: tenant, eventId: id))
             }
             try await produceAll(warmUp, kafka: service.kafka)
             try await waitUntil("the healthy partner's first webhook") { !healthy.requests.isEmpty }
@@ -91,9 +102,13 @@ struct ReliabilityPartnerOutageTests {
             let admin = try KafkaAdmin(configuration: service.kafka, logger: quietLogger)
             let partitions = try await admin.metadata().topics[deadLetterTopic] ?? 0
             #expect(partitions > 0)
-            let watcher = try KafkaConsumer(configuration: ConsumerConfiguration(kafka: service.kafka, groupID: uniqueTopic("watch")),
-                                            logger: quietLogger)
-            try watcher.assign((0..<Int32(partitions)).map { TopicPartitionOffset(topic: deadLetterTopic, partition: $0, offset: KafkaOffset.beginning) })
+            let watcher = try KafkaConsumer(
+                configuration: ConsumerConfiguration(kafka: service.kafka, groupID: uniqueTopic("watch")),
+                logger: quietLogger)
+            try watcher.assign(
+                (0..<Int32(partitions)).map {
+                    TopicPartitionOffset(topic: deadLetterTopic, partition: $0, offset: KafkaOffset.beginning)
+                })
             let watching = Task { () -> [(ConsumerRecord, Int64)] in
                 var seen: [(ConsumerRecord, Int64)] = []
                 while seen.count < 30, !Task.isCancelled {
@@ -106,22 +121,27 @@ struct ReliabilityPartnerOutageTests {
             for p in 1..<30 {
                 let id = UUID().uuidString.lowercased()
                 downIds.append(id)
-                outageEvents.append(ProducerRecord(topic: "payments.events", key: Array("DOWN-\(p)".utf8),
-                                                   value: internalEvent(paymentId: "DOWN-\(p)", tenantId: "PARTNER-DOWN", eventId: id)))
+                outageEvents.append(
+                    ProducerRecord(
+                        topic: "payments.events", key: Array("DOWN-\(p)".utf8),
+                        value: internalEvent(paymentId: "DOWN-\(p)", tenantId: "PARTNER-DOWN", eventId: id)))
             }
             for p in 0..<10 {
                 for type in paymentLifecycle {
                     let id = UUID().uuidString.lowercased()
                     lateExpected["LATE-\(p)", default: []].append(id)
-                    outageEvents.append(ProducerRecord(topic: "payments.events", key: Array("LATE-\(p)".utf8),
-                                                       value: internalEvent(paymentId: "LATE-\(p)", tenantId: "PARTNER-LATE", type: type, eventId: id)))
+                    outageEvents.append(
+                        ProducerRecord(
+                            topic: "payments.events", key: Array("LATE-\(p)".utf8),
+                            value: internalEvent(
+                                paymentId: "LATE-\(p)", tenantId: "PARTNER-LATE", type: type, eventId: id)))
                 }
             }
             try await produceAll(outageEvents, kafka: service.kafka)
             let outageStart = clock.now()
             try await feedHealthy("during", for: .seconds(8))
             let accepted = Mutex<[WebhookReceiver.Request]>([])
-            late.setScript { request, _ in   // about 11 hours into the outage
+            late.setScript { request, _ in  // about 11 hours into the outage
                 accepted.withLock { $0.append(request) }
                 return .ok
             }
@@ -129,7 +149,10 @@ struct ReliabilityPartnerOutageTests {
             try await feedHealthy("after", for: .seconds(1))
             await producer.close()
 
-            let timeout = Task { try await Task.sleep(for: .seconds(90)); watching.cancel() }
+            let timeout = Task {
+                try await Task.sleep(for: .seconds(90))
+                watching.cancel()
+            }
             let deadLetters = await watching.value
             timeout.cancel()
             await watcher.close()
@@ -152,7 +175,9 @@ struct ReliabilityPartnerOutageTests {
             // Each record gives up once its window is over (24 h: the schedule adds up to 23 h 42 m)
             // at its next due time: at most one last delay (8 h, plus 10 % jitter) later. Plus
             // overhead: a real second is 1.4 hours here.
-            #expect(spans.count == 30 && spans.allSatisfy { $0 >= 23.7 && $0 <= 36 }, "retried for the whole window, no longer: \(spans.sorted()) h")
+            #expect(
+                spans.count == 30 && spans.allSatisfy { $0 >= 23.7 && $0 <= 36 },
+                "retried for the whole window, no longer: \(spans.sorted()) h")
             let attempts = entries.compactMap(\.attempts)
             #expect(attempts.count == 30 && attempts.allSatisfy { $0 >= 1 })
             let sent = down.connections
@@ -165,15 +190,24 @@ struct ReliabilityPartnerOutageTests {
             // The healthy partner, unaffected.
             let healthyAudit = DeliveryAudit(expected: healthyExpected, webhooks: healthy.requests)
             #expect(healthyAudit.holds, "\(healthyAudit.summary)")
-            let before = latencies("before"), during = latencies("during")
-            let p99Before = quantile(before, 0.99), p99During = quantile(during, 0.99)
+            let before = latencies("before")
+            let during = latencies("during")
+            let p99Before = quantile(before, 0.99)
+            let p99During = quantile(during, 0.99)
             #expect(p99During < max(500, 3 * p99Before), "the healthy partner's p99 stays low during the outage")
-            figure("partner down for the whole window (\(String(format: "%.1f", Double(windowEnd - outageStart) / 3_600_000)) h on the accelerated clock): "
-                   + "30/30 dead-lettered retries_exhausted \(String(format: "%.1f–%.1f", spans.min() ?? 0, spans.max() ?? 0)) h after their first attempt; "
-                   + "\(sent) requests reached the dead endpoint (\(30 * 11) scheduled; the circuit breaker held back the rest)")
-            figure("partner down for \(String(format: "%.1f", Double(recoveredAt - outageStart) / 3_600_000)) h then back: \(lateAudit.summary)")
-            figure(String(format: "healthy partner's latency event→webhook: p50 %.0f ms, p99 %.0f ms before; p50 %.0f ms, p99 %.0f ms during the outage",
-                          quantile(before, 0.5), p99Before, quantile(during, 0.5), p99During))
+            figure(
+                "partner down for the whole window (\(String(format: "%.1f", Double(windowEnd - outageStart) / 3_600_000)) h on the accelerated clock): "
+                    + "30/30 dead-lettered retries_exhausted \(String(format: "%.1f–%.1f", spans.min() ?? 0, spans.max() ?? 0)) h after their first attempt; "
+                    + "\(sent) requests reached the dead endpoint (\(30 * 11) scheduled; the circuit breaker held back the rest)"
+            )
+            figure(
+                "partner down for \(String(format: "%.1f", Double(recoveredAt - outageStart) / 3_600_000)) h then back: \(lateAudit.summary)"
+            )
+            figure(
+                String(
+                    format:
+                        "healthy partner's latency event→webhook: p50 %.0f ms, p99 %.0f ms before; p50 %.0f ms, p99 %.0f ms during the outage",
+                    quantile(before, 0.5), p99Before, quantile(during, 0.5), p99During))
         }
     }
 }

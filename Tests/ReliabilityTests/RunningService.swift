@@ -15,17 +15,19 @@ final class RunningService: Sendable {
 
     /// `yaml` is the service configuration without its `kafka` and `admin` sections.
     init(cluster: EmbeddedKafkaCluster, yaml: String, sinkClock: SinkClock = SystemSinkClock()) throws {
-        let configuration = try BridgeConfiguration.parse(yaml: """
-        kafka:
-          bootstrapServers: "\(cluster.bootstrapServers)"
-          properties: {log_level: "2", fetch.wait.max.ms: "10", topic.metadata.refresh.interval.ms: "1000"}
-        admin: {listen: "127.0.0.1:0"}
-        \(yaml)
-        """)
-        let app = try BridgeApplication(configuration: configuration,
-                                        schemaDirectory: repositoryRoot.appendingPathComponent("schemas").path,
-                                        kafka: KafkaConnection(cluster: cluster, settings: configuration.kafka),
-                                        sinkClock: sinkClock, logger: quietLogger)
+        let configuration = try BridgeConfiguration.parse(
+            yaml: """
+                kafka:
+                  bootstrapServers: "\(cluster.bootstrapServers)"
+                  properties: {log_level: "2", fetch.wait.max.ms: "10", topic.metadata.refresh.interval.ms: "1000"}
+                admin: {listen: "127.0.0.1:0"}
+                \(yaml)
+                """)
+        let app = try BridgeApplication(
+            configuration: configuration,
+            schemaDirectory: repositoryRoot.appendingPathComponent("schemas").path,
+            kafka: KafkaConnection(cluster: cluster, settings: configuration.kafka),
+            sinkClock: sinkClock, logger: quietLogger)
         self.app = app
         task = Task { try await app.run() }
     }

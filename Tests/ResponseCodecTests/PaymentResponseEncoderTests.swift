@@ -1,9 +1,10 @@
 import Avro
 import Foundation
 import Payments
-@testable import ResponseCodec
 import TestSupport
 import Testing
+
+@testable import ResponseCodec
 
 @Suite("PaymentResponse encoder")
 struct PaymentResponseEncoderTests {
@@ -14,12 +15,14 @@ struct PaymentResponseEncoderTests {
             eventId: UUID().uuidString.lowercased(), eventType: PaymentEventType.allCases[index % 7],
             paymentId: "PAY-\(index)", tenantId: "TENANT-\(index)", customerId: index % 2 == 0 ? "" : "Ünïcødé ✓ 客户",
             status: PaymentEventType.allCases[index % 7].status!, amount: [0.01, 1234.56, 1e12, 3.5][index % 4],
-            currency: "EUR", debtorAccount: "DE89370400440532013000", creditorAccount: String(repeating: "x", count: index * 40),
+            currency: "EUR", debtorAccount: "DE89370400440532013000",
+            creditorAccount: String(repeating: "x", count: index * 40),
             clearingSystem: index % 3 == 0 ? nil : "SEPA", clearingReference: index % 2 == 0 ? "REF-\(index)" : nil,
             failureReason: index % 5 == 0 ? "insufficient funds" : nil, failureCode: index % 5 == 0 ? "AM04" : nil,
             timestamp: [0, 1_764_000_000_123, 253_402_300_799_999, 63, 64, -1][index % 6],
             correlationId: "corr", idempotencyKey: "idem",
-            metadata: index % 4 == 0 ? [:] : Dictionary(uniqueKeysWithValues: (0..<(index % 4)).map { ("k\($0)", "v\($0)") }),
+            metadata: index % 4 == 0
+                ? [:] : Dictionary(uniqueKeysWithValues: (0..<(index % 4)).map { ("k\($0)", "v\($0)") }),
             channel: .partner)
     }
 
@@ -44,7 +47,9 @@ struct PaymentResponseEncoderTests {
         let encoder = try PaymentResponseEncoder(schema: schema)
         #expect(encoder.layout == .v2)
         var hold = Self.response(1)
-        (hold.eventType, hold.status, hold.subReason, hold.requiredAction) = (.complianceHold, .compliance, "PEP_REVIEW", "Passport ✓")
+        (hold.eventType, hold.status, hold.subReason, hold.requiredAction) = (
+            .complianceHold, .compliance, "PEP_REVIEW", "Passport ✓"
+        )
         var release = Self.response(2)
         (release.eventType, release.status) = (.complianceReleased, .debited)
         for response in [hold, release] {
@@ -57,8 +62,10 @@ struct PaymentResponseEncoderTests {
 
     @Test("the kept v1 schema is written without the compliance hold, which it cannot carry")
     func writesV1() throws {
-        let v1 = try AvroSchema(json: String(contentsOf: repositoryRoot.appendingPathComponent(
-            "schemas/history/PaymentResponse.v1.avsc"), encoding: .utf8))
+        let v1 = try AvroSchema(
+            json: String(
+                contentsOf: repositoryRoot.appendingPathComponent(
+                    "schemas/history/PaymentResponse.v1.avsc"), encoding: .utf8))
         let encoder = try PaymentResponseEncoder(schema: v1)
         #expect(encoder.layout == .v1)
         for index in 0..<14 {
@@ -78,11 +85,16 @@ struct PaymentResponseEncoderTests {
 
     @Test("refuses a schema whose fields it does not write")
     func refusesOtherSchemas() throws {
-        let other = try AvroSchema(json: String(contentsOf: repositoryRoot.appendingPathComponent(
-            "Tests/AvroTests/Fixtures/compatible/Example.avsc"), encoding: .utf8))
+        let other = try AvroSchema(
+            json: String(
+                contentsOf: repositoryRoot.appendingPathComponent(
+                    "Tests/AvroTests/Fixtures/compatible/Example.avsc"), encoding: .utf8))
         #expect(throws: PaymentResponseEncoder.SchemaMismatch.self) { try PaymentResponseEncoder(schema: other) }
         var text = try paymentResponseSchemaText()
-        text = text.replacingOccurrences(of: #""name": "amount", "type": "double""#, with: #""name": "amount", "type": "float""#)
-        #expect(throws: PaymentResponseEncoder.SchemaMismatch.self) { try PaymentResponseEncoder(schema: AvroSchema(json: text)) }
+        text = text.replacingOccurrences(
+            of: #""name": "amount", "type": "double""#, with: #""name": "amount", "type": "float""#)
+        #expect(throws: PaymentResponseEncoder.SchemaMismatch.self) {
+            try PaymentResponseEncoder(schema: AvroSchema(json: text))
+        }
     }
 }

@@ -37,7 +37,9 @@ public struct DeliveryAudit: Sendable {
             }
             if let copy = firstCopy[item.eventId] {
                 duplicates += 1
-                if copy != item.content, !differingCopies.contains(item.eventId) { differingCopies.append(item.eventId) }
+                if copy != item.content, !differingCopies.contains(item.eventId) {
+                    differingCopies.append(item.eventId)
+                }
             } else {
                 firstCopy[item.eventId] = item.content
                 firstSeen[item.paymentId, default: []].append(item.eventId)
@@ -45,27 +47,34 @@ public struct DeliveryAudit: Sendable {
         }
         for (paymentId, ids) in expected {
             lost += ids.filter { firstCopy[$0] == nil }
-            if firstSeen[paymentId, default: []] != ids.filter({ firstCopy[$0] != nil }) { outOfOrder.append(paymentId) }
+            if firstSeen[paymentId, default: []] != ids.filter({ firstCopy[$0] != nil }) {
+                outOfOrder.append(paymentId)
+            }
         }
     }
 
     /// Response records as a partner's consumer reads them (one payment lives in one partition,
     /// so the records' order per partition is what the partner sees).
     public init(expected: [String: [String]], records: [ConsumerRecord]) {
-        self.init(expected: expected, received: records.map { record in
-            var content = record.value ?? []
-            for header in record.headers { content += Array(header.name.utf8) + [0] + (header.value ?? []) + [0] }
-            return Received(paymentId: String(decoding: record.key ?? [], as: UTF8.self),
-                            eventId: record.headers.last(named: "eventId")?.stringValue ?? "",
-                            content: content)
-        })
+        self.init(
+            expected: expected,
+            received: records.map { record in
+                var content = record.value ?? []
+                for header in record.headers { content += Array(header.name.utf8) + [0] + (header.value ?? []) + [0] }
+                return Received(
+                    paymentId: String(decoding: record.key ?? [], as: UTF8.self),
+                    eventId: record.headers.last(named: "eventId")?.stringValue ?? "",
+                    content: content)
+            })
     }
 
     /// Webhooks as a partner's endpoint received them, in order of arrival (copies compared by body).
     public init(expected: [String: [String]], webhooks: [WebhookReceiver.Request]) {
-        self.init(expected: expected, received: webhooks.map {
-            Received(paymentId: $0.paymentId ?? "", eventId: $0.eventId ?? "", content: $0.body)
-        })
+        self.init(
+            expected: expected,
+            received: webhooks.map {
+                Received(paymentId: $0.paymentId ?? "", eventId: $0.eventId ?? "", content: $0.body)
+            })
     }
 
     /// Nothing lost, copies identical, order kept.

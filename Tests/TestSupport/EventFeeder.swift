@@ -16,8 +16,12 @@ public final class EventFeeder: Sendable {
     public init(kafka: KafkaConfiguration, tenants: [String]) throws {
         let failures = produceFailures
         let ledger = ledger
-        producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: quietLogger) { outcome in
-            if outcome.error != nil { failures.value.add(1, ordering: .relaxed); return }
+        producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: quietLogger) {
+            outcome in
+            if outcome.error != nil {
+                failures.value.add(1, ordering: .relaxed)
+                return
+            }
             ledger.acknowledged(outcome)
         }
         self.tenants = tenants
@@ -46,9 +50,11 @@ public final class EventFeeder: Sendable {
                     let eventId = UUID().uuidString.lowercased()
                     sent.withLock { $0[paymentId, default: []].append(eventId) }
                     ledger.tokens.withLock { $0[token] = eventId }
-                    try await producer.enqueue(ProducerRecord(
-                        topic: "payments.events", key: Array(paymentId.utf8),
-                        value: internalEvent(paymentId: paymentId, tenantId: tenant, type: paymentLifecycle[step], eventId: eventId)),
+                    try await producer.enqueue(
+                        ProducerRecord(
+                            topic: "payments.events", key: Array(paymentId.utf8),
+                            value: internalEvent(
+                                paymentId: paymentId, tenantId: tenant, type: paymentLifecycle[step], eventId: eventId)),
                         token: token)
                     token += 1
                     if token % UInt(batch) == 0 { try await Task.sleep(for: .milliseconds(1000 * batch / perSecond)) }
@@ -71,7 +77,10 @@ final class DeliveryLedger: Sendable {
 
     func acknowledged(_ outcome: DeliveryOutcome) {
         guard let eventId = tokens.withLock({ $0.removeValue(forKey: outcome.token) }) else { return }
-        written.withLock { $0[eventId] = TopicPartitionOffset(topic: "payments.events", partition: outcome.partition, offset: outcome.offset) }
+        written.withLock {
+            $0[eventId] = TopicPartitionOffset(
+                topic: "payments.events", partition: outcome.partition, offset: outcome.offset)
+        }
     }
 }
 

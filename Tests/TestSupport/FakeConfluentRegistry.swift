@@ -27,10 +27,13 @@ public final class FakeConfluentRegistry: Sendable {
             if let failure = self.failure() { return failure }
             let body = try await request.body.collect(upTo: 1 << 20)
             let object = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
-            guard let text = object?["schema"] as? String else { return Self.json(["error_code": 42201, "message": "Invalid schema"], status: .unprocessableContent) }
+            guard let text = object?["schema"] as? String else {
+                return Self.json(["error_code": 42201, "message": "Invalid schema"], status: .unprocessableContent)
+            }
             let subject = context.parameters.get("subject")!
             if subject.hasSuffix("incompatible-value") {
-                return Self.json(["error_code": 409, "message": "Schema being registered is incompatible"], status: .conflict)
+                return Self.json(
+                    ["error_code": 409, "message": "Schema being registered is incompatible"], status: .conflict)
             }
             let id = self.schemas.withLock { schemas in
                 if let existing = schemas.first(where: { $0.value == text })?.key { return existing }
@@ -44,7 +47,8 @@ public final class FakeConfluentRegistry: Sendable {
         router.get("/schemas/ids/:id") { _, context in
             self.requests.add(1, ordering: .relaxed)
             if let failure = self.failure() { return failure }
-            guard let id = context.parameters.get("id", as: Int.self), let text = self.schemas.withLock({ $0[id] }) else {
+            guard let id = context.parameters.get("id", as: Int.self), let text = self.schemas.withLock({ $0[id] })
+            else {
                 return Self.json(["error_code": 40403, "message": "Schema not found"], status: .notFound)
             }
             return Self.json(["schema": text])
@@ -53,7 +57,9 @@ public final class FakeConfluentRegistry: Sendable {
             self.requests.add(1, ordering: .relaxed)
             if let failure = self.failure() { return failure }
             let subject = context.parameters.get("subject")!
-            guard let ids = self.subjects.withLock({ $0[subject] }), let id = ids.last, let text = self.schemas.withLock({ $0[id] }) else {
+            guard let ids = self.subjects.withLock({ $0[subject] }), let id = ids.last,
+                let text = self.schemas.withLock({ $0[id] })
+            else {
                 return Self.json(["error_code": 40401, "message": "Subject not found"], status: .notFound)
             }
             return Self.json(["subject": subject, "version": ids.count, "id": id, "schema": text])
@@ -67,8 +73,11 @@ public final class FakeConfluentRegistry: Sendable {
         }
         var left = failuresLeft.load(ordering: .relaxed)
         while left > 0 {
-            let (exchanged, original) = failuresLeft.compareExchange(expected: left, desired: left - 1, ordering: .relaxed)
-            if exchanged { return Self.json(["error_code": 50003, "message": "unavailable"], status: .serviceUnavailable) }
+            let (exchanged, original) = failuresLeft.compareExchange(
+                expected: left, desired: left - 1, ordering: .relaxed)
+            if exchanged {
+                return Self.json(["error_code": 50003, "message": "unavailable"], status: .serviceUnavailable)
+            }
             left = original
         }
         return nil
@@ -76,8 +85,9 @@ public final class FakeConfluentRegistry: Sendable {
 
     static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
         let data = try! JSONSerialization.data(withJSONObject: object)
-        return Response(status: status, headers: [.contentType: "application/vnd.schemaregistry.v1+json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status, headers: [.contentType: "application/vnd.schemaregistry.v1+json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// Serves on a free loopback port while `body` runs.

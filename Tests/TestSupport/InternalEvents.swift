@@ -2,9 +2,11 @@ import Foundation
 import Kafka
 
 /// An internal payment event as JSON, valid unless `changes` say otherwise (`nil` removes a field).
-public func internalEvent(paymentId: String = "PAY-1", tenantId: String = "TENANT-001", type: String = "PaymentCompletedEvent",
-                          eventId: String = UUID().uuidString.lowercased(), channel: String = "PARTNER",
-                          amount: Double = 100.5, changes: [String: (any Sendable)?] = [:]) -> [UInt8] {
+public func internalEvent(
+    paymentId: String = "PAY-1", tenantId: String = "TENANT-001", type: String = "PaymentCompletedEvent",
+    eventId: String = UUID().uuidString.lowercased(), channel: String = "PARTNER",
+    amount: Double = 100.5, changes: [String: (any Sendable)?] = [:]
+) -> [UInt8] {
     var fields: [String: Any] = [
         "eventId": eventId,
         "eventType": type,
@@ -27,12 +29,15 @@ public func internalEvent(paymentId: String = "PAY-1", tenantId: String = "TENAN
 }
 
 /// The payment lifecycle in order, as internal event types.
-public let paymentLifecycle = ["PaymentInitiatedEvent", "PaymentValidatedEvent", "FundsDebitedEvent",
-                               "ClearingSubmittedEvent", "PaymentCompletedEvent"]
+public let paymentLifecycle = [
+    "PaymentInitiatedEvent", "PaymentValidatedEvent", "FundsDebitedEvent",
+    "ClearingSubmittedEvent", "PaymentCompletedEvent",
+]
 
 /// Whole lifecycles of `payments` payments (`<tenant>-P<n>`) of `tenant`, as records of
 /// `payments.events` keyed by paymentId, and per payment its eventIds in the order sent.
-public func lifecycleEvents(tenant: String, payments: Int) -> (expected: [String: [String]], records: [ProducerRecord]) {
+public func lifecycleEvents(tenant: String, payments: Int) -> (expected: [String: [String]], records: [ProducerRecord])
+{
     var expected: [String: [String]] = [:]
     var records: [ProducerRecord] = []
     for p in 0..<payments {
@@ -40,8 +45,10 @@ public func lifecycleEvents(tenant: String, payments: Int) -> (expected: [String
         for type in paymentLifecycle {
             let id = UUID().uuidString.lowercased()
             expected[paymentId, default: []].append(id)
-            records.append(ProducerRecord(topic: "payments.events", key: Array(paymentId.utf8),
-                                          value: internalEvent(paymentId: paymentId, tenantId: tenant, type: type, eventId: id)))
+            records.append(
+                ProducerRecord(
+                    topic: "payments.events", key: Array(paymentId.utf8),
+                    value: internalEvent(paymentId: paymentId, tenantId: tenant, type: type, eventId: id)))
         }
     }
     return (expected, records)

@@ -4,7 +4,8 @@ import Synchronization
 /// Produces `records` in order with an idempotent producer; fails unless every one was written.
 public func produceAll(_ records: [ProducerRecord], kafka: KafkaConfiguration) async throws {
     let failures = Mutex<[KafkaError]>([])
-    let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: quietLogger) { outcome in
+    let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: quietLogger) {
+        outcome in
         if let error = outcome.error { failures.withLock { $0.append(error) } }
     }
     for (index, record) in records.enumerated() {
@@ -16,8 +17,10 @@ public func produceAll(_ records: [ProducerRecord], kafka: KafkaConfiguration) a
 }
 
 /// Reads `topics` from the beginning, as a new consumer group, until `done` says so or `timeout` passed.
-public func readTopics(_ topics: [String], kafka: KafkaConfiguration, timeout: Duration = .seconds(40),
-                       until done: ([ConsumerRecord]) -> Bool) async throws -> [ConsumerRecord] {
+public func readTopics(
+    _ topics: [String], kafka: KafkaConfiguration, timeout: Duration = .seconds(40),
+    until done: ([ConsumerRecord]) -> Bool
+) async throws -> [ConsumerRecord] {
     var configuration = ConsumerConfiguration(kafka: kafka, groupID: uniqueTopic("reader"))
     configuration.sessionTimeout = .seconds(6)
     configuration.maxPollInterval = .seconds(15)

@@ -1,20 +1,27 @@
 import Foundation
 import Hummingbird
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Serves `router` on a free port of a loopback `host` while `body` runs with the port, then
 /// stops; quietly.
-public func serveOnLoopback<T: Sendable>(_ router: Router<BasicRequestContext>, host: String = "127.0.0.1",
-                                         _ body: @Sendable (Int) async throws -> T) async throws -> T {
+public func serveOnLoopback<T: Sendable>(
+    _ router: Router<BasicRequestContext>, host: String = "127.0.0.1",
+    _ body: @Sendable (Int) async throws -> T
+) async throws -> T {
     let port = Mutex<Int?>(nil)
-    let app = Application(router: router, configuration: .init(address: .hostname(host, port: 0)),
-                          onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } },
-                          logger: quietLogger)
+    let app = Application(
+        router: router, configuration: .init(address: .hostname(host, port: 0)),
+        onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } },
+        logger: quietLogger)
     return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await app.runService(gracefulShutdownSignals: []); return nil }
+        group.addTask {
+            try await app.runService(gracefulShutdownSignals: [])
+            return nil
+        }
         while port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
         let result = try await body(port.withLock { $0 }!)
         group.cancelAll()

@@ -13,12 +13,15 @@ public struct MockKafka: Sendable {
 
     public init(brokers: Int = 3, clientID: String = "payments-bridge", properties: [String: String] = [:]) throws {
         cluster = try EmbeddedKafkaCluster(brokers: brokers)
-        kafka = cluster.configuration(clientID: clientID, properties: ["log_level": "2"].merging(properties) { _, given in given })
+        kafka = cluster.configuration(
+            clientID: clientID, properties: ["log_level": "2"].merging(properties) { _, given in given })
     }
 
     /// Creates `topics` with `partitions` each on the cluster directly.
     public func createTopics(_ topics: [String], partitions: Int, replicationFactor: Int = 1) throws {
-        for topic in topics { try cluster.createTopic(topic, partitions: partitions, replicationFactor: replicationFactor) }
+        for topic in topics {
+            try cluster.createTopic(topic, partitions: partitions, replicationFactor: replicationFactor)
+        }
     }
 
     /// An idempotent producer lingering 1 ms, adjusted by `adjust`.
@@ -30,8 +33,10 @@ public struct MockKafka: Sendable {
     }
 
     /// A consumer of `group` with a 6 s session and a 15 s poll interval, adjusted by `adjust`.
-    public func consumer(group: String, onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil,
-                         _ adjust: (inout ConsumerConfiguration) -> Void = { _ in }) throws -> KafkaConsumer {
+    public func consumer(
+        group: String, onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil,
+        _ adjust: (inout ConsumerConfiguration) -> Void = { _ in }
+    ) throws -> KafkaConsumer {
         var configuration = ConsumerConfiguration(kafka: kafka, groupID: group)
         configuration.sessionTimeout = .seconds(6)
         configuration.maxPollInterval = .seconds(15)

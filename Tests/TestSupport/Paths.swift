@@ -12,7 +12,8 @@ public let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingL
 /// A logger for clients under test: quiet unless BRIDGE_TEST_LOG names a level (e.g. `info`).
 public let quietLogger: Logger = {
     var logger = Logger(label: "test")
-    logger.logLevel = ProcessInfo.processInfo.environment["BRIDGE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+    logger.logLevel =
+        ProcessInfo.processInfo.environment["BRIDGE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
     return logger
 }()
 

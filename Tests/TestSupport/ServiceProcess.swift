@@ -12,12 +12,17 @@ public final class ServiceProcess {
 
     public init(config: String, adminPort: Int, arguments: [String] = []) throws {
         self.adminPort = adminPort
-        configPath = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(adminPort)-\(UUID().uuidString).yaml").path
+        configPath =
+            FileManager.default.temporaryDirectory.appendingPathComponent(
+                "service-\(adminPort)-\(UUID().uuidString).yaml"
+            ).path
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         output = Self.artifacts.appendingPathComponent("service-\(adminPort)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["run", "--config", configPath, "--schemas", repositoryRoot.appendingPathComponent("schemas").path] + arguments
+        process.arguments =
+            ["run", "--config", configPath, "--schemas", repositoryRoot.appendingPathComponent("schemas").path]
+            + arguments
         let log = try FileHandle(forWritingTo: output)
         process.standardOutput = log
         process.standardError = log
@@ -46,8 +51,12 @@ public final class ServiceProcess {
     public func waitForReady(timeout: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let status = try? await HTTPClient.shared.get(url: "http://127.0.0.1:\(adminPort)/health/ready").get().status.code,
-               status == 200 { return }
+            if let status = try? await HTTPClient.shared.get(url: "http://127.0.0.1:\(adminPort)/health/ready").get()
+                .status.code,
+                status == 200
+            {
+                return
+            }
             try await Task.sleep(for: .milliseconds(200))
         }
         throw ServiceProcessError("the service did not become ready on port \(adminPort)")
@@ -57,8 +66,9 @@ public final class ServiceProcess {
         let response = try await HTTPClient.shared.get(url: "http://127.0.0.1:\(adminPort)/metrics").get()
         let text = response.body.map { String(buffer: $0) } ?? ""
         if ProcessInfo.processInfo.environment["BRIDGE_TEST_ARTIFACTS"] != nil {
-            try? text.write(to: Self.artifacts.appendingPathComponent("metrics-\(adminPort)-\(UUID().uuidString).txt"),
-                            atomically: true, encoding: .utf8)
+            try? text.write(
+                to: Self.artifacts.appendingPathComponent("metrics-\(adminPort)-\(UUID().uuidString).txt"),
+                atomically: true, encoding: .utf8)
         }
         return text
     }
@@ -80,7 +90,9 @@ extension ServiceProcess {
         let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
         func kibibytes(_ field: String) -> Double {
             guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
-                  let value = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Double($0) })
+                let value = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({
+                    Double($0)
+                })
             else { return 0 }
             return value / 1024
         }
@@ -92,7 +104,9 @@ extension ServiceProcess {
         let text = try await metrics()
         var total = 0.0
         for line in text.split(separator: "\n") where line.hasPrefix(name + "{") || line.hasPrefix(name + " ") {
-            guard labels.allSatisfy({ line.contains($0) }), let value = line.split(separator: " ").last.flatMap({ Double($0) }) else { continue }
+            guard labels.allSatisfy({ line.contains($0) }),
+                let value = line.split(separator: " ").last.flatMap({ Double($0) })
+            else { continue }
             total += value
         }
         return total

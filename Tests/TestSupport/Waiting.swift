@@ -1,8 +1,10 @@
 /// Polls `condition` every `interval` until it holds; returns how long that took, or throws
 /// after `timeout`. The one waiting loop of the tests.
 @discardableResult
-public func waitUntil(_ what: String, timeout: Duration = .seconds(60), every interval: Duration = .milliseconds(100),
-                      _ condition: () async throws -> Bool) async throws -> Duration {
+public func waitUntil(
+    _ what: String, timeout: Duration = .seconds(60), every interval: Duration = .milliseconds(100),
+    _ condition: () async throws -> Bool
+) async throws -> Duration {
     let started = ContinuousClock.now
     while try await !condition() {
         guard ContinuousClock.now - started < timeout else { throw WaitTimeout(what: what, timeout: timeout) }

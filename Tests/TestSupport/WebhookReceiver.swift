@@ -28,7 +28,9 @@ public final class WebhookReceiver: Sendable {
             self.body = body
         }
         public static let ok = Reply()
-        public static func status(_ code: Int, headers: [String: String] = [:]) -> Reply { Reply(status: code, headers: headers) }
+        public static func status(_ code: Int, headers: [String: String] = [:]) -> Reply {
+            Reply(status: code, headers: headers)
+        }
     }
 
     /// Decides the reply to a request (given the requests so far, this one last).
@@ -46,7 +48,9 @@ public final class WebhookReceiver: Sendable {
 
     public var requests: [Request] { recorded.withLock { $0 } }
     public var port: Int { boundPort.withLock { $0 } ?? 0 }
-    public var url: String { host.contains(":") ? "http://[\(host)]:\(port)/webhooks" : "http://\(host):\(port)/webhooks" }
+    public var url: String {
+        host.contains(":") ? "http://[\(host)]:\(port)/webhooks" : "http://\(host):\(port)/webhooks"
+    }
 
     public func setScript(_ script: @escaping Script) { self.script.withLock { $0 = script } }
 
@@ -58,13 +62,17 @@ public final class WebhookReceiver: Sendable {
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             let received = Request(path: request.uri.path, headers: headers, body: Array(buffer: bytes), arrival: .now)
-            let all = recorded.withLock { $0.append(received); return $0 }
+            let all = recorded.withLock {
+                $0.append(received)
+                return $0
+            }
             let reply = script.withLock { $0 }(received, all)
             if reply.delay > .zero { try? await Task.sleep(for: reply.delay) }
             var fields = HTTPFields()
             for (name, value) in reply.headers { fields[.init(name)!] = value }
-            return Response(status: .init(code: reply.status), headers: fields,
-                            body: .init(byteBuffer: ByteBuffer(string: reply.body)))
+            return Response(
+                status: .init(code: reply.status), headers: fields,
+                body: .init(byteBuffer: ByteBuffer(string: reply.body)))
         }
         return try await serveOnLoopback(router, host: host) { port in
             boundPort.withLock { $0 = port }
@@ -74,7 +82,9 @@ public final class WebhookReceiver: Sendable {
 }
 
 /// Runs `body` while all `receivers` serve.
-public func serving<T: Sendable>(_ receivers: [WebhookReceiver], _ body: @Sendable () async throws -> T) async throws -> T {
+public func serving<T: Sendable>(_ receivers: [WebhookReceiver], _ body: @Sendable () async throws -> T) async throws
+    -> T
+{
     guard let first = receivers.first else { return try await body() }
     return try await first.serve { try await serving(Array(receivers.dropFirst()), body) }
 }

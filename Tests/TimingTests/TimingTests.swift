@@ -19,7 +19,9 @@ struct TimingTests {
     @Test("what it writes it reads back; it also reads other offsets and no fraction")
     func readsISO8601() throws {
         for milliseconds: Int64 in [0, 951_782_400_000, 1_764_000_000_123, 4_102_444_799_999] {
-            #expect(try #require(ISO8601.date(ISO8601.string(milliseconds: milliseconds))).millisecondsSince1970 == milliseconds)
+            #expect(
+                try #require(ISO8601.date(ISO8601.string(milliseconds: milliseconds))).millisecondsSince1970
+                    == milliseconds)
         }
         #expect(ISO8601.date("2025-11-24T17:00:00+01:00")?.millisecondsSince1970 == 1_764_000_000_000)
         #expect(ISO8601.date("2025-11-24 16:00") == nil)
@@ -37,7 +39,10 @@ struct TimingTests {
     func backoff() {
         var backoff = Backoff(first: .milliseconds(200), max: .seconds(1))
         #expect(backoff.upcoming == .milliseconds(200))
-        #expect((0..<5).map { _ in backoff.next() } == [.milliseconds(200), .milliseconds(400), .milliseconds(800), .seconds(1), .seconds(1)])
+        #expect(
+            (0..<5).map { _ in backoff.next() } == [
+                .milliseconds(200), .milliseconds(400), .milliseconds(800), .seconds(1), .seconds(1),
+            ])
         #expect(backoff.upcoming == .seconds(1))
     }
 }

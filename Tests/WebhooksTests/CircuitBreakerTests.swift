@@ -1,5 +1,6 @@
 import PropertyBased
 import Testing
+
 @testable import Webhooks
 
 /// The breaker holds back endpoints that do not answer, never endpoints that answer.
@@ -24,7 +25,7 @@ import Testing
         var breaker = Breaker(settings: Self.settings())
         for _ in 0..<100 {
             let permit = Self.permit(&breaker, now: 0)!
-            #expect(breaker.record(.answered, permit: permit, now: 0) == nil)   // a 503 is an answer
+            #expect(breaker.record(.answered, permit: permit, now: 0) == nil)  // a 503 is an answer
         }
         #expect(breaker.phase == .closed)
     }
@@ -66,10 +67,17 @@ import Testing
         var now: Int64 = 0
         var pauses: [Int64] = []
         for _ in 0..<5 {
-            guard case .open(let until) = breaker.phase else { Issue.record("not open"); return }
+            guard case .open(let until) = breaker.phase else {
+                Issue.record("not open")
+                return
+            }
             now = until
-            guard case .opened(let pause) = breaker.record(.unreachable, permit: Self.permit(&breaker, now: now)!, now: now) else {
-                Issue.record("a failed probe reopens"); return
+            guard
+                case .opened(let pause) = breaker.record(
+                    .unreachable, permit: Self.permit(&breaker, now: now)!, now: now)
+            else {
+                Issue.record("a failed probe reopens")
+                return
             }
             pauses.append(pause)
         }
@@ -81,7 +89,7 @@ import Testing
         _ = breaker.record(.unreachable, permit: Self.permit(&breaker, now: 0)!, now: 0)
         let probe = Self.permit(&breaker, now: 5000)!
         #expect(breaker.admission(now: 5000) == .wait(250))
-        #expect(breaker.record(.notSent, permit: probe, now: 5001) == nil)   // blocked by policy, say
+        #expect(breaker.record(.notSent, permit: probe, now: 5001) == nil)  // blocked by policy, say
         #expect(Self.permit(&breaker, now: 5002) != nil, "the slot is free again")
     }
 

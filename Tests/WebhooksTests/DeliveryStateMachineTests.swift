@@ -3,6 +3,7 @@ import Foundation
 import Kafka
 import PropertyBased
 import Testing
+
 @testable import Webhooks
 
 /// The sink's ordering, offset and retry rules, without Kafka, HTTP or time.
@@ -12,17 +13,21 @@ import Testing
     static let p1 = TopicPartition(topic: "payments.responses.partner.T1", partition: 1)
 
     static func record(_ partition: TopicPartition, _ offset: Int64, key: String) -> ConsumerRecord {
-        ConsumerRecord(topic: partition.topic, partition: partition.partition, offset: offset, key: Array(key.utf8),
-                       value: Array("v\(offset)".utf8), headers: [], timestamp: 0)
+        ConsumerRecord(
+            topic: partition.topic, partition: partition.partition, offset: offset, key: Array(key.utf8),
+            value: Array("v\(offset)".utf8), headers: [], timestamp: 0)
     }
 
-    static func delivery(_ partition: TopicPartition, _ offset: Int64, key: String, attempts: Int = 0) -> QueuedDelivery {
-        QueuedDelivery(tenant: "T1", pending: PendingDelivery(record: record(partition, offset, key: key), attempts: attempts),
-                       eventID: "e\(offset)", correlationID: "c", body: [])
+    static func delivery(_ partition: TopicPartition, _ offset: Int64, key: String, attempts: Int = 0) -> QueuedDelivery
+    {
+        QueuedDelivery(
+            tenant: "T1", pending: PendingDelivery(record: record(partition, offset, key: key), attempts: attempts),
+            eventID: "e\(offset)", correlationID: "c", body: [])
     }
 
-    static let refusal = DeadLetterCause(reason: .httpStatus, error: "HTTP 400", httpStatus: 400, attempts: 1,
-                                         firstAttempt: Date(milliseconds: 0), lastAttempt: Date(milliseconds: 0))
+    static let refusal = DeadLetterCause(
+        reason: .httpStatus, error: "HTTP 400", httpStatus: 400, attempts: 1,
+        firstAttempt: Date(milliseconds: 0), lastAttempt: Date(milliseconds: 0))
 
     /// A machine with `partitions` assigned and loaded with an empty retry log.
     static func ready(_ partitions: [TopicPartition] = [p0], maxOutstanding: Int = 2000) -> Machine {
@@ -32,7 +37,9 @@ import Testing
     static func ready(_ partitions: [TopicPartition], settings: Machine.Settings) -> Machine {
         var machine = Machine(settings: settings)
         _ = machine.assign(partitions)
-        for (partition, generation) in machine.loading { _ = machine.loaded(partition, generation: generation, entries: []) }
+        for (partition, generation) in machine.loading {
+            _ = machine.loaded(partition, generation: generation, entries: [])
+        }
         _ = machine.flowControl()
         return machine
     }
@@ -53,7 +60,9 @@ import Testing
         actions.compactMap { if case .write(let ticket, let write) = $0 { (ticket, write) } else { nil } }
     }
 
-    static func fetch(_ machine: inout Machine, _ partition: TopicPartition, _ offset: Int64, key: String) -> [Machine.Action] {
+    static func fetch(_ machine: inout Machine, _ partition: TopicPartition, _ offset: Int64, key: String) -> [Machine
+        .Action]
+    {
         machine.fetched(partition, offset: offset, .deliver(delivery(partition, offset, key: key))).1
     }
 
@@ -69,8 +78,9 @@ import Testing
         #expect(a2.isEmpty, "A's second record waits for its first")
         let next = Self.attempts(machine.attemptFinished(a0[0], .delivered))
         #expect(next.map(\.delivery.offset) == [2])
-        #expect(machine.commitPositions() == [TopicPartitionOffset(topic: Self.p0.topic, partition: 0, offset: 1)],
-                "offset 1 is still in flight")
+        #expect(
+            machine.commitPositions() == [TopicPartitionOffset(topic: Self.p0.topic, partition: 0, offset: 1)],
+            "offset 1 is still in flight")
     }
 
     @Test func aRetryParksThePaymentInTheLogAndReleasesOffsetsOnlyOnceAcknowledged() throws {
@@ -82,16 +92,23 @@ import Testing
         pending.due = 5_000
         let writes = Self.writes(machine.attemptFinished(a0, .retry(pending)))
         #expect(writes.count == 1)
-        guard case .retryEntry(let written) = writes[0].1 else { Issue.record("expected a retry entry"); return }
+        guard case .retryEntry(let written) = writes[0].1 else {
+            Issue.record("expected a retry entry")
+            return
+        }
         #expect(written.attempts == 1 && written.due == 5_000)
         #expect(machine.commitPositions().first?.offset == 0, "nothing released before the broker acknowledged")
         let afterEntry = machine.written(writes[0].0)
         let handOffs = Self.writes(afterEntry)
         #expect(handOffs.count == 1, "the later record of the payment goes to the log too")
-        guard case .retryEntry(let follower) = handOffs[0].1 else { Issue.record("expected a hand-off"); return }
+        guard case .retryEntry(let follower) = handOffs[0].1 else {
+            Issue.record("expected a hand-off")
+            return
+        }
         #expect(follower.record.offset == 1)
         #expect(Self.attempts(afterEntry).map(\.delivery.pending.due) == [5_000], "the head is tried again when due")
-        #expect(machine.commitPositions().first?.offset == 1, "the head's offset is released, the follower's is not yet")
+        #expect(
+            machine.commitPositions().first?.offset == 1, "the head's offset is released, the follower's is not yet")
         _ = machine.written(handOffs[0].0)
         #expect(machine.commitPositions().first?.offset == 2)
         #expect(machine.parked(in: Self.p0) == 2)
@@ -107,8 +124,12 @@ import Testing
         let late = Self.fetch(&machine, Self.p0, 1, key: "A")
         #expect(Self.writes(late).count == 1 && Self.attempts(late).isEmpty)
         let tombstone = Self.writes(machine.attemptFinished(retry, .delivered))
-        guard case .tombstone = tombstone.first?.1 else { Issue.record("a delivered logged record is tombstoned"); return }
-        #expect(Self.attempts(machine.written(tombstone[0].0)).isEmpty, "the follower's own entry is not acknowledged yet")
+        guard case .tombstone = tombstone.first?.1 else {
+            Issue.record("a delivered logged record is tombstoned")
+            return
+        }
+        #expect(
+            Self.attempts(machine.written(tombstone[0].0)).isEmpty, "the follower's own entry is not acknowledged yet")
         #expect(Self.attempts(machine.written(Self.writes(late)[0].0)).map(\.delivery.offset) == [1])
     }
 
@@ -121,9 +142,15 @@ import Testing
         let generation = machine.loading[0].generation
         let head = Self.attempts(machine.loaded(Self.p0, generation: generation, entries: [log]))[0]
         let first = Self.writes(machine.attemptFinished(head, .deadLetter(Self.refusal)))
-        guard first.count == 1, case .deadLetter = first[0].1 else { Issue.record("the dead letter goes first, alone"); return }
+        guard first.count == 1, case .deadLetter = first[0].1 else {
+            Issue.record("the dead letter goes first, alone")
+            return
+        }
         let second = Self.writes(machine.written(first[0].0))
-        guard second.count == 1, case .tombstone = second[0].1 else { Issue.record("then the tombstone"); return }
+        guard second.count == 1, case .tombstone = second[0].1 else {
+            Issue.record("then the tombstone")
+            return
+        }
         #expect(machine.parked(in: Self.p0) == 1)
         _ = machine.written(second[0].0)
         #expect(machine.parked(in: Self.p0) == 0)
@@ -132,15 +159,22 @@ import Testing
     @Test func theRetryLogLoadsFirstAndRecordsItAlreadyHoldsAreDuplicates() {
         var machine = Machine()
         let pause = machine.assign([Self.p0])
-        guard case .pause(let paused) = pause.first else { Issue.record("a new partition is paused"); return }
+        guard case .pause(let paused) = pause.first else {
+            Issue.record("a new partition is paused")
+            return
+        }
         #expect(paused == [Self.p0])
         // Fetched before the log is loaded: held back.
         #expect(machine.fetched(Self.p0, offset: 4, .deliver(Self.delivery(Self.p0, 4, key: "A"))).1.isEmpty)
         #expect(machine.fetched(Self.p0, offset: 5, .deliver(Self.delivery(Self.p0, 5, key: "A"))).1.isEmpty)
         #expect(machine.fetched(Self.p0, offset: 6, .deliver(Self.delivery(Self.p0, 6, key: "B"))).1.isEmpty)
         let generation = machine.loading[0].generation
-        let actions = machine.loaded(Self.p0, generation: generation, entries: [Self.delivery(Self.p0, 2, key: "A", attempts: 1),
-                                                                                Self.delivery(Self.p0, 4, key: "A")])
+        let actions = machine.loaded(
+            Self.p0, generation: generation,
+            entries: [
+                Self.delivery(Self.p0, 2, key: "A", attempts: 1),
+                Self.delivery(Self.p0, 4, key: "A"),
+            ])
         #expect(Set(Self.attempts(actions).map(\.delivery.offset)) == [2, 6], "the log's head of A first; B at once")
         #expect(Self.writes(actions).count == 1, "offset 5 queues behind A's logged records, in the log")
         #expect(machine.flowControl().contains { if case .resume([Self.p0]) = $0 { true } else { false } })
@@ -182,14 +216,20 @@ import Testing
         #expect(again.0 == .duplicate && again.1.isEmpty)
         #expect(machine.fetched(Self.p0, offset: 1, .skip).0 == .duplicate)
         _ = machine.attemptFinished(first[0], .delivered)
-        #expect(machine.commitPositions().first?.offset == 1, "offset 1 is still unfinished: the copy did not finish it")
+        #expect(
+            machine.commitPositions().first?.offset == 1, "offset 1 is still unfinished: the copy did not finish it")
     }
 
     @Test func skippedAndUndecodableRecordsFinishWithoutAQueue() {
         var machine = Self.ready()
         _ = machine.fetched(Self.p0, offset: 0, .skip)
-        let dead = Self.writes(machine.fetched(Self.p0, offset: 1, .deadLetter(Self.record(Self.p0, 1, key: "A"), tenant: "T1",
-                                                                                cause: Self.refusal)).1)
+        let dead = Self.writes(
+            machine.fetched(
+                Self.p0, offset: 1,
+                .deadLetter(
+                    Self.record(Self.p0, 1, key: "A"), tenant: "T1",
+                    cause: Self.refusal)
+            ).1)
         #expect(machine.commitPositions().first?.offset == 1)
         _ = machine.written(dead[0].0)
         #expect(machine.commitPositions().first?.offset == 2)
@@ -203,9 +243,14 @@ import Testing
         pending.attempts = 1
         let entry = Self.writes(machine.attemptFinished(a0, .retry(pending)))[0]
         let dead = Self.writes(machine.writeRefused(entry.0, reason: "MSG_SIZE_TOO_LARGE"))
-        guard dead.count == 1, case .deadLetter(_, _, let cause) = dead[0].1 else { Issue.record("dead-lettered instead"); return }
+        guard dead.count == 1, case .deadLetter(_, _, let cause) = dead[0].1 else {
+            Issue.record("dead-lettered instead")
+            return
+        }
         #expect(cause.reason == .oversized && cause.error.contains("MSG_SIZE_TOO_LARGE") && cause.attempts == 1)
-        #expect(Self.attempts(machine.written(dead[0].0)).map(\.delivery.offset) == [1], "the payment's next record goes on")
+        #expect(
+            Self.attempts(machine.written(dead[0].0)).map(\.delivery.offset) == [1], "the payment's next record goes on"
+        )
         #expect(machine.commitPositions().first?.offset == 1)
     }
 
@@ -220,11 +265,13 @@ import Testing
         let afterPark = machine.written(entry.0)
         let handOff = Self.writes(afterPark)
         #expect(handOff.count == 1)
-        #expect(machine.writeRefused(handOff[0].0, reason: "too large").isEmpty, "offset 2 is not handed off past offset 1")
+        #expect(
+            machine.writeRefused(handOff[0].0, reason: "too large").isEmpty, "offset 2 is not handed off past offset 1")
         #expect(machine.commitPositions().first?.offset == 1, "offset 1 holds its offset in memory")
         let retry = Self.attempts(afterPark)[0]
         let tombstone = Self.writes(machine.attemptFinished(retry, .delivered))[0]
-        #expect(Self.attempts(machine.written(tombstone.0)).map(\.delivery.offset) == [1], "then it is sent from memory")
+        #expect(
+            Self.attempts(machine.written(tombstone.0)).map(\.delivery.offset) == [1], "then it is sent from memory")
     }
 
     @Test func aLoggedRecordThatNoLongerDecodesIsDeadLetteredInItsTurn() {
@@ -232,13 +279,18 @@ import Testing
         _ = machine.assign([Self.p0])
         var broken = Self.delivery(Self.p0, 1, key: "A", attempts: 1)
         broken.undeliverable = Self.refusal
-        let actions = machine.loaded(Self.p0, generation: machine.loading[0].generation,
-                                     entries: [broken, Self.delivery(Self.p0, 2, key: "A")])
+        let actions = machine.loaded(
+            Self.p0, generation: machine.loading[0].generation,
+            entries: [broken, Self.delivery(Self.p0, 2, key: "A")])
         #expect(Self.attempts(actions).isEmpty, "nothing is sent before it")
         let dead = Self.writes(actions)
-        guard dead.count == 1, case .deadLetter = dead[0].1 else { Issue.record("dead-lettered first"); return }
+        guard dead.count == 1, case .deadLetter = dead[0].1 else {
+            Issue.record("dead-lettered first")
+            return
+        }
         let tombstone = Self.writes(machine.written(dead[0].0))
-        #expect(Self.attempts(machine.written(tombstone[0].0)).map(\.delivery.offset) == [2], "then the payment goes on")
+        #expect(
+            Self.attempts(machine.written(tombstone[0].0)).map(\.delivery.offset) == [2], "then the payment goes on")
     }
 
     @Test func aTenantWithTooManyParkedRecordsIsPausedUntilHalfAreLeftWhileOthersFlow() {
@@ -252,17 +304,25 @@ import Testing
         #expect(machine.parkedInAll == 2)
         let paused = machine.flowControl()
         #expect(paused.contains { if case .pause([Self.p0]) = $0 { true } else { false } }, "T1 is paused")
-        #expect(!paused.contains { if case .pause(let list) = $0 { list.contains(other) } else { false } }, "T2 keeps flowing")
+        #expect(
+            !paused.contains { if case .pause(let list) = $0 { list.contains(other) } else { false } },
+            "T2 keeps flowing")
         let tombstone = Self.writes(machine.attemptFinished(parked[0], .delivered))[0]
         _ = machine.written(tombstone.0)
-        #expect(machine.flowControl().contains { if case .resume([Self.p0]) = $0 { true } else { false } }, "resumed at half")
+        #expect(
+            machine.flowControl().contains { if case .resume([Self.p0]) = $0 { true } else { false } },
+            "resumed at half")
     }
 
     @Test func pastTheTotalBudgetOnlyTenantsHoldingParkedRecordsArePaused() {
         let other = TopicPartition(topic: "payments.responses.partner.T2", partition: 0)
         var machine = Self.ready([Self.p0, other], settings: .init(maxParkedPerTenant: 100, maxParked: 1))
-        _ = machine.fetched(other, offset: 0, .deliver(QueuedDelivery(tenant: "T2", pending: PendingDelivery(record: Self.record(other, 0, key: "Z")),
-                                                                      eventID: "", correlationID: "", body: [])))
+        _ = machine.fetched(
+            other, offset: 0,
+            .deliver(
+                QueuedDelivery(
+                    tenant: "T2", pending: PendingDelivery(record: Self.record(other, 0, key: "Z")),
+                    eventID: "", correlationID: "", body: [])))
         _ = Self.park(&machine, Self.attempts(Self.fetch(&machine, Self.p0, 0, key: "A"))[0])
         let actions = machine.flowControl()
         #expect(actions.contains { if case .pause([Self.p0]) = $0 { true } else { false } })
@@ -288,8 +348,15 @@ import Testing
 /// a partner whose answer to each record is fixed in advance.
 private struct World {
     typealias Machine = DeliveryStateMachine
-    enum Fate { case deliverAfter(failures: Int), refuse, skip, tooLargeForLog(failures: Int) }
-    struct ID: Hashable { var partition: Int32; var offset: Int64 }
+    enum Fate {
+        case deliverAfter(failures: Int)
+        case refuse, skip
+        case tooLargeForLog(failures: Int)
+    }
+    struct ID: Hashable {
+        var partition: Int32
+        var offset: Int64
+    }
 
     let partitions = [DeliveryStateMachineTests.p0, DeliveryStateMachineTests.p1]
     var topic: [TopicPartition: [(key: String, fate: Fate)]] = [:]
@@ -312,13 +379,14 @@ private struct World {
             let count = 4 + ((seed.first ?? 0) + index) % 9
             topic[partition] = (0..<count).map { offset in
                 let value = seed[(offset * 7 + index) % seed.count]
-                let fate: Fate = switch value % 10 {
-                case 0: .refuse
-                case 1: .skip
-                case 2: .deliverAfter(failures: 1 + value % 3)
-                case 3: .tooLargeForLog(failures: value % 2)
-                default: .deliverAfter(failures: 0)
-                }
+                let fate: Fate =
+                    switch value % 10 {
+                    case 0: .refuse
+                    case 1: .skip
+                    case 2: .deliverAfter(failures: 1 + value % 3)
+                    case 3: .tooLargeForLog(failures: value % 2)
+                    default: .deliverAfter(failures: 0)
+                    }
                 return (key: ["A", "B", "C"][(value / 10) % 3], fate: fate)
             }
         }
@@ -347,7 +415,9 @@ private struct World {
     mutating func drain() {
         for _ in 0..<10_000 {
             for (partition, _) in machine.loading { load(partition) }
-            if let partition = partitions.first(where: { !paused.contains($0) && position[$0, default: 0] < Int64(topic[$0]!.count) }) {
+            if let partition = partitions.first(where: {
+                !paused.contains($0) && position[$0, default: 0] < Int64(topic[$0]!.count)
+            }) {
                 fetch(partition)
             } else if !writes.isEmpty {
                 acknowledgeWrite(0)
@@ -392,12 +462,20 @@ private struct World {
         for action in actions {
             switch action {
             case .deliver(let attempt):
-                #expect(!attempts.contains { $0.partition == attempt.partition && $0.key == attempt.key && $0.generation == attempt.generation },
-                        "one attempt at a time per payment")
-                #expect(machine.isCurrent(attempt.partition, generation: attempt.generation), "no action for an old generation")
+                #expect(
+                    !attempts.contains {
+                        $0.partition == attempt.partition && $0.key == attempt.key
+                            && $0.generation == attempt.generation
+                    },
+                    "one attempt at a time per payment")
+                #expect(
+                    machine.isCurrent(attempt.partition, generation: attempt.generation),
+                    "no action for an old generation")
                 attempts.append(attempt)
             case .write(let ticket, let write):
-                #expect(machine.isCurrent(ticket.partition, generation: ticket.generation), "no action for an old generation")
+                #expect(
+                    machine.isCurrent(ticket.partition, generation: ticket.generation),
+                    "no action for an old generation")
                 writes.append((ticket, write))
             case .pause(let list): paused.formUnion(list)
             case .resume(let list): paused.subtract(list)
@@ -412,8 +490,10 @@ private struct World {
 
     mutating func load(_ partition: TopicPartition) {
         guard let generation = machine.loading.first(where: { $0.0 == partition })?.generation else { return }
-        let entries = retryLog.values.filter { $0.record.topicPartition == partition }.sorted { $0.record.offset < $1.record.offset }
-            .map { QueuedDelivery(tenant: "T1", pending: $0, eventID: "", correlationID: "", body: []) }
+        let entries = retryLog.values.filter { $0.record.topicPartition == partition }.sorted {
+            $0.record.offset < $1.record.offset
+        }
+        .map { QueuedDelivery(tenant: "T1", pending: $0, eventID: "", correlationID: "", body: []) }
         perform(machine.loaded(partition, generation: generation, entries: entries))
         perform(machine.flowControl())
     }
@@ -427,8 +507,12 @@ private struct World {
         let entry = topic[partition]![Int(offset)]
         let record = DeliveryStateMachineTests.record(partition, offset, key: entry.key)
         let fetched: Machine.Fetched
-        if case .skip = entry.fate { fetched = .skip } else {
-            fetched = .deliver(QueuedDelivery(tenant: "T1", pending: PendingDelivery(record: record), eventID: "", correlationID: "", body: []))
+        if case .skip = entry.fate {
+            fetched = .skip
+        } else {
+            fetched = .deliver(
+                QueuedDelivery(
+                    tenant: "T1", pending: PendingDelivery(record: record), eventID: "", correlationID: "", body: []))
         }
         perform(machine.fetched(partition, offset: offset, fetched).1)
         perform(machine.flowControl())
@@ -443,7 +527,7 @@ private struct World {
         case .refuse:
             outcome = .deadLetter(DeliveryStateMachineTests.refusal)
         case .deliverAfter(let failures) where attempt.delivery.pending.attempts < failures,
-             .tooLargeForLog(let failures) where attempt.delivery.pending.attempts < failures:
+            .tooLargeForLog(let failures) where attempt.delivery.pending.attempts < failures:
             var pending = attempt.delivery.pending
             pending.attempts += 1
             outcome = .retry(pending)
@@ -458,7 +542,8 @@ private struct World {
     }
 
     func refused(_ write: Machine.Write) -> Bool {
-        guard case .retryEntry(let pending) = write, case .tooLargeForLog = topic[pending.record.topicPartition]![Int(pending.record.offset)].fate
+        guard case .retryEntry(let pending) = write,
+            case .tooLargeForLog = topic[pending.record.topicPartition]![Int(pending.record.offset)].fate
         else { return false }
         return true
     }
@@ -475,7 +560,9 @@ private struct World {
     mutating func acknowledgeWrite(_ pick: Int) {
         guard !writes.isEmpty else { return }
         let (ticket, write) = writes.remove(at: pick % writes.count)
-        if case .retryEntry(let pending) = write, case .tooLargeForLog = topic[pending.record.topicPartition]![Int(pending.record.offset)].fate {
+        if case .retryEntry(let pending) = write,
+            case .tooLargeForLog = topic[pending.record.topicPartition]![Int(pending.record.offset)].fate
+        {
             perform(machine.writeRefused(ticket, reason: "MSG_SIZE_TOO_LARGE"))
             return
         }
@@ -496,10 +583,11 @@ private struct World {
             let partition = offset.topicPartition
             for index in Int(committed[partition] ?? 0)..<Int(offset.offset) {
                 let id = ID(partition: partition.partition, offset: Int64(index))
-                let handled: Bool = switch topic[partition]![index].fate {
-                case .skip: true
-                default: delivered[id] != nil || deadLettered[id] != nil || retryLog[id] != nil
-                }
+                let handled: Bool =
+                    switch topic[partition]![index].fate {
+                    case .skip: true
+                    default: delivered[id] != nil || deadLettered[id] != nil || retryLog[id] != nil
+                    }
                 #expect(handled, "committed past \(id), which is neither delivered, dead-lettered nor in the retry log")
             }
             committed[partition] = offset.offset
@@ -511,7 +599,8 @@ private struct World {
     /// lost), and the partitions come back with a new generation.
     mutating func rebalance(lost: Bool) {
         let revocation = machine.revoke(partitions, lost: lost)
-        let stale = attempts, staleWrites = writes
+        let stale = attempts
+        let staleWrites = writes
         attempts = []
         writes = []
         for (_, write) in staleWrites where !refused(write) { land(write) }
@@ -520,8 +609,12 @@ private struct World {
         assign(partitions)
         for partition in partitions { load(partition) }
         // Cancelled workers that report after the new assignment began are ignored.
-        for attempt in stale { #expect(machine.attemptFinished(attempt, .delivered).isEmpty, "late outcome of an old generation ignored") }
-        for (ticket, _) in staleWrites { #expect(machine.written(ticket).isEmpty, "late acknowledgement of an old generation ignored") }
+        for attempt in stale {
+            #expect(machine.attemptFinished(attempt, .delivered).isEmpty, "late outcome of an old generation ignored")
+        }
+        for (ticket, _) in staleWrites {
+            #expect(machine.written(ticket).isEmpty, "late acknowledgement of an old generation ignored")
+        }
     }
 
     /// A crash: memory is gone; writes in flight may or may not have reached the broker.

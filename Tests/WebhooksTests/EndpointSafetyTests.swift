@@ -2,13 +2,16 @@ import DeadLetters
 import Digest
 import Foundation
 import Kafka
-import Testing
 import TestSupport
+import Testing
+
 @testable import Webhooks
 
 /// Live SSRF refusals against loopback receivers only: each receiver must see no request at all.
 @Suite(.serialized) struct EndpointSafetyTests {
-    @Test(arguments: [("localhost", "127.0.0.1"), ("127.0.0.1", "127.0.0.1"), ("127.0.0.2", "127.0.0.2"), ("[::1]", "::1")])
+    @Test(arguments: [
+        ("localhost", "127.0.0.1"), ("127.0.0.1", "127.0.0.1"), ("127.0.0.2", "127.0.0.2"), ("[::1]", "::1"),
+    ])
     func loopbackTargetsAreRefusedWithoutAConnection(urlHost: String, bindHost: String) async throws {
         let harness = try SinkHarness()
         let tenant = try harness.tenant(partitions: 1)
@@ -16,7 +19,9 @@ import TestSupport
         try await harness.write(tenant, [("PAY-1", .completed)])
         let dead = try await receiver.serve {
             let url = "http://\(urlHost):\(receiver.port)/webhooks"
-            let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: url, allowPrivateNetwork: false))])
+            let sink = try harness.sink([
+                .init(endpoint: harness.settings(tenant, url: url, allowPrivateNetwork: false))
+            ])
             return try await withSink(sink) { try await harness.deadLetters(tenant, count: 1) }
         }
         #expect(receiver.requests.isEmpty)
@@ -45,17 +50,22 @@ import TestSupport
     @Test func bothSecretsSignDuringARotation() async throws {
         let harness = try SinkHarness()
         let tenant = try harness.tenant(partitions: 1)
-        let oldKey = Array("old-secret-0123456789".utf8), newKey = Array("new-secret-9876543210".utf8)
+        let oldKey = Array("old-secret-0123456789".utf8)
+        let newKey = Array("new-secret-9876543210".utf8)
         let secrets = ["whsec_" + Data(newKey).base64EncodedString(), "whsec_" + Data(oldKey).base64EncodedString()]
         let receiver = WebhookReceiver()
         try await harness.write(tenant, [("PAY-1", .completed)])
         try await receiver.serve {
-            let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url, secrets: secrets))])
+            let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url, secrets: secrets))]
+            )
             try await withSink(sink) { try await eventually("delivery") { receiver.requests.count >= 1 } }
         }
         let request = try #require(receiver.requests.first)
         let signatures = try #require(request.headers["webhook-signature"]).split(separator: " ").map(String.init)
         let signed = Array("\(request.eventId!).\(request.headers["webhook-timestamp"]!).".utf8) + request.body
-        #expect(signatures == [newKey, oldKey].map { "v1," + Data(Digest.hmacSHA256(key: $0, data: signed)).base64EncodedString() })
+        #expect(
+            signatures
+                == [newKey, oldKey].map { "v1," + Data(Digest.hmacSHA256(key: $0, data: signed)).base64EncodedString() }
+        )
     }
 }

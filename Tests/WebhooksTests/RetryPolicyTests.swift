@@ -1,8 +1,10 @@
 import Testing
+
 @testable import Webhooks
 
 @Suite struct RetryPolicyTests {
-    let contract = RetryPolicy(schedule: [5, 30, 120, 600, 1800, 3600, 7200, 14_400, 28_800, 28_800].map { .seconds($0) })
+    let contract = RetryPolicy(
+        schedule: [5, 30, 120, 600, 1800, 3600, 7200, 14_400, 28_800, 28_800].map { .seconds($0) })
 
     @Test func followsTheScheduleWithJitterAddedOnly() {
         for attempt in 1...10 {
@@ -16,7 +18,8 @@ import Testing
 
     @Test func keepsRetryingAtTheLastDelayUntilADayHasPassed() {
         let day: Int64 = 86_400_000
-        let afterSchedule = contract.delay(afterFailedAttempts: 11, firstAttempt: 0, now: day - 1, random: { $0.lowerBound })
+        let afterSchedule = contract.delay(
+            afterFailedAttempts: 11, firstAttempt: 0, now: day - 1, random: { $0.lowerBound })
         #expect(afterSchedule == .seconds(28_800))
         #expect(contract.delay(afterFailedAttempts: 11, firstAttempt: 0, now: day) == nil)
         // The contract's delays add up to 23 h 42 m 35 s: without the window the last retry would come early.
@@ -27,14 +30,20 @@ import Testing
         var policy = RetryPolicy(schedule: [.seconds(10), .seconds(20)], jitter: 0)
         policy.maxRetryAfter = .seconds(60)
         #expect(policy.delay(afterFailedAttempts: 1, firstAttempt: 0, now: 0, retryAfter: .seconds(30)) == .seconds(30))
-        #expect(policy.delay(afterFailedAttempts: 1, firstAttempt: 0, now: 0, retryAfter: .seconds(7200)) == .seconds(60))
-        #expect(policy.delay(afterFailedAttempts: 1, firstAttempt: 0, now: 0, retryAfter: .seconds(2)) == .seconds(10),
-                "floored at the scheduled delay")
+        #expect(
+            policy.delay(afterFailedAttempts: 1, firstAttempt: 0, now: 0, retryAfter: .seconds(7200)) == .seconds(60))
+        #expect(
+            policy.delay(afterFailedAttempts: 1, firstAttempt: 0, now: 0, retryAfter: .seconds(2)) == .seconds(10),
+            "floored at the scheduled delay")
         let fast = RetryPolicy(schedule: [.milliseconds(100)], jitter: 0)
-        #expect(fast.delay(afterFailedAttempts: 1, firstAttempt: 0, now: 0, retryAfter: .zero) == .seconds(1),
-                "Retry-After: 0 is floored at a second")
-        #expect(fast.delay(afterFailedAttempts: 1, firstAttempt: 0, now: 0) == .milliseconds(100), "without it, the schedule")
-        #expect(contract.delay(afterFailedAttempts: 11, firstAttempt: 0, now: 90_000_000, retryAfter: .seconds(2)) == nil)
+        #expect(
+            fast.delay(afterFailedAttempts: 1, firstAttempt: 0, now: 0, retryAfter: .zero) == .seconds(1),
+            "Retry-After: 0 is floored at a second")
+        #expect(
+            fast.delay(afterFailedAttempts: 1, firstAttempt: 0, now: 0) == .milliseconds(100),
+            "without it, the schedule")
+        #expect(
+            contract.delay(afterFailedAttempts: 11, firstAttempt: 0, now: 90_000_000, retryAfter: .seconds(2)) == nil)
     }
 
     @Test func parsesRetryAfterSecondsAndHTTPDates() {
@@ -62,7 +71,10 @@ import Testing
         let limiter = ConcurrencyLimiter(limit: 1)
         try await limiter.acquire()
         let cancelled = Task { try await limiter.acquire() }
-        let next = Task { try await limiter.acquire(); return true }
+        let next = Task {
+            try await limiter.acquire()
+            return true
+        }
         try await Task.sleep(for: .milliseconds(50))
         cancelled.cancel()
         await #expect(throws: CancellationError.self) { try await cancelled.value }

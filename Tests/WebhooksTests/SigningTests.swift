@@ -1,14 +1,16 @@
 import Digest
 import Foundation
 import Testing
+
 @testable import Webhooks
 
 @Suite struct SigningTests {
     @Test func matchesTheStandardWebhooksSpecTestVector() throws {
         // The example from the Standard Webhooks specification.
         let signer = try WebhookSigner(secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
-        let signature = signer.standardSignature(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330,
-                                                 body: Array(#"{"test": 2432232314}"#.utf8))
+        let signature = signer.standardSignature(
+            id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330,
+            body: Array(#"{"test": 2432232314}"#.utf8))
         #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
     }
 

@@ -6,10 +6,11 @@ import Kafka
 import Payments
 import ResponseCodec
 import Synchronization
-import Testing
 import TestSupport
-@testable import Webhooks
+import Testing
 import WebhooksTesting
+
+@testable import Webhooks
 
 /// The sink against the embedded broker and real loopback HTTP receivers.
 @Suite(.serialized) struct WebhookSinkTests {
@@ -39,14 +40,20 @@ import WebhooksTesting
             #expect(request.body == WebhookBody.render(response))
             let timestamp = try #require(request.headers["webhook-timestamp"])
             let signed = Array("\(response.eventId).\(timestamp).".utf8) + request.body
-            #expect(request.headers["webhook-signature"] == "v1," + Data(Digest.hmacSHA256(key: key, data: signed)).base64EncodedString())
-            #expect(request.headers["x-webhook-signature"] == "sha256=" + Digest.hex(Digest.hmacSHA256(key: key, data: request.body)))
+            #expect(
+                request.headers["webhook-signature"] == "v1,"
+                    + Data(Digest.hmacSHA256(key: key, data: signed)).base64EncodedString())
+            #expect(
+                request.headers["x-webhook-signature"] == "sha256="
+                    + Digest.hex(Digest.hmacSHA256(key: key, data: request.body)))
             #expect(request.headers["content-type"] == "application/json")
             #expect(request.headers["x-correlation-id"] == response.correlationId)
             #expect(request.headers["x-tenant-id"] == tenant)
             #expect(request.headers["user-agent"]?.hasPrefix("payments-bridge") == true)
         }
-        #expect(harness.metricsText().contains(#"payments_bridge_webhook_deliveries_total{tenant="\#(tenant)",outcome="delivered"} 15"#))
+        #expect(
+            harness.metricsText().contains(
+                #"payments_bridge_webhook_deliveries_total{tenant="\#(tenant)",outcome="delivered"} 15"#))
     }
 
     @Test func aFailingPaymentWaitsInTheRetryLogWhileOthersFlowAndKeepsItsOrder() async throws {
@@ -57,22 +64,31 @@ import WebhooksTesting
             let slowAttempts = all.filter { $0.paymentId == "PAY-SLOW" }.count
             return request.paymentId == "PAY-SLOW" && slowAttempts <= 2 ? .status(503) : .ok
         }
-        try await harness.write(tenant, [("PAY-SLOW", .initiated), ("PAY-FAST", .initiated), ("PAY-SLOW", .validated),
-                                         ("PAY-FAST", .validated), ("PAY-SLOW", .completed), ("PAY-FAST", .completed)])
+        try await harness.write(
+            tenant,
+            [
+                ("PAY-SLOW", .initiated), ("PAY-FAST", .initiated), ("PAY-SLOW", .validated),
+                ("PAY-FAST", .validated), ("PAY-SLOW", .completed), ("PAY-FAST", .completed),
+            ])
         try await receiver.serve {
-            let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url))],
-                                        schedule: [.milliseconds(700), .milliseconds(700)])
+            let sink = try harness.sink(
+                [.init(endpoint: harness.settings(tenant, url: receiver.url))],
+                schedule: [.milliseconds(700), .milliseconds(700)])
             try await withSink(sink) {
-                try await eventually("all delivered") { receiver.requests.filter { $0.headers["webhook-id"] != nil }.count >= 8 }
+                try await eventually("all delivered") {
+                    receiver.requests.filter { $0.headers["webhook-id"] != nil }.count >= 8
+                }
             }
         }
         let requests = receiver.requests
         let slow = requests.filter { $0.paymentId == "PAY-SLOW" }
         let fast = requests.filter { $0.paymentId == "PAY-FAST" }
         #expect(fast.count == 3)
-        #expect(slow.count == 5)   // two failures, then three deliveries
-        #expect(slow.compactMap { $0.json?["eventType"] as? String } == [
-            "PAYMENT_INITIATED", "PAYMENT_INITIATED", "PAYMENT_INITIATED", "PAYMENT_VALIDATED", "PAYMENT_COMPLETED"])
+        #expect(slow.count == 5)  // two failures, then three deliveries
+        #expect(
+            slow.compactMap { $0.json?["eventType"] as? String } == [
+                "PAYMENT_INITIATED", "PAYMENT_INITIATED", "PAYMENT_INITIATED", "PAYMENT_VALIDATED", "PAYMENT_COMPLETED",
+            ])
         // The healthy payment did not wait for the failing one's retries.
         #expect(try #require(fast.last).arrival < slow[2].arrival)
         #expect(slow[0].eventId == slow[2].eventId, "webhook-id is stable across retries")
@@ -85,8 +101,9 @@ import WebhooksTesting
         let receiver = WebhookReceiver { _, all in all.count == 1 ? .status(429, headers: ["Retry-After": "1"]) : .ok }
         try await harness.write(tenant, [("PAY-1", .completed)])
         try await receiver.serve {
-            let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url))],
-                                        schedule: [.milliseconds(50)])
+            let sink = try harness.sink(
+                [.init(endpoint: harness.settings(tenant, url: receiver.url))],
+                schedule: [.milliseconds(50)])
             try await withSink(sink) { try await eventually("retry") { receiver.requests.count >= 2 } }
         }
         let requests = receiver.requests
@@ -99,7 +116,8 @@ import WebhooksTesting
         let receiver = WebhookReceiver { request, _ in
             (request.json?["eventType"] as? String) == "PAYMENT_VALIDATED" ? .status(400) : .ok
         }
-        let written = try await harness.write(tenant, [("PAY-1", .initiated), ("PAY-1", .validated), ("PAY-1", .completed)])
+        let written = try await harness.write(
+            tenant, [("PAY-1", .initiated), ("PAY-1", .validated), ("PAY-1", .completed)])
         try await receiver.serve {
             let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url))])
             try await withSink(sink) { try await eventually("3 requests") { receiver.requests.count >= 3 } }
@@ -107,7 +125,7 @@ import WebhooksTesting
         #expect(receiver.requests.map(\.eventId) == written.map(\.eventId))
         let dead = try await harness.deadLetters(tenant, count: 1)
         let record = try #require(dead.first)
-        #expect(record.header("eventId") == nil)   // original headers only: the test wrote tenantId
+        #expect(record.header("eventId") == nil)  // original headers only: the test wrote tenantId
         #expect(record.header("tenantId") == tenant)
         #expect(record.header(DeadLetterHeader.reason) == "http_status")
         #expect(record.header(DeadLetterHeader.httpStatus) == "400")
@@ -116,7 +134,8 @@ import WebhooksTesting
         #expect(record.header(DeadLetterHeader.originalOffset) == "1")
         #expect(record.header(DeadLetterHeader.consumerGroup) == harness.group)
         #expect(record.key == Array("PAY-1".utf8))
-        #expect(try await PaymentResponseDecoder(registry: harness.registry).decode(record.value, channel: .partner).eventId
+        #expect(
+            try await PaymentResponseDecoder(registry: harness.registry).decode(record.value, channel: .partner).eventId
                 == written[1].eventId)
     }
 
@@ -146,9 +165,14 @@ import WebhooksTesting
         let receiver = WebhookReceiver { _, all in all.count == 1 ? WebhookReceiver.Reply(delay: .seconds(3)) : .ok }
         try await harness.write(tenant, [("PAY-1", .completed)])
         try await receiver.serve {
-            let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url,
-                                                                          requestTimeout: .milliseconds(400)))],
-                                        schedule: [.milliseconds(100)])
+            let sink = try harness.sink(
+                [
+                    .init(
+                        endpoint: harness.settings(
+                            tenant, url: receiver.url,
+                            requestTimeout: .milliseconds(400)))
+                ],
+                schedule: [.milliseconds(100)])
             try await withSink(sink) { try await eventually("second attempt") { receiver.requests.count >= 2 } }
         }
         let requests = receiver.requests
@@ -161,11 +185,12 @@ import WebhooksTesting
         let tenant = try harness.tenant(partitions: 1)
         let receiver = WebhookReceiver { _, _ in .status(503) }
         try await harness.write(tenant, [("PAY-1", .completed)])
-        let clock = AcceleratedSinkClock(factor: 20_000)   // a day in about 4.3 s
+        let clock = AcceleratedSinkClock(factor: 20_000)  // a day in about 4.3 s
         let contract: [Duration] = [5, 30, 120, 600, 1800, 3600, 7200, 14_400, 28_800, 28_800].map { .seconds($0) }
         let dead = try await receiver.serve {
-            let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url))],
-                                        schedule: contract, minimumWindow: .seconds(86_400), clock: clock)
+            let sink = try harness.sink(
+                [.init(endpoint: harness.settings(tenant, url: receiver.url))],
+                schedule: contract, minimumWindow: .seconds(86_400), clock: clock)
             return try await withSink(sink) { try await harness.deadLetters(tenant, count: 1, timeout: .seconds(30)) }
         }
         let record = try #require(dead.first)
@@ -187,23 +212,32 @@ import WebhooksTesting
         let receiver = WebhookReceiver()
         try await harness.write(tenant, lifecycle.map { ("PAY-1", $0) } + [("PAY-2", .failed)])
         try await receiver.serve {
-            let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url),
-                                               eventTypes: [.completed, .failed])])
+            let sink = try harness.sink([
+                .init(
+                    endpoint: harness.settings(tenant, url: receiver.url),
+                    eventTypes: [.completed, .failed])
+            ])
             try await withSink(sink) {
                 try await eventually("2 deliveries") { receiver.requests.count >= 2 }
                 try await Task.sleep(for: .milliseconds(300))
             }
         }
-        #expect(receiver.requests.compactMap { $0.json?["eventType"] as? String }.sorted() == ["PAYMENT_COMPLETED", "PAYMENT_FAILED"])
+        #expect(
+            receiver.requests.compactMap { $0.json?["eventType"] as? String }.sorted() == [
+                "PAYMENT_COMPLETED", "PAYMENT_FAILED",
+            ])
         #expect(try await harness.deadLetters(tenant, count: 1, timeout: .seconds(2)).isEmpty)
-        #expect(harness.metricsText().contains(#"payments_bridge_webhook_filtered_total{tenant="\#(tenant)",event_type="PAYMENT_INITIATED"} 1"#))
+        #expect(
+            harness.metricsText().contains(
+                #"payments_bridge_webhook_filtered_total{tenant="\#(tenant)",event_type="PAYMENT_INITIATED"} 1"#))
     }
 
     @Test func undecodableRecordsAreDeadLetteredAsDecodeErrors() async throws {
         let harness = try SinkHarness()
         let tenant = try harness.tenant(partitions: 1)
         let receiver = WebhookReceiver()
-        try await harness.writeRaw(tenant, [(Array("PAY-1".utf8), [0, 0, 0, 0, 42, 1, 2]), (Array("PAY-2".utf8), Array("{}".utf8))])
+        try await harness.writeRaw(
+            tenant, [(Array("PAY-1".utf8), [0, 0, 0, 0, 42, 1, 2]), (Array("PAY-2".utf8), Array("{}".utf8))])
         try await harness.write(tenant, [("PAY-3", .completed)])
         let dead = try await receiver.serve {
             let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url))])
@@ -214,7 +248,9 @@ import WebhooksTesting
         }
         #expect(dead.map { $0.header(DeadLetterHeader.reason) } == ["decode_error", "decode_error"])
         // Two payments: their dead letters may be written in either order.
-        #expect(dead.first { $0.key == Array("PAY-1".utf8) }?.value == [0, 0, 0, 0, 42, 1, 2], "the undecodable value is kept byte for byte")
+        #expect(
+            dead.first { $0.key == Array("PAY-1".utf8) }?.value == [0, 0, 0, 0, 42, 1, 2],
+            "the undecodable value is kept byte for byte")
         #expect(dead.first { $0.key == Array("PAY-2".utf8) }?.value == Array("{}".utf8))
         #expect(receiver.requests.map(\.paymentId) == ["PAY-3"])
     }
@@ -226,18 +262,20 @@ import WebhooksTesting
         let written = try await harness.write(tenant, lifecycle.map { ("PAY-1", $0) } + [("PAY-2", .completed)])
         try await receiver.serve {
             // First run: the partner is down; everything goes to the retry log and is committed past.
-            let first = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url))],
-                                         schedule: [.seconds(3)])
+            let first = try harness.sink(
+                [.init(endpoint: harness.settings(tenant, url: receiver.url))],
+                schedule: [.seconds(3)])
             try await withSink(first) {
                 try await eventually("both payments parked") { first.totals.retriesScheduled >= 2 }
-                try await Task.sleep(for: .milliseconds(500))   // hand-offs and a commit
+                try await Task.sleep(for: .milliseconds(500))  // hand-offs and a commit
             }
             let attemptsBefore = receiver.requests.count
             #expect(attemptsBefore == 2)
             // The partner is back. A new instance (same group) must find the retries in the log.
             receiver.setScript { _, _ in .ok }
-            let second = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url))],
-                                          schedule: [.milliseconds(100)])
+            let second = try harness.sink(
+                [.init(endpoint: harness.settings(tenant, url: receiver.url))],
+                schedule: [.milliseconds(100)])
             try await withSink(second) {
                 try await eventually(timeout: .seconds(90), "all delivered after restart") {
                     receiver.requests.count >= attemptsBefore + written.count
@@ -245,7 +283,9 @@ import WebhooksTesting
             }
         }
         let delivered = receiver.requests.dropFirst(2)
-        #expect(delivered.filter { $0.paymentId == "PAY-1" }.map(\.eventId) == written.filter { $0.paymentId == "PAY-1" }.map(\.eventId))
+        #expect(
+            delivered.filter { $0.paymentId == "PAY-1" }.map(\.eventId)
+                == written.filter { $0.paymentId == "PAY-1" }.map(\.eventId))
         #expect(Set(delivered.map(\.eventId)) == Set(written.map(\.eventId)))
     }
 
@@ -256,7 +296,8 @@ import WebhooksTesting
         let registry = UnreachableRegistry(serving: harness.registry)
         let receiver = WebhookReceiver()
         try await receiver.serve {
-            let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url))], registry: registry)
+            let sink = try harness.sink(
+                [.init(endpoint: harness.settings(tenant, url: receiver.url))], registry: registry)
             try await withSink(sink) {
                 try await eventually("the sink says it waits for the registry") {
                     sink.readiness.reason?.contains("schema registry") == true

@@ -14,15 +14,20 @@ import Payments
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 5, let count = Int(arguments[3]) else {
-    FileHandle.standardError.write(Data("usage: bridge-bench BOOTSTRAP INPUT_TOPIC COUNT SCHEMA_FILE [--skip-load]\n".utf8))
+    FileHandle.standardError.write(
+        Data("usage: bridge-bench BOOTSTRAP INPUT_TOPIC COUNT SCHEMA_FILE [--skip-load]\n".utf8))
     exit(2)
 }
-let kafka = KafkaConfiguration(bootstrapServers: arguments[1], clientID: "bridge-bench", properties: [
-    "log_level": "3", "fetch.wait.max.ms": ProcessInfo.processInfo.environment["FETCH_WAIT_MAX_MS"] ?? "500"])
+let kafka = KafkaConfiguration(
+    bootstrapServers: arguments[1], clientID: "bridge-bench",
+    properties: [
+        "log_level": "3", "fetch.wait.max.ms": ProcessInfo.processInfo.environment["FETCH_WAIT_MAX_MS"] ?? "500",
+    ])
 let inputTopic = arguments[2]
 let logger: Logger = {
     var logger = Logger(label: "bridge-bench")
-    logger.logLevel = ProcessInfo.processInfo.environment["BRIDGE_BENCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+    logger.logLevel =
+        ProcessInfo.processInfo.environment["BRIDGE_BENCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
     return logger
 }()
 
@@ -31,23 +36,29 @@ let tenants = ProcessInfo.processInfo.environment["BENCH_TENANTS"].flatMap(Int.i
 
 func event(_ index: Int) -> [UInt8] {
     let payment = index % 10_000
-    let types = ["PaymentInitiatedEvent", "PaymentValidatedEvent", "FundsDebitedEvent", "ClearingSubmittedEvent", "PaymentCompletedEvent"]
+    let types = [
+        "PaymentInitiatedEvent", "PaymentValidatedEvent", "FundsDebitedEvent", "ClearingSubmittedEvent",
+        "PaymentCompletedEvent",
+    ]
     let json = """
-    {"eventId":"\(UUID().uuidString.lowercased())","eventType":"\(types[index / 10_000 % 5])","paymentId":"PAY-\(payment)",\
-    "tenantId":"TENANT-\(String(format: "%03d", payment % tenants))","channelType":"PARTNER","customerId":"CUST-\(payment)",\
-    "debtorAccount":"DE89370400440532013000","creditorAccount":"FR1420041010050500013M02606","currency":"EUR",\
-    "amount":\(100 + payment % 900).25,"timestamp":1764000000123,"correlationId":"corr-\(index)","idempotencyKey":"idem-\(payment)"}
-    """
+        {"eventId":"\(UUID().uuidString.lowercased())","eventType":"\(types[index / 10_000 % 5])","paymentId":"PAY-\(payment)",\
+        "tenantId":"TENANT-\(String(format: "%03d", payment % tenants))","channelType":"PARTNER","customerId":"CUST-\(payment)",\
+        "debtorAccount":"DE89370400440532013000","creditorAccount":"FR1420041010050500013M02606","currency":"EUR",\
+        "amount":\(100 + payment % 900).25,"timestamp":1764000000123,"correlationId":"corr-\(index)","idempotencyKey":"idem-\(payment)"}
+        """
     return Array(json.utf8)
 }
 
-let latencyRate = arguments.firstIndex(of: "--latency").flatMap { arguments.count > $0 + 1 ? Int(arguments[$0 + 1]) : nil }
+let latencyRate = arguments.firstIndex(of: "--latency").flatMap {
+    arguments.count > $0 + 1 ? Int(arguments[$0 + 1]) : nil
+}
 
 if !arguments.contains("--skip-load"), latencyRate == nil {
     let loader = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: logger)
     for index in 0..<count {
-        try await loader.enqueue(ProducerRecord(topic: inputTopic, key: Array("PAY-\(index % 10_000)".utf8), value: event(index)),
-                                 token: UInt(index))
+        try await loader.enqueue(
+            ProducerRecord(topic: inputTopic, key: Array("PAY-\(index % 10_000)".utf8), value: event(index)),
+            token: UInt(index))
     }
     try await loader.flush(timeout: .seconds(300))
     await loader.close()
@@ -56,12 +67,15 @@ if !arguments.contains("--skip-load"), latencyRate == nil {
 
 let schema = try AvroSchema(json: String(contentsOfFile: arguments[4], encoding: .utf8))
 let configuration: BridgeService.Configuration = {
-    var configuration = BridgeService.Configuration(parser: PaymentEventParser(
-        knownTenants: Set((0..<tenants).map { "TENANT-\(String(format: "%03d", $0))" })))
+    var configuration = BridgeService.Configuration(
+        parser: PaymentEventParser(
+            knownTenants: Set((0..<tenants).map { "TENANT-\(String(format: "%03d", $0))" })))
     configuration.inputTopic = inputTopic
     configuration.consumerGroup = "bridge-bench-\(UUID().uuidString.prefix(8))"
     configuration.transactionalID = "bridge-bench-\(UUID().uuidString.prefix(8))"
-    configuration.partitions = [.partner: ProcessInfo.processInfo.environment["BENCH_RESPONSE_PARTITIONS"].flatMap(Int.init) ?? 4]
+    configuration.partitions = [
+        .partner: ProcessInfo.processInfo.environment["BENCH_RESPONSE_PARTITIONS"].flatMap(Int.init) ?? 4
+    ]
     configuration.replicationFactor = 1
     let environment = ProcessInfo.processInfo.environment
     if let maxRecords = environment["BRIDGE_MAX_RECORDS"].flatMap(Int.init) {
@@ -75,8 +89,9 @@ let configuration: BridgeService.Configuration = {
     }
     return configuration
 }()
-let bridge = try BridgeService(configuration: configuration, kafka: kafka, schema: schema, registry: EmbeddedSchemaRegistry(),
-                               metricsFactory: NOOPMetricsHandler.instance, logger: logger)
+let bridge = try BridgeService(
+    configuration: configuration, kafka: kafka, schema: schema, registry: EmbeddedSchemaRegistry(),
+    metricsFactory: NOOPMetricsHandler.instance, logger: logger)
 let task = Task { try await bridge.run() }
 
 if let rate = latencyRate {
@@ -97,14 +112,22 @@ func measureLatency(rate: Int) async throws {
         return d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
     }
     // Warm up first (topics created, group joined), so the reader finds every topic it subscribes to.
-    let sender = try KafkaProducer(configuration: { var c = ProducerConfiguration(kafka: kafka); c.linger = .milliseconds(1); return c }(),
-                                   logger: logger)
+    let sender = try KafkaProducer(
+        configuration: {
+            var c = ProducerConfiguration(kafka: kafka)
+            c.linger = .milliseconds(1)
+            return c
+        }(),
+        logger: logger)
     for index in 0..<100 {
-        try await sender.send(ProducerRecord(topic: inputTopic, key: Array("PAY-\(index)".utf8),
-                                             value: latencyEvent(index, sentAt: -1, run: run)))
+        try await sender.send(
+            ProducerRecord(
+                topic: inputTopic, key: Array("PAY-\(index)".utf8),
+                value: latencyEvent(index, sentAt: -1, run: run)))
     }
     while bridge.committedRecordCount < 100 { try await Task.sleep(for: .milliseconds(10)) }
-    var readerConfiguration = ConsumerConfiguration(kafka: kafka, groupID: "latency-reader-\(UUID().uuidString.prefix(8))")
+    var readerConfiguration = ConsumerConfiguration(
+        kafka: kafka, groupID: "latency-reader-\(UUID().uuidString.prefix(8))")
     readerConfiguration.offsetReset = .latest
     readerConfiguration.maxPollInterval = .seconds(10)
     readerConfiguration.sessionTimeout = .seconds(6)
@@ -128,7 +151,8 @@ func measureLatency(rate: Int) async throws {
         while seen.count < count, ContinuousClock.now < deadline {
             for record in await reader.poll(timeout: .milliseconds(20)) {
                 guard let correlation = record.headers.last(named: "correlationId")?.stringValue,
-                      correlation.hasPrefix("lat-\(run)-"), let sent = Int64(correlation.dropFirst(13)), sent >= 0 else { continue }
+                    correlation.hasPrefix("lat-\(run)-"), let sent = Int64(correlation.dropFirst(13)), sent >= 0
+                else { continue }
                 seen.append(nanos() - sent)
             }
         }
@@ -148,14 +172,20 @@ func measureLatency(rate: Int) async throws {
         }
         let sentAt = nanos()
         behind.append(sentAt - due)
-        try await sender.enqueue(ProducerRecord(topic: inputTopic, key: Array("PAY-\(index % 10_000)".utf8),
-                                                value: latencyEvent(index, sentAt: sentAt, run: run)), token: UInt(index))
+        try await sender.enqueue(
+            ProducerRecord(
+                topic: inputTopic, key: Array("PAY-\(index % 10_000)".utf8),
+                value: latencyEvent(index, sentAt: sentAt, run: run)), token: UInt(index))
     }
     samples = await receiving.value
     behind.sort()
     if !behind.isEmpty {
-        logger.info("sender pacing", metadata: ["behind_p50_ms": "\(Double(behind[behind.count / 2]) / 1e6)",
-                                                "behind_max_ms": "\(Double(behind.last!) / 1e6)"])
+        logger.info(
+            "sender pacing",
+            metadata: [
+                "behind_p50_ms": "\(Double(behind[behind.count / 2]) / 1e6)",
+                "behind_max_ms": "\(Double(behind.last!) / 1e6)",
+            ])
     }
     await sender.close()
     await reader.close()
@@ -164,14 +194,17 @@ func measureLatency(rate: Int) async throws {
         guard !samples.isEmpty else { return .nan }
         return Double(samples[min(samples.count - 1, Int(Double(samples.count) * p))]) / 1e6
     }
-    print(#"{"impl":"bridge-swift-latency","rate":\#(rate),"events":\#(count),"received":\#(samples.count),"p50_ms":\#(String(format: "%.1f", percentile(0.5))),"p99_ms":\#(String(format: "%.1f", percentile(0.99))),"p999_ms":\#(String(format: "%.1f", percentile(0.999)))}"#)
+    print(
+        #"{"impl":"bridge-swift-latency","rate":\#(rate),"events":\#(count),"received":\#(samples.count),"p50_ms":\#(String(format: "%.1f", percentile(0.5))),"p99_ms":\#(String(format: "%.1f", percentile(0.99))),"p999_ms":\#(String(format: "%.1f", percentile(0.999)))}"#
+    )
 }
 
 func latencyEvent(_ index: Int, sentAt: Int64, run: String) -> [UInt8] {
     var bytes = event(index)
     // Replace the correlation id with the run and the send time.
-    let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"correlationId\":\"corr-\(index)\"",
-                                                                           with: "\"correlationId\":\"lat-\(run)-\(sentAt)\"")
+    let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(
+        of: "\"correlationId\":\"corr-\(index)\"",
+        with: "\"correlationId\":\"lat-\(run)-\(sentAt)\"")
     bytes = Array(text.utf8)
     return bytes
 }
@@ -185,5 +218,7 @@ let elapsed = ContinuousClock.now - start
 task.cancel()
 _ = await task.result
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-print(#"{"impl":"bridge-swift","events":\#(count - startCount),"seconds":\#(String(format: "%.3f", seconds)),"per_second":\#(Int(Double(count - startCount) / seconds))}"#)
+print(
+    #"{"impl":"bridge-swift","events":\#(count - startCount),"seconds":\#(String(format: "%.3f", seconds)),"per_second":\#(Int(Double(count - startCount) / seconds))}"#
+)
 exit(0)

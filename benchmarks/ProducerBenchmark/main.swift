@@ -15,7 +15,8 @@ guard arguments.count >= 5, let count = Int(arguments[3]), let size = Int(argume
 let mode = arguments.count > 5 ? arguments[5] : "token"
 let delivered = Atomic<Int>(0)
 let failed = Atomic<Int>(0)
-let kafka = KafkaConfiguration(bootstrapServers: arguments[1], clientID: "producer-bench", properties: ["log_level": "3"])
+let kafka = KafkaConfiguration(
+    bootstrapServers: arguments[1], clientID: "producer-bench", properties: ["log_level": "3"])
 let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka)) { outcome in
     if outcome.error == nil { delivered.add(1, ordering: .relaxed) } else { failed.add(1, ordering: .relaxed) }
 }
@@ -44,6 +45,8 @@ try await produceAll()
 let elapsed = ContinuousClock.now - start
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 let ok = delivered.load(ordering: .relaxed)
-print(#"{"impl":"swift-\#(mode)","records":\#(count),"delivered":\#(ok),"failed":\#(failed.load(ordering: .relaxed)),"seconds":\#(String(format: "%.3f", seconds)),"per_second":\#(Int(Double(ok) / seconds)),"librdkafka":"\#(KafkaLibrary.version)"}"#)
+print(
+    #"{"impl":"swift-\#(mode)","records":\#(count),"delivered":\#(ok),"failed":\#(failed.load(ordering: .relaxed)),"seconds":\#(String(format: "%.3f", seconds)),"per_second":\#(Int(Double(ok) / seconds)),"librdkafka":"\#(KafkaLibrary.version)"}"#
+)
 await producer.close()
 exit(failed.load(ordering: .relaxed) == 0 ? 0 : 1)

@@ -15,10 +15,14 @@ import Webhooks
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 6, let count = Int(arguments[3]) else {
-    FileHandle.standardError.write(Data("usage: sink-bench BOOTSTRAP TENANT COUNT SCHEMA_FILE URL [--load-only | --skip-load] [--max-in-flight N]\n".utf8))
+    FileHandle.standardError.write(
+        Data(
+            "usage: sink-bench BOOTSTRAP TENANT COUNT SCHEMA_FILE URL [--load-only | --skip-load] [--max-in-flight N]\n"
+                .utf8))
     exit(2)
 }
-let partner = try BenchmarkPartner(bootstrapServers: arguments[1], clientID: "sink-bench", tenant: arguments[2], schemaFile: arguments[4])
+let partner = try BenchmarkPartner(
+    bootstrapServers: arguments[1], clientID: "sink-bench", tenant: arguments[2], schemaFile: arguments[4])
 let (kafka, tenant, registry) = (partner.kafka, partner.tenant, partner.registry)
 let url = arguments[5]
 let maxInFlight = arguments.firstIndex(of: "--max-in-flight").flatMap { Int(arguments[$0 + 1]) } ?? 64
@@ -40,12 +44,14 @@ if !arguments.contains("--skip-load") {
 }
 
 let endpoint = benchmarkEndpoint(tenant: tenant, url: url, maxInFlight: maxInFlight)
-var configuration = WebhookSink.Configuration(tenants: [.init(endpoint: endpoint)], retry: RetryPolicy(schedule: [.seconds(1)]))
+var configuration = WebhookSink.Configuration(
+    tenants: [.init(endpoint: endpoint)], retry: RetryPolicy(schedule: [.seconds(1)]))
 configuration.consumerGroup = "sink-bench-\(UUID().uuidString.prefix(8))"
 configuration.replicationFactor = 1
 configuration.retryTopicPartitions = 1
-let sink = try WebhookSink(configuration: configuration, kafka: kafka, decoder: PaymentResponseDecoder(registry: registry),
-                           metricsFactory: NOOPMetricsHandler.instance, logger: logger)
+let sink = try WebhookSink(
+    configuration: configuration, kafka: kafka, decoder: PaymentResponseDecoder(registry: registry),
+    metricsFactory: NOOPMetricsHandler.instance, logger: logger)
 let run = Task { try await sink.run() }
 var first: ContinuousClock.Instant?
 let deadline = ContinuousClock.now + .seconds(600)
@@ -59,8 +65,9 @@ run.cancel()
 _ = await run.result
 let elapsed = last - (first ?? last)
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-print("""
-{"impl":"sink-swift","max_in_flight":\(maxInFlight),"records":\(count),"delivered":\(totals.delivered),\
-"dead_lettered":\(totals.deadLettered),"retries":\(totals.retriesScheduled),"seconds":\(seconds),\
-"per_second":\(seconds > 0 ? Double(totals.delivered) / seconds : 0)}
-""")
+print(
+    """
+    {"impl":"sink-swift","max_in_flight":\(maxInFlight),"records":\(count),"delivered":\(totals.delivered),\
+    "dead_lettered":\(totals.deadLettered),"retries":\(totals.retriesScheduled),"seconds":\(seconds),\
+    "per_second":\(seconds > 0 ? Double(totals.delivered) / seconds : 0)}
+    """)

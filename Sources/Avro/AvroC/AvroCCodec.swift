@@ -16,22 +16,23 @@ final class AvroCCodec: Sendable {
     nonisolated(unsafe) private var value = avro_value_t()
 
     init(json: String) throws(AvroError) {
-        let parsed: Result<(avro_schema_t, UnsafeMutablePointer<avro_value_iface_t>, avro_value_t), AvroError> = avroLock.withLock { _ in
-            var schema: avro_schema_t?
-            let rc = json.withCString { avro_schema_from_json_length($0, json.utf8.count, &schema) }
-            guard rc == 0, let schema else { return .failure(AvroError(.invalidSchema, lastAvroError())) }
-            guard let iface = avro_generic_class_from_schema(schema) else {
-                avro_schema_decref(schema)
-                return .failure(AvroError(.invalidSchema, lastAvroError()))
+        let parsed: Result<(avro_schema_t, UnsafeMutablePointer<avro_value_iface_t>, avro_value_t), AvroError> =
+            avroLock.withLock { _ in
+                var schema: avro_schema_t?
+                let rc = json.withCString { avro_schema_from_json_length($0, json.utf8.count, &schema) }
+                guard rc == 0, let schema else { return .failure(AvroError(.invalidSchema, lastAvroError())) }
+                guard let iface = avro_generic_class_from_schema(schema) else {
+                    avro_schema_decref(schema)
+                    return .failure(AvroError(.invalidSchema, lastAvroError()))
+                }
+                var value = avro_value_t()
+                guard avro_generic_value_new(iface, &value) == 0 else {
+                    pb_avro_value_iface_decref(iface)
+                    avro_schema_decref(schema)
+                    return .failure(AvroError(.invalidSchema, lastAvroError()))
+                }
+                return .success((schema, iface, value))
             }
-            var value = avro_value_t()
-            guard avro_generic_value_new(iface, &value) == 0 else {
-                pb_avro_value_iface_decref(iface)
-                avro_schema_decref(schema)
-                return .failure(AvroError(.invalidSchema, lastAvroError()))
-            }
-            return .success((schema, iface, value))
-        }
         let (schema, iface, value) = try parsed.get()
         self.schema = schema
         self.iface = iface
@@ -59,7 +60,8 @@ final class AvroCCodec: Sendable {
             guard avro_value_sizeof(&value, &size) == 0 else { return .failure(AvroError(.encode, lastAvroError())) }
             var bytes = [UInt8](repeating: 0, count: size)
             let rc = bytes.withUnsafeMutableBufferPointer { buffer -> Int32 in
-                let writer = avro_writer_memory(UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self), Int64(size))
+                let writer = avro_writer_memory(
+                    UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self), Int64(size))
                 defer { avro_writer_free(writer) }
                 return avro_value_write(writer, &value)
             }
@@ -108,7 +110,9 @@ enum AvroCValues {
             var utf8 = Array(v.utf8)
             utf8.append(0)
             rc = utf8.withUnsafeBufferPointer { buffer in
-                buffer.withMemoryRebound(to: CChar.self) { pb_avro_value_set_string_len(&target, $0.baseAddress, $0.count) }
+                buffer.withMemoryRebound(to: CChar.self) {
+                    pb_avro_value_set_string_len(&target, $0.baseAddress, $0.count)
+                }
             }
         case (.enumeration(let name, let symbols, _), .enumSymbol(let symbol)):
             guard let index = symbols.firstIndex(of: symbol) else {
@@ -117,7 +121,8 @@ enum AvroCValues {
             rc = pb_avro_value_set_enum(&target, Int32(index))
         case (.record(let name, let fields), .record(let values)):
             for (index, field) in fields.enumerated() {
-                let given = index < values.count && values[index].name == field.name
+                let given =
+                    index < values.count && values[index].name == field.name
                     ? values[index].value : values.first { $0.name == field.name }?.value
                 guard let given else { throw AvroError(.encode, "\(name): missing field '\(field.name)'") }
                 var child = avro_value_t()
@@ -145,7 +150,9 @@ enum AvroCValues {
                 throw AvroError(.encode, "no branch of \(type.displayName) accepts \(input.kindName)")
             }
             var branch = avro_value_t()
-            guard pb_avro_value_set_branch(&target, Int32(index), &branch) == 0 else { throw AvroError(.encode, lastAvroError()) }
+            guard pb_avro_value_set_branch(&target, Int32(index), &branch) == 0 else {
+                throw AvroError(.encode, lastAvroError())
+            }
             try set(&branch, input, type: branches[index])
         default:
             throw AvroError(.encode, "expected \(type.displayName), got \(input.kindName)")
@@ -156,8 +163,8 @@ enum AvroCValues {
     private static func accepts(_ type: AvroType, _ value: AvroValue) -> Bool {
         switch (type, value) {
         case (.null, .null), (.boolean, .boolean), (.int, .int), (.long, .long), (.long, .int), (.float, .float),
-             (.double, .double), (.bytes, .bytes), (.string, .string), (.record, .record), (.enumeration, .enumSymbol),
-             (.array, .array), (.map, .map), (.fixed, .fixed):
+            (.double, .double), (.bytes, .bytes), (.string, .string), (.record, .record), (.enumeration, .enumSymbol),
+            (.array, .array), (.map, .map), (.fixed, .fixed):
             return true
         default:
             return false
@@ -200,14 +207,17 @@ enum AvroCValues {
             var pointer: UnsafeRawPointer?
             var size = 0
             let isFixed = pb_avro_value_get_type(&source) == AVRO_FIXED
-            rc = isFixed ? pb_avro_value_get_fixed(&source, &pointer, &size) : pb_avro_value_get_bytes(&source, &pointer, &size)
+            rc =
+                isFixed
+                ? pb_avro_value_get_fixed(&source, &pointer, &size) : pb_avro_value_get_bytes(&source, &pointer, &size)
             let bytes = pointer.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
             result = isFixed ? .fixed(bytes) : .bytes(bytes)
         case AVRO_ENUM:
             var index: Int32 = 0
             rc = pb_avro_value_get_enum(&source, &index)
             let schema = pb_avro_value_get_schema(&source)
-            result = .enumSymbol(schema.flatMap { avro_schema_enum_get($0, index) }.map { String(cString: $0) } ?? "\(index)")
+            result = .enumSymbol(
+                schema.flatMap { avro_schema_enum_get($0, index) }.map { String(cString: $0) } ?? "\(index)")
         case AVRO_RECORD:
             var size = 0
             rc = pb_avro_value_get_size(&source, &size)
@@ -216,7 +226,9 @@ enum AvroCValues {
             for index in 0..<size {
                 var child = avro_value_t()
                 var name: UnsafePointer<CChar>?
-                guard pb_avro_value_get_by_index(&source, index, &child, &name) == 0 else { throw AvroError(.decode, lastAvroError()) }
+                guard pb_avro_value_get_by_index(&source, index, &child, &name) == 0 else {
+                    throw AvroError(.decode, lastAvroError())
+                }
                 fields.append(AvroRecordField(name.map { String(cString: $0) } ?? "", try get(&child)))
             }
             result = .record(fields)
@@ -226,7 +238,9 @@ enum AvroCValues {
             var items: [AvroValue] = []
             for index in 0..<size {
                 var child = avro_value_t()
-                guard pb_avro_value_get_by_index(&source, index, &child, nil) == 0 else { throw AvroError(.decode, lastAvroError()) }
+                guard pb_avro_value_get_by_index(&source, index, &child, nil) == 0 else {
+                    throw AvroError(.decode, lastAvroError())
+                }
                 items.append(try get(&child))
             }
             result = .array(items)
@@ -237,7 +251,9 @@ enum AvroCValues {
             for index in 0..<size {
                 var child = avro_value_t()
                 var key: UnsafePointer<CChar>?
-                guard pb_avro_value_get_by_index(&source, index, &child, &key) == 0 else { throw AvroError(.decode, lastAvroError()) }
+                guard pb_avro_value_get_by_index(&source, index, &child, &key) == 0 else {
+                    throw AvroError(.decode, lastAvroError())
+                }
                 entries[key.map { String(cString: $0) } ?? ""] = try get(&child)
             }
             result = .map(entries)

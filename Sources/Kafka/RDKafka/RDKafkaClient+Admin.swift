@@ -21,16 +21,21 @@ extension RDKafkaClient {
     func createTopics(_ specs: [TopicSpecification], timeout: Duration) throws(KafkaError) -> [String: KafkaError] {
         var errstr = [CChar](repeating: 0, count: 512)
         var newTopics: [OpaquePointer?] = []
-        defer { newTopics.forEach { rd_kafka_NewTopic_destroy($0) } }
+        defer { for topic in newTopics { rd_kafka_NewTopic_destroy(topic) } }
         for spec in specs {
-            guard let topic = rd_kafka_NewTopic_new(spec.name, Int32(spec.partitions), Int32(spec.replicationFactor),
-                                                    &errstr, errstr.count) else {
+            guard
+                let topic = rd_kafka_NewTopic_new(
+                    spec.name, Int32(spec.partitions), Int32(spec.replicationFactor),
+                    &errstr, errstr.count)
+            else {
                 throw KafkaError.configuration("topic '\(spec.name)': \(string(fromCBuffer: errstr))")
             }
             newTopics.append(topic)
             for (key, value) in spec.config.sorted(by: { $0.key < $1.key }) {
                 let err = rd_kafka_NewTopic_set_config(topic, key, value)
-                if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafkaErrors.error(err, "topic '\(spec.name)' config \(key)") }
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    throw RDKafkaErrors.error(err, "topic '\(spec.name)' config \(key)")
+                }
             }
         }
         let options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS)

@@ -1,5 +1,5 @@
-import Dispatch
 import CRdKafka
+import Dispatch
 
 extension RDKafkaClient {
     func subscribe(_ topics: [String]) throws(KafkaError) {
@@ -27,13 +27,17 @@ extension RDKafkaClient {
         var wait = RDKafkaClient.milliseconds(timeout)
         while records.count < max {
             let message = rd_kafka_consumer_poll(handle, wait)
-            let revoked = context.revokedDuringPoll.withLock { revoked in defer { revoked.removeAll() }; return revoked }
+            let revoked = context.revokedDuringPoll.withLock { revoked in
+                defer { revoked.removeAll() }
+                return revoked
+            }
             if !revoked.isEmpty, !records.isEmpty {
                 let before = records.count
                 records.removeAll { revoked.contains($0.topicPartition) }
                 if records.count < before {
                     context.recordsOfRevokedPartitions.add(before - records.count, ordering: .relaxed)
-                    context.logger.debug("records of revoked partitions left out", metadata: ["records": "\(before - records.count)"])
+                    context.logger.debug(
+                        "records of revoked partitions left out", metadata: ["records": "\(before - records.count)"])
                 }
             }
             guard let message else { break }
@@ -74,8 +78,10 @@ extension RDKafkaClient {
         var value: UnsafeRawPointer?
         var size = 0
         while rd_kafka_header_get_all(list, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-            headers.append(KafkaHeader(name: name.map { String(cString: $0) } ?? "",
-                                       value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
+            headers.append(
+                KafkaHeader(
+                    name: name.map { String(cString: $0) } ?? "",
+                    value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
             index += 1
         }
         return headers
@@ -139,8 +145,9 @@ extension RDKafkaClient {
     func watermarks(_ partition: TopicPartition, timeout: Duration) throws(KafkaError) -> (low: Int64, high: Int64) {
         var low: Int64 = 0
         var high: Int64 = 0
-        let err = rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high,
-                                                   RDKafkaClient.milliseconds(timeout))
+        let err = rd_kafka_query_watermark_offsets(
+            handle, partition.topic, partition.partition, &low, &high,
+            RDKafkaClient.milliseconds(timeout))
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafkaErrors.error(err, "watermarks of \(partition)") }
         return (low, high)
     }
@@ -178,42 +185,48 @@ final class RDKafkaGroupMetadata: Sendable {
     deinit { rd_kafka_consumer_group_metadata_destroy(pointer) }
 }
 
-let rdkafkaRebalanceCallback: @convention(c) (OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?) -> Void = {
-    rk, err, list, opaque in
-    guard let rk, let list, let opaque else { return }
-    let context = Unmanaged<RDKafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
-    let partitions = RDKafkaTopicPartitionList.partitions(list)
-    let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
-    var failure: OpaquePointer?
-    if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
-        if cooperative {
-            failure = rd_kafka_incremental_assign(rk, list)
+let rdkafkaRebalanceCallback:
+    @convention(c) (
+        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+        UnsafeMutableRawPointer?
+    ) -> Void = {
+        rk, err, list, opaque in
+        guard let rk, let list, let opaque else { return }
+        let context = Unmanaged<RDKafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
+        let partitions = RDKafkaTopicPartitionList.partitions(list)
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+        var failure: OpaquePointer?
+        if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
+            if cooperative {
+                failure = rd_kafka_incremental_assign(rk, list)
+            } else {
+                let code = rd_kafka_assign(rk, list)
+                if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    context.logger.error("assign failed: \(RDKafkaErrors.error(code))")
+                }
+            }
+            context.assignment.withLock { assignment in
+                if !cooperative { assignment.removeAll() }
+                assignment.formUnion(partitions)
+            }
+            context.handleRebalance(.assigned(partitions))
         } else {
-            let code = rd_kafka_assign(rk, list)
-            if code != RD_KAFKA_RESP_ERR_NO_ERROR { context.logger.error("assign failed: \(RDKafkaErrors.error(code))") }
+            let lost = rd_kafka_assignment_lost(rk) != 0
+            context.revokedDuringPoll.withLock { $0.formUnion(partitions) }
+            context.handleRebalance(lost ? .lost(partitions) : .revoked(partitions))
+            if cooperative {
+                failure = rd_kafka_incremental_unassign(rk, list)
+            } else {
+                _ = rd_kafka_assign(rk, nil)
+            }
+            context.assignment.withLock { assignment in
+                if cooperative { assignment.subtract(partitions) } else { assignment.removeAll() }
+            }
         }
-        context.assignment.withLock { assignment in
-            if !cooperative { assignment.removeAll() }
-            assignment.formUnion(partitions)
-        }
-        context.handleRebalance(.assigned(partitions))
-    } else {
-        let lost = rd_kafka_assignment_lost(rk) != 0
-        context.revokedDuringPoll.withLock { $0.formUnion(partitions) }
-        context.handleRebalance(lost ? .lost(partitions) : .revoked(partitions))
-        if cooperative {
-            failure = rd_kafka_incremental_unassign(rk, list)
-        } else {
-            _ = rd_kafka_assign(rk, nil)
-        }
-        context.assignment.withLock { assignment in
-            if cooperative { assignment.subtract(partitions) } else { assignment.removeAll() }
+        if let failure {
+            context.logger.error("rebalance failed", metadata: ["error": "\(RDKafkaErrors.consume(failure))"])
         }
     }
-    if let failure {
-        context.logger.error("rebalance failed", metadata: ["error": "\(RDKafkaErrors.consume(failure))"])
-    }
-}
 
 extension RDKafkaClientContext {
     /// Runs the rebalance handler and waits for it. This is librdkafka's poll thread (the

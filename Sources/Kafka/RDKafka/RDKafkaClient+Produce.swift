@@ -36,9 +36,10 @@ extension RDKafkaClient {
         let err = record.topic.withCString { topic in
             withOptionalBytes(record.key) { key, keyLength in
                 withOptionalBytes(record.value) { value, valueLength in
-                    pb_rdkafka_produce(handle, topic, record.partition ?? RD_KAFKA_PARTITION_UA,
-                                       key, keyLength, value, valueLength, headers,
-                                       record.timestamp ?? 0, opaque)
+                    pb_rdkafka_produce(
+                        handle, topic, record.partition ?? RD_KAFKA_PARTITION_UA,
+                        key, keyLength, value, valueLength, headers,
+                        record.timestamp ?? 0, opaque)
                 }
             }
         }
@@ -80,30 +81,34 @@ private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawPointer?,
     return bytes.withUnsafeBytes { body($0.baseAddress, $0.count) }
 }
 
-let rdkafkaDeliveryCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
-    _, message, clientOpaque in
-    guard let message else { return }
-    let m = message.pointee
-    let error: KafkaError? = m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : deliveryError(m.err)
-    if let error, error.refusesRecord, let clientOpaque {
-        Unmanaged<RDKafkaClientContext>.fromOpaque(clientOpaque).takeUnretainedValue().refusedDelivery.withLock { $0 = error }
+let rdkafkaDeliveryCallback:
+    @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
+        _, message, clientOpaque in
+        guard let message else { return }
+        let m = message.pointee
+        let error: KafkaError? = m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : deliveryError(m.err)
+        if let error, error.refusesRecord, let clientOpaque {
+            Unmanaged<RDKafkaClientContext>.fromOpaque(clientOpaque).takeUnretainedValue().refusedDelivery.withLock {
+                $0 = error
+            }
+        }
+        guard let opaque = m._private else { return }
+        let bits = UInt(bitPattern: opaque)
+        if bits & 1 == 1 {
+            guard let clientOpaque else { return }
+            let context = Unmanaged<RDKafkaClientContext>.fromOpaque(clientOpaque).takeUnretainedValue()
+            context.deliveryHandler?(
+                DeliveryOutcome(token: bits >> 1, partition: m.partition, offset: m.offset, error: error))
+            return
+        }
+        let box = Unmanaged<RDKafkaDeliveryBox>.fromOpaque(opaque).takeRetainedValue()
+        if let error {
+            box.completion(.failure(error))
+        } else {
+            let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+            box.completion(.success(DeliveryReport(topic: topic, partition: m.partition, offset: m.offset)))
+        }
     }
-    guard let opaque = m._private else { return }
-    let bits = UInt(bitPattern: opaque)
-    if bits & 1 == 1 {
-        guard let clientOpaque else { return }
-        let context = Unmanaged<RDKafkaClientContext>.fromOpaque(clientOpaque).takeUnretainedValue()
-        context.deliveryHandler?(DeliveryOutcome(token: bits >> 1, partition: m.partition, offset: m.offset, error: error))
-        return
-    }
-    let box = Unmanaged<RDKafkaDeliveryBox>.fromOpaque(opaque).takeRetainedValue()
-    if let error {
-        box.completion(.failure(error))
-    } else {
-        let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-        box.completion(.success(DeliveryReport(topic: topic, partition: m.partition, offset: m.offset)))
-    }
-}
 
 private func deliveryError(_ err: rd_kafka_resp_err_t) -> KafkaError {
     let error = RDKafkaErrors.error(err, "delivery failed")

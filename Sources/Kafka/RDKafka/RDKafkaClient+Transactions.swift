@@ -11,11 +11,15 @@ extension RDKafkaClient {
         if let error = rd_kafka_begin_transaction(handle) { throw RDKafkaErrors.consume(error) }
     }
 
-    func sendOffsetsToTransaction(_ offsets: [TopicPartitionOffset], groupMetadata: RDKafkaGroupMetadata,
-                                  timeout: Duration) throws(KafkaError) {
+    func sendOffsetsToTransaction(
+        _ offsets: [TopicPartitionOffset], groupMetadata: RDKafkaGroupMetadata,
+        timeout: Duration
+    ) throws(KafkaError) {
         try RDKafkaTopicPartitionList.with(offsets) { list throws(KafkaError) in
-            if let error = rd_kafka_send_offsets_to_transaction(handle, list, groupMetadata.pointer,
-                                                                RDKafkaClient.milliseconds(timeout)) {
+            if let error = rd_kafka_send_offsets_to_transaction(
+                handle, list, groupMetadata.pointer,
+                RDKafkaClient.milliseconds(timeout))
+            {
                 throw RDKafkaErrors.consume(error)
             }
         }

@@ -28,9 +28,11 @@ final class RDKafkaClient: Sendable {
     let pollQueue: DispatchQueue
     private let pollLoop: Mutex<RDKafkaPollLoop?> = Mutex(nil)
 
-    init(kind: Kind, properties: [String: String], logger: Logger,
-         rebalanceHandler: (@Sendable (RebalanceEvent) async -> Void)? = nil,
-         deliveryHandler: (@Sendable (DeliveryOutcome) -> Void)? = nil) throws(KafkaError) {
+    init(
+        kind: Kind, properties: [String: String], logger: Logger,
+        rebalanceHandler: (@Sendable (RebalanceEvent) async -> Void)? = nil,
+        deliveryHandler: (@Sendable (DeliveryOutcome) -> Void)? = nil
+    ) throws(KafkaError) {
         let conf = rd_kafka_conf_new()!
         var errstr = [CChar](repeating: 0, count: 512)
         for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
@@ -39,8 +41,9 @@ final class RDKafkaClient: Sendable {
                 throw KafkaError.configuration("kafka property '\(key)': \(string(fromCBuffer: errstr))")
             }
         }
-        let context = RDKafkaClientContext(logger: logger, rebalanceHandler: rebalanceHandler,
-                                           deliveryHandler: deliveryHandler)
+        let context = RDKafkaClientContext(
+            logger: logger, rebalanceHandler: rebalanceHandler,
+            deliveryHandler: deliveryHandler)
         let unmanaged = Unmanaged.passRetained(context)
         rd_kafka_conf_set_opaque(conf, unmanaged.toOpaque())
         rd_kafka_conf_set_log_cb(conf, rdkafkaLogCallback)
@@ -49,8 +52,11 @@ final class RDKafkaClient: Sendable {
         case .producer: rd_kafka_conf_set_dr_msg_cb(conf, rdkafkaDeliveryCallback)
         case .consumer: rd_kafka_conf_set_rebalance_cb(conf, rdkafkaRebalanceCallback)
         }
-        guard let rk = rd_kafka_new(kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER,
-                                    conf, &errstr, errstr.count) else {
+        guard
+            let rk = rd_kafka_new(
+                kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER,
+                conf, &errstr, errstr.count)
+        else {
             // On failure the configuration is still ours.
             rd_kafka_conf_destroy(conf)
             unmanaged.release()
@@ -97,12 +103,15 @@ final class RDKafkaClient: Sendable {
         try await Self.run(on: blockingQueue, body)
     }
 
-    static func run<T: Sendable>(on queue: DispatchQueue,
-                                 _ body: @escaping @Sendable () throws(KafkaError) -> T) async throws(KafkaError) -> T {
+    static func run<T: Sendable>(
+        on queue: DispatchQueue,
+        _ body: @escaping @Sendable () throws(KafkaError) -> T
+    ) async throws(KafkaError) -> T {
         let result: Result<T, KafkaError> = await withCheckedContinuation { continuation in
             queue.async {
-                do throws(KafkaError) { continuation.resume(returning: .success(try body())) }
-                catch { continuation.resume(returning: .failure(error)) }
+                do throws(KafkaError) { continuation.resume(returning: .success(try body())) } catch {
+                    continuation.resume(returning: .failure(error))
+                }
             }
         }
         return try result.get()
@@ -113,8 +122,9 @@ final class RDKafkaClient: Sendable {
         var buffer = [CChar](repeating: 0, count: 512)
         let err = rd_kafka_fatal_error(handle, &buffer, buffer.count)
         guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
-        return KafkaError(code: KafkaErrorCode(rawValue: err.rawValue), message: string(fromCBuffer: buffer),
-                          isFatal: true)
+        return KafkaError(
+            code: KafkaErrorCode(rawValue: err.rawValue), message: string(fromCBuffer: buffer),
+            isFatal: true)
     }
 
     static func milliseconds(_ duration: Duration) -> Int32 {
@@ -128,23 +138,26 @@ private func context(of opaque: UnsafeMutableRawPointer?) -> RDKafkaClientContex
     opaque.map { Unmanaged<RDKafkaClientContext>.fromOpaque($0).takeUnretainedValue() }
 }
 
-private let rdkafkaLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
-    rk, level, facility, message in
-    guard let rk, let ctx = context(of: rd_kafka_opaque(rk)) else { return }
-    let text = message.map { String(cString: $0) } ?? ""
-    let fac = facility.map { String(cString: $0) } ?? ""
-    // syslog levels: 0-3 error, 4 warning, 5-6 notice/info, 7 debug
-    let logLevel: Logger.Level = level <= 3 ? .error : level == 4 ? .warning : level <= 6 ? .info : .debug
-    ctx.logger.log(level: logLevel, "librdkafka \(fac): \(text)")
-}
+private let rdkafkaLogCallback:
+    @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
+        rk, level, facility, message in
+        guard let rk, let ctx = context(of: rd_kafka_opaque(rk)) else { return }
+        let text = message.map { String(cString: $0) } ?? ""
+        let fac = facility.map { String(cString: $0) } ?? ""
+        // syslog levels: 0-3 error, 4 warning, 5-6 notice/info, 7 debug
+        let logLevel: Logger.Level = level <= 3 ? .error : level == 4 ? .warning : level <= 6 ? .info : .debug
+        ctx.logger.log(level: logLevel, "librdkafka \(fac): \(text)")
+    }
 
-private let rdkafkaErrorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
-    _, err, reason, opaque in
-    guard let ctx = context(of: opaque) else { return }
-    let error = KafkaError(code: KafkaErrorCode(rawValue: err),
-                           message: reason.map { String(cString: $0) } ?? "",
-                           isRetriable: RDKafkaErrors.isRetriableCode(err),
-                           isFatal: err == KafkaErrorCode.fatal.rawValue)
-    ctx.lastError.withLock { $0 = error }
-    ctx.logger.warning("Kafka client error", metadata: ["error": "\(error)"])
-}
+private let rdkafkaErrorCallback:
+    @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
+        _, err, reason, opaque in
+        guard let ctx = context(of: opaque) else { return }
+        let error = KafkaError(
+            code: KafkaErrorCode(rawValue: err),
+            message: reason.map { String(cString: $0) } ?? "",
+            isRetriable: RDKafkaErrors.isRetriableCode(err),
+            isFatal: err == KafkaErrorCode.fatal.rawValue)
+        ctx.lastError.withLock { $0 = error }
+        ctx.logger.warning("Kafka client error", metadata: ["error": "\(error)"])
+    }

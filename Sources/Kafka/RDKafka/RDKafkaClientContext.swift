@@ -25,8 +25,10 @@ final class RDKafkaClientContext: Sendable {
     let refusedDelivery = Mutex<KafkaError?>(nil)
     private let spaceWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
 
-    init(logger: Logger, rebalanceHandler: (@Sendable (RebalanceEvent) async -> Void)?,
-         deliveryHandler: (@Sendable (DeliveryOutcome) -> Void)?) {
+    init(
+        logger: Logger, rebalanceHandler: (@Sendable (RebalanceEvent) async -> Void)?,
+        deliveryHandler: (@Sendable (DeliveryOutcome) -> Void)?
+    ) {
         self.logger = logger
         self.rebalanceHandler = Mutex(rebalanceHandler)
         self.deliveryHandler = deliveryHandler

@@ -11,10 +11,10 @@ public enum AddressPolicy {
     public static func restrictedKind(of address: IPAddress) -> String? {
         let b = address.bytes
         if address.isIPv4 { return ipv4Kind(b) }
-        if b[0..<10].allSatisfy({ $0 == 0 }) && b[10] == 0xff && b[11] == 0xff {   // ::ffff:a.b.c.d
+        if b[0..<10].allSatisfy({ $0 == 0 }) && b[10] == 0xff && b[11] == 0xff {  // ::ffff:a.b.c.d
             return ipv4Kind(Array(b[12...])).map { "\($0) (IPv4-mapped)" }
         }
-        if b == [0, 0x64, 0xff, 0x9b] + [UInt8](repeating: 0, count: 8) + Array(b[12...]) {   // 64:ff9b::/96 NAT64
+        if b == [0, 0x64, 0xff, 0x9b] + [UInt8](repeating: 0, count: 8) + Array(b[12...]) {  // 64:ff9b::/96 NAT64
             return ipv4Kind(Array(b[12...])).map { "\($0) (NAT64)" }
         }
         if b.allSatisfy({ $0 == 0 }) { return "unspecified" }
@@ -29,7 +29,8 @@ public enum AddressPolicy {
         return nil
     }
 
-    private static let metadataIPv6: [UInt8] = [0xfd, 0x00, 0x0e, 0xc2] + [UInt8](repeating: 0, count: 10) + [0x02, 0x54]
+    private static let metadataIPv6: [UInt8] =
+        [0xfd, 0x00, 0x0e, 0xc2] + [UInt8](repeating: 0, count: 10) + [0x02, 0x54]
 
     private static func ipv4Kind(_ b: [UInt8]) -> String? {
         switch (b[0], b[1]) {

@@ -20,7 +20,8 @@ public final class CircuitBreaker: Sendable {
     }
 
     public func record(_ result: CircuitBreakerState.Result, permit: CircuitBreakerState.Permit, now: Int64)
-        -> CircuitBreakerState.Transition? {
+        -> CircuitBreakerState.Transition?
+    {
         state.withLock { $0.record(result, permit: permit, now: now) }
     }
 

@@ -57,11 +57,15 @@ public struct CircuitBreakerState: Sendable, Equatable {
         case closed
     }
 
-    public enum Phase: Sendable, Equatable { case closed, open(until: Int64), halfOpen }
+    public enum Phase: Sendable, Equatable {
+        case closed
+        case open(until: Int64)
+        case halfOpen
+    }
 
     public let settings: Settings
     public private(set) var phase = Phase.closed
-    private var outcomes: [Bool] = []   // true: unreachable
+    private var outcomes: [Bool] = []  // true: unreachable
     private var next = 0
     private var openings = 0
     private var probes = 0
@@ -112,7 +116,8 @@ public struct CircuitBreakerState: Sendable, Equatable {
                 remember(unreachable: true)
                 let failures = outcomes.count { $0 }
                 guard outcomes.count >= settings.minimumCalls,
-                      Double(failures) >= settings.failureRate * Double(outcomes.count) else { return nil }
+                    Double(failures) >= settings.failureRate * Double(outcomes.count)
+                else { return nil }
                 return open(now: now)
             case .halfOpen where current && permit.probe:
                 return open(now: now)

@@ -23,8 +23,11 @@ final class ConcurrencyLimiter: Sendable {
     /// Waits for a slot; throws `CancellationError` when the task is cancelled first (a revoked
     /// partition's worker must not wait for other partitions' requests).
     func acquire() async throws {
-        if state.withLock({ $0.take() }) { return }   // no suspension when a slot is free
-        let id = state.withLock { s in defer { s.nextID += 1 }; return s.nextID }
+        if state.withLock({ $0.take() }) { return }  // no suspension when a slot is free
+        let id = state.withLock { s in
+            defer { s.nextID += 1 }
+            return s.nextID
+        }
         let granted = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
                 let now = state.withLock { s -> Bool? in
@@ -47,7 +50,10 @@ final class ConcurrencyLimiter: Sendable {
 
     func release() {
         let next = state.withLock { s -> CheckedContinuation<Bool, Never>? in
-            if s.waiters.isEmpty { s.available += 1; return nil }
+            if s.waiters.isEmpty {
+                s.available += 1
+                return nil
+            }
             return s.waiters.removeFirst().continuation
         }
         next?.resume(returning: true)

@@ -28,7 +28,8 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         var bytes: [UInt8] = []
         for part in parts {
             guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCII), let value = UInt8(part),
-                  part == "0" || !part.hasPrefix("0") else { return nil }
+                part == "0" || !part.hasPrefix("0")
+            else { return nil }
             bytes.append(value)
         }
         return bytes
@@ -58,7 +59,8 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
             return all
         }
         guard let head = groups(halves[0], allowTail: false), let tail = groups(halves[1], allowTail: true),
-              head.count + tail.count <= 14 else { return nil }
+            head.count + tail.count <= 14
+        else { return nil }
         return head + [UInt8](repeating: 0, count: 16 - head.count - tail.count) + tail
     }
 }

@@ -2,7 +2,10 @@ import Synchronization
 
 /// A token bucket: at most `ratePerSecond` requests per second, with bursts up to one second's worth.
 final class RateLimiter: Sendable {
-    private struct Bucket { var tokens: Double; var updated: Int64 }
+    private struct Bucket {
+        var tokens: Double
+        var updated: Int64
+    }
     private let rate: Double
     private let bucket: Mutex<Bucket>
 

@@ -85,12 +85,15 @@ public final class WebhookEndpoint: Sendable {
     private let resolver: Resolver
 
     public convenience init(settings: Settings, now: Int64) throws {
-        try self.init(settings: settings, now: now, resolver: { try SocketAddress.makeAddressResolvingHost($0, port: $1) })
+        try self.init(
+            settings: settings, now: now, resolver: { try SocketAddress.makeAddressResolvingHost($0, port: $1) })
     }
 
     init(settings: Settings, now: Int64, resolver: @escaping Resolver) throws {
         self.resolver = resolver
-        guard let url = URL(string: settings.url), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+        guard let url = URL(string: settings.url), let scheme = url.scheme?.lowercased(), let host = url.host,
+            !host.isEmpty
+        else {
             throw EndpointError(.notAbsolute, "webhook URL of \(settings.tenantID) is not an absolute URL")
         }
         guard scheme == "https" || (scheme == "http" && settings.allowInsecureHttp) else {
@@ -111,10 +114,14 @@ public final class WebhookEndpoint: Sendable {
         if let literal = target.literal {
             return verdict(literal)
         }
-        if let cached = clientState.withLock({ s in s.address.flatMap { now - s.resolvedAt < resolutionLifetime ? $0 : nil } }) {
+        if let cached = clientState.withLock({ s in
+            s.address.flatMap { now - s.resolvedAt < resolutionLifetime ? $0 : nil }
+        }) {
             return .success(cached)
         }
-        let host = target.host, port = target.port, resolver = self.resolver
+        let host = target.host
+        let port = target.port
+        let resolver = self.resolver
         let resolved: Result<SocketAddress, Error> = await withCheckedContinuation { continuation in
             // getaddrinfo blocks: keep it off Swift's cooperative threads.
             DispatchQueue.global().async {
@@ -127,7 +134,10 @@ public final class WebhookEndpoint: Sendable {
         let result = verdict(ip)
         if case .success(let text) = result {
             clientState.withLock { s in
-                if s.address != text, let old = s.client { s.retired.append(old); s.client = nil }
+                if s.address != text, let old = s.client {
+                    s.retired.append(old)
+                    s.client = nil
+                }
                 s.address = text
                 s.resolvedAt = now
             }
@@ -157,12 +167,14 @@ public final class WebhookEndpoint: Sendable {
             // The request's deadline bounds the whole exchange; an idle-read timer as well would be
             // one more timer set and cancelled per request.
             configuration.timeout = .init(connect: .milliseconds(settings.connectTimeout.milliseconds))
-            configuration.connectionPool = .init(idleTimeout: .seconds(60),
-                                                 concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maxInFlight)
+            configuration.connectionPool = .init(
+                idleTimeout: .seconds(60),
+                concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maxInFlight)
             configuration.decompression = .disabled
             if target.literal == nil { configuration.dnsOverride = [target.host: address] }
-            let client = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
-                                    configuration: configuration)
+            let client = HTTPClient(
+                eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
+                configuration: configuration)
             s.client = client
             return client
         }
@@ -193,8 +205,9 @@ public final class WebhookEndpoint: Sendable {
             // headers we act on: the body is counted and dropped, never stored.
             let request = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .bytes(body))
             let summary = ResponseSummary(maxBodyBytes: settings.maxResponseBytes)
-            let task = client(for: address).execute(request: request, delegate: summary,
-                                                    deadline: .now() + .milliseconds(settings.requestTimeout.milliseconds))
+            let task = client(for: address).execute(
+                request: request, delegate: summary,
+                deadline: .now() + .milliseconds(settings.requestTimeout.milliseconds))
             do {
                 let response = try await withTaskCancellationHandler {
                     try await task.futureResult.get()
@@ -204,7 +217,9 @@ public final class WebhookEndpoint: Sendable {
                 return classify(status: response.status, headers: response.headers, now: now)
             } catch {
                 // The body was cut at the read cap: the status line decides (a 2xx is a delivery).
-                if let response = summary.cutResponse { return classify(status: response.status, headers: response.headers, now: now) }
+                if let response = summary.cutResponse {
+                    return classify(status: response.status, headers: response.headers, now: now)
+                }
                 throw error
             }
         } catch {
@@ -222,7 +237,9 @@ public final class WebhookEndpoint: Sendable {
         case 410:
             return .gone
         case 300..<400:
-            if let location = headers.first(name: "Location"), let reason = Self.blockedRedirect(location, allowPrivateNetwork: settings.allowPrivateNetwork) {
+            if let location = headers.first(name: "Location"),
+                let reason = Self.blockedRedirect(location, allowPrivateNetwork: settings.allowPrivateNetwork)
+            {
                 return .blocked("redirect to \(reason) (redirects are not followed)")
             }
             return .refused(status: status, error: "HTTP \(status): redirects are not followed")
@@ -239,7 +256,8 @@ public final class WebhookEndpoint: Sendable {
             return allowPrivateNetwork ? nil : "a loopback name (\(host))"
         }
         guard let address = IPAddress(host),
-              case .refused(let kind) = AddressPolicy.verdict(for: address, allowPrivateNetwork: allowPrivateNetwork) else { return nil }
+            case .refused(let kind) = AddressPolicy.verdict(for: address, allowPrivateNetwork: allowPrivateNetwork)
+        else { return nil }
         return "a \(kind) address (\(address))"
     }
 
@@ -266,7 +284,10 @@ public final class WebhookEndpoint: Sendable {
     /// Closes the pooled connections.
     public func shutdown() async {
         let clients = clientState.withLock { s -> [HTTPClient] in
-            defer { s.client = nil; s.retired = [] }
+            defer {
+                s.client = nil
+                s.retired = []
+            }
             return s.retired + (s.client.map { [$0] } ?? [])
         }
         for client in clients { try? await client.shutdown() }
@@ -299,10 +320,13 @@ private final class ResponseSummary: HTTPClientResponseDelegate, Sendable {
     func didReceiveBodyPart(task: HTTPClient.Task<Response>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
         let cut = state.withLock { s -> Bool in
             s.1 += buffer.readableBytes
-            if s.1 > maxBodyBytes, !s.2 { s.2 = true; return true }
+            if s.1 > maxBodyBytes, !s.2 {
+                s.2 = true
+                return true
+            }
             return false
         }
-        if cut { task.cancel() }   // the status is known: the rest of a long body is not read
+        if cut { task.cancel() }  // the status is known: the rest of a long body is not read
         return task.eventLoop.makeSucceededVoidFuture()
     }
 

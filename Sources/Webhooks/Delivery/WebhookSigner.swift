@@ -35,9 +35,11 @@ public struct WebhookSigner: Sendable {
 
     /// The signature headers of one delivery attempt.
     public func headers(id: String, timestamp: Int64, body: [UInt8]) -> [(String, String)] {
-        [("webhook-id", id),
-         ("webhook-timestamp", String(timestamp)),
-         ("webhook-signature", standardSignature(id: id, timestamp: timestamp, body: body)),
-         ("X-Webhook-Signature", simpleSignature(body: body))]
+        [
+            ("webhook-id", id),
+            ("webhook-timestamp", String(timestamp)),
+            ("webhook-signature", standardSignature(id: id, timestamp: timestamp, body: body)),
+            ("X-Webhook-Signature", simpleSignature(body: body)),
+        ]
     }
 }

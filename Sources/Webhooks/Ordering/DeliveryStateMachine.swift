@@ -199,7 +199,8 @@ struct DeliveryStateMachine: Sendable {
     func commitPositions(of subset: Set<TopicPartition>? = nil) -> [TopicPartitionOffset] {
         partitions.compactMap { partition, state in
             guard subset?.contains(partition) ?? true, state.loaded, let position = state.window.commitPosition,
-                  position != state.committed else { return nil }
+                position != state.committed
+            else { return nil }
             return TopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: position)
         }
     }
@@ -245,7 +246,8 @@ struct DeliveryStateMachine: Sendable {
         guard var state = partitions[partition], state.generation == generation, !state.loaded else { return [] }
         for delivery in entries {
             let key = QueuedDelivery.paymentKey(delivery.pending.record)
-            state.queues[key, default: PaymentQueue()].entries.append(Entry(delivery: delivery, holdsOffset: false, inLog: true))
+            state.queues[key, default: PaymentQueue()].entries.append(
+                Entry(delivery: delivery, holdsOffset: false, inLog: true))
             state.loggedUpTo[key] = max(state.loggedUpTo[key] ?? .min, delivery.offset)
         }
         if let first = entries.first { state.tenant = first.tenant }
@@ -257,7 +259,7 @@ struct DeliveryStateMachine: Sendable {
         state.early = []
         let keys = Array(state.queues.keys)
         partitions[partition] = state
-        state = Partition(generation: generation)   // no second reference to the queues while they change
+        state = Partition(generation: generation)  // no second reference to the queues while they change
         var actions: [Action] = []
         for key in keys { advance(partition, key, into: &actions) }
         for (offset, fetched) in early { _ = take(partition, offset: offset, fetched, into: &actions) }
@@ -283,7 +285,9 @@ struct DeliveryStateMachine: Sendable {
         return (intake, actions)
     }
 
-    private mutating func take(_ partition: TopicPartition, offset: Int64, _ fetched: Fetched, into actions: inout [Action]) -> Intake {
+    private mutating func take(
+        _ partition: TopicPartition, offset: Int64, _ fetched: Fetched, into actions: inout [Action]
+    ) -> Intake {
         switch fetched {
         case .skip:
             partitions[partition]!.window.finish(offset)
@@ -310,10 +314,12 @@ struct DeliveryStateMachine: Sendable {
     // MARK: Attempts and writes
 
     mutating func attemptFinished(_ attempt: Attempt, _ outcome: Outcome) -> [Action] {
-        let partition = attempt.partition, key = attempt.key
+        let partition = attempt.partition
+        let key = attempt.key
         guard isCurrent(partition, generation: attempt.generation),
-              var queue = partitions[partition]!.queues[key], case .attempting = queue.phase,
-              let head = queue.entries.first, head.delivery.offset == attempt.delivery.offset else { return [] }
+            var queue = partitions[partition]!.queues[key], case .attempting = queue.phase,
+            let head = queue.entries.first, head.delivery.offset == attempt.delivery.offset
+        else { return [] }
         var writes: [Write] = []
         let finish: Finish
         switch outcome {
@@ -345,7 +351,8 @@ struct DeliveryStateMachine: Sendable {
             partitions[partition]!.window.finish(offset)
         case .handOff(let key, let offset):
             guard var queue = partitions[partition]!.queues[key],
-                  let index = queue.entries.firstIndex(where: { $0.delivery.offset == offset }) else { return [] }
+                let index = queue.entries.firstIndex(where: { $0.delivery.offset == offset })
+            else { return [] }
             queue.entries[index].writing = false
             queue.entries[index].inLog = true
             countParked(partition, +1)
@@ -357,7 +364,8 @@ struct DeliveryStateMachine: Sendable {
             handOffNext(partition, key, into: &actions)
             advance(partition, key, into: &actions)
         case .head(let key):
-            guard var queue = partitions[partition]!.queues[key], case .finishing(let remaining, let then) = queue.phase else { return [] }
+            guard var queue = partitions[partition]!.queues[key], case .finishing(let remaining, let then) = queue.phase
+            else { return [] }
             queue.phase = .finishing(remaining: Array(remaining.dropFirst()), then: then)
             partitions[partition]!.queues[key] = queue
             proceed(partition, key, into: &actions)
@@ -378,19 +386,23 @@ struct DeliveryStateMachine: Sendable {
             partitions[partition]!.window.finish(offset)
         case .handOff(let key, let offset):
             guard var queue = partitions[partition]!.queues[key],
-                  let index = queue.entries.firstIndex(where: { $0.delivery.offset == offset }) else { return [] }
+                let index = queue.entries.firstIndex(where: { $0.delivery.offset == offset })
+            else { return [] }
             queue.entries[index].writing = false
             queue.entries[index].unloggable = true
             partitions[partition]!.queues[key] = queue
             advance(partition, key, into: &actions)
         case .head(let key):
-            guard var queue = partitions[partition]!.queues[key], case .finishing(let remaining, let then) = queue.phase,
-                  let head = queue.entries.first else { return [] }
+            guard var queue = partitions[partition]!.queues[key],
+                case .finishing(let remaining, let then) = queue.phase,
+                let head = queue.entries.first
+            else { return [] }
             switch (remaining.first, then) {
             case (.retryEntry(let pending)?, .park):
                 let now = pending.lastAttempt ?? pending.due
                 let cause = DeadLetterCause(
-                    reason: .oversized, error: "the retry log refused the record (\(reason)); last error: \(pending.lastError ?? "none")",
+                    reason: .oversized,
+                    error: "the retry log refused the record (\(reason)); last error: \(pending.lastError ?? "none")",
                     httpStatus: pending.lastStatus, attempts: pending.attempts,
                     firstAttempt: Date(milliseconds: pending.firstAttempt ?? now), lastAttempt: Date(milliseconds: now))
                 var writes: [Write] = [.deadLetter(pending.record, tenant: head.delivery.tenant, cause: cause)]
@@ -408,7 +420,8 @@ struct DeliveryStateMachine: Sendable {
 
     /// Emits the head's next write, or finishes it when none is left.
     private mutating func proceed(_ partition: TopicPartition, _ key: String, into actions: inout [Action]) {
-        guard var queue = partitions[partition]!.queues[key], case .finishing(let remaining, let then) = queue.phase else { return }
+        guard var queue = partitions[partition]!.queues[key], case .finishing(let remaining, let then) = queue.phase
+        else { return }
         if let next = remaining.first {
             actions.append(.write(ticket(partition, .head(key: key)), next))
             return
@@ -439,13 +452,15 @@ struct DeliveryStateMachine: Sendable {
     /// in flight), which is what makes "at or below the log's highest offset" mean "handled".
     private mutating func handOffNext(_ partition: TopicPartition, _ key: String, into actions: inout [Action]) {
         guard var queue = partitions[partition]!.queues[key], queue.entries.first?.inLog == true,
-              !queue.entries.contains(where: \.writing),
-              let index = queue.entries.indices.dropFirst().first(where: { !queue.entries[$0].inLog }),
-              !queue.entries[index].unloggable else { return }
+            !queue.entries.contains(where: \.writing),
+            let index = queue.entries.indices.dropFirst().first(where: { !queue.entries[$0].inLog }),
+            !queue.entries[index].unloggable
+        else { return }
         queue.entries[index].writing = true
         let follower = queue.entries[index].delivery
         partitions[partition]!.queues[key] = queue
-        actions.append(.write(ticket(partition, .handOff(key: key, offset: follower.offset)), .retryEntry(follower.pending)))
+        actions.append(
+            .write(ticket(partition, .handOff(key: key, offset: follower.offset)), .retryEntry(follower.pending)))
     }
 
     /// Starts the head of an idle queue when it may be sent; drops an empty queue.
@@ -453,21 +468,25 @@ struct DeliveryStateMachine: Sendable {
         // No copy of the partition is held while it is changed below: a copy would make the
         // change copy every queue of the partition (copy-on-write), once per record.
         guard let generation = partitions[partition]?.generation, partitions[partition]!.loaded,
-              let queue = partitions[partition]!.queues[key], case .idle = queue.phase else { return }
+            let queue = partitions[partition]!.queues[key], case .idle = queue.phase
+        else { return }
         guard let head = queue.entries.first else {
             partitions[partition]!.queues[key] = nil
             return
         }
         guard !head.writing else { return }
         if let cause = head.delivery.undeliverable {
-            var writes: [Write] = [.deadLetter(head.delivery.pending.record, tenant: head.delivery.tenant, cause: cause)]
+            var writes: [Write] = [
+                .deadLetter(head.delivery.pending.record, tenant: head.delivery.tenant, cause: cause)
+            ]
             if head.inLog { writes.append(.tombstone(head.delivery.pending)) }
             partitions[partition]!.queues[key]!.phase = .finishing(remaining: writes, then: .remove)
             proceed(partition, key, into: &actions)
             return
         }
         partitions[partition]!.queues[key]!.phase = .attempting
-        actions.append(.deliver(Attempt(partition: partition, generation: generation, key: key, delivery: head.delivery)))
+        actions.append(
+            .deliver(Attempt(partition: partition, generation: generation, key: key, delivery: head.delivery)))
     }
 
     private mutating func countParked(_ partition: TopicPartition, _ change: Int) {
@@ -512,15 +531,19 @@ struct DeliveryStateMachine: Sendable {
     /// held) and resumes those below half of it.
     mutating func flowControl() -> [Action] {
         let limit = settings.maxOutstandingPerPartition
-        var pause: [TopicPartition] = [], resume: [TopicPartition] = []
+        var pause: [TopicPartition] = []
+        var resume: [TopicPartition] = []
         for partition in Array(partitions.keys) {
             let state = partitions[partition]!
             let tenantParked = parkedByTenant[state.tenant ?? "", default: 0]
             let overBudget = overBudget(state)
-            let underBudget = tenantParked <= settings.maxParkedPerTenant / 2
+            let underBudget =
+                tenantParked <= settings.maxParkedPerTenant / 2
                 && (parkedTotal <= settings.maxParked / 2 || tenantParked == 0)
             let full = state.window.outstanding >= limit || !state.loaded || holding || overBudget
-            let wasPaused = state.paused, loaded = state.loaded, outstanding = state.window.outstanding
+            let wasPaused = state.paused
+            let loaded = state.loaded
+            let outstanding = state.window.outstanding
             if !wasPaused, full {
                 partitions[partition]!.paused = true
                 pause.append(partition)

@@ -17,7 +17,8 @@ struct OffsetWindow: Sendable {
     }
 
     mutating func finish(_ offset: Int64) {
-        var low = start, high = offsets.count
+        var low = start
+        var high = offsets.count
         while low < high {
             let mid = (low + high) / 2
             if offsets[mid] < offset { low = mid + 1 } else { high = mid }

@@ -40,7 +40,7 @@ struct DueQueue<Element>: Sendable where Element: Sendable {
         let kept = heap.filter { !isDropped($0.element) }
         guard kept.count != heap.count else { return }
         heap = []
-        for item in kept.sorted(by: { $0.precedes($1) }) { heap.append(item) }   // a sorted array is a heap
+        for item in kept.sorted(by: { $0.precedes($1) }) { heap.append(item) }  // a sorted array is a heap
     }
 
     private mutating func removeFirst() -> Item {
@@ -50,7 +50,8 @@ struct DueQueue<Element>: Sendable where Element: Sendable {
         heap[0] = last
         var parent = 0
         while true {
-            let left = 2 * parent + 1, right = left + 1
+            let left = 2 * parent + 1
+            let right = left + 1
             var smallest = parent
             if left < heap.count, heap[left].precedes(heap[smallest]) { smallest = left }
             if right < heap.count, heap[right].precedes(heap[smallest]) { smallest = right }

@@ -17,8 +17,10 @@ public struct PendingDelivery: Sendable {
     public var lastError: String?
     public var lastStatus: Int?
 
-    public init(record: ConsumerRecord, attempts: Int = 0, skipped: Int = 0, firstAttempt: Int64? = nil,
-                lastAttempt: Int64? = nil, due: Int64 = 0, lastError: String? = nil, lastStatus: Int? = nil) {
+    public init(
+        record: ConsumerRecord, attempts: Int = 0, skipped: Int = 0, firstAttempt: Int64? = nil,
+        lastAttempt: Int64? = nil, due: Int64 = 0, lastError: String? = nil, lastStatus: Int? = nil
+    ) {
         self.record = record
         self.attempts = attempts
         self.skipped = skipped

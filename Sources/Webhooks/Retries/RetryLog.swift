@@ -23,7 +23,9 @@ public enum RetryLog {
         static let status = "sink.retry.status"
     }
 
-    static func key(_ topic: String, _ partition: Int32, _ offset: Int64) -> String { "\(topic)/\(partition)/\(offset)" }
+    static func key(_ topic: String, _ partition: Int32, _ offset: Int64) -> String {
+        "\(topic)/\(partition)/\(offset)"
+    }
 
     /// The entry for `pending`: original value and headers byte-for-byte, its state in headers.
     static func entry(_ pending: PendingDelivery, topic: String) -> ProducerRecord {
@@ -55,38 +57,46 @@ public enum RetryLog {
         let headers = entry.headers
         func text(_ name: String) -> String? { headers.last(named: name)?.stringValue }
         guard let topic = text(Header.topic), let partition = text(Header.partition).flatMap({ Int32($0) }),
-              let offset = text(Header.offset).flatMap({ Int64($0) }),
-              let attempts = text(Header.attempts).flatMap({ Int($0) }),
-              let due = text(Header.due).flatMap({ Int64($0) }) else { return nil }
+            let offset = text(Header.offset).flatMap({ Int64($0) }),
+            let attempts = text(Header.attempts).flatMap({ Int($0) }),
+            let due = text(Header.due).flatMap({ Int64($0) })
+        else { return nil }
         let original = ConsumerRecord(
             topic: topic, partition: partition, offset: offset, key: headers.last(named: Header.key)?.value,
             value: value, headers: headers.filter { !$0.name.hasPrefix(headerPrefix) },
             timestamp: text(Header.timestamp).flatMap { Int64($0) })
-        return PendingDelivery(record: original, attempts: attempts, skipped: text(Header.skipped).flatMap { Int($0) } ?? 0,
-                               firstAttempt: text(Header.firstAttempt).flatMap { Int64($0) },
-                               lastAttempt: text(Header.lastAttempt).flatMap { Int64($0) },
-                               due: due, lastError: text(Header.error),
-                               lastStatus: text(Header.status).flatMap { Int($0) })
+        return PendingDelivery(
+            record: original, attempts: attempts, skipped: text(Header.skipped).flatMap { Int($0) } ?? 0,
+            firstAttempt: text(Header.firstAttempt).flatMap { Int64($0) },
+            lastAttempt: text(Header.lastAttempt).flatMap { Int64($0) },
+            due: due, lastError: text(Header.error),
+            lastStatus: text(Header.status).flatMap { Int($0) })
     }
 
     /// The retry log's topic: compacted, with segments that roll often enough for compaction to
     /// drop resolved entries within hours (the active segment is never compacted), and
     /// tombstones kept for a day so a reader that was behind still sees them.
-    static func specification(topic: String, partitions: Int, replicationFactor: Int, maxRecordBytes: Int? = nil) -> TopicSpecification {
-        TopicSpecification(name: topic, partitions: partitions, replicationFactor: replicationFactor,
-                           maxRecordBytes: maxRecordBytes, config: [
-            "cleanup.policy": "compact",
-            "segment.ms": "3600000",
-            "min.cleanable.dirty.ratio": "0.1",
-            "delete.retention.ms": "86400000",
-        ])
+    static func specification(topic: String, partitions: Int, replicationFactor: Int, maxRecordBytes: Int? = nil)
+        -> TopicSpecification
+    {
+        TopicSpecification(
+            name: topic, partitions: partitions, replicationFactor: replicationFactor,
+            maxRecordBytes: maxRecordBytes,
+            config: [
+                "cleanup.policy": "compact",
+                "segment.ms": "3600000",
+                "min.cleanable.dirty.ratio": "0.1",
+                "delete.retention.ms": "86400000",
+            ])
     }
 
     /// The pending entries of `partitions` (original response partitions), read from the whole
     /// log up to its current end: latest state per entry, tombstoned ones left out, in original
     /// offset order.
-    static func load(topic: String, for partitions: Set<TopicPartition>, kafka: KafkaConfiguration,
-                     logger: Logger, stall: Duration = .seconds(30)) async throws -> [TopicPartition: [PendingDelivery]] {
+    static func load(
+        topic: String, for partitions: Set<TopicPartition>, kafka: KafkaConfiguration,
+        logger: Logger, stall: Duration = .seconds(30)
+    ) async throws -> [TopicPartition: [PendingDelivery]] {
         guard !partitions.isEmpty else { return [:] }
         var latest: [String: PendingDelivery?] = [:]
         do {
@@ -99,14 +109,16 @@ public enum RetryLog {
                 }
             }
         } catch let error as KafkaError where error.code == .unknownTopicOrPartition {
-            return [:]   // no retry log yet: nothing was ever pending
+            return [:]  // no retry log yet: nothing was ever pending
         }
         var result: [TopicPartition: [PendingDelivery]] = [:]
         for case let pending? in latest.values {
             result[pending.record.topicPartition, default: []].append(pending)
         }
         for key in result.keys { result[key]?.sort { $0.record.offset < $1.record.offset } }
-        logger.debug("retry log loaded", metadata: ["topic": "\(topic)", "pending": "\(result.values.reduce(0) { $0 + $1.count })"])
+        logger.debug(
+            "retry log loaded",
+            metadata: ["topic": "\(topic)", "pending": "\(result.values.reduce(0) { $0 + $1.count })"])
         return result
     }
 }

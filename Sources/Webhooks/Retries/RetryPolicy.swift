@@ -14,8 +14,10 @@ public struct RetryPolicy: Sendable {
     /// Cap on a partner's `Retry-After`.
     public var maxRetryAfter: Duration
 
-    public init(schedule: [Duration], minimumWindow: Duration = .seconds(86_400), jitter: Double = 0.1,
-                maxRetryAfter: Duration = .seconds(3600)) {
+    public init(
+        schedule: [Duration], minimumWindow: Duration = .seconds(86_400), jitter: Double = 0.1,
+        maxRetryAfter: Duration = .seconds(3600)
+    ) {
         precondition(!schedule.isEmpty, "a retry schedule needs at least one delay")
         self.schedule = schedule
         self.minimumWindow = minimumWindow
@@ -27,9 +29,11 @@ public struct RetryPolicy: Sendable {
     /// retries are exhausted. A `Retry-After` from the partner can only lengthen the scheduled
     /// delay (never below it, nor below one second: `Retry-After: 0` is no licence to hammer),
     /// up to `maxRetryAfter`.
-    public func delay(afterFailedAttempts failedAttempts: Int, firstAttempt: Int64, now: Int64,
-                      retryAfter: Duration? = nil,
-                      random: (ClosedRange<Double>) -> Double = { Double.random(in: $0) }) -> Duration? {
+    public func delay(
+        afterFailedAttempts failedAttempts: Int, firstAttempt: Int64, now: Int64,
+        retryAfter: Duration? = nil,
+        random: (ClosedRange<Double>) -> Double = { Double.random(in: $0) }
+    ) -> Duration? {
         let base: Duration
         if failedAttempts <= schedule.count {
             base = schedule[failedAttempts - 1]
