@@ -115,7 +115,7 @@ let package = Package(
         .target(
             name: "Admin",
             dependencies: [
-                "Avro",
+                "Avro", "Digest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -4,14 +4,18 @@ import Hummingbird
 import Prometheus
 
 /// The admin HTTP surface: liveness, readiness, Prometheus metrics and the embedded schema
-/// registry's read-only calls (the ones stock Confluent deserializers make).
+/// registry's read-only calls (the ones stock Confluent deserializers make), all open; and the
+/// admin API under `/admin/`, behind bearer tokens.
 public enum AdminRoutes {
     public static func router(
         readiness: @escaping @Sendable () async -> Readiness,
         metrics: PrometheusCollectorRegistry,
-        registry: EmbeddedSchemaRegistry?
+        registry: EmbeddedSchemaRegistry?,
+        authenticator: AdminAuthenticator = AdminAuthenticator(tokens: []),
+        tenants: @escaping @Sendable () -> [TenantView] = { [] }
     ) -> Router<BasicRequestContext> {
         let router = Router()
+        addTenantRoutes(to: router, authenticator: authenticator, tenants: tenants)
         router.get("/health/live") { _, _ in
             json(["status": "up"])
         }
@@ -70,6 +74,39 @@ public enum AdminRoutes {
                 ["subject": subject, "version": found.version, "id": Int(found.id), "schema": found.schema.text]
                     as [String: Any])
         }
+    }
+
+    /// The admin API (`/admin/…`, bearer tokens): the tenants, read-only.
+    private static func addTenantRoutes(
+        to router: Router<BasicRequestContext>, authenticator: AdminAuthenticator,
+        tenants: @escaping @Sendable () -> [TenantView]
+    ) {
+        let admin = router.group("admin").add(middleware: AdminAuthentication(authenticator: authenticator))
+        admin.get("tenants") { _, _ in
+            encoded(["tenants": tenants()])
+        }
+        admin.get("tenants/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            guard let tenant = tenants().first(where: { $0.id == id }) else {
+                return problem(.notFound, "no tenant '\(id)'")
+            }
+            return encoded(tenant)
+        }
+    }
+
+    /// An error of the admin API: `{"error": message}`.
+    static func problem(_ status: HTTPResponse.Status, _ message: String, challenge: Bool = false) -> Response {
+        var response = json(["error": message], status: status)
+        if challenge { response.headers[.wwwAuthenticate] = "Bearer" }
+        return response
+    }
+
+    private static func encoded(_ value: some Encodable) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     private static func registryError(_ code: Int, _ message: String, status: HTTPResponse.Status) -> Response {

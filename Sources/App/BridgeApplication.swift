@@ -102,9 +102,12 @@ public final class BridgeApplication: Sendable {
 
     /// The admin HTTP application, listening on `admin.listen`.
     public func adminServer(onRunning: (@Sendable (Int) async -> Void)? = nil) -> some Service {
+        let tenants = configuration.tenants.map(TenantView.init)
         let router = AdminRoutes.router(
             readiness: { [self] in await readiness() }, metrics: metrics,
-            registry: configuration.schemaRegistry.url == nil ? schemaRegistry : nil)
+            registry: configuration.schemaRegistry.url == nil ? schemaRegistry : nil,
+            authenticator: AdminAuthenticator(tokens: configuration.admin.tokens.map { ($0.name, $0.token.value) }),
+            tenants: { tenants })
         return Application(
             router: router,
             configuration: .init(

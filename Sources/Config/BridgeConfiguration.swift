@@ -28,6 +28,20 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var host = "127.0.0.1"
         public var port = 8088
         public var listen: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+        /// Who may call the admin API (`/admin/…`): each caller's name (written to the audit
+        /// trail) and bearer token. None: the admin API is off.
+        public var tokens: [AdminToken] = []
+    }
+
+    /// A caller of the admin API.
+    public struct AdminToken: Sendable, Equatable {
+        public var name: String
+        public var token: Secret
+
+        public init(name: String, token: Secret) {
+            self.name = name
+            self.token = token
+        }
     }
 
     public struct Bridge: Sendable, Equatable {
@@ -124,6 +138,9 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var ratePerSecond: Double = 100
         public var allowPrivateNetwork = false
         public var allowInsecureHttp = false
+        /// The URL as it may be shown (API answers, messages): without user information, query or
+        /// fragment, which may hold credentials.
+        public var shownURL: String { URLText.redacted(url) }
 
         public init(
             url: String, secrets: [Secret], eventTypes: [String]? = nil, maxInFlight: Int = 16,

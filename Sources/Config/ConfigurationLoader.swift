@@ -98,7 +98,8 @@ extension BridgeConfiguration {
     }
 
     private mutating func readAdmin(_ r: ConfigReader) throws(ConfigurationError) {
-        try r.rejectUnknownKeys(["listen"])
+        try r.rejectUnknownKeys(["listen", "tokens"])
+        admin.tokens = try Self.readAdminTokens(r["tokens"])
         guard let listen = try r["listen"].string() else { return }
         let problem = "expected host:port (e.g. 127.0.0.1:8088), got '\(listen)'"
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
@@ -109,6 +110,35 @@ extension BridgeConfiguration {
         guard !host.isEmpty else { throw r["listen"].error(problem) }
         admin.host = host
         admin.port = port
+    }
+
+    /// `admin.tokens`: `{name, token}` pairs; names unique (they stand for the caller in the audit
+    /// trail), tokens at least 32 characters (from the environment: `${ADMIN_TOKEN_OPS}`).
+    private static func readAdminTokens(_ r: ConfigReader) throws(ConfigurationError) -> [AdminToken] {
+        guard r.isPresent else { return [] }
+        var tokens: [AdminToken] = []
+        for element in try r.elements() {
+            try element.rejectUnknownKeys(["name", "token"])
+            guard let name = try element["name"].string() else { throw element["name"].error("is required") }
+            guard !name.isEmpty, name.count <= 64,
+                name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-@".contains($0)) })
+            else {
+                throw element["name"].error("'\(name)' must be 1 to 64 of A-Z a-z 0-9 . _ - @")
+            }
+            guard !tokens.contains(where: { $0.name == name }) else {
+                throw element["name"].error("'\(name)' is listed twice")
+            }
+            guard let token = try element["token"].string() else { throw element["token"].error("is required") }
+            guard token.count >= 32, token.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                throw element["token"].error("must be at least 32 printable ASCII characters (value not shown)")
+            }
+            guard !tokens.contains(where: { $0.token.value == token }) else {
+                throw element["token"].error(
+                    "is the same as the token of '\(tokens.first { $0.token.value == token }!.name)'")
+            }
+            tokens.append(AdminToken(name: name, token: Secret(token)))
+        }
+        return tokens
     }
 
     private mutating func readBridge(_ r: ConfigReader) throws(ConfigurationError) {

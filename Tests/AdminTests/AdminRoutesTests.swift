@@ -95,3 +95,99 @@ struct AdminRoutesTests {
         }
     }
 }
+
+@Suite("Admin API: bearer tokens and the tenants")
+struct AdminAPITests {
+    static let opsToken = "ops-token-0123456789abcdef0123456789"
+    let tenants = [
+        TenantView(id: "TENANT-001", channel: "partner", delivery: "kafka", webhook: nil, managedBy: "configuration"),
+        TenantView(
+            id: "PARTNER-ABC", channel: "partner", delivery: "webhook",
+            webhook: .init(
+                url: "https://abc.example/hooks", secretCount: 2, eventTypes: ["PAYMENT_COMPLETED"], maxInFlight: 16,
+                ratePerSecond: 100, allowPrivateNetwork: false, allowInsecureHttp: false),
+            managedBy: "configuration"),
+    ]
+
+    func makeApp(tokens: [(name: String, token: String)] = [("ops", opsToken)]) -> some ApplicationProtocol {
+        let tenants = self.tenants
+        return Application(
+            router: AdminRoutes.router(
+                readiness: { Readiness(isReady: true) }, metrics: PrometheusCollectorRegistry(), registry: nil,
+                authenticator: AdminAuthenticator(tokens: tokens), tenants: { tenants }))
+    }
+
+    func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+
+    @Test("without a token, or with a wrong one, the admin API answers 401 with a Bearer challenge")
+    func unauthorized() async throws {
+        try await makeApp().test(.router) { client in
+            for headers: HTTPFields in [
+                [:], bearer("wrong-token-0123456789abcdef01234567"), [.authorization: "Basic b3BzOng="],
+                bearer(Self.opsToken + "x"), bearer(String(Self.opsToken.dropLast())),
+            ] {
+                try await client.execute(uri: "/admin/tenants", method: .get, headers: headers) { response in
+                    #expect(response.status == .unauthorized)
+                    #expect(response.headers[.wwwAuthenticate] == "Bearer")
+                    #expect(!String(buffer: response.body).contains("PARTNER-ABC"))
+                }
+            }
+        }
+    }
+
+    @Test("health, readiness and metrics stay open")
+    func openRoutes() async throws {
+        try await makeApp().test(.router) { client in
+            for uri in ["/health/live", "/health/ready", "/metrics"] {
+                try await client.execute(uri: uri, method: .get) { response in #expect(response.status == .ok, "\(uri)")
+                }
+            }
+        }
+    }
+
+    @Test("with a token: the tenants of the configuration, no secret, managed by configuration; 404 for others")
+    func listsTenants() async throws {
+        try await makeApp().test(.router) { client in
+            try await client.execute(uri: "/admin/tenants", method: .get, headers: bearer(Self.opsToken)) { response in
+                #expect(response.status == .ok)
+                let body = try JSONDecoder().decode([String: [TenantView]].self, from: Data(buffer: response.body))
+                #expect(body["tenants"] == tenants)
+            }
+            try await client.execute(uri: "/admin/tenants/PARTNER-ABC", method: .get, headers: bearer(Self.opsToken)) {
+                response in
+                let tenant = try JSONDecoder().decode(TenantView.self, from: Data(buffer: response.body))
+                #expect(tenant.webhook?.secretCount == 2 && tenant.managedBy == "configuration")
+                #expect(!String(buffer: response.body).contains("whsec_"))
+            }
+            try await client.execute(uri: "/admin/tenants/NOBODY", method: .get, headers: bearer(Self.opsToken)) {
+                response in
+                #expect(response.status == .notFound)
+                #expect(String(buffer: response.body).contains("no tenant 'NOBODY'"))
+            }
+        }
+    }
+
+    @Test("without configured tokens the admin API is off: 403, whatever is sent")
+    func disabled() async throws {
+        try await makeApp(tokens: []).test(.router) { client in
+            try await client.execute(uri: "/admin/tenants", method: .get, headers: bearer(Self.opsToken)) { response in
+                #expect(response.status == .forbidden)
+                #expect(String(buffer: response.body).contains("admin.tokens"))
+            }
+        }
+    }
+
+    @Test("a token is recognised whichever of several it is; comparison looks at every byte")
+    func authenticator() {
+        let authenticator = AdminAuthenticator(tokens: [
+            ("ops", Self.opsToken), ("bot", "bot-token-0123456789abcdef0123456789"),
+        ])
+        #expect(authenticator.authenticate(authorization: "Bearer \(Self.opsToken)") == .caller("ops"))
+        #expect(
+            authenticator.authenticate(authorization: "bearer bot-token-0123456789abcdef0123456789") == .caller("bot"))
+        #expect(authenticator.authenticate(authorization: "Bearer ") == .missing)
+        #expect(authenticator.authenticate(authorization: nil) == .missing)
+        #expect(authenticator.authenticate(authorization: "Bearer \(Self.opsToken) ") == .refused)
+        #expect(AdminAuthenticator(tokens: []).authenticate(authorization: "Bearer x") == .disabled)
+    }
+}

@@ -52,15 +52,21 @@ struct CommandLineTests {
         let port = try freeLoopbackPort()
         let configPath = FileManager.default.temporaryDirectory.appendingPathComponent("bridge-\(port).yaml").path
         let base = try String(contentsOf: repositoryRoot.appendingPathComponent("config/dev.yaml"), encoding: .utf8)
-        try base.replacingOccurrences(of: "listen: 127.0.0.1:8088", with: "listen: 127.0.0.1:\(port)")
-            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        // An admin token from the environment, as a deployment would set one.
+        let adminToken = "ops-do-not-log-" + UUID().uuidString
+        try base.replacingOccurrences(
+            of: "listen: 127.0.0.1:8088",
+            with: "listen: 127.0.0.1:\(port)\n  tokens: [{name: ops, token: \"${ADMIN_TOKEN_OPS}\"}]"
+        )
+        .write(toFile: configPath, atomically: true, encoding: .utf8)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["run", "--config", configPath]
         // As `make run` starts it: a random secret for the run.
         process.environment = serviceEnvironment(adding: [
-            "PARTNER_ABC_SECRET": "whsec_" + Data(UUID().uuidString.utf8).base64EncodedString()
+            "PARTNER_ABC_SECRET": "whsec_" + Data(UUID().uuidString.utf8).base64EncodedString(),
+            "ADMIN_TOKEN_OPS": adminToken,
         ])
         process.currentDirectoryURL = repositoryRoot
         let pipe = Pipe()
@@ -85,6 +91,17 @@ struct CommandLineTests {
         }
         #expect(schemaBody.contains("payments_bridge_kafka_brokers 3"))
 
+        // The admin API: the tenants of the file for the token's holder, nothing without it.
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/admin/tenants")
+        let refused = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        #expect(refused.status == .unauthorized)
+        request.headers.add(name: "Authorization", value: "Bearer \(adminToken)")
+        let listed = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        let tenants = String(buffer: try await listed.body.collect(upTo: 1 << 20))
+        #expect(listed.status == .ok)
+        #expect(tenants.contains(#""id":"PARTNER-ABC""#) && tenants.contains(#""managedBy":"configuration""#))
+        #expect(!tenants.contains("whsec_"), "no secret in the answer")
+
         let stopAsked = ContinuousClock.now
         process.terminate()  // SIGTERM
         while process.isRunning, ContinuousClock.now - stopAsked < .seconds(15) {
@@ -96,6 +113,7 @@ struct CommandLineTests {
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(output.contains("stopped"))
         #expect(!output.contains("whsec_"), "secrets never reach the logs")
+        #expect(!output.contains(adminToken), "nor the admin token")
         #expect(output.contains("development setting: webhooks may go to plain http or private addresses"))
     }
 

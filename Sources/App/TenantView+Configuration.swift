@@ -1,0 +1,17 @@
+import Admin
+import Config
+
+extension TenantView {
+    /// A tenant of the configuration file, as the admin API shows it (no secret).
+    init(_ tenant: BridgeConfiguration.Tenant) {
+        let webhook = tenant.webhook.map {
+            Webhook(
+                url: $0.shownURL, secretCount: $0.secrets.count, eventTypes: $0.eventTypes, maxInFlight: $0.maxInFlight,
+                ratePerSecond: $0.ratePerSecond, allowPrivateNetwork: $0.allowPrivateNetwork,
+                allowInsecureHttp: $0.allowInsecureHttp)
+        }
+        self.init(
+            id: tenant.id, channel: tenant.channel.topicFragment, delivery: tenant.delivery.rawValue, webhook: webhook,
+            managedBy: "configuration")
+    }
+}
