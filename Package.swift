@@ -118,6 +118,8 @@ let package = Package(
             name: "Admin",
             dependencies: [
                 "Avro", "Digest",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -147,7 +149,7 @@ let package = Package(
         .executableTarget(
             name: "PaymentsBridge",
             dependencies: [
-                "App", "Demo", "Avro", "Config", "DeadLetters",
+                "Admin", "App", "Demo", "Avro", "Config", "DeadLetters",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -102,6 +102,23 @@ struct CommandLineTests {
         #expect(tenants.contains(#""id":"PARTNER-ABC""#) && tenants.contains(#""managedBy":"configuration""#))
         #expect(!tenants.contains("whsec_"), "no secret in the answer")
 
+        // The tenants commands talk to it with the token from the environment.
+        let admin = ["--admin", "http://127.0.0.1:\(port)"]
+        let withToken = serviceEnvironment(adding: ["PAYMENTS_BRIDGE_ADMIN_TOKEN": adminToken])
+        let table = try await runCLI(["tenants", "list"] + admin, environment: withToken, timeout: .seconds(20))
+        #expect(table.status == 0)
+        #expect(
+            table.output.hasPrefix("ID ") && table.output.contains("PARTNER-ABC")
+                && table.output.contains("configuration"))
+        let shown = try await runCLI(
+            ["tenants", "show", "PARTNER-ABC"] + admin, environment: withToken, timeout: .seconds(20))
+        #expect(shown.status == 0 && shown.output.contains(#""secretCount" : 1"#) && !shown.output.contains("whsec_"))
+        let unknown = try await runCLI(
+            ["tenants", "show", "NOBODY"] + admin, environment: withToken, timeout: .seconds(20))
+        #expect(unknown.status != 0 && unknown.output.contains("no tenant 'NOBODY'"))
+        let anonymous = try await runCLI(["tenants", "list"] + admin, timeout: .seconds(20))
+        #expect(anonymous.status != 0 && anonymous.output.contains("PAYMENTS_BRIDGE_ADMIN_TOKEN"))
+
         let stopAsked = ContinuousClock.now
         process.terminate()  // SIGTERM
         while process.isRunning, ContinuousClock.now - stopAsked < .seconds(15) {

@@ -1,0 +1,69 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// A client of the admin API, for the `tenants` commands: the base URL of the admin listener
+/// and a bearer token.
+public struct AdminClient: Sendable {
+    public struct Failure: Error, CustomStringConvertible, Sendable, Equatable {
+        public enum Code: Sendable, Equatable {
+            case unreachable
+            /// 401: no token, or not a valid one.
+            case unauthorized
+            /// 403: the admin API is off (no admin.tokens).
+            case forbidden
+            case notFound
+            /// Any other answer, or one that is not what the API sends.
+            case unexpected
+        }
+
+        public let code: Code
+        public let description: String
+    }
+
+    public let baseURL: String
+    private let token: String?
+    private let timeout: Duration
+
+    public init(baseURL: String, token: String?, timeout: Duration = .seconds(10)) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
+        self.timeout = timeout
+    }
+
+    public func tenants() async throws(Failure) -> [TenantView] {
+        try await get("/admin/tenants", as: [String: [TenantView]].self)["tenants"] ?? []
+    }
+
+    public func tenant(_ id: String) async throws(Failure) -> TenantView {
+        let escaped = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id
+        return try await get("/admin/tenants/\(escaped)", as: TenantView.self)
+    }
+
+    private func get<T: Decodable>(_ path: String, as type: T.Type) async throws(Failure) -> T {
+        var request = HTTPClientRequest(url: baseURL + path)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let status: UInt
+        let body: ByteBuffer
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout.components.seconds))
+            status = response.status.code
+            body = try await response.body.collect(upTo: 16 << 20)
+        } catch {
+            throw Failure(code: .unreachable, description: "the admin API at \(baseURL) does not answer: \(error)")
+        }
+        let data = Data(buffer: body)
+        let message = (try? JSONDecoder().decode([String: String].self, from: data))?["error"] ?? "HTTP \(status)"
+        switch status {
+        case 200:
+            guard let value = try? JSONDecoder().decode(T.self, from: data) else {
+                throw Failure(code: .unexpected, description: "the admin API answered something else than expected")
+            }
+            return value
+        case 401: throw Failure(code: .unauthorized, description: "\(message) (set PAYMENTS_BRIDGE_ADMIN_TOKEN)")
+        case 403: throw Failure(code: .forbidden, description: message)
+        case 404: throw Failure(code: .notFound, description: message)
+        default: throw Failure(code: .unexpected, description: "the admin API answered \(status): \(message)")
+        }
+    }
+}

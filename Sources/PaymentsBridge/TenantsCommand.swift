@@ -1,0 +1,81 @@
+import Admin
+import ArgumentParser
+import Foundation
+
+struct TenantsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tenants",
+        abstract:
+            "Show the tenants of a running service through its admin API (token from PAYMENTS_BRIDGE_ADMIN_TOKEN).",
+        subcommands: [List.self, Show.self])
+
+    enum Output: String, ExpressibleByArgument, CaseIterable { case table, json }
+
+    struct Common: ParsableArguments {
+        @Option(name: .long, help: "The admin API's base URL.")
+        var admin: String = "http://127.0.0.1:8088"
+
+        @Option(name: .long, help: "table or json.")
+        var output: Output = .table
+
+        var client: AdminClient {
+            AdminClient(baseURL: admin, token: ProcessInfo.processInfo.environment["PAYMENTS_BRIDGE_ADMIN_TOKEN"])
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the tenants: id, channel, delivery, URL, secrets, managed by.")
+        @OptionGroup var common: Common
+
+        func run() async throws {
+            let tenants: [TenantView]
+            do { tenants = try await common.client.tenants() } catch { throw failed(error) }
+            switch common.output {
+            case .json: print(json(["tenants": tenants]))
+            case .table: print(table(tenants))
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one tenant's settings (never its secrets).")
+        @OptionGroup var common: Common
+        @Argument(help: "The tenant id.") var id: String
+
+        func run() async throws {
+            let tenant: TenantView
+            do { tenant = try await common.client.tenant(id) } catch { throw failed(error) }
+            print(json(tenant))
+        }
+    }
+}
+
+/// The tenants as a table for a terminal.
+private func table(_ tenants: [TenantView]) -> String {
+    var rows = [["ID", "CHANNEL", "DELIVERY", "URL", "SECRETS", "MANAGED BY"]]
+    for tenant in tenants {
+        rows.append([
+            tenant.id, tenant.channel, tenant.delivery, tenant.webhook?.url ?? "-",
+            tenant.webhook.map { String($0.secretCount) } ?? "-", tenant.managedBy,
+        ])
+    }
+    let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+    return rows.map { row in
+        row.enumerated().map { index, cell in
+            index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ")
+    }.joined(separator: "\n")
+}
+
+private func json(_ value: some Encodable) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+}
+
+/// Prints the error for the operator and exits non-zero.
+private func failed(_ error: Error) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    return ExitCode(1)
+}
