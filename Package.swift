@@ -124,7 +124,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]),
+            ],
+            resources: [.embedInCode("Resources/admin-openapi.yaml")]),
         // Wires the pieces into one service group; called by the CLI and by tests.
         .target(
             name: "App",
@@ -201,7 +202,7 @@ let package = Package(
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "Config", "TestSupport",
+                "Config", "TestSupport", "Payments",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
             ]),

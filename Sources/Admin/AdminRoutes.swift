@@ -81,6 +81,12 @@ public enum AdminRoutes {
         to router: Router<BasicRequestContext>, authenticator: AdminAuthenticator,
         tenants: @escaping @Sendable () -> [TenantView]
     ) {
+        // The API's own description is open (it holds nothing secret), so tools can read it first.
+        router.get("admin/openapi.yaml") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml"],
+                body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.admin_openapi_yaml)))
+        }
         let admin = router.group("admin").add(middleware: AdminAuthentication(authenticator: authenticator))
         admin.get("tenants") { _, _ in
             encoded(["tenants": tenants()])
@@ -92,6 +98,22 @@ public enum AdminRoutes {
             }
             return encoded(tenant)
         }
+        // Other methods on these paths: 405 with the methods there are (after authentication).
+        let others: [HTTPRequest.Method] =
+            [.head, .post, .put, .patch, .delete, .options, .trace, .connect]
+            + [HTTPRequest.Method("QUERY")].compactMap { $0 }
+        for method in others {
+            for path in ["tenants", "tenants/:id"] {
+                admin.on(RouterPath(path), method: method) { _, _ in methodNotAllowed() }
+            }
+            router.on("admin/openapi.yaml", method: method) { _, _ in methodNotAllowed() }
+        }
+    }
+
+    private static func methodNotAllowed() -> Response {
+        var response = problem(.methodNotAllowed, "this path answers GET only")
+        response.headers[.allow] = "GET"
+        return response
     }
 
     /// An error of the admin API: `{"error": message}`.

@@ -1,0 +1,70 @@
+import AsyncHTTPClient
+import Foundation
+import Payments
+import TestSupport
+import Testing
+import Yams
+
+/// The admin API of the running binary against its OpenAPI document, fuzzed by schemathesis.
+@Suite("admin API: OpenAPI conformance", .serialized)
+struct AdminAPIConformanceTests {
+    @Test("schemathesis finds no answer that breaks the document (no 5xx, schemas, auth, methods)")
+    func conforms() async throws {
+        let port = try freeLoopbackPort()
+        let token = "ops-token-" + UUID().uuidString
+        let configPath = FileManager.default.temporaryDirectory.appendingPathComponent("admin-api-\(port).yaml").path
+        let base = try String(contentsOf: repositoryRoot.appendingPathComponent("config/dev.yaml"), encoding: .utf8)
+        try base.replacingOccurrences(
+            of: "listen: 127.0.0.1:8088",
+            with: "listen: 127.0.0.1:\(port)\n  tokens: [{name: ops, token: \"${ADMIN_TOKEN_OPS}\"}]"
+        )
+        .write(toFile: configPath, atomically: true, encoding: .utf8)
+        let service = Process()
+        service.executableURL = URL(fileURLWithPath: executable)
+        service.arguments = ["run", "--config", configPath]
+        service.environment = serviceEnvironment(adding: [
+            "PARTNER_ABC_SECRET": "whsec_" + Data(UUID().uuidString.utf8).base64EncodedString(),
+            "ADMIN_TOKEN_OPS": token,
+        ])
+        service.currentDirectoryURL = repositoryRoot
+        service.standardOutput = FileHandle.nullDevice
+        service.standardError = FileHandle.nullDevice
+        try service.run()
+        defer { if service.isRunning { service.terminate() } }
+        let admin = "http://127.0.0.1:\(port)"
+        var document: String?
+        let deadline = ContinuousClock.now + .seconds(30)
+        while document == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            if let response = try? await HTTPClient.shared.get(url: "\(admin)/admin/openapi.yaml").get(),
+                response.status == .ok
+            {
+                document = response.body.map { String(buffer: $0) }
+            }
+        }
+        let text = try #require(document, "the document is served without a token")
+
+        // The document's channels are the service's.
+        let yaml = try #require(try Yams.load(yaml: text) as? [String: Any])
+        let schemas = ((yaml["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        let tenant = (schemas?["Tenant"] as? [String: Any])?["properties"] as? [String: Any]
+        let channels = (tenant?["channel"] as? [String: Any])?["enum"] as? [String]
+        #expect(channels == PaymentChannel.allCases.map(\.topicFragment))
+
+        let fuzz = Process()
+        fuzz.executableURL = repositoryRoot.appendingPathComponent(".venv/bin/schemathesis")
+        fuzz.arguments = [
+            "run", "\(admin)/admin/openapi.yaml", "--url", admin, "-H", "Authorization: Bearer \(token)",
+            "--checks", "all", "--max-examples", "40", "--no-color",
+        ]
+        let pipe = Pipe()
+        fuzz.standardOutput = pipe
+        fuzz.standardError = pipe
+        try fuzz.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        fuzz.waitUntilExit()
+        #expect(fuzz.terminationStatus == 0, "\(output.suffix(3000))")
+        #expect(output.contains("No issues found"))
+        #expect(!output.contains(token), "the token is not echoed")
+    }
+}
