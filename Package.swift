@@ -104,7 +104,7 @@ let package = Package(
         // OpenSSL digests (HMAC-SHA256, SHA-256).
         .target(name: "Digest", dependencies: ["COpenSSL"]),
         // The control plane's state: secrets sealed at rest (AES-256-GCM, keys from the environment).
-        .target(name: "ControlPlane", dependencies: ["Digest"]),
+        .target(name: "ControlPlane", dependencies: ["Config", "Digest", "Timing"]),
         // The YAML configuration: typed keys, defaults, env overrides, validation, redaction.
         .target(
             name: "Config",
@@ -176,7 +176,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ], resources: [.copy("Fixtures")]),
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
-        .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Digest"]),
+        .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Config", "Digest", "Payments"]),
         .testTarget(name: "TimingTests", dependencies: ["Timing"]),
         .testTarget(name: "PaymentsTests", dependencies: ["Payments"]),
         .testTarget(name: "ResponseCodecTests", dependencies: ["ResponseCodec", "Avro", "Payments", "TestSupport"]),

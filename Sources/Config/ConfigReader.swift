@@ -7,9 +7,11 @@ import Yams
 struct ConfigReader {
     let node: Node?
     let path: String
-    let environment: [String: String]
+    /// The variables `${VAR}` may name; nil: values are taken literally (input from the admin
+    /// API, which must not read the service's environment).
+    let environment: [String: String]?
 
-    init(node: Node?, path: String, environment: [String: String]) {
+    init(node: Node?, path: String, environment: [String: String]?) {
         self.node = node
         self.path = path
         self.environment = environment
@@ -122,7 +124,7 @@ struct ConfigReader {
 
     /// Expands `${VAR}` and `${VAR:-default}`; an unset variable without a default is an error.
     func substitute(_ text: String) throws(ConfigurationError) -> String {
-        guard text.contains("${") else { return text }
+        guard let environment, text.contains("${") else { return text }
         var output = ""
         var rest = Substring(text)
         while let start = rest.range(of: "${") {

@@ -225,30 +225,46 @@ extension BridgeConfiguration {
     private mutating func readTenants(_ r: ConfigReader) throws(ConfigurationError) {
         var seen: Set<String> = []
         for t in try r.elements() {
-            try t.rejectUnknownKeys(["id", "channel", "delivery", "webhook"])
-            guard let id = try t["id"].string() else { throw t["id"].error("is required") }
-            guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
-            else {
-                throw t["id"].error("'\(id)' must use only A-Z a-z 0-9 . _ - (it becomes part of a topic name)")
-            }
-            guard seen.insert(id).inserted else { throw t["id"].error("tenant '\(id)' is listed twice") }
-            guard let channelText = try t["channel"].string() else { throw t["channel"].error("is required") }
-            guard let channel = Self.channel(named: channelText) else {
-                throw t["channel"].error("'\(channelText)' is not one of \(Self.channelNames)")
-            }
-            let deliveryText = try t["delivery"].string(default: "kafka")
-            guard let delivery = Delivery(rawValue: deliveryText) else {
-                throw t["delivery"].error("'\(deliveryText)' is not one of kafka, webhook")
-            }
-            var webhook: Webhook?
-            if delivery == .webhook {
-                guard t["webhook"].isPresent else { throw t["webhook"].error("is required when delivery is webhook") }
-                webhook = try Self.readWebhook(t["webhook"])
-            } else if t["webhook"].isPresent {
-                throw t["webhook"].error("is only allowed when delivery is webhook")
-            }
-            tenants.append(Tenant(id: id, channel: channel, delivery: delivery, webhook: webhook))
+            let tenant = try Self.readTenant(t)
+            guard seen.insert(tenant.id).inserted else { throw t["id"].error("tenant '\(tenant.id)' is listed twice") }
+            tenants.append(tenant)
         }
+    }
+
+    /// One tenant as the admin API takes it: a JSON object in the shape of a `tenants[]` entry,
+    /// checked exactly as the file's tenants are (errors name the key, e.g. `webhook.url`); values
+    /// are literal (no `${VAR}`: the API must not read the service's environment).
+    public static func tenant(json: String) throws(ConfigurationError) -> Tenant {
+        let root: Node?
+        do { root = try Yams.compose(yaml: json) } catch {
+            throw ConfigurationError(key: "", problem: "malformed JSON: \(error)")
+        }
+        guard case .mapping? = root else { throw ConfigurationError(key: "", problem: "expected a JSON object") }
+        return try readTenant(ConfigReader(node: root, path: "", environment: nil))
+    }
+
+    private static func readTenant(_ t: ConfigReader) throws(ConfigurationError) -> Tenant {
+        try t.rejectUnknownKeys(["id", "channel", "delivery", "webhook"])
+        guard let id = try t["id"].string() else { throw t["id"].error("is required") }
+        guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+            throw t["id"].error("'\(id)' must use only A-Z a-z 0-9 . _ - (it becomes part of a topic name)")
+        }
+        guard let channelText = try t["channel"].string() else { throw t["channel"].error("is required") }
+        guard let channel = Self.channel(named: channelText) else {
+            throw t["channel"].error("'\(channelText)' is not one of \(Self.channelNames)")
+        }
+        let deliveryText = try t["delivery"].string(default: "kafka")
+        guard let delivery = Delivery(rawValue: deliveryText) else {
+            throw t["delivery"].error("'\(deliveryText)' is not one of kafka, webhook")
+        }
+        var webhook: Webhook?
+        if delivery == .webhook {
+            guard t["webhook"].isPresent else { throw t["webhook"].error("is required when delivery is webhook") }
+            webhook = try Self.readWebhook(t["webhook"])
+        } else if t["webhook"].isPresent {
+            throw t["webhook"].error("is only allowed when delivery is webhook")
+        }
+        return Tenant(id: id, channel: channel, delivery: delivery, webhook: webhook)
     }
 
     private static func readWebhook(_ w: ConfigReader) throws(ConfigurationError) -> Webhook {

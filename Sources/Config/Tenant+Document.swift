@@ -1,0 +1,18 @@
+extension BridgeConfiguration.Tenant {
+    /// The tenant in the shape of a `tenants[]` entry of the file (what the admin API takes and
+    /// `BridgeConfiguration.tenant(json:)` reads back), as JSON-ready values; `secret` turns each
+    /// webhook secret into what is written (sealed, for the control plane's topic).
+    public func document(secret: (String) throws -> String) rethrows -> [String: Any] {
+        var document: [String: Any] = ["id": id, "channel": channel.topicFragment, "delivery": delivery.rawValue]
+        if let webhook {
+            var fields: [String: Any] = [
+                "url": webhook.url, "secrets": try webhook.secrets.map { try secret($0.value) },
+                "maxInFlight": webhook.maxInFlight, "ratePerSecond": webhook.ratePerSecond,
+                "allowPrivateNetwork": webhook.allowPrivateNetwork, "allowInsecureHttp": webhook.allowInsecureHttp,
+            ]
+            if let eventTypes = webhook.eventTypes { fields["eventTypes"] = eventTypes }
+            document["webhook"] = fields
+        }
+        return document
+    }
+}

@@ -1,0 +1,90 @@
+import Config
+import ControlPlane
+import Foundation
+import Payments
+import Testing
+
+@Suite("Control plane: tenant records")
+struct TenantRecordTests {
+    let keys = try! StateKeys(base64Keys: [Data(repeating: 7, count: 32).base64EncodedString()])
+    let secret = "whsec_" + Data("partner-abc-secret-0123".utf8).base64EncodedString()
+
+    var tenant: BridgeConfiguration.Tenant {
+        BridgeConfiguration.Tenant(
+            id: "PARTNER-ABC", channel: .partner, delivery: .webhook,
+            webhook: .init(
+                url: "https://abc.example/hooks", secrets: [Secret(secret)], eventTypes: ["PAYMENT_COMPLETED"],
+                maxInFlight: 8, ratePerSecond: 50))
+    }
+
+    @Test("a record reads back as written, its secrets sealed in the topic")
+    func roundTrip() throws {
+        let record = TenantRecord(
+            tenant: tenant, version: 3, updatedAt: 1_764_000_000_123, updatedBy: "ops",
+            paused: true, disabledReason: "endpoint answered 410 Gone")
+        let value = try record.encoded(keys: keys)
+        let text = String(decoding: value, as: UTF8.self)
+        #expect(!text.contains("whsec_") && !text.contains("partner-abc-secret"))
+        #expect(text.contains(#""updatedAt":"2025-11-24T16:00:00.123Z""#) && text.contains(#""updatedBy":"ops""#))
+        #expect(try TenantRecord.decoded(value, id: "PARTNER-ABC", keys: keys) == record)
+        let kafkaOnly = TenantRecord(
+            tenant: .init(id: "TENANT-001", channel: .web, delivery: .kafka), version: 1,
+            updatedAt: 0, updatedBy: "bot")
+        #expect(try TenantRecord.decoded(try kafkaOnly.encoded(keys: keys), id: "TENANT-001", keys: keys) == kafkaOnly)
+    }
+
+    func code(_ value: [UInt8], id: String = "PARTNER-ABC", keys: StateKeys? = nil) -> TenantRecord.Failure.Code? {
+        do {
+            _ = try TenantRecord.decoded(value, id: id, keys: keys ?? self.keys)
+            return nil
+        } catch {
+            return error.code
+        }
+    }
+
+    @Test("a record under another key, for another key, changed, or invalid is refused with the reason")
+    func refused() throws {
+        let value = try TenantRecord(tenant: tenant, version: 1, updatedAt: 0, updatedBy: "ops").encoded(keys: keys)
+        let otherKeys = try StateKeys(base64Keys: [Data(repeating: 8, count: 32).base64EncodedString()])
+        #expect(code(value, keys: otherKeys) == .sealedSecret)
+        #expect(code(value, id: "PARTNER-XYZ") == .malformed, "keyed by another tenant")
+        #expect(code(Array("{}".utf8)) == .malformed)
+        // A record whose tenant the loader would refuse (plain http without allowInsecureHttp).
+        var text = String(decoding: value, as: UTF8.self)
+        text = text.replacingOccurrences(of: "https://abc.example/hooks", with: "http://abc.example/hooks")
+        #expect(code(Array(text.utf8)) == .invalidTenant)
+    }
+
+    @Test("the admin API's tenant JSON is checked like the file, values taken literally")
+    func tenantJSON() throws {
+        let tenant = try BridgeConfiguration.tenant(
+            json:
+                #"{"id":"P1","channel":"web","delivery":"webhook","webhook":{"url":"https://p1.example/h","secrets":["whsec_c2VjcmV0"]}}"#
+        )
+        #expect(tenant.webhook?.maxInFlight == 16 && tenant.channel == .web)
+        func key(_ json: String) -> String? {
+            do {
+                _ = try BridgeConfiguration.tenant(json: json)
+                return nil
+            } catch { return error.key }
+        }
+        #expect(
+            key(
+                #"{"id":"P1","channel":"web","delivery":"webhook","webhook":{"url":"http://p1.example/h","secrets":["whsec_c2VjcmV0"]}}"#
+            ) == "webhook.url")
+        #expect(key(#"{"id":"P 1","channel":"web"}"#) == "id")
+        #expect(key(#"{"id":"P1","channel":"fax"}"#) == "channel")
+        #expect(key(#"{"id":"P1","channel":"web","colour":"red"}"#) == "colour")
+        #expect(key("[1, 2]") == "")
+        // ${VAR} is not read from the service's environment.
+        #expect(
+            key(
+                #"{"id":"P1","channel":"web","delivery":"webhook","webhook":{"url":"https://p1.example/${HOME}","secrets":["whsec_c2VjcmV0"]}}"#
+            ) == nil)
+        let literal = try BridgeConfiguration.tenant(
+            json:
+                #"{"id":"P1","channel":"web","delivery":"webhook","webhook":{"url":"https://p1.example/${HOME}","secrets":["whsec_c2VjcmV0"]}}"#
+        )
+        #expect(literal.webhook?.url == "https://p1.example/${HOME}")
+    }
+}
