@@ -176,7 +176,12 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ], resources: [.copy("Fixtures")]),
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
-        .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Config", "Digest", "Payments"]),
+        .testTarget(
+            name: "ControlPlaneTests",
+            dependencies: [
+                "ControlPlane", "Config", "Digest", "Payments",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
         .testTarget(name: "TimingTests", dependencies: ["Timing"]),
         .testTarget(name: "PaymentsTests", dependencies: ["Payments"]),
         .testTarget(name: "ResponseCodecTests", dependencies: ["ResponseCodec", "Avro", "Payments", "TestSupport"]),
