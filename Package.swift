@@ -104,7 +104,9 @@ let package = Package(
         // OpenSSL digests (HMAC-SHA256, SHA-256).
         .target(name: "Digest", dependencies: ["COpenSSL"]),
         // The control plane's state: secrets sealed at rest (AES-256-GCM, keys from the environment).
-        .target(name: "ControlPlane", dependencies: ["Config", "Digest", "Timing"]),
+        .target(
+            name: "ControlPlane",
+            dependencies: ["Config", "Digest", "Kafka", "Timing", .product(name: "Logging", package: "swift-log")]),
         // The YAML configuration: typed keys, defaults, env overrides, validation, redaction.
         .target(
             name: "Config",
@@ -179,7 +181,7 @@ let package = Package(
         .testTarget(
             name: "ControlPlaneTests",
             dependencies: [
-                "ControlPlane", "Config", "Digest", "Payments",
+                "ControlPlane", "Config", "Digest", "Kafka", "Payments", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "TimingTests", dependencies: ["Timing"]),

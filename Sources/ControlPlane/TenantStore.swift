@@ -1,0 +1,171 @@
+import Config
+import Foundation
+import Kafka
+import Logging
+import Synchronization
+import Timing
+
+/// The control plane's tenants on one instance: the compacted tenants topic (one partition, keyed
+/// by tenant id, tombstones for deletions) read from its start and followed, applied to a
+/// `TenantDirectory`, and the admin API's changes written to it. Every instance converges on the
+/// topic's order; a change is applied here as soon as Kafka acknowledged it (read your writes).
+/// A record that cannot be read (not a tenant record, a secret that does not open, a tenant the
+/// loader refuses) is logged, counted and skipped: the tenant keeps its previous state.
+public final class TenantStore: Sendable {
+    public struct Settings: Sendable {
+        public var topic: String
+        public var replicationFactor = 3
+
+        public init(topic: String) { self.topic = topic }
+    }
+
+    private struct State {
+        var directory: TenantDirectory
+        var loaded = false
+        var unreadable = 0
+        var observers: [@Sendable (TenantDirectory.Change) -> Void] = []
+    }
+
+    public let settings: Settings
+    private let kafka: KafkaConfiguration
+    private let keys: StateKeys
+    private let logger: Logger
+    private let producer: KafkaProducer
+    private let state: Mutex<State>
+
+    public init(
+        settings: Settings, kafka: KafkaConfiguration, keys: StateKeys,
+        configured: [BridgeConfiguration.Tenant], logger: Logger
+    ) throws(KafkaError) {
+        self.settings = settings
+        self.kafka = kafka
+        self.keys = keys
+        self.logger = logger
+        producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: logger)
+        state = Mutex(State(directory: TenantDirectory(configured: configured)))
+    }
+
+    /// Whether the topic was read to the end it had at start-up (the instance is not ready before).
+    public var isLoaded: Bool { state.withLock { $0.loaded } }
+    /// Records that could not be read, since start.
+    public var unreadableRecords: Int { state.withLock { $0.unreadable } }
+    public var entries: [TenantDirectory.Entry] { state.withLock { $0.directory.entries } }
+    public func entry(_ id: String) -> TenantDirectory.Entry? { state.withLock { $0.directory.entry(id) } }
+
+    /// Called with every change the topic brings (from this instance's writes too).
+    public func onChange(_ observer: @escaping @Sendable (TenantDirectory.Change) -> Void) {
+        state.withLock { $0.observers.append(observer) }
+    }
+
+    /// The topic's specification: compacted, one partition (one order for every tenant).
+    public var topicSpecification: TopicSpecification {
+        TopicSpecification(
+            name: settings.topic, partitions: 1, replicationFactor: settings.replicationFactor,
+            config: ["cleanup.policy": "compact"])
+    }
+
+    /// Reads the topic from its start, then follows it until cancelled.
+    public func run() async throws {
+        let admin = try KafkaAdmin(configuration: kafka, logger: logger)
+        await TopicProvisioner(admin: admin, logger: logger).ensure([topicSpecification])
+        var configuration = ConsumerConfiguration(kafka: kafka, groupID: "payments-bridge-tenants-\(UUID().uuidString)")
+        configuration.isolationLevel = .readCommitted
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        let partition = TopicPartition(topic: settings.topic, partition: 0)
+        try consumer.assign([TopicPartitionOffset(topic: settings.topic, partition: 0, offset: KafkaOffset.beginning)])
+        var end: Int64?
+        var backoff = Backoff(first: .milliseconds(200), max: .seconds(5))
+        while end == nil, !Task.isCancelled {
+            do { end = try await consumer.watermarks(partition).high } catch {
+                logger.warning("cannot read the tenants topic's end yet", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: backoff.next())
+            }
+        }
+        var next: Int64 = 0
+        if let end, end == 0 { markLoaded() }
+        while !Task.isCancelled {
+            for record in await consumer.poll(timeout: .milliseconds(100)) {
+                apply(record)
+                next = record.offset + 1
+            }
+            if let end, !isLoaded, next >= end { markLoaded() }
+        }
+        await consumer.close()
+        await producer.close()
+    }
+
+    private func markLoaded() {
+        state.withLock { $0.loaded = true }
+        logger.info("tenants topic read", metadata: ["topic": "\(settings.topic)", "tenants": "\(entries.count)"])
+    }
+
+    private func apply(_ record: ConsumerRecord) {
+        guard let key = record.key, let id = String(validating: key, as: UTF8.self) else {
+            unreadable(record, "a record without a tenant id as key")
+            return
+        }
+        var tenantRecord: TenantRecord?
+        if let value = record.value {
+            do { tenantRecord = try TenantRecord.decoded(value, id: id, keys: keys) } catch {
+                unreadable(record, "\(error)")
+                return
+            }
+        }
+        applied(state.withLock { $0.directory.apply(id: id, record: tenantRecord) })
+    }
+
+    private func applied(_ change: TenantDirectory.Change?) {
+        guard let change else { return }
+        for observer in state.withLock({ $0.observers }) { observer(change) }
+    }
+
+    private func unreadable(_ record: ConsumerRecord, _ reason: String) {
+        state.withLock { $0.unreadable += 1 }
+        logger.error(
+            "a record of the tenants topic cannot be read; the tenant keeps its previous state",
+            metadata: ["topic": "\(record.topic)", "offset": "\(record.offset)", "reason": "\(reason)"])
+    }
+
+    // MARK: Changes
+
+    /// Creates or replaces a tenant (`caller`: the admin token's name).
+    public func put(_ tenant: BridgeConfiguration.Tenant, by caller: String) async throws -> TenantDirectory.Decision {
+        let decision = state.withLock { $0.directory.put(tenant, by: caller, now: Date().millisecondsSince1970) }
+        try await carryOut(decision)
+        return decision
+    }
+
+    /// Deletes a tenant.
+    public func delete(_ id: String) async throws -> TenantDirectory.Decision {
+        let decision = state.withLock { $0.directory.delete(id) }
+        try await carryOut(decision)
+        return decision
+    }
+
+    /// Changes a tenant's operational state (pause, resume, enable).
+    public func update(_ id: String, by caller: String, _ change: @Sendable (inout TenantRecord) -> Void) async throws
+        -> TenantDirectory.Decision
+    {
+        let decision = state.withLock { $0.directory.update(id, by: caller, now: Date().millisecondsSince1970, change) }
+        try await carryOut(decision)
+        return decision
+    }
+
+    private func carryOut(_ decision: TenantDirectory.Decision) async throws {
+        switch decision {
+        case .write(let record, _):
+            let value = try record.encoded(keys: keys)
+            _ = try await producer.send(
+                ProducerRecord(
+                    topic: settings.topic, partition: 0, key: Array(record.tenant.id.utf8),
+                    value: value))
+            applied(state.withLock { $0.directory.apply(id: record.tenant.id, record: record) })
+        case .tombstone(let id):
+            _ = try await producer.send(
+                ProducerRecord(topic: settings.topic, partition: 0, key: Array(id.utf8), value: nil))
+            applied(state.withLock { $0.directory.apply(id: id, record: nil) })
+        case .notFound, .managedByConfiguration:
+            break
+        }
+    }
+}
