@@ -132,7 +132,8 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "Kafka", "KafkaEmbedded", "Avro", "Config", "Admin", "Bridge", "Payments", "ResponseCodec", "Webhooks",
+                "ControlPlane", "Kafka", "KafkaEmbedded", "Avro", "Config", "Admin", "Bridge", "Payments",
+                "ResponseCodec", "Webhooks",
                 "DeadLetters",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -181,8 +182,11 @@ let package = Package(
         .testTarget(
             name: "ControlPlaneTests",
             dependencies: [
-                "ControlPlane", "Config", "Digest", "Kafka", "Payments", "TestSupport",
+                "App", "ControlPlane", "Config", "Digest", "Kafka", "KafkaEmbedded", "Payments", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
         .testTarget(name: "TimingTests", dependencies: ["Timing"]),
         .testTarget(name: "PaymentsTests", dependencies: ["Payments"]),

@@ -12,7 +12,7 @@ public enum AdminRoutes {
         metrics: PrometheusCollectorRegistry,
         registry: EmbeddedSchemaRegistry?,
         authenticator: AdminAuthenticator = AdminAuthenticator(tokens: []),
-        tenants: @escaping @Sendable () -> [TenantView] = { [] }
+        tenants: any TenantAdministration = ConfiguredTenants([])
     ) -> Router<BasicRequestContext> {
         let router = Router()
         addTenantRoutes(to: router, authenticator: authenticator, tenants: tenants)
@@ -76,10 +76,9 @@ public enum AdminRoutes {
         }
     }
 
-    /// The admin API (`/admin/…`, bearer tokens): the tenants, read-only.
+    /// The admin API (`/admin/…`, bearer tokens): the tenants.
     private static func addTenantRoutes(
-        to router: Router<BasicRequestContext>, authenticator: AdminAuthenticator,
-        tenants: @escaping @Sendable () -> [TenantView]
+        to router: Router<BasicRequestContext>, authenticator: AdminAuthenticator, tenants: any TenantAdministration
     ) {
         // The API's own description is open (it holds nothing secret), so tools can read it first.
         router.get("admin/openapi.yaml") { _, _ in
@@ -89,30 +88,60 @@ public enum AdminRoutes {
         }
         let admin = router.group("admin").add(middleware: AdminAuthentication(authenticator: authenticator))
         admin.get("tenants") { _, _ in
-            encoded(["tenants": tenants()])
+            encoded(["tenants": tenants.list()])
         }
         admin.get("tenants/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
-            guard let tenant = tenants().first(where: { $0.id == id }) else {
-                return problem(.notFound, "no tenant '\(id)'")
-            }
+            guard let tenant = tenants.get(id) else { return problem(.notFound, "no tenant '\(id)'") }
             return encoded(tenant)
+        }
+        admin.put("tenants/:id") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let caller = callerName(request, authenticator)
+            return response(await tenants.put(id: id, json: String(buffer: body), caller: caller))
+        }
+        admin.delete("tenants/:id") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return response(await tenants.delete(id: id, caller: callerName(request, authenticator)))
         }
         // Other methods on these paths: 405 with the methods there are (after authentication).
         let others: [HTTPRequest.Method] =
-            [.head, .post, .put, .patch, .delete, .options, .trace, .connect]
-            + [HTTPRequest.Method("QUERY")].compactMap { $0 }
+            [.head, .post, .patch, .options, .trace, .connect] + [HTTPRequest.Method("QUERY")].compactMap { $0 }
         for method in others {
-            for path in ["tenants", "tenants/:id"] {
-                admin.on(RouterPath(path), method: method) { _, _ in methodNotAllowed() }
-            }
-            router.on("admin/openapi.yaml", method: method) { _, _ in methodNotAllowed() }
+            admin.on("tenants", method: method) { _, _ in methodNotAllowed("GET") }
+            admin.on("tenants/:id", method: method) { _, _ in methodNotAllowed("GET, PUT, DELETE") }
+            router.on("admin/openapi.yaml", method: method) { _, _ in methodNotAllowed("GET") }
+        }
+        for method: HTTPRequest.Method in [.put, .delete] {
+            admin.on("tenants", method: method) { _, _ in methodNotAllowed("GET") }
+            router.on("admin/openapi.yaml", method: method) { _, _ in methodNotAllowed("GET") }
         }
     }
 
-    private static func methodNotAllowed() -> Response {
-        var response = problem(.methodNotAllowed, "this path answers GET only")
-        response.headers[.allow] = "GET"
+    /// The caller's name (the admin token's), for the audit trail.
+    private static func callerName(_ request: Request, _ authenticator: AdminAuthenticator) -> String {
+        if case .caller(let name) = authenticator.authenticate(authorization: request.headers[.authorization]) {
+            return name
+        }
+        return "unknown"
+    }
+
+    private static func response(_ outcome: TenantChangeOutcome) -> Response {
+        switch outcome {
+        case .created(let tenant): encoded(tenant, status: .created)
+        case .replaced(let tenant): encoded(tenant)
+        case .deleted: Response(status: .noContent)
+        case .notFound(let message): problem(.notFound, message)
+        case .conflict(let message): problem(.conflict, message)
+        case .invalid(let message): problem(.unprocessableContent, message)
+        case .unavailable(let message): problem(.serviceUnavailable, message)
+        }
+    }
+
+    private static func methodNotAllowed(_ allowed: String) -> Response {
+        var response = problem(.methodNotAllowed, "this path answers \(allowed) only")
+        response.headers[.allow] = allowed
         return response
     }
 
@@ -123,12 +152,13 @@ public enum AdminRoutes {
         return response
     }
 
-    private static func encoded(_ value: some Encodable) -> Response {
+    private static func encoded(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return Response(
-            status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     private static func registryError(_ code: Int, _ message: String, status: HTTPResponse.Status) -> Response {

@@ -2,6 +2,7 @@ import Admin
 import Avro
 import Bridge
 import Config
+import ControlPlane
 import Hummingbird
 import Kafka
 import Logging
@@ -21,6 +22,8 @@ public final class BridgeApplication: Sendable {
     public let connectivity: ConnectivityMonitor
     public let bridge: BridgeService?
     public let sink: WebhookSink?
+    /// The control plane's tenants (`controlPlane.enabled`).
+    public let tenantStore: TenantStore?
     public let kafka: KafkaConnection
     public let schemaRegistry: EmbeddedSchemaRegistry
     public let metrics: PrometheusCollectorRegistry
@@ -89,6 +92,22 @@ public final class BridgeApplication: Sendable {
         } else {
             sink = nil
         }
+        if configuration.controlPlane.enabled {
+            var settings = TenantStore.Settings(topic: configuration.controlPlane.topic)
+            settings.replicationFactor = configuration.bridge.topics.replicationFactor
+            let store = try TenantStore(
+                settings: settings, kafka: kafka.configuration,
+                keys: try StateKeys(base64Keys: configuration.controlPlane.stateKeys.map(\.value)),
+                configured: configuration.tenants, logger: logger)
+            // The bridge answers the control plane's tenants too, from the next record read on.
+            store.onChange { [weak store, bridge] _ in
+                guard let store else { return }
+                bridge?.setAddedTenants(Set(store.entries.filter { $0.source == .controlPlane }.map(\.tenant.id)))
+            }
+            tenantStore = store
+        } else {
+            tenantStore = nil
+        }
     }
 
     public func readiness() async -> Readiness {
@@ -97,17 +116,20 @@ public final class BridgeApplication: Sendable {
         if !state.connected { reasons.append("kafka: \(state.lastError ?? "not connected yet")") }
         if let bridge, let reason = bridge.readiness.reason { reasons.append(reason) }
         if let sink, let reason = sink.readiness.reason { reasons.append(reason) }
+        if let tenantStore, !tenantStore.isLoaded { reasons.append("control plane: reading the tenants topic") }
         return Readiness(isReady: reasons.isEmpty, reasons: reasons)
     }
 
     /// The admin HTTP application, listening on `admin.listen`.
     public func adminServer(onRunning: (@Sendable (Int) async -> Void)? = nil) -> some Service {
-        let tenants = configuration.tenants.map(TenantView.init)
+        let tenants: any TenantAdministration =
+            tenantStore.map { ControlPlaneTenants(store: $0) }
+            ?? ConfiguredTenants(configuration.tenants.map { TenantView($0) })
         let router = AdminRoutes.router(
             readiness: { [self] in await readiness() }, metrics: metrics,
             registry: configuration.schemaRegistry.url == nil ? schemaRegistry : nil,
             authenticator: AdminAuthenticator(tokens: configuration.admin.tokens.map { ($0.name, $0.token.value) }),
-            tenants: { tenants })
+            tenants: tenants)
         return Application(
             router: router,
             configuration: .init(
@@ -142,7 +164,8 @@ public final class BridgeApplication: Sendable {
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: connectivity), .init(service: adminServer(onRunning: onAdminRunning))]
-                    + ([bridge as (any Service)?, sink].compactMap { $0 }.map {
+                    + ([bridge as (any Service)?, sink, tenantStore.map(TenantStoreService.init)].compactMap { $0 }.map
+                    {
                         ServiceGroupConfiguration.ServiceConfiguration(
                             service: $0, failureTerminationBehavior: .gracefullyShutdownGroup)
                     }),

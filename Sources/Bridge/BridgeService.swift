@@ -72,6 +72,9 @@ public final class BridgeService: Service {
     /// Input records whose output Kafka refuses, and partitions read one record per transaction
     /// to find such a record.
     private let refusals = Mutex(RecordRefusals())
+    /// The parser in use: the configuration's, with the tenants added at runtime (the control
+    /// plane) known too. Read once per record (a copy-on-write copy: no set is copied).
+    private let parser: Mutex<PaymentEventParser>
     /// The consumer's count of records left out after a revoke, as far as it is in the metrics.
     private let reportedNotAssigned = Mutex(0)
 
@@ -80,6 +83,7 @@ public final class BridgeService: Service {
         metricsFactory: MetricsFactory, logger: Logger
     ) throws {
         self.configuration = configuration
+        parser = Mutex(configuration.parser)
         self.schema = schema
         encoder = try PaymentResponseEncoder(schema: schema)
         self.registry = registry
@@ -132,6 +136,14 @@ public final class BridgeService: Service {
     }
 
     /// Input records whose transaction has committed (responses, dead letters and skipped alike).
+    /// The tenants known besides the configuration's (the control plane's): their events are
+    /// answered from the next record read on.
+    public func setAddedTenants(_ tenants: Set<String>) {
+        var updated = configuration.parser
+        updated.knownTenants.formUnion(tenants)
+        parser.withLock { $0 = updated }
+    }
+
     public var committedRecordCount: Int { committed.withLock { $0.events } }
 
     /// What the bridge committed since it started (for the demo's summary and tests; the
@@ -293,7 +305,7 @@ public final class BridgeService: Service {
     /// What an input record becomes, worked out without the transaction: parsed, validated and,
     /// when its partner topic is known, encoded.
     private func prepare(_ record: ConsumerRecord) -> PreparedRecord {
-        switch configuration.parser.parse(record.value) {
+        switch parser.withLock({ $0 }).parse(record.value) {
         case .response(let response):
             guard encoder.canEncode(response) else {
                 return .unsupported(

@@ -8,6 +8,7 @@ public struct BridgeConfiguration: Sendable, Equatable {
     public var bridge = Bridge()
     public var sink = Sink()
     public var tenants: [Tenant] = []
+    public var controlPlane = ControlPlane()
 
     public init() {}
 
@@ -31,6 +32,14 @@ public struct BridgeConfiguration: Sendable, Equatable {
         /// Who may call the admin API (`/admin/…`): each caller's name (written to the audit
         /// trail) and bearer token. None: the admin API is off.
         public var tokens: [AdminToken] = []
+    }
+
+    /// Tenants managed at runtime through the admin API, kept in a compacted Kafka topic.
+    public struct ControlPlane: Sendable, Equatable {
+        public var enabled = false
+        public var topic = "payments-bridge.tenants"
+        /// Base64 32-byte keys sealing webhook secrets in the topic; the first seals, all open.
+        public var stateKeys: [Secret] = []
     }
 
     /// A caller of the admin API.

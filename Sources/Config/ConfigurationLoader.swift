@@ -22,7 +22,7 @@ extension BridgeConfiguration {
             throw ConfigurationError(key: "", problem: "malformed YAML: \(error)")
         }
         let reader = ConfigReader(node: root, path: "", environment: environment)
-        try reader.rejectUnknownKeys(["kafka", "schemaRegistry", "admin", "bridge", "sink", "tenants"])
+        try reader.rejectUnknownKeys(["kafka", "schemaRegistry", "admin", "bridge", "sink", "tenants", "controlPlane"])
         var config = BridgeConfiguration()
         try config.readKafka(reader["kafka"], environment: environment)
         try config.readRegistry(reader["schemaRegistry"], environment: environment)
@@ -30,6 +30,7 @@ extension BridgeConfiguration {
         try config.readBridge(reader["bridge"])
         try config.readSink(reader["sink"])
         try config.readTenants(reader["tenants"])
+        try config.readControlPlane(reader["controlPlane"])
         try config.checkRecordLimit(reader)
         return config
     }
@@ -190,6 +191,29 @@ extension BridgeConfiguration {
         try x.rejectUnknownKeys(["maxRecords", "maxInterval"])
         bridge.transactions.maxRecords = try x["maxRecords"].int(default: bridge.transactions.maxRecords, minimum: 1)
         bridge.transactions.maxInterval = try x["maxInterval"].duration(default: bridge.transactions.maxInterval)
+    }
+
+    private mutating func readControlPlane(_ r: ConfigReader) throws(ConfigurationError) {
+        try r.rejectUnknownKeys(["enabled", "topic", "stateKeys"])
+        controlPlane.enabled = try r["enabled"].bool(default: false)
+        controlPlane.topic = try r["topic"].string(default: controlPlane.topic)
+        try Self.checkTopicName(controlPlane.topic, r["topic"])
+        var keys: [Secret] = []
+        for element in try r["stateKeys"].elements() {
+            guard let text = try element.string(), let key = Data(base64Encoded: text), key.count == 32 else {
+                throw element.error(
+                    "expected 32 bytes in base64, e.g. from `openssl rand -base64 32` (value not shown)")
+            }
+            guard !keys.contains(where: { $0.value == text }) else { throw element.error("repeats an earlier key") }
+            keys.append(Secret(text))
+        }
+        controlPlane.stateKeys = keys
+        if controlPlane.enabled, keys.isEmpty {
+            throw r["stateKeys"].error("at least one key is required when the control plane is enabled")
+        }
+        if controlPlane.enabled, admin.tokens.isEmpty {
+            throw r["enabled"].error("the control plane is changed through the admin API: configure admin.tokens")
+        }
     }
 
     private mutating func readSink(_ r: ConfigReader) throws(ConfigurationError) {

@@ -114,7 +114,7 @@ struct AdminAPITests {
         return Application(
             router: AdminRoutes.router(
                 readiness: { Readiness(isReady: true) }, metrics: PrometheusCollectorRegistry(), registry: nil,
-                authenticator: AdminAuthenticator(tokens: tokens), tenants: { tenants }))
+                authenticator: AdminAuthenticator(tokens: tokens), tenants: ConfiguredTenants(tenants)))
     }
 
     func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }

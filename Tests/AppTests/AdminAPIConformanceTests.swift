@@ -8,17 +8,22 @@ import Yams
 /// The admin API of the running binary against its OpenAPI document, fuzzed by schemathesis.
 @Suite("admin API: OpenAPI conformance", .serialized)
 struct AdminAPIConformanceTests {
-    @Test("schemathesis finds no answer that breaks the document (no 5xx, schemas, auth, methods)")
-    func conforms() async throws {
+    @Test(
+        "schemathesis finds no answer that breaks the document (no 5xx, schemas, auth, methods)",
+        arguments: [false, true])
+    func conforms(controlPlane: Bool) async throws {
         let port = try freeLoopbackPort()
         let token = "ops-token-" + UUID().uuidString
         let configPath = FileManager.default.temporaryDirectory.appendingPathComponent("admin-api-\(port).yaml").path
+        // With the control plane on, the tenants routes change tenants in the embedded broker's topic.
         let base = try String(contentsOf: repositoryRoot.appendingPathComponent("config/dev.yaml"), encoding: .utf8)
-        try base.replacingOccurrences(
-            of: "listen: 127.0.0.1:8088",
-            with: "listen: 127.0.0.1:\(port)\n  tokens: [{name: ops, token: \"${ADMIN_TOKEN_OPS}\"}]"
-        )
-        .write(toFile: configPath, atomically: true, encoding: .utf8)
+        let stateKey = Data(repeating: 5, count: 32).base64EncodedString()
+        let config =
+            base.replacingOccurrences(
+                of: "listen: 127.0.0.1:8088",
+                with: "listen: 127.0.0.1:\(port)\n  tokens: [{name: ops, token: \"${ADMIN_TOKEN_OPS}\"}]")
+            + (controlPlane ? "\ncontrolPlane: {enabled: true, stateKeys: [\"\(stateKey)\"]}\n" : "")
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         let service = Process()
         service.executableURL = URL(fileURLWithPath: executable)
         service.arguments = ["run", "--config", configPath]
