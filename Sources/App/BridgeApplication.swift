@@ -93,7 +93,8 @@ public final class BridgeApplication: Sendable {
             sink = nil
         }
         if configuration.controlPlane.enabled {
-            var settings = TenantStore.Settings(topic: configuration.controlPlane.topic)
+            var settings = TenantStore.Settings(
+                topic: configuration.controlPlane.topic, auditTopic: configuration.controlPlane.auditTopic)
             settings.replicationFactor = configuration.bridge.topics.replicationFactor
             let store = try TenantStore(
                 settings: settings, kafka: kafka.configuration,

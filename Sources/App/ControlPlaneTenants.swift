@@ -46,7 +46,7 @@ struct ControlPlaneTenants: TenantAdministration {
     func delete(id: String, caller: String) async -> TenantChangeOutcome {
         guard store.isLoaded else { return .unavailable("the tenants topic is still being read") }
         do {
-            switch try await store.delete(id) {
+            switch try await store.delete(id, by: caller) {
             case .tombstone: return .deleted
             case .notFound: return .notFound("no tenant '\(id)'")
             case .managedByConfiguration: return .conflict("tenant '\(id)' is managed by the configuration file")

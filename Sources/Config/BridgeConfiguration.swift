@@ -38,6 +38,8 @@ public struct BridgeConfiguration: Sendable, Equatable {
     public struct ControlPlane: Sendable, Equatable {
         public var enabled = false
         public var topic = "payments-bridge.tenants"
+        /// Every change made through the admin API, kept a year.
+        public var auditTopic = "payments-bridge.audit"
         /// Base64 32-byte keys sealing webhook secrets in the topic; the first seals, all open.
         public var stateKeys: [Secret] = []
     }

@@ -194,10 +194,12 @@ extension BridgeConfiguration {
     }
 
     private mutating func readControlPlane(_ r: ConfigReader) throws(ConfigurationError) {
-        try r.rejectUnknownKeys(["enabled", "topic", "stateKeys"])
+        try r.rejectUnknownKeys(["enabled", "topic", "auditTopic", "stateKeys"])
         controlPlane.enabled = try r["enabled"].bool(default: false)
         controlPlane.topic = try r["topic"].string(default: controlPlane.topic)
         try Self.checkTopicName(controlPlane.topic, r["topic"])
+        controlPlane.auditTopic = try r["auditTopic"].string(default: controlPlane.auditTopic)
+        try Self.checkTopicName(controlPlane.auditTopic, r["auditTopic"])
         var keys: [Secret] = []
         for element in try r["stateKeys"].elements() {
             guard let text = try element.string(), let key = Data(base64Encoded: text), key.count == 32 else {

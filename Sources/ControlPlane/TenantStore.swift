@@ -14,9 +14,14 @@ import Timing
 public final class TenantStore: Sendable {
     public struct Settings: Sendable {
         public var topic: String
+        /// Every change is appended here (kept a year).
+        public var auditTopic: String
         public var replicationFactor = 3
 
-        public init(topic: String) { self.topic = topic }
+        public init(topic: String, auditTopic: String = "payments-bridge.audit") {
+            self.topic = topic
+            self.auditTopic = auditTopic
+        }
     }
 
     private struct State {
@@ -64,10 +69,17 @@ public final class TenantStore: Sendable {
             config: ["cleanup.policy": "compact"])
     }
 
+    /// The audit topic's specification: one partition, a year's retention.
+    public var auditTopicSpecification: TopicSpecification {
+        TopicSpecification(
+            name: settings.auditTopic, partitions: 1, replicationFactor: settings.replicationFactor,
+            retention: .seconds(365 * 86_400))
+    }
+
     /// Reads the topic from its start, then follows it until cancelled.
     public func run() async throws {
         let admin = try KafkaAdmin(configuration: kafka, logger: logger)
-        await TopicProvisioner(admin: admin, logger: logger).ensure([topicSpecification])
+        await TopicProvisioner(admin: admin, logger: logger).ensure([topicSpecification, auditTopicSpecification])
         var configuration = ConsumerConfiguration(kafka: kafka, groupID: "payments-bridge-tenants-\(UUID().uuidString)")
         configuration.isolationLevel = .readCommitted
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
@@ -130,42 +142,68 @@ public final class TenantStore: Sendable {
 
     /// Creates or replaces a tenant (`caller`: the admin token's name).
     public func put(_ tenant: BridgeConfiguration.Tenant, by caller: String) async throws -> TenantDirectory.Decision {
-        let decision = state.withLock { $0.directory.put(tenant, by: caller, now: Date().millisecondsSince1970) }
-        try await carryOut(decision)
+        let (decision, before) = state.withLock {
+            (
+                $0.directory.put(tenant, by: caller, now: Date().millisecondsSince1970),
+                $0.directory.entry(tenant.id)?.record
+            )
+        }
+        try await carryOut(decision, before: before, by: caller, action: before == nil ? .create : .replace)
         return decision
     }
 
     /// Deletes a tenant.
-    public func delete(_ id: String) async throws -> TenantDirectory.Decision {
-        let decision = state.withLock { $0.directory.delete(id) }
-        try await carryOut(decision)
+    public func delete(_ id: String, by caller: String) async throws -> TenantDirectory.Decision {
+        let (decision, before) = state.withLock { ($0.directory.delete(id), $0.directory.entry(id)?.record) }
+        try await carryOut(decision, before: before, by: caller, action: .delete)
         return decision
     }
 
     /// Changes a tenant's operational state (pause, resume, enable).
-    public func update(_ id: String, by caller: String, _ change: @Sendable (inout TenantRecord) -> Void) async throws
-        -> TenantDirectory.Decision
-    {
-        let decision = state.withLock { $0.directory.update(id, by: caller, now: Date().millisecondsSince1970, change) }
-        try await carryOut(decision)
+    public func update(
+        _ id: String, by caller: String, action: AuditEntry.Action, _ change: @Sendable (inout TenantRecord) -> Void
+    ) async throws -> TenantDirectory.Decision {
+        let (decision, before) = state.withLock {
+            (
+                $0.directory.update(id, by: caller, now: Date().millisecondsSince1970, change),
+                $0.directory.entry(id)?.record
+            )
+        }
+        try await carryOut(decision, before: before, by: caller, action: action)
         return decision
     }
 
-    private func carryOut(_ decision: TenantDirectory.Decision) async throws {
+    private func carryOut(
+        _ decision: TenantDirectory.Decision, before: TenantRecord?, by caller: String,
+        action: AuditEntry.Action
+    ) async throws {
+        let id: String
+        let after: TenantRecord?
         switch decision {
         case .write(let record, _):
+            (id, after) = (record.tenant.id, record)
             let value = try record.encoded(keys: keys)
             _ = try await producer.send(
-                ProducerRecord(
-                    topic: settings.topic, partition: 0, key: Array(record.tenant.id.utf8),
-                    value: value))
-            applied(state.withLock { $0.directory.apply(id: record.tenant.id, record: record) })
-        case .tombstone(let id):
+                ProducerRecord(topic: settings.topic, partition: 0, key: Array(id.utf8), value: value))
+        case .tombstone(let deleted):
+            (id, after) = (deleted, nil)
             _ = try await producer.send(
                 ProducerRecord(topic: settings.topic, partition: 0, key: Array(id.utf8), value: nil))
-            applied(state.withLock { $0.directory.apply(id: id, record: nil) })
         case .notFound, .managedByConfiguration:
-            break
+            return
+        }
+        applied(state.withLock { $0.directory.apply(id: id, record: after) })
+        let entry = AuditEntry(
+            at: Date().millisecondsSince1970, by: caller, action: action, tenant: id, before: before,
+            after: after)
+        do {
+            _ = try await producer.send(
+                ProducerRecord(topic: settings.auditTopic, key: Array(id.utf8), value: entry.json))
+        } catch {
+            // The change is made; its audit entry is not: say so loudly (the log keeps who and what).
+            logger.error(
+                "the audit topic did not take a change's entry",
+                metadata: ["tenant": "\(id)", "by": "\(caller)", "action": "\(action.rawValue)", "error": "\(error)"])
         }
     }
 }

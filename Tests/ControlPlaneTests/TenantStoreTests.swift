@@ -50,8 +50,8 @@ struct TenantStoreTests {
         #expect(
             try await a.put(webhookTenant("FILE-1", url: "https://x.example/h"), by: "ops")
                 == .managedByConfiguration("FILE-1"))
-        #expect(try await a.delete("FILE-1") == .managedByConfiguration("FILE-1"))
-        #expect(try await b.delete("API-1") == .tombstone("API-1"))
+        #expect(try await a.delete("FILE-1", by: "ops") == .managedByConfiguration("FILE-1"))
+        #expect(try await b.delete("API-1", by: "bot") == .tombstone("API-1"))
         try await waitUntil("A sees the deletion", timeout: .seconds(10)) { a.entry("API-1") == nil }
         #expect(a.entries.map(\.tenant.id) == ["FILE-1"])
     }
@@ -66,14 +66,33 @@ struct TenantStoreTests {
         for index in 1...5 {
             _ = try await first.put(webhookTenant("API-\(index)", url: "https://\(index).example/h"), by: "ops")
         }
-        _ = try await first.delete("API-3")
-        _ = try await first.update("API-2", by: "ops") { $0.paused = true }
+        _ = try await first.delete("API-3", by: "ops")
+        _ = try await first.update("API-2", by: "ops", action: .pause) { $0.paused = true }
         run.cancel()
         _ = await run.result
 
         let raw = try await TopicSnapshot.records(topic, kafka: mock.kafka, logger: quietLogger)
         #expect(raw.count == 7)
         #expect(!raw.contains { String(decoding: $0.value ?? [], as: UTF8.self).contains("whsec_") })
+
+        // Every change is in the audit topic: who, what, before and after, no secret.
+        let audit = try await TopicSnapshot.records(first.settings.auditTopic, kafka: mock.kafka, logger: quietLogger)
+        let entries = audit.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.value ?? [])) as? [String: Any]
+        }
+        #expect(
+            entries.map { $0["action"] as? String } == [
+                "create", "create", "create", "create", "create", "delete", "pause",
+            ])
+        #expect(entries.allSatisfy { $0["by"] as? String == "ops" && $0["at"] is String })
+        #expect(
+            entries.map { $0["tenant"] as? String } == ["API-1", "API-2", "API-3", "API-4", "API-5", "API-3", "API-2"])
+        #expect(entries[5]["after"] is NSNull && entries[5]["before"] is [String: Any])
+        let pausedAfter = try #require(entries[6]["after"] as? [String: Any])
+        #expect(pausedAfter["paused"] as? Bool == true)
+        #expect(((pausedAfter["tenant"] as? [String: Any])?["webhook"] as? [String: Any])?["secretCount"] as? Int == 1)
+        #expect(!audit.contains { String(decoding: $0.value ?? [], as: UTF8.self).contains("whsec_") })
+        #expect(!audit.contains { String(decoding: $0.value ?? [], as: UTF8.self).contains("aesgcm1") })
 
         // A garbage record (not a tenant record) is skipped and counted.
         let producer = try mock.producer()
