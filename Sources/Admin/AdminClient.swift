@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 
 /// A client of the admin API, for the `tenants` commands: the base URL of the admin listener
 /// and a bearer token.
@@ -13,6 +14,10 @@ public struct AdminClient: Sendable {
             /// 403: the admin API is off (no admin.tokens).
             case forbidden
             case notFound
+            /// 409: e.g. a tenant of the configuration file.
+            case conflict
+            /// 422: the tenant is not valid (the message names the key).
+            case invalid
             /// Any other answer, or one that is not what the API sends.
             case unexpected
         }
@@ -40,8 +45,32 @@ public struct AdminClient: Sendable {
         return try await get("/admin/tenants/\(escaped)", as: TenantView.self)
     }
 
+    /// Creates or replaces tenant `id` from its JSON; true when it was created.
+    public func put(_ id: String, json: [UInt8]) async throws(Failure) -> (tenant: TenantView, created: Bool) {
+        let escaped = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id
+        let (status, tenant) = try await call(.PUT, "/admin/tenants/\(escaped)", body: json, as: TenantView.self)
+        return (tenant!, status == 201)
+    }
+
+    public func delete(_ id: String) async throws(Failure) {
+        let escaped = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id
+        _ = try await call(.DELETE, "/admin/tenants/\(escaped)", body: nil, as: TenantView.self)
+    }
+
     private func get<T: Decodable>(_ path: String, as type: T.Type) async throws(Failure) -> T {
+        try await call(.GET, path, body: nil, as: type).1!
+    }
+
+    /// Calls the API; the decoded answer (nil for 204).
+    private func call<T: Decodable>(_ method: HTTPMethod, _ path: String, body: [UInt8]?, as type: T.Type)
+        async throws(Failure) -> (UInt, T?)
+    {
         var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         let status: UInt
         let body: ByteBuffer
@@ -55,14 +84,18 @@ public struct AdminClient: Sendable {
         let data = Data(buffer: body)
         let message = (try? JSONDecoder().decode([String: String].self, from: data))?["error"] ?? "HTTP \(status)"
         switch status {
-        case 200:
+        case 204:
+            return (status, nil)
+        case 200, 201:
             guard let value = try? JSONDecoder().decode(T.self, from: data) else {
                 throw Failure(code: .unexpected, description: "the admin API answered something else than expected")
             }
-            return value
+            return (status, value)
         case 401: throw Failure(code: .unauthorized, description: "\(message) (set PAYMENTS_BRIDGE_ADMIN_TOKEN)")
         case 403: throw Failure(code: .forbidden, description: message)
         case 404: throw Failure(code: .notFound, description: message)
+        case 409: throw Failure(code: .conflict, description: message)
+        case 422: throw Failure(code: .invalid, description: message)
         default: throw Failure(code: .unexpected, description: "the admin API answered \(status): \(message)")
         }
     }

@@ -1,5 +1,6 @@
 import Admin
 import ArgumentParser
+import Config
 import Foundation
 
 struct TenantsCommand: AsyncParsableCommand {
@@ -7,7 +8,7 @@ struct TenantsCommand: AsyncParsableCommand {
         commandName: "tenants",
         abstract:
             "Show the tenants of a running service through its admin API (token from PAYMENTS_BRIDGE_ADMIN_TOKEN).",
-        subcommands: [List.self, Show.self])
+        subcommands: [List.self, Show.self, Apply.self, Delete.self])
 
     enum Output: String, ExpressibleByArgument, CaseIterable { case table, json }
 
@@ -47,6 +48,41 @@ struct TenantsCommand: AsyncParsableCommand {
             let tenant: TenantView
             do { tenant = try await common.client.tenant(id) } catch { throw failed(error) }
             print(json(tenant))
+        }
+    }
+
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create or replace a tenant of the control plane from a file: one tenants[] entry, YAML or JSON.")
+        @OptionGroup var common: Common
+        @Option(name: .shortAndLong, help: "The tenant's file.") var file: String
+
+        func run() async throws {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw failed(ValidationError("cannot read \(file)"))
+            }
+            // Checked here as the service will check it, so that mistakes show before any call.
+            let tenant: BridgeConfiguration.Tenant
+            do { tenant = try BridgeConfiguration.tenant(json: text) } catch { throw failed(error) }
+            let body =
+                (try? JSONSerialization.data(withJSONObject: tenant.document { $0 }, options: [.sortedKeys])) ?? Data()
+            do {
+                let (shown, created) = try await common.client.put(tenant.id, json: Array(body))
+                print("\(created ? "created" : "replaced") tenant \(shown.id)")
+            } catch {
+                throw failed(error)
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a tenant of the control plane.")
+        @OptionGroup var common: Common
+        @Argument(help: "The tenant id.") var id: String
+
+        func run() async throws {
+            do { try await common.client.delete(id) } catch { throw failed(error) }
+            print("deleted tenant \(id)")
         }
     }
 }

@@ -71,5 +71,35 @@ struct AdminAPIConformanceTests {
         #expect(fuzz.terminationStatus == 0, "\(output.suffix(3000))")
         #expect(output.contains("No issues found"))
         #expect(!output.contains(token), "the token is not echoed")
+
+        guard controlPlane else { return }
+        // The tenants commands change the control plane's tenants.
+        let environment = serviceEnvironment(adding: ["PAYMENTS_BRIDGE_ADMIN_TOKEN": token])
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tenant-\(port).yaml").path
+        func apply(_ yaml: String) async throws -> ProcessResult {
+            try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+            return try await runCLI(
+                ["tenants", "apply", "-f", file, "--admin", admin], environment: environment,
+                timeout: .seconds(20))
+        }
+        let created = try await apply("id: API-CLI\nchannel: partner\n")
+        #expect(created.status == 0 && created.output.contains("created tenant API-CLI"))
+        let replaced = try await apply("{id: API-CLI, channel: web, delivery: kafka}")
+        #expect(replaced.status == 0 && replaced.output.contains("replaced tenant API-CLI"))
+        let listed = try await runCLI(
+            ["tenants", "list", "--admin", admin], environment: environment, timeout: .seconds(20))
+        #expect(listed.output.contains("API-CLI") && listed.output.contains("controlPlane"))
+        let fileTenant = try await apply("id: PARTNER-ABC\nchannel: partner\n")
+        #expect(fileTenant.status != 0 && fileTenant.output.contains("managed by the configuration file"))
+        let invalid = try await apply("id: API-CLI\nchannel: fax\n")
+        #expect(invalid.status != 0 && invalid.output.contains("channel"))
+        let deleted = try await runCLI(
+            ["tenants", "delete", "API-CLI", "--admin", admin], environment: environment,
+            timeout: .seconds(20))
+        #expect(deleted.status == 0 && deleted.output.contains("deleted tenant API-CLI"))
+        let again = try await runCLI(
+            ["tenants", "delete", "API-CLI", "--admin", admin], environment: environment,
+            timeout: .seconds(20))
+        #expect(again.status != 0 && again.output.contains("no tenant 'API-CLI'"))
     }
 }
