@@ -11,10 +11,12 @@ public struct TenantView: Codable, Sendable, Equatable {
         public var ratePerSecond: Double
         public var allowPrivateNetwork: Bool
         public var allowInsecureHttp: Bool
+        /// The names of the static headers (their values are secrets).
+        public var headerNames: [String]?
 
         public init(
             url: String, secretCount: Int, eventTypes: [String]?, maxInFlight: Int, ratePerSecond: Double,
-            allowPrivateNetwork: Bool, allowInsecureHttp: Bool
+            allowPrivateNetwork: Bool, allowInsecureHttp: Bool, headerNames: [String]? = nil
         ) {
             self.url = url
             self.secretCount = secretCount
@@ -23,6 +25,7 @@ public struct TenantView: Codable, Sendable, Equatable {
             self.ratePerSecond = ratePerSecond
             self.allowPrivateNetwork = allowPrivateNetwork
             self.allowInsecureHttp = allowInsecureHttp
+            self.headerNames = headerNames
         }
     }
 

@@ -9,7 +9,8 @@ extension TenantView {
             Webhook(
                 url: $0.shownURL, secretCount: $0.secrets.count, eventTypes: $0.eventTypes, maxInFlight: $0.maxInFlight,
                 ratePerSecond: $0.ratePerSecond, allowPrivateNetwork: $0.allowPrivateNetwork,
-                allowInsecureHttp: $0.allowInsecureHttp)
+                allowInsecureHttp: $0.allowInsecureHttp,
+                headerNames: $0.headers.isEmpty ? nil : $0.headers.keys.sorted())
         }
         self.init(
             id: tenant.id, channel: tenant.channel.topicFragment, delivery: tenant.delivery.rawValue, webhook: webhook,

@@ -18,6 +18,7 @@ extension WebhookSink.Configuration {
             endpoint.connectTimeout = sink.connectTimeout
             endpoint.requestTimeout = sink.requestTimeout
             endpoint.userAgent = "payments-bridge/\(BridgeApplication.version)"
+            endpoint.headers = webhook.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value.value) }
             return WebhookSink.Tenant(
                 endpoint: endpoint,
                 eventTypes: webhook.eventTypes.map { Set($0.compactMap(PaymentEventType.init(rawValue:))) })

@@ -149,6 +149,9 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var ratePerSecond: Double = 100
         public var allowPrivateNetwork = false
         public var allowInsecureHttp = false
+        /// Static headers sent with every request (e.g. `Authorization: Bearer …` a partner's
+        /// gateway wants), by name; the values are secrets.
+        public var headers: [String: Secret] = [:]
         /// The URL as it may be shown (API answers, messages): without user information, query or
         /// fragment, which may hold credentials.
         public var shownURL: String { URLText.redacted(url) }

@@ -296,7 +296,7 @@ extension BridgeConfiguration {
     private static func readWebhook(_ w: ConfigReader) throws(ConfigurationError) -> Webhook {
         try w.rejectUnknownKeys([
             "url", "secrets", "eventTypes", "maxInFlight", "ratePerSecond", "allowPrivateNetwork",
-            "allowInsecureHttp",
+            "allowInsecureHttp", "headers",
         ])
         let allowInsecureHttp = try w["allowInsecureHttp"].bool(default: false)
         guard let url = try w["url"].string() else { throw w["url"].error("is required") }
@@ -331,13 +331,52 @@ extension BridgeConfiguration {
                 eventTypes?.append(name)
             }
         }
-        return Webhook(
+        var webhook = Webhook(
             url: url, secrets: secrets, eventTypes: eventTypes,
             maxInFlight: try w["maxInFlight"].int(default: 16, minimum: 1, maximum: 10_000),
             ratePerSecond: try w["ratePerSecond"].double(
                 default: 100, minimumExclusive: 0, minimum: 0.001, maximum: 1_000_000),
             allowPrivateNetwork: try w["allowPrivateNetwork"].bool(default: false),
             allowInsecureHttp: allowInsecureHttp)
+        webhook.headers = try readHeaders(w["headers"])
+        return webhook
+    }
+
+    /// Headers the service sets itself (content, signature, tracing) or that HTTP manages.
+    static let reservedHeaders: Set<String> = [
+        "content-type", "content-length", "host", "user-agent", "connection", "transfer-encoding", "te", "upgrade",
+        "x-webhook-signature", "x-correlation-id", "x-tenant-id",
+    ]
+
+    /// `webhook.headers`: names HTTP allows (not the service's own, nor `webhook-*`), values
+    /// without control characters; at most 20, each value at most 4096 characters.
+    private static func readHeaders(_ r: ConfigReader) throws(ConfigurationError) -> [String: Secret] {
+        guard r.isPresent else { return [:] }
+        let names = try r.keys()
+        guard names.count <= 20 else { throw r.error("at most 20 headers") }
+        var headers: [String: Secret] = [:]
+        let token = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        for name in names {
+            let lower = name.lowercased()
+            guard !name.isEmpty, name.allSatisfy({ token.contains($0) }) else {
+                throw r[name].error("is not a valid HTTP header name")
+            }
+            guard !reservedHeaders.contains(lower), !lower.hasPrefix("webhook-") else {
+                throw r[name].error("is set by the service and cannot be overridden")
+            }
+            guard !headers.keys.contains(where: { $0.lowercased() == lower }) else {
+                throw r[name].error("is listed twice (header names ignore case)")
+            }
+            guard let value = try r[name].string() else { throw r[name].error("needs a value") }
+            guard value.count <= 4096,
+                value.unicodeScalars.allSatisfy({ $0 == "\t" || ($0.value >= 0x20 && $0.value != 0x7f) })
+            else {
+                throw r[name].error(
+                    "the value must be at most 4096 characters without control characters (value not shown)")
+            }
+            headers[name] = Secret(value)
+        }
+        return headers
     }
 
     /// Channels are written in lower case in the configuration, as in topic names.

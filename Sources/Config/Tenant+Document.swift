@@ -1,7 +1,7 @@
 extension BridgeConfiguration.Tenant {
     /// The tenant in the shape of a `tenants[]` entry of the file (what the admin API takes and
     /// `BridgeConfiguration.tenant(json:)` reads back), as JSON-ready values; `secret` turns each
-    /// webhook secret into what is written (sealed, for the control plane's topic).
+    /// webhook secret and header value into what is written (sealed, for the control plane's topic).
     public func document(secret: (String) throws -> String) rethrows -> [String: Any] {
         var document: [String: Any] = ["id": id, "channel": channel.topicFragment, "delivery": delivery.rawValue]
         if let webhook {
@@ -11,6 +11,11 @@ extension BridgeConfiguration.Tenant {
                 "allowPrivateNetwork": webhook.allowPrivateNetwork, "allowInsecureHttp": webhook.allowInsecureHttp,
             ]
             if let eventTypes = webhook.eventTypes { fields["eventTypes"] = eventTypes }
+            if !webhook.headers.isEmpty {
+                var headers: [String: String] = [:]
+                for (name, value) in webhook.headers { headers[name] = try secret(value.value) }
+                fields["headers"] = headers
+            }
             document["webhook"] = fields
         }
         return document

@@ -32,6 +32,8 @@ public struct AuditEntry: Sendable, Equatable {
             if var webhook = tenant["webhook"] as? [String: Any] {
                 webhook["secrets"] = nil
                 webhook["secretCount"] = record.tenant.webhook?.secrets.count ?? 0
+                // Header values are secrets: only the names.
+                webhook["headers"] = (record.tenant.webhook?.headers.keys.sorted()).flatMap { $0.isEmpty ? nil : $0 }
                 tenant["webhook"] = webhook
             }
             return [

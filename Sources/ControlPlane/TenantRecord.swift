@@ -76,12 +76,20 @@ public struct TenantRecord: Sendable, Equatable {
         guard tenantDocument["id"] as? String == id else {
             throw Failure(code: .malformed, description: "the record keyed \(id) holds another tenant")
         }
-        if var webhook = tenantDocument["webhook"] as? [String: Any], let sealed = webhook["secrets"] as? [String] {
+        if var webhook = tenantDocument["webhook"] as? [String: Any] {
             do {
-                webhook["secrets"] = try sealed.map { text throws(StateKeys.Failure) in try keys.open(text, tenant: id)
+                if let sealed = webhook["secrets"] as? [String] {
+                    webhook["secrets"] = try sealed.map { text throws(StateKeys.Failure) in
+                        try keys.open(text, tenant: id)
+                    }
+                }
+                if let sealed = webhook["headers"] as? [String: String] {
+                    webhook["headers"] = try sealed.mapValues { text throws(StateKeys.Failure) in
+                        try keys.open(text, tenant: id)
+                    }
                 }
             } catch {
-                throw Failure(code: .sealedSecret, description: "a webhook secret of tenant \(id): \(error)")
+                throw Failure(code: .sealedSecret, description: "a webhook secret or header of tenant \(id): \(error)")
             }
             tenantDocument["webhook"] = webhook
         }

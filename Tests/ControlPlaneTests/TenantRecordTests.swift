@@ -27,6 +27,20 @@ struct TenantRecordTests {
         #expect(!text.contains("whsec_") && !text.contains("partner-abc-secret"))
         #expect(text.contains(#""updatedAt":"2025-11-24T16:00:00.123Z""#) && text.contains(#""updatedBy":"ops""#))
         #expect(try TenantRecord.decoded(value, id: "PARTNER-ABC", keys: keys) == record)
+        var withHeaders = record
+        withHeaders.tenant.webhook?.headers = ["Authorization": Secret("Bearer gateway-token-0123")]
+        let sealedHeaders = try withHeaders.encoded(keys: keys)
+        #expect(
+            !String(decoding: sealedHeaders, as: UTF8.self).contains("gateway-token"), "header values are sealed too")
+        #expect(try TenantRecord.decoded(sealedHeaders, id: "PARTNER-ABC", keys: keys) == withHeaders)
+        let audit = String(
+            decoding: AuditEntry(
+                at: 0, by: "ops", action: .replace, tenant: "PARTNER-ABC", before: record,
+                after: withHeaders
+            ).json, as: UTF8.self)
+        #expect(
+            audit.contains(#""headers":["Authorization"]"#) && !audit.contains("gateway-token")
+                && !audit.contains("whsec_"))
         let kafkaOnly = TenantRecord(
             tenant: .init(id: "TENANT-001", channel: .web, delivery: .kafka), version: 1,
             updatedAt: 0, updatedBy: "bot")

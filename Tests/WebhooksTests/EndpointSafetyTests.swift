@@ -68,4 +68,23 @@ import Testing
                 == [newKey, oldKey].map { "v1," + Data(Digest.hmacSHA256(key: $0, data: signed)).base64EncodedString() }
         )
     }
+
+    @Test("a partner's static headers arrive with every request, next to the service's own")
+    func staticHeaders() async throws {
+        let harness = try SinkHarness()
+        let tenant = try harness.tenant(partitions: 1)
+        let receiver = WebhookReceiver()
+        try await harness.write(tenant, [("PAY-1", .completed)])
+        try await receiver.serve {
+            var settings = harness.settings(tenant, url: receiver.url)
+            settings.headers = [("Authorization", "Bearer partner-gateway-token"), ("X-Api-Key", "k-123")]
+            let sink = try harness.sink([.init(endpoint: settings)])
+            try await withSink(sink) { try await eventually("delivery") { receiver.requests.count >= 1 } }
+        }
+        let request = try #require(receiver.requests.first)
+        #expect(request.headers["authorization"] == "Bearer partner-gateway-token")
+        #expect(request.headers["x-api-key"] == "k-123")
+        #expect(request.headers["x-tenant-id"] == tenant && request.headers["webhook-id"] != nil)
+        #expect(request.headers["content-type"] == "application/json")
+    }
 }

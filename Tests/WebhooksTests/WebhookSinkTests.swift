@@ -25,7 +25,9 @@ import WebhooksTesting
         try await receiver.serve {
             let sink = try harness.sink([.init(endpoint: harness.settings(tenant, url: receiver.url))])
             try await withSink(sink) {
-                try await eventually("15 deliveries") { receiver.requests.count >= 15 }
+                // The receiver has a request before the sink has its answer: the sink's count is
+                // awaited too, or stopping it would cancel deliveries the receiver already saw.
+                try await eventually("15 deliveries") { receiver.requests.count >= 15 && sink.totals.delivered >= 15 }
             }
         }
         let requests = receiver.requests

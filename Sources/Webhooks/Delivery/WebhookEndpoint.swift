@@ -22,6 +22,9 @@ public final class WebhookEndpoint: Sendable {
         /// Response bodies are read up to this many bytes (the rest is discarded).
         public var maxResponseBytes = 64 * 1024
         public var userAgent = "payments-bridge"
+        /// Static headers of the partner's (e.g. `Authorization`), sent with every request before
+        /// the service's own; the configuration refuses names the service sets.
+        public var headers: [(name: String, value: String)] = []
         public var breaker = CircuitBreaker.Settings()
 
         public init(tenantID: String, url: String, secrets: [String]) {
@@ -192,11 +195,12 @@ public final class WebhookEndpoint: Sendable {
             return .unsendable("\(field) holds a character not allowed in an HTTP header")
         }
         var headers = HTTPHeaders()
-        headers.reserveCapacity(10)
+        headers.reserveCapacity(10 + settings.headers.count)
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "User-Agent", value: settings.userAgent)
         headers.add(name: "X-Correlation-ID", value: correlationID)
         headers.add(name: "X-Tenant-ID", value: settings.tenantID)
+        for header in settings.headers { headers.add(name: header.name, value: header.value) }
         for (name, value) in signer.headers(id: eventID, timestamp: now / 1000, body: body) {
             headers.add(name: name, value: value)
         }
