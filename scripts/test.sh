@@ -6,7 +6,8 @@
 #      from the confluent-kafka wheel, first on LD_LIBRARY_PATH.
 #   3. `payments-bridge schema check` (schemas/ against schemas/history), counted like the secrets check;
 #   4. that docs/benchmarks.md is what benchmarks/report.py makes of benchmarks/results/;
-#   5. that every Swift file follows .swift-format (swift format lint --strict).
+#   5. that every Swift file follows .swift-format (swift format lint --strict);
+#   6. that every import is declared in Package.swift (scripts/check-imports.py).
 # Prints one closing line: "Tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +60,12 @@ if swift format lint --strict --recursive --parallel Package.swift Sources Tests
 else
   echo "Format: $(grep -c 'warning\|error' "$logs/format.txt") places differ from .swift-format (make format):"
   head -n 20 "$logs/format.txt" | sed 's/^/  /'; failed=$((failed + 1)); status=1
+fi
+# Every import declared in Package.swift (the service's package and the benchmarks').
+if python3 scripts/check-imports.py . > "$logs/imports.txt" 2>&1 && python3 scripts/check-imports.py benchmarks >> "$logs/imports.txt" 2>&1; then
+  echo "Imports: every import of the service and the benchmarks is declared in Package.swift"
+else
+  sed 's/^/Imports: /' "$logs/imports.txt"; failed=$((failed + 1)); status=1
 fi
 # docs/benchmarks.md is generated from benchmarks/results/ (never edited by hand): it must match.
 if python3 benchmarks/report.py --check > "$logs/benchmarks-doc.txt" 2>&1; then
