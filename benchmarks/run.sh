@@ -2,7 +2,7 @@
 # Benchmarks (not tests), each against baselines in the same run, on one Tansu broker started
 # here on a free loopback port, all on the current librdkafka from the confluent-kafka wheel.
 #   producer: the Swift KafkaProducer vs a plain C loop on librdkafka      -> benchmarks/results/producer.md
-#   bridge:   the bridge (exactly-once) vs a raw C consume->produce pass-through and
+#   bridge:   the bridge (exactly-once) vs an exactly-once C pass-through (the ceiling), a raw C consume->produce pass-through and
 #             a Python confluent-kafka + fastavro implementation of the same mapping -> benchmarks/results/bridge.md
 #   latency:  event → partner-topic latency of the bridge at fixed rates            -> benchmarks/results/latency.md
 #   sink:     signed webhook deliveries/s to a loopback nginx that answers 200, vs a Python
@@ -31,6 +31,7 @@ BIN="$(swift build -c release --package-path benchmarks --show-bin-path)"
 mkdir -p .build/bench benchmarks/results
 gcc -O2 -o .build/bench/raw_producer benchmarks/producer/raw_producer.c -lrdkafka
 gcc -O2 -o .build/bench/passthrough benchmarks/bridge/passthrough.c -lrdkafka
+gcc -O2 -o .build/bench/eos_passthrough benchmarks/bridge/eos_passthrough.c -lrdkafka
 export LD_LIBRARY_PATH="$PWD/.tools/librdkafka"
 
 . benchmarks/lib.sh
@@ -73,18 +74,21 @@ fi
 
 if [ "$WHAT" = bridge ] || [ "$WHAT" = all ]; then
   results=.build/bench/bridge.jsonl; : > "$results"
-  impls=(passthrough python swift)
+  impls=(passthrough eos python swift)
   for round in $(seq "$ROUNDS"); do
     fresh_broker
     # Each round starts with a different implementation: Tansu slows as it fills, and the
     # last one to run in a round would otherwise always meet the fullest broker.
-    for i in 0 1 2; do
-      impl=${impls[$(( (i + round - 1) % 3 ))]}
+    for i in 0 1 2 3; do
+      impl=${impls[$(( (i + round - 1) % 4 ))]}
+      fresh_broker   # every implementation alone on a fresh broker
       input="bridge-in-$impl-$round"; topic "$input" 4
       "$BIN/bridge-bench" "$BOOTSTRAP" "$input" "$EVENTS" schemas/PaymentResponse.avsc --load-only 2>>.build/bench/stderr.log
       case $impl in
         passthrough) topic "bridge-out-$round" 4
                      measure .build/bench/passthrough "$BOOTSTRAP" "$input" "bridge-out-$round" "$EVENTS" | tee -a "$results" ;;
+        eos) topic "bridge-eos-out-$round" 4
+             measure .build/bench/eos_passthrough "$BOOTSTRAP" "$input" "bridge-eos-out-$round" "$EVENTS" | tee -a "$results" ;;
         python) measure .venv/bin/python benchmarks/bridge/python_bridge.py "$BOOTSTRAP" "$input" "$EVENTS" schemas/PaymentResponse.avsc | tee -a "$results" ;;
         swift) measure "$BIN/bridge-bench" "$BOOTSTRAP" "$input" "$EVENTS" schemas/PaymentResponse.avsc --skip-load | tee -a "$results" ;;
       esac
@@ -95,17 +99,19 @@ import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 def median(impl, key): return statistics.median(r[key] for r in rows if r["impl"] == impl)
 raw = median("passthrough-c", "per_second")
+eos = median("eos-passthrough-c", "per_second")
 python = median("python-confluent-kafka-fastavro", "per_second")
 lines = [f"Bridge: {sys.argv[2]} internal events (JSON, ~400 bytes) from a 4-partition topic on Tansu, median of "
-         f"{sys.argv[3]} rounds (each on a fresh broker, each starting with a different implementation), timed from the first record (or commit) to the last; {sys.argv[4]}.", "",
-         "| implementation | events/s | vs raw pass-through | vs Python | peak RSS (MiB) | CPU s per 100k |",
-         "|---|---:|---:|---:|---:|---:|"]
-for impl, name in [("passthrough-c", "raw librdkafka consume→produce pass-through (C, no transactions, no mapping)"),
+         f"{sys.argv[3]} rounds (every implementation alone on a fresh broker, each round in another order), timed from the first record (or commit) to the last; {sys.argv[4]}.", "",
+         "| implementation | events/s | vs EOS pass-through | vs Python | vs raw pass-through | peak RSS (MiB) | CPU s per 100k |",
+         "|---|---:|---:|---:|---:|---:|---:|"]
+for impl, name in [("passthrough-c", "raw librdkafka consume→produce pass-through (C, no transactions, no mapping; reference)"),
+                   ("eos-passthrough-c", "EOS pass-through (C, read_committed, transactions on the bridge's policy, no mapping): the exactly-once ceiling"),
                    ("python-confluent-kafka-fastavro", "Python confluent-kafka + fastavro, same mapping, transactions"),
                    ("bridge-swift", "payments-bridge (Swift), exactly-once")]:
     rate = median(impl, "per_second")
     cpu = median(impl, "cpu_seconds") / int(sys.argv[2]) * 100_000
-    lines.append(f"| {name} | {rate:,.0f} | {rate/raw:.2f} | {rate/python:.2f} | {median(impl, 'peak_rss_kb')/1024:.0f} | {cpu:.2f} |")
+    lines.append(f"| {name} | {rate:,.0f} | {rate/eos:.2f} | {rate/python:.2f} | {rate/raw:.2f} | {median(impl, 'peak_rss_kb')/1024:.0f} | {cpu:.2f} |")
 open("benchmarks/results/bridge.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY

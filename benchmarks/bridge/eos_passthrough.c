@@ -1,0 +1,107 @@
+/* Baseline: the exactly-once ceiling for consume -> produce on this librdkafka. A read_committed
+ * consumer reads the input topic and a transactional producer copies each record (key, value,
+ * headers) to the output topic, sending the consumed offsets with each transaction and
+ * committing on the bridge's policy (5000 records, or 25 ms after the transaction's first
+ * record). No parsing, no encoding: what any exactly-once bridge on this broker cannot beat.
+ * Prints one JSON line when COUNT records are committed.
+ * Usage: eos_passthrough BOOTSTRAP INPUT OUTPUT COUNT */
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_RECORDS 5000
+#define MAX_INTERVAL 0.025
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static rd_kafka_conf_t *conf_of(const char *props[][2], size_t n) {
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    for (size_t i = 0; i < n; i++)
+        if (rd_kafka_conf_set(conf, props[i][0], props[i][1], errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+            fprintf(stderr, "%s\n", errstr); exit(1);
+        }
+    return conf;
+}
+
+static void check(rd_kafka_error_t *error, const char *what) {
+    if (!error) return;
+    fprintf(stderr, "%s: %s\n", what, rd_kafka_error_string(error));
+    exit(1);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 5) { fprintf(stderr, "usage: %s BOOTSTRAP INPUT OUTPUT COUNT\n", argv[0]); return 2; }
+    const char *bootstrap = argv[1], *input = argv[2], *output = argv[3];
+    long count = atol(argv[4]);
+    char errstr[512], group[64], txid[64];
+    snprintf(group, sizeof group, "eos-passthrough-%ld", (long)time(NULL));
+    snprintf(txid, sizeof txid, "eos-passthrough-%ld-%d", (long)time(NULL), rand());
+    /* The bridge's producer settings (ProducerConfiguration): idempotent, lz4, linger 5 ms. */
+    const char *pprops[][2] = {{"bootstrap.servers", bootstrap}, {"transactional.id", txid}, {"acks", "all"},
+                               {"linger.ms", "5"}, {"batch.num.messages", "10000"}, {"compression.type", "lz4"},
+                               {"log_level", "3"}};
+    rd_kafka_t *producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf_of(pprops, sizeof pprops / sizeof pprops[0]), errstr, sizeof errstr);
+    const char *cprops[][2] = {{"bootstrap.servers", bootstrap}, {"group.id", group}, {"auto.offset.reset", "earliest"},
+                               {"enable.auto.commit", "false"}, {"isolation.level", "read_committed"},
+                               {"enable.partition.eof", "false"}, {"log_level", "3"}, {"max.poll.interval.ms", "10000"},
+                               {"session.timeout.ms", "6000"}, {"fetch.queue.backoff.ms", "10"}};
+    rd_kafka_t *consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf_of(cprops, sizeof cprops / sizeof cprops[0]), errstr, sizeof errstr);
+    if (!producer || !consumer) { fprintf(stderr, "%s\n", errstr); return 1; }
+    rd_kafka_poll_set_consumer(consumer);
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, input, RD_KAFKA_PARTITION_UA);
+    rd_kafka_subscribe(consumer, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    check(rd_kafka_init_transactions(producer, 60000), "init_transactions");
+
+    long committed = 0, open = 0;
+    double start = 0, opened = 0;
+    rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(8);
+    while (committed < count) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(consumer, open ? 5 : 100);
+        if (m && m->err) { rd_kafka_message_destroy(m); m = NULL; }
+        if (m) {
+            if (!start) start = now();
+            if (!open) { check(rd_kafka_begin_transaction(producer), "begin_transaction"); opened = now(); }
+            rd_kafka_headers_t *headers = NULL;
+            rd_kafka_message_headers(m, &headers);
+            for (;;) {
+                rd_kafka_resp_err_t err = rd_kafka_producev(
+                    producer, RD_KAFKA_V_TOPIC(output), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                    RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_VALUE(m->payload, m->len),
+                    RD_KAFKA_V_HEADERS(headers ? rd_kafka_headers_copy(headers) : NULL), RD_KAFKA_V_END);
+                if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) { fprintf(stderr, "produce: %s\n", rd_kafka_err2str(err)); return 1; }
+                rd_kafka_poll(producer, 5);
+            }
+            rd_kafka_topic_partition_t *next = rd_kafka_topic_partition_list_find(offsets, rd_kafka_topic_name(m->rkt), m->partition);
+            if (!next) next = rd_kafka_topic_partition_list_add(offsets, rd_kafka_topic_name(m->rkt), m->partition);
+            next->offset = m->offset + 1;
+            rd_kafka_message_destroy(m);
+            open++;
+        }
+        rd_kafka_poll(producer, 0);
+        if (open && (open >= MAX_RECORDS || now() - opened >= MAX_INTERVAL)) {
+            rd_kafka_consumer_group_metadata_t *metadata = rd_kafka_consumer_group_metadata(consumer);
+            check(rd_kafka_send_offsets_to_transaction(producer, offsets, metadata, 30000), "send_offsets_to_transaction");
+            rd_kafka_consumer_group_metadata_destroy(metadata);
+            check(rd_kafka_commit_transaction(producer, 30000), "commit_transaction");
+            committed += open;
+            open = 0;
+        }
+    }
+    double elapsed = now() - start;
+    printf("{\"impl\":\"eos-passthrough-c\",\"events\":%ld,\"seconds\":%.3f,\"per_second\":%.0f}\n", committed, elapsed, committed / elapsed);
+    rd_kafka_topic_partition_list_destroy(offsets);
+    rd_kafka_consumer_close(consumer);
+    rd_kafka_destroy(consumer);
+    rd_kafka_destroy(producer);
+    return committed == count ? 0 : 1;
+}
