@@ -14,23 +14,14 @@ struct AdminAPIConformanceTests {
     func conforms(controlPlane: Bool) async throws {
         let port = try freeLoopbackPort()
         let token = "ops-token-" + UUID().uuidString
-        let configPath = FileManager.default.temporaryDirectory.appendingPathComponent("admin-api-\(port).yaml").path
         // With the control plane on, the tenants routes change tenants in the embedded broker's topic.
-        let base = try String(contentsOf: repositoryRoot.appendingPathComponent("config/dev.yaml"), encoding: .utf8)
         let stateKey = Data(repeating: 5, count: 32).base64EncodedString()
-        let config =
-            base.replacingOccurrences(
-                of: "listen: 127.0.0.1:8088",
-                with: "listen: 127.0.0.1:\(port)\n  tokens: [{name: ops, token: \"${ADMIN_TOKEN_OPS}\"}]")
-            + (controlPlane ? "\ncontrolPlane: {enabled: true, stateKeys: [\"\(stateKey)\"]}\n" : "")
-        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let configPath = try devConfiguration(
+            port: port, extra: controlPlane ? "\ncontrolPlane: {enabled: true, stateKeys: [\"\(stateKey)\"]}\n" : "")
         let service = Process()
         service.executableURL = URL(fileURLWithPath: executable)
         service.arguments = ["run", "--config", configPath]
-        service.environment = serviceEnvironment(adding: [
-            "PARTNER_ABC_SECRET": "whsec_" + Data(UUID().uuidString.utf8).base64EncodedString(),
-            "ADMIN_TOKEN_OPS": token,
-        ])
+        service.environment = devEnvironment(adminToken: token)
         service.currentDirectoryURL = repositoryRoot
         service.standardOutput = FileHandle.nullDevice
         service.standardError = FileHandle.nullDevice

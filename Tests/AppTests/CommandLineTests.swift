@@ -16,6 +16,28 @@ func serviceEnvironment(adding: [String: String] = [:]) -> [String: String] {
         .merging(adding) { $1 }
 }
 
+/// `config/dev.yaml` listening on `port`, with an admin token read from `ADMIN_TOKEN_OPS` (as a
+/// deployment would set one) and `extra` appended; returns the written file's path.
+func devConfiguration(port: Int, extra: String = "") throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("bridge-\(port).yaml").path
+    let base = try String(contentsOf: repositoryRoot.appendingPathComponent("config/dev.yaml"), encoding: .utf8)
+    let config =
+        base.replacingOccurrences(
+            of: "listen: 127.0.0.1:8088",
+            with: "listen: 127.0.0.1:\(port)\n  tokens: [{name: ops, token: \"${ADMIN_TOKEN_OPS}\"}]") + extra
+    try config.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// The environment of a service run on `devConfiguration`: as `make run` starts it, a random
+/// partner secret for the run; and the admin token.
+func devEnvironment(adminToken: String) -> [String: String] {
+    serviceEnvironment(adding: [
+        "PARTNER_ABC_SECRET": "whsec_" + Data(UUID().uuidString.utf8).base64EncodedString(),
+        "ADMIN_TOKEN_OPS": adminToken,
+    ])
+}
+
 /// Runs the executable to completion with a time limit.
 func runCLI(
     _ arguments: [String], environment: [String: String] = serviceEnvironment(),
@@ -50,24 +72,14 @@ struct CommandLineTests {
     @Test("run serves health on the embedded broker with the development file and stops cleanly on SIGTERM")
     func runOnEmbeddedBroker() async throws {
         let port = try freeLoopbackPort()
-        let configPath = FileManager.default.temporaryDirectory.appendingPathComponent("bridge-\(port).yaml").path
-        let base = try String(contentsOf: repositoryRoot.appendingPathComponent("config/dev.yaml"), encoding: .utf8)
         // An admin token from the environment, as a deployment would set one.
         let adminToken = "ops-do-not-log-" + UUID().uuidString
-        try base.replacingOccurrences(
-            of: "listen: 127.0.0.1:8088",
-            with: "listen: 127.0.0.1:\(port)\n  tokens: [{name: ops, token: \"${ADMIN_TOKEN_OPS}\"}]"
-        )
-        .write(toFile: configPath, atomically: true, encoding: .utf8)
+        let configPath = try devConfiguration(port: port)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["run", "--config", configPath]
-        // As `make run` starts it: a random secret for the run.
-        process.environment = serviceEnvironment(adding: [
-            "PARTNER_ABC_SECRET": "whsec_" + Data(UUID().uuidString.utf8).base64EncodedString(),
-            "ADMIN_TOKEN_OPS": adminToken,
-        ])
+        process.environment = devEnvironment(adminToken: adminToken)
         process.currentDirectoryURL = repositoryRoot
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -5,6 +5,7 @@
  * record). No parsing, no encoding: what any exactly-once bridge on this broker cannot beat.
  * Prints one JSON line when COUNT records are committed.
  * Usage: eos_passthrough BOOTSTRAP INPUT OUTPUT COUNT */
+#include "bench.h"
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,22 +14,6 @@
 
 #define MAX_RECORDS 5000
 #define MAX_INTERVAL 0.025
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static rd_kafka_conf_t *conf_of(const char *props[][2], size_t n) {
-    char errstr[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    for (size_t i = 0; i < n; i++)
-        if (rd_kafka_conf_set(conf, props[i][0], props[i][1], errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-            fprintf(stderr, "%s\n", errstr); exit(1);
-        }
-    return conf;
-}
 
 static void check(rd_kafka_error_t *error, const char *what) {
     if (!error) return;

@@ -2,6 +2,7 @@
  * topic and an idempotent producer copies each record (key, value, headers) to the output topic,
  * without transactions or any transformation. Prints one JSON line when COUNT records are
  * delivered. Usage: passthrough BOOTSTRAP INPUT OUTPUT COUNT */
+#include "bench.h"
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,22 +14,6 @@ static long delivered;
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk; (void)opaque;
     if (!m->err) delivered++;
-}
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static rd_kafka_conf_t *conf_of(const char *props[][2], size_t n) {
-    char errstr[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    for (size_t i = 0; i < n; i++)
-        if (rd_kafka_conf_set(conf, props[i][0], props[i][1], errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-            fprintf(stderr, "%s\n", errstr); exit(1);
-        }
-    return conf;
 }
 
 int main(int argc, char **argv) {
