@@ -22,7 +22,9 @@ import Testing
             let sink = try harness.sink([
                 .init(endpoint: harness.settings(tenant, url: url, allowPrivateNetwork: false))
             ])
-            return try await withSink(sink) { try await harness.deadLetters(tenant, count: 1) }
+            // The sink's group join on the mock cluster can take tens of seconds while the other
+            // suites load the machine: the wait allows for it (the expectations are unchanged).
+            return try await withSink(sink) { try await harness.deadLetters(tenant, count: 1, timeout: .seconds(60)) }
         }
         #expect(receiver.requests.isEmpty)
         let record = try #require(dead.first)
