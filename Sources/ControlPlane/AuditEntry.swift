@@ -6,7 +6,12 @@ import Timing
 /// (the admin token's name), what, and the tenant before and after — without secrets (only how
 /// many webhook secrets there are).
 public struct AuditEntry: Sendable, Equatable {
-    public enum Action: String, Sendable { case create, replace, delete, pause, resume, enable }
+    public enum Action: String, Sendable { case create, replace, delete, pause, resume, enable
+        case rotateSecret = "rotate-secret"
+        case retryNow = "retry-now"
+        /// The webhook sink disabled delivery (the endpoint answered 410, or was blocked).
+        case disable
+    }
 
     public var at: Int64
     public var by: String
@@ -39,6 +44,9 @@ public struct AuditEntry: Sendable, Equatable {
             return [
                 "tenant": tenant, "version": record.version, "paused": record.paused,
                 "disabledReason": record.disabledReason ?? NSNull(),
+                "retiringSecretCount": record.retiringSecrets.count,
+                "enabledAt": record.enabledAt.map { ISO8601.string(milliseconds: $0) } ?? NSNull(),
+                "retryNowAt": record.retryNowAt.map { ISO8601.string(milliseconds: $0) } ?? NSNull(),
             ] as [String: Any]
         }
         let document: [String: Any] = [

@@ -86,8 +86,12 @@ public struct TenantDirectory: Sendable {
         var record = TenantRecord(
             tenant: tenant, version: (versions[tenant.id] ?? 0) + 1, updatedAt: now, updatedBy: caller)
         // Operational state stays as it is: a settings change neither pauses nor re-enables.
+        // A rotation's overlap runs on (the old secrets keep signing until their time).
         record.paused = current?.paused ?? false
         record.disabledReason = current?.disabledReason
+        record.enabledAt = current?.enabledAt
+        record.retryNowAt = current?.retryNowAt
+        record.retiringSecrets = current?.retiringSecrets(at: now) ?? []
         return .write(record, created: current == nil)
     }
 
@@ -97,7 +101,8 @@ public struct TenantDirectory: Sendable {
         return records[id] == nil ? .notFound(id) : .tombstone(id)
     }
 
-    /// Changing a tenant's operational state (pause, resume, enable) without touching its settings.
+    /// Changing a tenant's operational state (pause, resume, enable, retry-now) or rotating its
+    /// secret, without touching its other settings.
     public func update(_ id: String, by caller: String, now: Int64, _ change: (inout TenantRecord) -> Void) -> Decision
     {
         if configured[id] != nil { return .managedByConfiguration(id) }

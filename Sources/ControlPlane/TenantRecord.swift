@@ -5,8 +5,10 @@ import Timing
 /// A tenant as the control plane keeps it: the value of its record in the compacted tenants
 /// topic (keyed by the tenant id; deletion is a tombstone). JSON: `tenant` (a `tenants[]` entry of
 /// the file, its webhook secrets sealed with `StateKeys`), `version`, `updatedAt` (ISO-8601),
-/// `updatedBy` (the admin token's name), `paused` and `disabledReason`. Reading one checks the
-/// tenant exactly as the configuration loader checks the file's.
+/// `updatedBy` (the admin token's name), the operational state (`paused`, `disabledReason`,
+/// `enabledAt`, `retryNowAt`) and `retiringSecrets` (secrets replaced by a rotation that still
+/// sign until their `until`, sealed too). Reading one checks the tenant exactly as the
+/// configuration loader checks the file's.
 public struct TenantRecord: Sendable, Equatable {
     public var tenant: BridgeConfiguration.Tenant
     public var version: Int
@@ -16,6 +18,46 @@ public struct TenantRecord: Sendable, Equatable {
     public var paused = false
     /// Why delivery is off (the endpoint answered 410, or was blocked), until `enable`.
     public var disabledReason: String?
+    /// When delivery was last re-enabled (milliseconds since the epoch): every instance forgets
+    /// an earlier 410 or block of the endpoint when it sees this change.
+    public var enabledAt: Int64?
+    /// When `retry-now` was last asked: every instance makes the tenant's retries pending at that
+    /// moment due at once when it sees this change.
+    public var retryNowAt: Int64?
+    /// Secrets a rotation replaced, still signing (besides the tenant's own) until their time.
+    public var retiringSecrets: [RetiringSecret] = []
+
+    public struct RetiringSecret: Sendable, Equatable {
+        public var secret: Secret
+        /// Milliseconds since the epoch.
+        public var until: Int64
+
+        public init(secret: Secret, until: Int64) {
+            self.secret = secret
+            self.until = until
+        }
+    }
+
+    /// The retiring secrets still signing at `now`.
+    public func retiringSecrets(at now: Int64) -> [RetiringSecret] { retiringSecrets.filter { $0.until > now } }
+
+    /// Rotates the webhook secret: `secret` becomes the tenant's one secret, and the secrets it
+    /// replaces keep signing until `now + overlap` (none when `overlap` is 0). Retiring secrets
+    /// already expired are dropped.
+    public mutating func rotate(to secret: String, overlap: Duration, now: Int64) {
+        guard var webhook = tenant.webhook else { return }
+        retiringSecrets = retiringSecrets(at: now)
+        let until = now + overlap.milliseconds
+        if until > now {
+            for old in webhook.secrets where old.value != secret {
+                retiringSecrets.removeAll { $0.secret.value == old.value }
+                retiringSecrets.append(RetiringSecret(secret: old, until: until))
+            }
+        }
+        retiringSecrets.removeAll { $0.secret.value == secret }
+        webhook.secrets = [Secret(secret)]
+        tenant.webhook = webhook
+    }
 
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public enum Code: Sendable, Equatable {
@@ -58,6 +100,18 @@ public struct TenantRecord: Sendable, Equatable {
             "updatedBy": updatedBy, "paused": paused,
         ]
         document["disabledReason"] = disabledReason ?? NSNull()
+        document["enabledAt"] = enabledAt.map { ISO8601.string(milliseconds: $0) } ?? NSNull()
+        document["retryNowAt"] = retryNowAt.map { ISO8601.string(milliseconds: $0) } ?? NSNull()
+        if !retiringSecrets.isEmpty {
+            var retiring: [[String: String]] = []
+            for old in retiringSecrets {
+                retiring.append([
+                    "secret": try keys.seal(old.secret.value, tenant: tenant.id),
+                    "until": ISO8601.string(milliseconds: old.until),
+                ])
+            }
+            document["retiringSecrets"] = retiring
+        }
         // Plain JSON values only: serialization cannot fail.
         let data =
             (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes]))
@@ -93,6 +147,20 @@ public struct TenantRecord: Sendable, Equatable {
             }
             tenantDocument["webhook"] = webhook
         }
+        var retiring: [RetiringSecret] = []
+        for entry in document["retiringSecrets"] as? [[String: String]] ?? [] {
+            guard let sealed = entry["secret"], let untilText = entry["until"], let until = ISO8601.date(untilText)
+            else { throw Failure(code: .malformed, description: "a retiring secret of tenant \(id) is not readable") }
+            do {
+                retiring.append(
+                    RetiringSecret(secret: Secret(try keys.open(sealed, tenant: id)), until: until.millisecondsSince1970))
+            } catch {
+                throw Failure(code: .sealedSecret, description: "a retiring webhook secret of tenant \(id): \(error)")
+            }
+        }
+        func instant(_ key: String) -> Int64? {
+            (document[key] as? String).flatMap(ISO8601.date).map(\.millisecondsSince1970)
+        }
         guard let json = try? JSONSerialization.data(withJSONObject: tenantDocument) else {
             throw Failure(code: .malformed, description: "the record of tenant \(id) is not a tenant record")
         }
@@ -100,9 +168,13 @@ public struct TenantRecord: Sendable, Equatable {
         do { tenant = try BridgeConfiguration.tenant(json: String(decoding: json, as: UTF8.self)) } catch {
             throw Failure(code: .invalidTenant, description: "tenant \(id): \(error)")
         }
-        return TenantRecord(
+        var record = TenantRecord(
             tenant: tenant, version: version, updatedAt: updatedAt.millisecondsSince1970,
             updatedBy: updatedBy, paused: paused,
             disabledReason: document["disabledReason"] as? String)
+        record.enabledAt = instant("enabledAt")
+        record.retryNowAt = instant("retryNowAt")
+        record.retiringSecrets = retiring
+        return record
     }
 }

@@ -159,7 +159,8 @@ public final class TenantStore: Sendable {
         return decision
     }
 
-    /// Changes a tenant's operational state (pause, resume, enable).
+    /// Changes a tenant's operational state (pause, resume, enable, retry-now, disable) or rotates
+    /// its secret.
     public func update(
         _ id: String, by caller: String, action: AuditEntry.Action, _ change: @Sendable (inout TenantRecord) -> Void
     ) async throws -> TenantDirectory.Decision {

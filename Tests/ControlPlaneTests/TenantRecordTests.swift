@@ -101,4 +101,27 @@ struct TenantRecordTests {
         )
         #expect(literal.webhook?.url == "https://p1.example/${HOME}")
     }
+
+    @Test("rotation: the new secret signs alone, the old ones keep signing until the overlap ends, all sealed")
+    func rotation() throws {
+        let newSecret = "whsec_" + Data("partner-abc-rotated-4567".utf8).base64EncodedString()
+        var record = TenantRecord(tenant: tenant, version: 1, updatedAt: 0, updatedBy: "ops")
+        record.rotate(to: newSecret, overlap: .seconds(3600), now: 1_000_000)
+        #expect(record.tenant.webhook?.secrets.map(\.value) == [newSecret])
+        #expect(record.retiringSecrets == [.init(secret: Secret(secret), until: 1_000_000 + 3_600_000)])
+        #expect(record.retiringSecrets(at: 1_000_000 + 3_599_999).count == 1)
+        #expect(record.retiringSecrets(at: 1_000_000 + 3_600_000).isEmpty, "dropped when the overlap ends")
+        record.enabledAt = 1_764_000_000_000
+        record.retryNowAt = 1_764_000_000_500
+        let value = try record.encoded(keys: keys)
+        let text = String(decoding: value, as: UTF8.self)
+        #expect(!text.contains("partner-abc-secret") && !text.contains("partner-abc-rotated") && !text.contains("whsec_"))
+        #expect(try TenantRecord.decoded(value, id: "PARTNER-ABC", keys: keys) == record)
+        // Rotating again drops what expired and retires the current secret.
+        let third = "whsec_" + Data("partner-abc-third-89ab".utf8).base64EncodedString()
+        record.rotate(to: third, overlap: .seconds(60), now: 1_000_000 + 3_600_000)
+        #expect(record.retiringSecrets == [.init(secret: Secret(newSecret), until: 1_000_000 + 3_660_000)])
+        record.rotate(to: "whsec_" + Data("no-overlap".utf8).base64EncodedString(), overlap: .zero, now: 5_000_000)
+        #expect(record.retiringSecrets.isEmpty, "overlap 0: the old secret stops at once")
+    }
 }
