@@ -184,6 +184,7 @@ let package = Package(
             name: "ControlPlaneTests",
             dependencies: [
                 "App", "ControlPlane", "Config", "Digest", "Kafka", "KafkaEmbedded", "Payments", "TestSupport",
+                "Webhooks",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -250,6 +251,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
     ],
     swiftLanguageModes: [.v6]

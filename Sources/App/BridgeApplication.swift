@@ -84,7 +84,7 @@ public final class BridgeApplication: Sendable {
             bridge = nil
         }
         let sinkConfiguration = WebhookSink.Configuration(configuration)
-        if configuration.sink.enabled, !sinkConfiguration.tenants.isEmpty {
+        if configuration.sink.enabled, !sinkConfiguration.tenants.isEmpty || configuration.controlPlane.enabled {
             sink = try WebhookSink(
                 configuration: sinkConfiguration, kafka: kafka.configuration,
                 decoder: PaymentResponseDecoder(registry: schemaIDs), clock: sinkClock,
@@ -100,10 +100,33 @@ public final class BridgeApplication: Sendable {
                 settings: settings, kafka: kafka.configuration,
                 keys: try StateKeys(base64Keys: configuration.controlPlane.stateKeys.map(\.value)),
                 configured: configuration.tenants, logger: logger)
-            // The bridge answers the control plane's tenants too, from the next record read on.
-            store.onChange { [weak store, bridge] _ in
+            // The bridge answers the control plane's tenants too, from the next record read on;
+            // the sink follows their webhook settings and operational state.
+            store.onChange { [weak store, bridge, sink, configuration] _ in
                 guard let store else { return }
-                bridge?.setAddedTenants(Set(store.entries.filter { $0.source == .controlPlane }.map(\.tenant.id)))
+                let entries = store.entries
+                bridge?.setAddedTenants(Set(entries.filter { $0.source == .controlPlane }.map(\.tenant.id)))
+                sink?.update(
+                    tenants: entries.compactMap {
+                        WebhookSink.Tenant($0.tenant, configuration: configuration, record: $0.record)
+                    })
+            }
+            // A 410 disables a control-plane tenant on every instance (until `enable`).
+            sink?.onEndpointGone { [weak store, logger] id in
+                guard let store, let entry = store.entry(id), entry.source == .controlPlane,
+                    entry.record?.disabledReason == nil
+                else { return }
+                Task {
+                    do {
+                        _ = try await store.update(id, by: "webhook-sink", action: .disable) {
+                            $0.disabledReason = "the endpoint answered 410 Gone"
+                        }
+                    } catch {
+                        logger.error(
+                            "cannot record in the tenants topic that an endpoint is gone",
+                            metadata: ["tenant": "\(id)", "error": "\(error)"])
+                    }
+                }
             }
             tenantStore = store
         } else {

@@ -6,7 +6,8 @@ import Timing
 /// (the admin token's name), what, and the tenant before and after — without secrets (only how
 /// many webhook secrets there are).
 public struct AuditEntry: Sendable, Equatable {
-    public enum Action: String, Sendable { case create, replace, delete, pause, resume, enable
+    public enum Action: String, Sendable {
+        case create, replace, delete, pause, resume, enable
         case rotateSecret = "rotate-secret"
         case retryNow = "retry-now"
         /// The webhook sink disabled delivery (the endpoint answered 410, or was blocked).

@@ -153,7 +153,8 @@ public struct TenantRecord: Sendable, Equatable {
             else { throw Failure(code: .malformed, description: "a retiring secret of tenant \(id) is not readable") }
             do {
                 retiring.append(
-                    RetiringSecret(secret: Secret(try keys.open(sealed, tenant: id)), until: until.millisecondsSince1970))
+                    RetiringSecret(
+                        secret: Secret(try keys.open(sealed, tenant: id)), until: until.millisecondsSince1970))
             } catch {
                 throw Failure(code: .sealedSecret, description: "a retiring webhook secret of tenant \(id): \(error)")
             }

@@ -26,8 +26,15 @@ public final class KafkaConsumer: Sendable {
         client.context.rebalanceHandler.withLock { $0 = handler }
     }
 
+    /// Subscribes to these topics (names, or regular expressions starting with `^`); called
+    /// again, it replaces the subscription (the group rebalances).
     public func subscribe(_ topics: [String]) throws(KafkaError) {
         try client.subscribe(topics)
+    }
+
+    /// Leaves the subscription: every partition is revoked.
+    public func unsubscribe() throws(KafkaError) {
+        try client.unsubscribe()
     }
 
     /// Reads the given partitions from the given offsets (`KafkaOffset.beginning` for the

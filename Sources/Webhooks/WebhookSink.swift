@@ -17,11 +17,19 @@ import Timing
 /// tombstones and dead letters, commits, pauses and resumes partitions. Every send and every
 /// Kafka write first checks that its partition's generation is still current, and a revoked
 /// partition's workers are cancelled and awaited before its offsets are committed.
+///
+/// The tenants can change while it runs (`update(tenants:)`, from the control plane): a new
+/// tenant's topics are created and subscribed to, a removed one's are left, a changed endpoint
+/// takes the next request (the one in flight finishes on the old one), and the operational
+/// controls (pause, enable, retry-now) act at once.
 public final class WebhookSink: Service, Sendable {
     public struct Tenant: Sendable {
         public var endpoint: WebhookEndpoint.Settings
         /// Only these event types are delivered (others are skipped and counted); nil = all.
         public var eventTypes: Set<PaymentEventType>?
+        /// Created when missing before the sink subscribes to the tenant (its response topics and DLTs).
+        public var topics: [TopicSpecification] = []
+        public var controls = Controls()
 
         public init(endpoint: WebhookEndpoint.Settings, eventTypes: Set<PaymentEventType>? = nil) {
             self.endpoint = endpoint
@@ -29,6 +37,21 @@ public final class WebhookSink: Service, Sendable {
         }
 
         public var id: String { endpoint.tenantID }
+    }
+
+    /// A tenant's operational state, as the control plane keeps it.
+    public struct Controls: Sendable, Equatable {
+        /// Nothing is sent while paused: records wait (in Kafka, past the partition's window),
+        /// retries keep their place, nothing is dead-lettered.
+        public var paused = false
+        /// Delivery is off (the endpoint answered 410): records are dead-lettered `endpoint_gone`.
+        public var disabledReason: String?
+        /// When delivery was last re-enabled: a change forgets the endpoint's earlier 410 and block.
+        public var enabledAt: Int64?
+        /// When retry-now was last asked: a change makes the tenant's waiting retries due at once.
+        public var retryNowAt: Int64?
+
+        public init() {}
     }
 
     public struct Configuration: Sendable {
@@ -126,6 +149,16 @@ public final class WebhookSink: Service, Sendable {
         /// Partitions revoked since the poll loop last looked (records it holds for them are stale).
         var revokedSincePoll: Set<TopicPartition> = []
         var totals = Totals()
+        var roster: Roster
+    }
+
+    /// The tenants now, their endpoints, and the attempts held while their tenant is paused.
+    private struct Roster {
+        var tenants: [String: Tenant]
+        var endpoints: [String: WebhookEndpoint]
+        /// The tenants (and their topics) the consumer is subscribed to; nil: not subscribed.
+        var subscribed: [String: [String]]?
+        var held: [String: [Machine.Attempt]] = [:]
     }
 
     public let configuration: Configuration
@@ -134,12 +167,11 @@ public final class WebhookSink: Service, Sendable {
     private let producer: KafkaProducer
     private let provisioner: TopicProvisioner
     private let decoder: PaymentResponseDecoder
-    private let endpoints: [String: WebhookEndpoint]
-    private let tenants: [String: Tenant]
     private let clock: SinkClock
     private let metrics: WebhookMetrics
     private let logger: Logger
     private let state: Mutex<State>
+    private let goneObserver = Mutex<(@Sendable (String) -> Void)?>(nil)
 
     public init(
         configuration: Configuration, kafka: KafkaConfiguration, decoder: PaymentResponseDecoder,
@@ -151,20 +183,21 @@ public final class WebhookSink: Service, Sendable {
         self.decoder = decoder
         self.clock = clock
         self.logger = logger
+        metrics = WebhookMetrics(factory: metricsFactory)
+        var endpoints: [String: WebhookEndpoint] = [:]
+        for tenant in configuration.tenants {
+            endpoints[tenant.id] = try WebhookEndpoint(settings: tenant.endpoint, now: clock.now())
+        }
         state = Mutex(
             State(
                 machine: Machine(
                     settings: .init(
                         maxOutstandingPerPartition: configuration.maxOutstandingPerPartition,
                         maxParkedPerTenant: configuration.maxPendingPerTenant,
-                        maxParked: configuration.maxPending))))
-        metrics = WebhookMetrics(factory: metricsFactory)
-        var endpoints: [String: WebhookEndpoint] = [:]
-        for tenant in configuration.tenants {
-            endpoints[tenant.id] = try WebhookEndpoint(settings: tenant.endpoint, now: clock.now())
-        }
-        self.endpoints = endpoints
-        tenants = Dictionary(uniqueKeysWithValues: configuration.tenants.map { ($0.id, $0) })
+                        maxParked: configuration.maxPending)),
+                roster: Roster(
+                    tenants: Dictionary(configuration.tenants.map { ($0.id, $0) }) { _, last in last },
+                    endpoints: endpoints)))
         var consumerConfiguration = ConsumerConfiguration(kafka: kafka, groupID: configuration.consumerGroup)
         consumerConfiguration.sessionTimeout = configuration.sessionTimeout
         consumerConfiguration.maxPollInterval = configuration.maxPollInterval
@@ -178,10 +211,17 @@ public final class WebhookSink: Service, Sendable {
         consumer.onRebalance { [weak self] event in await self?.rebalanced(event) }
     }
 
+    /// Called once when a tenant's endpoint answers 410 Gone (its records are dead-lettered
+    /// from then on, until the tenant is re-enabled), with the tenant's id.
+    public func onEndpointGone(_ observer: @escaping @Sendable (String) -> Void) {
+        goneObserver.withLock { $0 = observer }
+    }
+
     /// Ready once the consumer joined its group and the retry log of its partitions is loaded.
     public var readiness: (ready: Bool, reason: String?) {
         state.withLock { s in
             if let failure = s.failure { return (false, "webhook sink: \(failure)") }
+            if s.roster.subscribed == nil, s.roster.tenants.isEmpty { return (true, nil) }
             if !s.joined { return (false, "webhook sink: waiting for partition assignment") }
             if !s.machine.loading.isEmpty { return (false, "webhook sink: loading pending retries") }
             if let outage = s.registryOutage { return (false, "webhook sink: paused, \(outage)") }
@@ -189,6 +229,9 @@ public final class WebhookSink: Service, Sendable {
             return (true, nil)
         }
     }
+
+    /// The tenants served now, and each one's operational state.
+    public var tenantControls: [String: Controls] { state.withLock { $0.roster.tenants.mapValues(\.controls) } }
 
     public var totals: Totals {
         state.withLock { s in
@@ -202,14 +245,7 @@ public final class WebhookSink: Service, Sendable {
 
     public func run() async throws {
         await ensureTopics()
-        let subscriptions = configuration.tenants.map { PaymentTopics.responsesSubscription(forTenant: $0.id) }
-        try consumer.subscribe(subscriptions)
-        logger.info(
-            "webhook sink consuming",
-            metadata: [
-                "tenants": "\(configuration.tenants.map(\.id))",
-                "group": "\(configuration.consumerGroup)",
-            ])
+        try await followTenants()
         let committer = Task { await commitPeriodically() }
         let scheduler = Task { await scheduleDueAttempts() }
         let lagReporter = Task { [consumer, metrics, configuration] in
@@ -227,6 +263,7 @@ public final class WebhookSink: Service, Sendable {
             var waiting: [ConsumerRecord] = []
             var registryBackoff = Backoff(first: .milliseconds(200), max: .seconds(5))
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                try await followTenants()
                 let batch = await consumer.poll(timeout: .milliseconds(100))
                 let revoked = state.withLock { s in
                     defer { s.revokedSincePoll = [] }
@@ -260,8 +297,105 @@ public final class WebhookSink: Service, Sendable {
         await stopWorkers()
         await consumer.close()
         await producer.close()
-        for endpoint in endpoints.values { await endpoint.shutdown() }
+        for endpoint in state.withLock({ Array($0.roster.endpoints.values) }) { await endpoint.shutdown() }
         logger.info("webhook sink stopped")
+    }
+
+    // MARK: Tenants
+
+    /// Replaces the tenants (the control plane's changes). A tenant added is subscribed to (its
+    /// topics created first) by the poll loop within one poll; one removed is left (its partitions
+    /// revoked, what was finished committed). A changed endpoint takes the next request; the old
+    /// one is shut down once its requests are over. An endpoint that cannot be built keeps the
+    /// tenant's previous one (logged).
+    public func update(tenants: [Tenant]) {
+        let now = clock.now()
+        let current = state.withLock { $0.roster.tenants }
+        var built: [String: WebhookEndpoint] = [:]
+        var next: [String: Tenant] = [:]
+        for tenant in tenants {
+            let previous = current[tenant.id]
+            next[tenant.id] = tenant
+            guard previous?.endpoint != tenant.endpoint else { continue }
+            do { built[tenant.id] = try WebhookEndpoint(settings: tenant.endpoint, now: now) } catch {
+                logger.error(
+                    "webhook endpoint of a changed tenant cannot be used; the tenant keeps its previous settings",
+                    metadata: ["tenant": "\(tenant.id)", "error": "\(error)"])
+                next[tenant.id] = previous
+            }
+        }
+        let (retired, released, wake) = state.withLock { s -> ([WebhookEndpoint], [Machine.Attempt], Bool) in
+            var retired: [WebhookEndpoint] = []
+            var released: [Machine.Attempt] = []
+            var wake = false
+            for id in s.roster.tenants.keys where next[id] == nil {
+                retired += s.roster.endpoints.removeValue(forKey: id).map { [$0] } ?? []
+                s.roster.held[id] = nil
+            }
+            for (id, endpoint) in built {
+                retired += s.roster.endpoints.updateValue(endpoint, forKey: id).map { [$0] } ?? []
+            }
+            for (id, tenant) in next {
+                guard let old = s.roster.tenants[id]?.controls else { continue }
+                let controls = tenant.controls
+                if old.enabledAt != controls.enabledAt {
+                    s.goneEndpoints.remove(id)
+                    s.blockedEndpoints[id] = nil
+                }
+                if old.retryNowAt != controls.retryNowAt {
+                    s.due.makeDue(now: now, where: { $0.delivery.tenant == id }) { $0.delivery.pending.due = now }
+                    wake = true
+                }
+                if !controls.paused { released += s.roster.held.removeValue(forKey: id) ?? [] }
+            }
+            s.roster.tenants = next
+            return (retired, released, wake)
+        }
+        for attempt in released { spawn(attempt.partition, generation: attempt.generation, [.deliver(attempt)]) }
+        if wake { state.withLock { $0.nap?.task.cancel() } }
+        guard !retired.isEmpty else { return }
+        let grace = retired.map { $0.settings.connectTimeout + $0.settings.requestTimeout }.max() ?? .seconds(35)
+        Task {
+            // Requests already sent through the old endpoints end first (each within its timeouts).
+            try? await Task.sleep(for: grace)
+            for endpoint in retired { await endpoint.shutdown() }
+        }
+    }
+
+    /// Subscribes to the tenants' topics when the tenants (or a tenant's topics: its channel)
+    /// changed, creating the new topics first, or leaves the subscription when none is left.
+    private func followTenants() async throws {
+        let (tenants, subscribed) = state.withLock { ($0.roster.tenants, $0.roster.subscribed) }
+        let wanted = tenants.mapValues { $0.topics.map(\.name) }
+        guard subscribed != wanted, !(subscribed == nil && wanted.isEmpty) else { return }
+        let before = subscribed ?? [:]
+        let changed = wanted.keys.filter { before[$0] != wanted[$0] }.sorted()
+        await provisioner.ensure(changed.flatMap { tenants[$0]?.topics ?? [] })
+        if wanted.isEmpty {
+            try consumer.unsubscribe()
+            state.withLock { $0.roster.subscribed = nil }
+        } else {
+            try consumer.subscribe(wanted.keys.sorted().map { PaymentTopics.responsesSubscription(forTenant: $0) })
+            state.withLock { $0.roster.subscribed = wanted }
+        }
+        logger.info(
+            "webhook sink consuming",
+            metadata: [
+                "tenants": "\(wanted.keys.sorted())", "changed": "\(changed)",
+                "removed": "\(before.keys.filter { wanted[$0] == nil }.sorted())",
+                "group": "\(configuration.consumerGroup)",
+            ])
+    }
+
+    /// True when the attempt's tenant is paused: the attempt is held (its payment waits, nothing
+    /// is sent) until the tenant is resumed.
+    private func holdIfPaused(_ attempt: Machine.Attempt) -> Bool {
+        state.withLock { s in
+            let tenant = attempt.delivery.tenant
+            guard s.roster.tenants[tenant]?.controls.paused == true else { return false }
+            s.roster.held[tenant, default: []].append(attempt)
+            return true
+        }
     }
 
     /// Creates the configured topics and the retry log when missing (or relies on the broker's
@@ -365,7 +499,9 @@ public final class WebhookSink: Service, Sendable {
     private func accept(_ record: ConsumerRecord) async -> Bool {
         let partition = record.topicPartition
         let fetched: Machine.Fetched
-        if let route = PaymentTopics.route(ofResponses: record.topic), let tenant = tenants[route.tenant] {
+        if let route = PaymentTopics.route(ofResponses: record.topic),
+            let tenant = state.withLock({ $0.roster.tenants[route.tenant] })
+        {
             switch await decode(record, channel: route.channel) {
             case nil:
                 return false
@@ -562,14 +698,22 @@ public final class WebhookSink: Service, Sendable {
     /// or the sink is stopping.
     private func send(_ attempt: Machine.Attempt) async -> Machine.Outcome? {
         let item = attempt.delivery
-        guard let endpoint = endpoints[item.tenant] else { return nil }
         do {
             let wait = item.pending.due - clock.now()
             if wait > 0 { try await clock.sleep(milliseconds: wait) }
-            if state.withLock({ $0.goneEndpoints.contains(item.tenant) }) {
+            if holdIfPaused(attempt) { return nil }
+            let (found, disabled) = state.withLock { s in
+                (
+                    s.roster.endpoints[item.tenant],
+                    s.goneEndpoints.contains(item.tenant)
+                        ? "endpoint answered 410 Gone earlier" : s.roster.tenants[item.tenant]?.controls.disabledReason
+                )
+            }
+            guard let endpoint = found else { return nil }
+            if let disabled {
                 return .deadLetter(
                     cause(
-                        item.pending, reason: .endpointGone, error: "endpoint answered 410 Gone earlier; not sent",
+                        item.pending, reason: .endpointGone, error: "\(disabled); not sent (delivery is disabled)",
                         status: 410, now: clock.now()))
             }
             try await holdDuringRebalance()
@@ -638,6 +782,7 @@ public final class WebhookSink: Service, Sendable {
                 logger.error(
                     "webhook endpoint answered 410 Gone; its records are dead-lettered until it is re-enabled",
                     metadata: ["tenant": "\(tenant)"])
+                goneObserver.withLock { $0 }?(tenant)
             }
             return .deadLetter(
                 cause(
@@ -911,7 +1056,7 @@ public final class WebhookSink: Service, Sendable {
     private func reportPending() {
         let counts = state.withLock { s -> [String: Int] in
             var counts: [String: Int] = [:]
-            for tenant in tenants.keys { counts[tenant] = 0 }
+            for tenant in s.roster.tenants.keys { counts[tenant] = 0 }
             for partition in s.machine.assigned {
                 guard let tenant = PaymentTopics.route(ofResponses: partition.topic)?.tenant else { continue }
                 counts[tenant, default: 0] += s.machine.parked(in: partition)
@@ -971,6 +1116,7 @@ public final class WebhookSink: Service, Sendable {
                 let revoked = Set(partitions)
                 s.revokedSincePoll.formUnion(revoked)
                 s.due.removeAll { revoked.contains($0.partition) }
+                for tenant in s.roster.held.keys { s.roster.held[tenant]?.removeAll { revoked.contains($0.partition) } }
                 let revocation = s.machine.revoke(partitions, lost: isLost)
                 let workers = partitions.flatMap { s.workers.removeValue(forKey: $0)?.values.map { $0 } ?? [] }
                 return (revocation, workers)

@@ -115,7 +115,8 @@ struct TenantRecordTests {
         record.retryNowAt = 1_764_000_000_500
         let value = try record.encoded(keys: keys)
         let text = String(decoding: value, as: UTF8.self)
-        #expect(!text.contains("partner-abc-secret") && !text.contains("partner-abc-rotated") && !text.contains("whsec_"))
+        #expect(
+            !text.contains("partner-abc-secret") && !text.contains("partner-abc-rotated") && !text.contains("whsec_"))
         #expect(try TenantRecord.decoded(value, id: "PARTNER-ABC", keys: keys) == record)
         // Rotating again drops what expired and retires the current secret.
         let third = "whsec_" + Data("partner-abc-third-89ab".utf8).base64EncodedString()

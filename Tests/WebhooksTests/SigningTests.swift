@@ -23,6 +23,14 @@ import Testing
         let onlyOld = try WebhookSigner(secrets: [old]).standardSignature(id: "evt", timestamp: 10, body: body)
         #expect(both == "\(onlyNew) \(onlyOld)")
         #expect(onlyNew != onlyOld)
+        // A retiring secret signs until its time (milliseconds), then no more.
+        let rotating = try WebhookSigner(secrets: [new], retiring: [(old, 10_500)])
+        #expect(rotating.standardSignature(id: "evt", timestamp: 10, body: body, now: 10_499) == both)
+        #expect(rotating.standardSignature(id: "evt", timestamp: 10, body: body, now: 10_500) == onlyNew)
+        #expect(
+            rotating.standardSignature(id: "evt", timestamp: 10, body: body) == both, "by default: the second's start")
+        let newOnly = try WebhookSigner(secrets: [new])
+        #expect(rotating.simpleSignature(body: body) == newOnly.simpleSignature(body: body))
     }
 
     @Test func simpleSchemeIsHexHMACOfTheBodyWithTheFirstSecret() throws {

@@ -9,6 +9,11 @@ extension RDKafkaClient {
         }
     }
 
+    func unsubscribe() throws(KafkaError) {
+        let err = rd_kafka_unsubscribe(handle)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafkaErrors.error(err, "unsubscribe") }
+    }
+
     /// Reads exactly these partitions from these offsets, outside any group rebalancing.
     func assign(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
         try RDKafkaTopicPartitionList.with(offsets) { list throws(KafkaError) in

@@ -13,6 +13,9 @@ public final class WebhookEndpoint: Sendable {
         public var url: String
         /// `whsec_<base64>` secrets; the first signs the simple `X-Webhook-Signature` scheme.
         public var secrets: [String]
+        /// Secrets a rotation replaced, still signing (Standard Webhooks) until their time
+        /// (milliseconds since the epoch).
+        public var retiringSecrets: [(secret: String, until: Int64)] = []
         public var maxInFlight = 16
         public var ratePerSecond: Double = 100
         public var allowPrivateNetwork = false
@@ -104,7 +107,7 @@ public final class WebhookEndpoint: Sendable {
         }
         self.settings = settings
         self.url = url
-        signer = try WebhookSigner(secrets: settings.secrets)
+        signer = try WebhookSigner(secrets: settings.secrets, retiring: settings.retiringSecrets)
         breaker = CircuitBreaker(settings: settings.breaker)
         rate = RateLimiter(ratePerSecond: settings.ratePerSecond, now: now)
         inFlight = ConcurrencyLimiter(limit: settings.maxInFlight)
@@ -201,7 +204,7 @@ public final class WebhookEndpoint: Sendable {
         headers.add(name: "X-Correlation-ID", value: correlationID)
         headers.add(name: "X-Tenant-ID", value: settings.tenantID)
         for header in settings.headers { headers.add(name: header.name, value: header.value) }
-        for (name, value) in signer.headers(id: eventID, timestamp: now / 1000, body: body) {
+        for (name, value) in signer.headers(id: eventID, timestamp: now / 1000, body: body, now: now) {
             headers.add(name: name, value: value)
         }
         do {
@@ -336,5 +339,17 @@ private final class ResponseSummary: HTTPClientResponseDelegate, Sendable {
 
     func didFinishRequest(task: HTTPClient.Task<Response>) throws -> Response {
         state.withLock { $0.0 }
+    }
+}
+
+extension WebhookEndpoint.Settings: Equatable {
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.tenantID == rhs.tenantID && lhs.url == rhs.url && lhs.secrets == rhs.secrets
+            && lhs.retiringSecrets.elementsEqual(rhs.retiringSecrets) { $0 == $1 }
+            && lhs.maxInFlight == rhs.maxInFlight && lhs.ratePerSecond == rhs.ratePerSecond
+            && lhs.allowPrivateNetwork == rhs.allowPrivateNetwork && lhs.allowInsecureHttp == rhs.allowInsecureHttp
+            && lhs.connectTimeout == rhs.connectTimeout && lhs.requestTimeout == rhs.requestTimeout
+            && lhs.maxResponseBytes == rhs.maxResponseBytes && lhs.userAgent == rhs.userAgent
+            && lhs.headers.elementsEqual(rhs.headers) { $0 == $1 } && lhs.breaker == rhs.breaker
     }
 }

@@ -6,10 +6,14 @@ import Foundation
 public struct WebhookSigner: Sendable {
     /// The HMAC keys, decoded from `whsec_<base64>` secrets; the first one signs the simple scheme.
     private let keys: [[UInt8]]
+    /// Keys a rotation replaced: each also signs (Standard Webhooks) until its time, in
+    /// milliseconds since the epoch.
+    private let retiring: [(key: [UInt8], until: Int64)]
 
-    public init(secrets: [String]) throws(WebhookSecretError) {
+    public init(secrets: [String], retiring: [(secret: String, until: Int64)] = []) throws(WebhookSecretError) {
         guard !secrets.isEmpty else { throw WebhookSecretError() }
         keys = try secrets.map { secret throws(WebhookSecretError) in try Self.key(of: secret) }
+        self.retiring = try retiring.map { old throws(WebhookSecretError) in (try Self.key(of: old.secret), old.until) }
     }
 
     /// The key of a `whsec_<base64>` secret (the prefix is optional, as in the Standard Webhooks libraries).
@@ -19,11 +23,15 @@ public struct WebhookSigner: Sendable {
         return Array(key)
     }
 
-    /// `v1,<base64 signature>` for each active secret, space-separated.
-    public func standardSignature(id: String, timestamp: Int64, body: [UInt8]) -> String {
+    /// `v1,<base64 signature>` for each active secret, space-separated: the secrets, and the
+    /// retiring ones whose time is after `now` (milliseconds since the epoch; by default the
+    /// start of `timestamp`'s second).
+    public func standardSignature(id: String, timestamp: Int64, body: [UInt8], now: Int64? = nil) -> String {
         var signed = Array("\(id).\(timestamp).".utf8)
         signed.append(contentsOf: body)
-        return keys.map { key in
+        let moment = now ?? timestamp * 1000
+        let active = keys + retiring.lazy.filter { $0.until > moment }.map(\.key)
+        return active.map { key in
             "v1," + Data(Digest.hmacSHA256(key: key, data: signed)).base64EncodedString()
         }.joined(separator: " ")
     }
@@ -34,11 +42,11 @@ public struct WebhookSigner: Sendable {
     }
 
     /// The signature headers of one delivery attempt.
-    public func headers(id: String, timestamp: Int64, body: [UInt8]) -> [(String, String)] {
+    public func headers(id: String, timestamp: Int64, body: [UInt8], now: Int64? = nil) -> [(String, String)] {
         [
             ("webhook-id", id),
             ("webhook-timestamp", String(timestamp)),
-            ("webhook-signature", standardSignature(id: id, timestamp: timestamp, body: body)),
+            ("webhook-signature", standardSignature(id: id, timestamp: timestamp, body: body, now: now)),
             ("X-Webhook-Signature", simpleSignature(body: body)),
         ]
     }

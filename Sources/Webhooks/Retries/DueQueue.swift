@@ -43,6 +43,20 @@ struct DueQueue<Element>: Sendable where Element: Sendable {
         for item in kept.sorted(by: { $0.precedes($1) }) { heap.append(item) }  // a sorted array is a heap
     }
 
+    /// Makes the elements `isChosen` picks due at `now` (`adjust` updates the element itself);
+    /// they then go in the order they were inserted.
+    mutating func makeDue(now: Int64, where isChosen: (Element) -> Bool, adjust: (inout Element) -> Void) {
+        var changed = false
+        for index in heap.indices where heap[index].due > now && isChosen(heap[index].element) {
+            heap[index].due = now
+            adjust(&heap[index].element)
+            changed = true
+        }
+        guard changed else { return }
+        let items = heap.sorted { $0.precedes($1) }
+        heap = items  // a sorted array is a heap
+    }
+
     private mutating func removeFirst() -> Item {
         let first = heap[0]
         let last = heap.removeLast()
