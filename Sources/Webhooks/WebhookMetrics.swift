@@ -42,6 +42,19 @@ final class WebhookMetrics: Sendable {
         ).increment()
     }
 
+    /// TLS handshakes that failed on our side's settings (a client certificate the endpoint
+    /// refuses, a server certificate no configured CA trusts): alert on any increase.
+    func tlsFailure(tenant: String) {
+        counter("payments_bridge_webhook_tls_failures_total", [("tenant", tenant)]).increment()
+    }
+
+    /// When the endpoint's client certificate expires, in seconds since the epoch (without one: none).
+    func certificateExpiry(of endpoint: WebhookEndpoint.Settings) {
+        guard let expiry = endpoint.tls?.clientCertificateExpiry else { return }
+        gauge("payments_bridge_webhook_client_certificate_expiry_seconds", [("tenant", endpoint.tenantID)])
+            .record(expiry)
+    }
+
     /// Writes Kafka refused for good (too large, invalid): handled another way, counted here.
     func writeRefused(topic: String) {
         counter("payments_bridge_webhook_writes_refused_total", [("topic", topic)]).increment()

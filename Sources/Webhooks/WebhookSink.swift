@@ -138,6 +138,8 @@ public final class WebhookSink: Service, Sendable {
         /// Endpoints that answered 410 Gone, and endpoints refused by the address policy (with the reason).
         var goneEndpoints: Set<String> = []
         var blockedEndpoints: [String: String] = [:]
+        /// The last TLS failure of each endpoint (logged when it changes).
+        var tlsFailures: [String: String] = [:]
         /// Since when a commit was refused because the group is rebalancing: no new request
         /// starts until the rebalance is over (what is delivered now could not be committed,
         /// and the next owner would send it again).
@@ -187,6 +189,7 @@ public final class WebhookSink: Service, Sendable {
         var endpoints: [String: WebhookEndpoint] = [:]
         for tenant in configuration.tenants {
             endpoints[tenant.id] = try WebhookEndpoint(settings: tenant.endpoint, now: clock.now())
+            metrics.certificateExpiry(of: tenant.endpoint)
         }
         state = Mutex(
             State(
@@ -317,7 +320,10 @@ public final class WebhookSink: Service, Sendable {
             let previous = current[tenant.id]
             next[tenant.id] = tenant
             guard previous?.endpoint != tenant.endpoint else { continue }
-            do { built[tenant.id] = try WebhookEndpoint(settings: tenant.endpoint, now: now) } catch {
+            do {
+                built[tenant.id] = try WebhookEndpoint(settings: tenant.endpoint, now: now)
+                metrics.certificateExpiry(of: tenant.endpoint)
+            } catch {
                 logger.error(
                     "webhook endpoint of a changed tenant cannot be used; the tenant keeps its previous settings",
                     metadata: ["tenant": "\(tenant.id)", "error": "\(error)"])
@@ -764,18 +770,11 @@ public final class WebhookSink: Service, Sendable {
             state.withLock {
                 $0.totals.delivered += 1
                 $0.totals.count(\.delivered, tenant: tenant)
+                $0.tlsFailures[tenant] = nil
             }
             return .delivered
         case .retriable(let status, let retryAfter, let error):
-            var pending = item.pending
-            pending.attempts += 1
-            pending.firstAttempt = pending.firstAttempt ?? started
-            pending.lastAttempt = started
-            pending.lastError = error
-            pending.lastStatus = status
-            return retryLater(
-                pending, tenant: tenant, retryAfter: retryAfter,
-                exhaustedError: "retries exhausted; last error: \(error)", now: now)
+            return failed(item, error: error, status: status, retryAfter: retryAfter, started: started, now: now)
         case .gone:
             let first = state.withLock { $0.goneEndpoints.insert(tenant).inserted }
             if first {
@@ -798,9 +797,33 @@ public final class WebhookSink: Service, Sendable {
             }
             return .deadLetter(
                 cause(item.pending, reason: .endpointBlocked, error: reason, status: nil, now: now, attemptAt: started))
+        case .tlsFailed(let reason):
+            metrics.tlsFailure(tenant: tenant)
+            let changed = state.withLock { $0.tlsFailures.updateValue(reason, forKey: tenant) != reason }
+            if changed {
+                logger.error(
+                    "webhook endpoint TLS handshake failed; check the tenant's TLS settings or the endpoint's certificate",
+                    metadata: ["tenant": "\(tenant)", "reason": "\(reason)"])
+            }
+            return failed(item, error: reason, status: nil, retryAfter: nil, started: started, now: now)
         case .unsendable(let reason):
             return .deadLetter(cause(item.pending, reason: .decodeError, error: reason, status: nil, now: now))
         }
+    }
+
+    /// An attempt that failed in a way worth trying again: the record's next slot.
+    private func failed(
+        _ item: QueuedDelivery, error: String, status: Int?, retryAfter: Duration?, started: Int64, now: Int64
+    ) -> Machine.Outcome {
+        var pending = item.pending
+        pending.attempts += 1
+        pending.firstAttempt = pending.firstAttempt ?? started
+        pending.lastAttempt = started
+        pending.lastError = error
+        pending.lastStatus = status
+        return retryLater(
+            pending, tenant: item.tenant, retryAfter: retryAfter,
+            exhaustedError: "retries exhausted; last error: \(error)", now: now)
     }
 
     /// A retry waited for its endpoint's circuit longer than the circuit's longest pause: the

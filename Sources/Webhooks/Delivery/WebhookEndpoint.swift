@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// One partner's webhook endpoint: the checked target address, a pooled keep-alive HTTP client
@@ -29,6 +30,8 @@ public final class WebhookEndpoint: Sendable {
         /// the service's own; the configuration refuses names the service sets.
         public var headers: [(name: String, value: String)] = []
         public var breaker = CircuitBreaker.Settings()
+        /// A private CA, a client certificate, the oldest TLS version; nil: the system's defaults.
+        public var tls: EndpointTLS?
 
         public init(tenantID: String, url: String, secrets: [String]) {
             self.tenantID = tenantID
@@ -48,6 +51,9 @@ public final class WebhookEndpoint: Sendable {
         case refused(status: Int, error: String)
         /// The target address (or a redirect's target) is not allowed.
         case blocked(String)
+        /// The TLS handshake failed (the reason): a setting of ours or the endpoint's certificate is
+        /// wrong, which trying again will not change until someone fixes it.
+        case tlsFailed(String)
         /// No request can be built for this record (a header value it carries is not allowed in
         /// HTTP); sending it again would not change that.
         case unsendable(String)
@@ -57,6 +63,7 @@ public final class WebhookEndpoint: Sendable {
             switch self {
             case .delivered, .gone, .refused: .answered
             case .retriable(let status, _, _): status == nil ? .unreachable : .answered
+            case .tlsFailed: .unreachable
             case .blocked, .unsendable: .notSent
             }
         }
@@ -177,6 +184,7 @@ public final class WebhookEndpoint: Sendable {
                 idleTimeout: .seconds(60),
                 concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maxInFlight)
             configuration.decompression = .disabled
+            if let tls = settings.tls { configuration.tlsConfiguration = tls.configuration }
             if target.literal == nil { configuration.dnsOverride = [target.host: address] }
             let client = HTTPClient(
                 eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
@@ -230,8 +238,23 @@ public final class WebhookEndpoint: Sendable {
                 throw error
             }
         } catch {
+            if let reason = Self.tlsReason(error) { return .tlsFailed(reason) }
             return .retriable(status: nil, retryAfter: nil, error: Self.describe(error))
         }
+    }
+
+    /// The reason of a failed TLS handshake (certificate verification, an alert from the server
+    /// such as a refused client certificate, a host name mismatch); nil for other errors.
+    static func tlsReason(_ error: Error) -> String? {
+        if let error = error as? NIOSSLError {
+            switch error {
+            case .handshakeFailed(let underlying): return "TLS handshake failed: \(underlying)"
+            default: return "TLS failed: \(error)"
+            }
+        }
+        if let error = error as? NIOSSLExtraError { return "TLS failed: \(error)" }
+        if let error = error as? BoringSSLError { return "TLS failed: \(error)" }
+        return nil
     }
 
     func classify(status: Int, headers: HTTPHeaders, now: Int64) -> AttemptResult {
@@ -350,6 +373,6 @@ extension WebhookEndpoint.Settings: Equatable {
             && lhs.allowPrivateNetwork == rhs.allowPrivateNetwork && lhs.allowInsecureHttp == rhs.allowInsecureHttp
             && lhs.connectTimeout == rhs.connectTimeout && lhs.requestTimeout == rhs.requestTimeout
             && lhs.maxResponseBytes == rhs.maxResponseBytes && lhs.userAgent == rhs.userAgent
-            && lhs.headers.elementsEqual(rhs.headers) { $0 == $1 } && lhs.breaker == rhs.breaker
+            && lhs.headers.elementsEqual(rhs.headers) { $0 == $1 } && lhs.breaker == rhs.breaker && lhs.tls == rhs.tls
     }
 }
