@@ -133,6 +133,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
+                "Timing",
                 "ControlPlane", "Kafka", "KafkaEmbedded", "Avro", "Config", "Admin", "Bridge", "Payments",
                 "ResponseCodec", "Webhooks",
                 "DeadLetters",
@@ -183,7 +184,11 @@ let package = Package(
         .testTarget(
             name: "ControlPlaneTests",
             dependencies: [
-                "App", "ControlPlane", "Config", "Digest", "Kafka", "KafkaEmbedded", "Payments", "TestSupport",
+                "Admin", "App", "ControlPlane", "Config", "Digest", "Kafka", "KafkaEmbedded", "Payments", "Timing",
+                "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
