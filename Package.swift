@@ -135,6 +135,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
+                "Timing",
                 "ControlPlane", "Kafka", "KafkaEmbedded", "Avro", "Config", "Admin", "Bridge", "Payments",
                 "ResponseCodec", "Webhooks",
                 "DeadLetters",
@@ -185,8 +186,11 @@ let package = Package(
         .testTarget(
             name: "ControlPlaneTests",
             dependencies: [
-                "App", "ControlPlane", "Config", "Digest", "Kafka", "KafkaEmbedded", "Payments", "TestSupport",
-                "Webhooks",
+                "Admin", "App", "ControlPlane", "Config", "Digest", "Kafka", "KafkaEmbedded", "Payments", "Timing",
+                "TestSupport", "Webhooks",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -41,20 +41,39 @@ public struct AdminClient: Sendable {
     }
 
     public func tenant(_ id: String) async throws(Failure) -> TenantView {
-        let escaped = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id
-        return try await get("/admin/tenants/\(escaped)", as: TenantView.self)
+        try await get(Self.path(id), as: TenantView.self)
     }
 
     /// Creates or replaces tenant `id` from its JSON; true when it was created.
     public func put(_ id: String, json: [UInt8]) async throws(Failure) -> (tenant: TenantView, created: Bool) {
-        let escaped = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id
-        let (status, tenant) = try await call(.PUT, "/admin/tenants/\(escaped)", body: json, as: TenantView.self)
+        let (status, tenant) = try await call(.PUT, Self.path(id), body: json, as: TenantView.self)
         return (tenant!, status == 201)
     }
 
     public func delete(_ id: String) async throws(Failure) {
-        let escaped = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id
-        _ = try await call(.DELETE, "/admin/tenants/\(escaped)", body: nil, as: TenantView.self)
+        _ = try await call(.DELETE, Self.path(id), body: nil, as: TenantView.self)
+    }
+
+    /// Rotates tenant `id`'s webhook secret (to `secret`, or a generated one); the replaced secrets
+    /// keep signing for `overlap` (`24h` when nil). The answer carries the new secret, this once.
+    public func rotateSecret(_ id: String, secret: String? = nil, overlap: String? = nil) async throws(Failure)
+        -> SecretRotation
+    {
+        var fields: [String: String] = [:]
+        fields["secret"] = secret
+        fields["overlap"] = overlap
+        let body = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data()
+        return try await call(.POST, Self.path(id) + "/rotate-secret", body: Array(body), as: SecretRotation.self).1!
+    }
+
+    /// Pauses, resumes, re-enables tenant `id` or makes its pending retries due now.
+    public func act(_ action: TenantAction, _ id: String) async throws(Failure) -> TenantView {
+        try await call(.POST, Self.path(id) + "/\(action.rawValue)", body: nil, as: TenantView.self).1!
+    }
+
+    /// The path of tenant `id`.
+    private static func path(_ id: String) -> String {
+        "/admin/tenants/" + (id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id)
     }
 
     private func get<T: Decodable>(_ path: String, as type: T.Type) async throws(Failure) -> T {

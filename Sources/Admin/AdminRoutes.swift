@@ -105,18 +105,68 @@ public enum AdminRoutes {
             let id = context.parameters.get("id") ?? ""
             return response(await tenants.delete(id: id, caller: callerName(request, authenticator)))
         }
+        admin.post("tenants/:id/rotate-secret") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let fields: [String: String]
+            switch rotationFields(body) {
+            case .success(let found): fields = found
+            case .failure(let problem): return response(.invalid(problem.message))
+            }
+            return response(
+                await tenants.rotateSecret(
+                    id: id, secret: fields["secret"], overlap: fields["overlap"],
+                    caller: callerName(request, authenticator)))
+        }
+        for action in TenantAction.allCases {
+            admin.post("tenants/:id/\(action.rawValue)") { request, context in
+                let id = context.parameters.get("id") ?? ""
+                return response(await tenants.act(action, id: id, caller: callerName(request, authenticator)))
+            }
+        }
         // Other methods on these paths: 405 with the methods there are (after authentication).
-        let others: [HTTPRequest.Method] =
-            [.head, .post, .patch, .options, .trace, .connect] + [HTTPRequest.Method("QUERY")].compactMap { $0 }
-        for method in others {
-            admin.on("tenants", method: method) { _, _ in methodNotAllowed("GET") }
-            admin.on("tenants/:id", method: method) { _, _ in methodNotAllowed("GET, PUT, DELETE") }
-            router.on("admin/openapi.yaml", method: method) { _, _ in methodNotAllowed("GET") }
+        let all: [HTTPRequest.Method] =
+            [.get, .head, .post, .put, .delete, .patch, .options, .trace, .connect]
+            + [HTTPRequest.Method("QUERY")].compactMap { $0 }
+        for method in all {
+            if method != .get {
+                admin.on("tenants", method: method) { _, _ in methodNotAllowed("GET") }
+                router.on("admin/openapi.yaml", method: method) { _, _ in methodNotAllowed("GET") }
+            }
+            if ![.get, .put, .delete].contains(method) {
+                admin.on("tenants/:id", method: method) { _, _ in methodNotAllowed("GET, PUT, DELETE") }
+            }
+            if method != .post {
+                for action in ["rotate-secret"] + TenantAction.allCases.map(\.rawValue) {
+                    admin.on("tenants/:id/\(action)", method: method) { _, _ in methodNotAllowed("POST") }
+                }
+            }
         }
-        for method: HTTPRequest.Method in [.put, .delete] {
-            admin.on("tenants", method: method) { _, _ in methodNotAllowed("GET") }
-            router.on("admin/openapi.yaml", method: method) { _, _ in methodNotAllowed("GET") }
+    }
+
+    private struct InvalidBody: Error {
+        let message: String
+    }
+
+    /// The optional body of a rotation: nothing, or a JSON object with `secret` and `overlap`, both
+    /// strings.
+    private static func rotationFields(_ body: ByteBuffer) -> Result<[String: String], InvalidBody> {
+        guard body.readableBytes > 0 else { return .success([:]) }
+        guard
+            let object = try? JSONSerialization.jsonObject(with: Data(buffer: body), options: [.fragmentsAllowed])
+                as? [String: Any]
+        else { return .failure(InvalidBody(message: "the body must be a JSON object: {\"secret\", \"overlap\"}")) }
+        var fields: [String: String] = [:]
+        for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+            guard key == "secret" || key == "overlap" else {
+                return .failure(InvalidBody(message: "\(key): unknown key (known keys: overlap, secret)"))
+            }
+            guard let text = value as? String else {
+                return .failure(InvalidBody(message: "\(key): expected a string"))
+            }
+            fields[key] = text
         }
+        return .success(fields)
     }
 
     /// The caller's name (the admin token's), for the audit trail.
@@ -131,6 +181,7 @@ public enum AdminRoutes {
         switch outcome {
         case .created(let tenant): encoded(tenant, status: .created)
         case .replaced(let tenant): encoded(tenant)
+        case .rotated(let rotation): encoded(rotation)
         case .deleted: Response(status: .noContent)
         case .notFound(let message): problem(.notFound, message)
         case .conflict(let message): problem(.conflict, message)

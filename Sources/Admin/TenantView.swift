@@ -1,11 +1,21 @@
 /// A tenant as the admin API shows it: its settings without any secret (only how many webhook
-/// secrets are active), and where it is managed.
+/// secrets are active, and until when the ones a rotation replaced still sign), its operational
+/// state, and where it is managed.
 public struct TenantView: Codable, Sendable, Equatable {
     public struct Webhook: Codable, Sendable, Equatable {
+        /// A secret a rotation replaced, still signing until `until` (ISO-8601); never its value.
+        public struct RetiringSecret: Codable, Sendable, Equatable {
+            public var until: String
+
+            public init(until: String) { self.until = until }
+        }
+
         /// Without user information, query or fragment.
         public var url: String
-        /// How many secrets sign (several during a rotation); the secrets are never shown.
+        /// How many secrets the tenant has (besides the retiring ones); the secrets are never shown.
         public var secretCount: Int
+        /// The secrets a rotation replaced that still sign, soonest first.
+        public var retiringSecrets: [RetiringSecret]
         public var eventTypes: [String]?
         public var maxInFlight: Int
         public var ratePerSecond: Double
@@ -15,11 +25,13 @@ public struct TenantView: Codable, Sendable, Equatable {
         public var headerNames: [String]?
 
         public init(
-            url: String, secretCount: Int, eventTypes: [String]?, maxInFlight: Int, ratePerSecond: Double,
-            allowPrivateNetwork: Bool, allowInsecureHttp: Bool, headerNames: [String]? = nil
+            url: String, secretCount: Int, retiringSecrets: [RetiringSecret] = [], eventTypes: [String]?,
+            maxInFlight: Int, ratePerSecond: Double, allowPrivateNetwork: Bool, allowInsecureHttp: Bool,
+            headerNames: [String]? = nil
         ) {
             self.url = url
             self.secretCount = secretCount
+            self.retiringSecrets = retiringSecrets
             self.eventTypes = eventTypes
             self.maxInFlight = maxInFlight
             self.ratePerSecond = ratePerSecond
@@ -35,12 +47,27 @@ public struct TenantView: Codable, Sendable, Equatable {
     public var webhook: Webhook?
     /// `configuration`: listed in the YAML file, read-only through the API.
     public var managedBy: String
+    /// Records wait in Kafka until `resume`.
+    public var paused: Bool
+    /// Why delivery is off (the endpoint answered 410, or was blocked), until `enable`.
+    public var disabledReason: String?
+    /// When delivery was last re-enabled (ISO-8601).
+    public var enabledAt: String?
+    /// When the tenant's pending retries were last made due at once (ISO-8601).
+    public var retryNowAt: String?
 
-    public init(id: String, channel: String, delivery: String, webhook: Webhook?, managedBy: String) {
+    public init(
+        id: String, channel: String, delivery: String, webhook: Webhook?, managedBy: String, paused: Bool = false,
+        disabledReason: String? = nil, enabledAt: String? = nil, retryNowAt: String? = nil
+    ) {
         self.id = id
         self.channel = channel
         self.delivery = delivery
         self.webhook = webhook
         self.managedBy = managedBy
+        self.paused = paused
+        self.disabledReason = disabledReason
+        self.enabledAt = enabledAt
+        self.retryNowAt = retryNowAt
     }
 }

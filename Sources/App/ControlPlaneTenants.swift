@@ -2,18 +2,23 @@ import Admin
 import Config
 import ControlPlane
 import Foundation
+import Timing
 
 /// The admin API's tenant routes on the control plane: the configuration's tenants (read-only)
 /// and those of the tenants topic, changed through `TenantStore`.
 struct ControlPlaneTenants: TenantAdministration {
     let store: TenantStore
 
-    func list() -> [TenantView] { store.entries.map(TenantView.init) }
+    /// How long the secrets a rotation replaces keep signing when the request does not say.
+    static let defaultOverlap = "24h"
 
-    func get(_ id: String) -> TenantView? { store.entry(id).map(TenantView.init) }
+    func list() -> [TenantView] { store.entries.map { TenantView($0) } }
+
+    func get(_ id: String) -> TenantView? { store.entry(id).map { TenantView($0) } }
 
     func put(id: String, json: String, caller: String) async -> TenantChangeOutcome {
-        guard store.isLoaded else { return .unavailable("the tenants topic is still being read") }
+        guard store.isLoaded else { return Self.loading }
+        if let problem = TenantJSONTypes.problem(in: json) { return .invalid("\(problem)") }
         // The body may leave the id out: it is the path's.
         var body = json
         if let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any],
@@ -25,35 +30,82 @@ struct ControlPlaneTenants: TenantAdministration {
         let tenant: BridgeConfiguration.Tenant
         do { tenant = try BridgeConfiguration.tenant(json: body) } catch { return .invalid("\(error)") }
         guard tenant.id == id else { return .invalid("id: '\(tenant.id)' differs from the path's '\(id)'") }
-        guard tenant.delivery == .kafka else {
-            return .invalid(
-                "delivery: tenants with webhook delivery cannot be managed through the API yet (the webhook sink does "
-                    + "not follow the control plane yet); list them in the configuration file")
+        return await outcome(id) { try await store.put(tenant, by: caller) }
+    }
+
+    func delete(id: String, caller: String) async -> TenantChangeOutcome {
+        guard store.isLoaded else { return Self.loading }
+        return await outcome(id) { try await store.delete(id, by: caller) }
+    }
+
+    func rotateSecret(id: String, secret: String?, overlap: String?, caller: String) async -> TenantChangeOutcome {
+        guard store.isLoaded else { return Self.loading }
+        guard let entry = store.entry(id) else { return .notFound("no tenant '\(id)'") }
+        guard entry.source == .controlPlane else { return Self.managedByConfiguration(id) }
+        if let secret, !Secret.isWebhookSecret(secret) {
+            return .invalid("\(ConfigurationError(key: "secret", problem: Secret.webhookSecretProblem))")
         }
+        let duration: Duration
         do {
-            switch try await store.put(tenant, by: caller) {
+            duration = try DurationText.parse(overlap ?? Self.defaultOverlap, key: "overlap", allowingZero: true)
+        } catch {
+            return .invalid("\(error)")
+        }
+        guard entry.tenant.webhook != nil else { return Self.withoutWebhook(id) }
+        let newSecret = secret ?? Secret.newWebhookSecret()
+        let now = Date().millisecondsSince1970
+        let answer = await outcome(id) {
+            try await store.update(id, by: caller, action: .rotateSecret) {
+                $0.rotate(to: newSecret, overlap: duration, now: now)
+            }
+        }
+        guard case .replaced(let tenant) = answer else { return answer }
+        guard tenant.webhook != nil else {
+            // Replaced by a tenant without webhook delivery meanwhile: nothing was rotated.
+            return Self.withoutWebhook(id)
+        }
+        return .rotated(SecretRotation(tenant: tenant, secret: newSecret))
+    }
+
+    func act(_ action: TenantAction, id: String, caller: String) async -> TenantChangeOutcome {
+        guard store.isLoaded else { return Self.loading }
+        let now = Date().millisecondsSince1970
+        let (audited, change): (AuditEntry.Action, @Sendable (inout TenantRecord) -> Void) =
+            switch action {
+            case .pause: (.pause, { $0.paused = true })
+            case .resume: (.resume, { $0.paused = false })
+            case .enable: (.enable, { ($0.disabledReason, $0.enabledAt) = (nil, now) })
+            case .retryNow: (.retryNow, { $0.retryNowAt = now })
+            }
+        return await outcome(id) { try await store.update(id, by: caller, action: audited, change) }
+    }
+
+    /// The answer to a change of tenant `id` that `decide` makes through the store.
+    private func outcome(_ id: String, _ decide: () async throws -> TenantDirectory.Decision) async
+        -> TenantChangeOutcome
+    {
+        do {
+            switch try await decide() {
             case .write(let record, let created):
-                let view = TenantView(record.tenant, managedBy: TenantDirectory.Source.controlPlane.rawValue)
+                let view = TenantView(record: record)
                 return created ? .created(view) : .replaced(view)
-            case .managedByConfiguration: return .conflict("tenant '\(id)' is managed by the configuration file")
-            case .tombstone, .notFound: return .unavailable("unexpected outcome")
+            case .tombstone: return .deleted
+            case .notFound: return .notFound("no tenant '\(id)'")
+            case .managedByConfiguration: return Self.managedByConfiguration(id)
             }
         } catch {
             return .unavailable("the tenants topic does not take the change: \(error)")
         }
     }
 
-    func delete(id: String, caller: String) async -> TenantChangeOutcome {
-        guard store.isLoaded else { return .unavailable("the tenants topic is still being read") }
-        do {
-            switch try await store.delete(id, by: caller) {
-            case .tombstone: return .deleted
-            case .notFound: return .notFound("no tenant '\(id)'")
-            case .managedByConfiguration: return .conflict("tenant '\(id)' is managed by the configuration file")
-            case .write: return .unavailable("unexpected outcome")
-            }
-        } catch {
-            return .unavailable("the tenants topic does not take the change: \(error)")
-        }
+    private static let loading = TenantChangeOutcome.unavailable("the tenants topic is still being read")
+
+    /// 409: the tenant's state (its delivery), not the request, stands in the way.
+    private static func withoutWebhook(_ id: String) -> TenantChangeOutcome {
+        .conflict("tenant '\(id)' has kafka delivery: it has no webhook secret to rotate")
+    }
+
+    private static func managedByConfiguration(_ id: String) -> TenantChangeOutcome {
+        .conflict("tenant '\(id)' is managed by the configuration file")
     }
 }

@@ -1,9 +1,12 @@
 import Admin
 import Config
 import ControlPlane
+import Foundation
+import Timing
 
 extension TenantView {
-    /// A tenant of the configuration file, as the admin API shows it (no secret).
+    /// A tenant of the configuration file, as the admin API shows it (no secret): never paused
+    /// nor disabled through the control plane.
     init(_ tenant: BridgeConfiguration.Tenant, managedBy: String = "configuration") {
         let webhook = tenant.webhook.map {
             Webhook(
@@ -17,8 +20,24 @@ extension TenantView {
             managedBy: managedBy)
     }
 
+    /// A tenant of the control plane's topic with its operational state; of the secrets a rotation
+    /// replaced, only when the ones still signing at `now` stop.
+    init(record: TenantRecord, now: Int64 = Date().millisecondsSince1970) {
+        self.init(record.tenant, managedBy: TenantDirectory.Source.controlPlane.rawValue)
+        webhook?.retiringSecrets = record.retiringSecrets(at: now).sorted { $0.until < $1.until }
+            .map { Webhook.RetiringSecret(until: ISO8601.string(milliseconds: $0.until)) }
+        paused = record.paused
+        disabledReason = record.disabledReason
+        enabledAt = record.enabledAt.map { ISO8601.string(milliseconds: $0) }
+        retryNowAt = record.retryNowAt.map { ISO8601.string(milliseconds: $0) }
+    }
+
     /// A tenant of the control plane's directory.
     init(_ entry: TenantDirectory.Entry) {
-        self.init(entry.tenant, managedBy: entry.source.rawValue)
+        if let record = entry.record {
+            self.init(record: record)
+        } else {
+            self.init(entry.tenant, managedBy: entry.source.rawValue)
+        }
     }
 }

@@ -41,7 +41,8 @@ struct ConfigReader {
 
     subscript(_ key: String) -> ConfigReader {
         var child: Node?
-        if case .mapping(let mapping)? = node { child = mapping[Node(key)] }
+        // By the key's text: `"0": x` (a string) and `0: x` (a number) both have the key "0".
+        if case .mapping(let mapping)? = node { child = mapping.first { $0.key.string == key }?.value }
         return ConfigReader(node: child, path: childPath(key), environment: environment)
     }
 
@@ -104,13 +105,7 @@ struct ConfigReader {
     }
 
     func parseDuration(_ text: String) throws(ConfigurationError) -> Duration {
-        guard let duration = DurationText.parse(text) else {
-            throw error(
-                "expected a duration such as 500ms, 5s, 2m or 1h, up to \(DurationText.longest / 86_400_000)d, got '\(text)'"
-            )
-        }
-        guard duration > .zero else { throw error("must be longer than zero, got '\(text)'") }
-        return duration
+        try DurationText.parse(text, key: path)
     }
 
     func stringMap() throws(ConfigurationError) -> [String: String] {

@@ -313,10 +313,7 @@ extension BridgeConfiguration {
         var secrets: [Secret] = []
         for element in try w["secrets"].elements() {
             guard let value = try element.string() else { throw element.error("expected a whsec_ secret") }
-            guard value.hasPrefix("whsec_"), let key = Data(base64Encoded: String(value.dropFirst(6))), !key.isEmpty
-            else {
-                throw element.error("expected whsec_ followed by base64 (value not shown)")
-            }
+            guard Secret.isWebhookSecret(value) else { throw element.error(Secret.webhookSecretProblem) }
             secrets.append(Secret(value))
         }
         guard !secrets.isEmpty else { throw w["secrets"].error("needs at least one whsec_ secret") }

@@ -20,6 +20,23 @@ public enum DurationText {
         return nil
     }
 
+    /// `text` as the duration of setting `key`; the configuration's error, naming the key, when it
+    /// is not one, or when it is zero and `allowingZero` is false.
+    public static func parse(_ text: String, key: String, allowingZero: Bool = false) throws(ConfigurationError)
+        -> Duration
+    {
+        guard let duration = parse(text) else {
+            throw ConfigurationError(
+                key: key,
+                problem:
+                    "expected a duration such as 500ms, 5s, 2m or 1h, up to \(longest / 86_400_000)d, got '\(text)'")
+        }
+        guard allowingZero || duration > .zero else {
+            throw ConfigurationError(key: key, problem: "must be longer than zero, got '\(text)'")
+        }
+        return duration
+    }
+
     public static func format(_ duration: Duration) -> String {
         let ms = duration.milliseconds
         if ms % 3_600_000 == 0 { return "\(ms / 3_600_000)h" }

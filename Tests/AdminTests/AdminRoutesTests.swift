@@ -177,6 +177,63 @@ struct AdminAPITests {
         }
     }
 
+    @Test("the tenant actions: 401 without a valid token, 409 while the file manages the tenants, 405 but for POST")
+    func actionsOnConfiguredTenants() async throws {
+        try await makeApp().test(.router) { client in
+            for action in ["rotate-secret", "pause", "resume", "enable", "retry-now"] {
+                let uri = "/admin/tenants/PARTNER-ABC/\(action)"
+                for headers: HTTPFields in [[:], bearer("wrong-token-0123456789abcdef01234567")] {
+                    try await client.execute(uri: uri, method: .post, headers: headers) { response in
+                        #expect(response.status == .unauthorized, "\(action)")
+                        #expect(response.headers[.wwwAuthenticate] == "Bearer")
+                    }
+                }
+                try await client.execute(uri: uri, method: .post, headers: bearer(Self.opsToken)) { response in
+                    #expect(response.status == .conflict, "\(action)")
+                    #expect(String(buffer: response.body).contains("managed by the configuration file"))
+                    #expect(!String(buffer: response.body).contains("whsec_"))
+                }
+                for method: HTTPRequest.Method in [.get, .put, .delete, .patch] {
+                    try await client.execute(uri: uri, method: method, headers: bearer(Self.opsToken)) { response in
+                        #expect(response.status == .methodNotAllowed, "\(method) \(action)")
+                        #expect(response.headers[.allow] == "POST")
+                    }
+                }
+            }
+            // The rotation's body is checked before anything else: a JSON object of strings.
+            for body in [#"{"secret": 5}"#, #"{"overlap": "1h", "later": true}"#, "[]", "{"] {
+                try await client.execute(
+                    uri: "/admin/tenants/PARTNER-ABC/rotate-secret", method: .post, headers: bearer(Self.opsToken),
+                    body: ByteBuffer(string: body)
+                ) { response in
+                    #expect(response.status == .unprocessableContent, "\(body)")
+                }
+            }
+            // Nothing changed, and a tenant of the file shows no state of the control plane.
+            try await client.execute(uri: "/admin/tenants", method: .get, headers: bearer(Self.opsToken)) { response in
+                let body = try JSONDecoder().decode([String: [TenantView]].self, from: Data(buffer: response.body))
+                #expect(body["tenants"] == tenants)
+                #expect(String(buffer: response.body).contains(#""paused":false"#))
+                #expect(String(buffer: response.body).contains(#""retiringSecrets":[]"#))
+            }
+        }
+    }
+
+    @Test("a rotation's answer never shows its secret when printed")
+    func rotationIsRedacted() {
+        let secret = "whsec_" + Data("printed-secret-0123".utf8).base64EncodedString()
+        let rotation = SecretRotation(tenant: tenants[1], secret: secret)
+        for text in [
+            "\(rotation)", String(reflecting: rotation), "\(TenantChangeOutcome.rotated(rotation))",
+            String(reflecting: TenantChangeOutcome.rotated(rotation)),
+        ] {
+            #expect(!text.contains(secret) && text.contains("<redacted>"), "\(text)")
+        }
+        var dumped = ""
+        dump(rotation, to: &dumped)
+        #expect(!dumped.contains(secret))
+    }
+
     @Test("a token is recognised whichever of several it is; comparison looks at every byte")
     func authenticator() {
         let authenticator = AdminAuthenticator(tokens: [

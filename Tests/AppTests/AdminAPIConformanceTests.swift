@@ -47,24 +47,35 @@ struct AdminAPIConformanceTests {
         let channels = (tenant?["channel"] as? [String: Any])?["enum"] as? [String]
         #expect(channels == PaymentChannel.allCases.map(\.topicFragment))
 
-        let fuzz = Process()
-        fuzz.executableURL = repositoryRoot.appendingPathComponent(".venv/bin/schemathesis")
-        fuzz.arguments = [
-            "run", "\(admin)/admin/openapi.yaml", "--url", admin, "-H", "Authorization: Bearer \(token)",
-            "--checks", "all", "--max-examples", "40", "--no-color",
-        ]
-        let pipe = Pipe()
-        fuzz.standardOutput = pipe
-        fuzz.standardError = pipe
-        try fuzz.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        fuzz.waitUntilExit()
-        #expect(fuzz.terminationStatus == 0, "\(output.suffix(3000))")
-        #expect(output.contains("No issues found"))
-        #expect(!output.contains(token), "the token is not echoed")
-
-        guard controlPlane else { return }
-        // The tenants commands change the control plane's tenants.
+        /// Runs schemathesis on the document with `arguments` (and a configuration file); expects no issue.
+        func fuzz(_ arguments: [String], configuration: String? = nil) throws {
+            let fuzz = Process()
+            fuzz.executableURL = repositoryRoot.appendingPathComponent(".venv/bin/schemathesis")
+            fuzz.arguments =
+                (configuration.map { ["--config-file", $0] } ?? []) + [
+                    "run", "\(admin)/admin/openapi.yaml", "--url", admin, "-H", "Authorization: Bearer \(token)",
+                    "--checks", "all", "--max-examples", "40", "--no-color",
+                ] + arguments
+            let pipe = Pipe()
+            fuzz.standardOutput = pipe
+            fuzz.standardError = pipe
+            try fuzz.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            fuzz.waitUntilExit()
+            #expect(fuzz.terminationStatus == 0, "\(arguments): \(output.suffix(3000))")
+            #expect(output.contains("No issues found"), "\(arguments)")
+            #expect(!output.contains(token), "the token is not echoed")
+        }
+        // The tenant actions (rotate-secret, pause, resume, enable, retry-now).
+        let actions = "^/admin/tenants/\\{id\\}/"
+        guard controlPlane else {
+            // The file's tenants only: every change, every action included, is refused (409).
+            try fuzz([])
+            return
+        }
+        try fuzz(["--exclude-path-regex", actions])
+        // A random id finds no tenant: the actions are fuzzed on their own (without DELETE, which
+        // could remove it), on a webhook tenant of the control plane that exists.
         let environment = serviceEnvironment(adding: ["PAYMENTS_BRIDGE_ADMIN_TOKEN": token])
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("tenant-\(port).yaml").path
         func apply(_ yaml: String) async throws -> ProcessResult {
@@ -73,6 +84,20 @@ struct AdminAPIConformanceTests {
                 ["tenants", "apply", "-f", file, "--admin", admin], environment: environment,
                 timeout: .seconds(20))
         }
+        let firstSecret = "whsec_" + Data("first-secret-of-the-cli-tests".utf8).base64EncodedString()
+        let fuzzed = try await apply(
+            "{id: FUZZED-HOOK, channel: partner, delivery: webhook, "
+                + "webhook: {url: \"https://hook.example/h\", secrets: [\"\(firstSecret)\"]}}")
+        #expect(fuzzed.status == 0, "\(fuzzed.output)")
+        let configuration = FileManager.default.temporaryDirectory.appendingPathComponent("st-\(port).toml").path
+        try """
+        [[operations]]
+        include-path-regex = "\(actions.replacingOccurrences(of: "\\", with: "\\\\"))"
+        parameters = { "id" = "FUZZED-HOOK" }
+        """.write(toFile: configuration, atomically: true, encoding: .utf8)
+        try fuzz(["--include-path-regex", actions], configuration: configuration)
+
+        // The tenants commands change the control plane's tenants.
         let created = try await apply("id: API-CLI\nchannel: partner\n")
         #expect(created.status == 0 && created.output.contains("created tenant API-CLI"))
         let replaced = try await apply("{id: API-CLI, channel: web, delivery: kafka}")
@@ -84,6 +109,8 @@ struct AdminAPIConformanceTests {
         #expect(fileTenant.status != 0 && fileTenant.output.contains("managed by the configuration file"))
         let invalid = try await apply("id: API-CLI\nchannel: fax\n")
         #expect(invalid.status != 0 && invalid.output.contains("channel"))
+        try await stateCommands(admin: admin, environment: environment, apply: apply)
+
         let deleted = try await runCLI(
             ["tenants", "delete", "API-CLI", "--admin", admin], environment: environment,
             timeout: .seconds(20))
@@ -92,5 +119,74 @@ struct AdminAPIConformanceTests {
             ["tenants", "delete", "API-CLI", "--admin", admin], environment: environment,
             timeout: .seconds(20))
         #expect(again.status != 0 && again.output.contains("no tenant 'API-CLI'"))
+    }
+
+    /// The commands that rotate a tenant's secret and change its state, against the running service
+    /// (API-CLI: a Kafka tenant of the control plane; PARTNER-ABC: the file's).
+    func stateCommands(
+        admin: String, environment: [String: String], apply: (String) async throws -> ProcessResult
+    ) async throws {
+        func tenants(_ arguments: [String], token: Bool = true) async throws -> ProcessResult {
+            try await runCLI(
+                ["tenants"] + arguments + ["--admin", admin],
+                environment: token ? environment : serviceEnvironment(), timeout: .seconds(20))
+        }
+        let firstSecret = "whsec_" + Data("the-hook-s-first-secret".utf8).base64EncodedString()
+        let created = try await apply(
+            "{id: API-HOOK, channel: partner, delivery: webhook, "
+                + "webhook: {url: \"https://hook.example/h\", secrets: [\"\(firstSecret)\"]}}")
+        #expect(created.status == 0 && created.output.contains("created tenant API-HOOK"), "\(created.output)")
+
+        // A generated secret, shown once; the first one keeps signing for the hour asked.
+        let rotated = try await tenants(["rotate-secret", "API-HOOK", "--overlap", "1h"])
+        #expect(rotated.status == 0 && rotated.output.contains("shown only now"), "\(rotated.output)")
+        let generated = try #require(
+            rotated.output.split(whereSeparator: \.isWhitespace).map(String.init).first { $0.hasPrefix("whsec_") })
+        #expect(generated != firstSecret && rotated.output.contains("signs too until"))
+        // A given secret, in JSON: the tenant and the secret.
+        let given = "whsec_" + Data("the-hook-s-given-secret".utf8).base64EncodedString()
+        let json = try await tenants(["rotate-secret", "API-HOOK", "--secret", given, "--output", "json"])
+        let answer = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any], "\(json.output)")
+        #expect(answer["secret"] as? String == given)
+        let webhook = (answer["tenant"] as? [String: Any])?["webhook"] as? [String: Any]
+        #expect((webhook?["retiringSecrets"] as? [Any])?.count == 2 && webhook?["secretCount"] as? Int == 1)
+        // Never shown again.
+        for arguments in [["show", "API-HOOK"], ["list"], ["list", "--output", "json"]] {
+            let shown = try await tenants(arguments)
+            #expect(shown.status == 0 && shown.output.contains("API-HOOK"))
+            #expect(!shown.output.contains("whsec_"), "\(arguments)")
+        }
+
+        let paused = try await tenants(["pause", "API-HOOK"])
+        #expect(paused.status == 0 && paused.output.hasPrefix("paused tenant API-HOOK"), "\(paused.output)")
+        #expect(paused.output.contains("STATE") && paused.output.contains("paused"))
+        let listed = try await tenants(["list"])
+        #expect(listed.output.split(separator: "\n").contains { $0.hasPrefix("API-HOOK") && $0.contains("paused") })
+        let resumed = try await tenants(["resume", "API-HOOK", "--output", "json"])
+        let resumedTenant = try JSONSerialization.jsonObject(with: Data(resumed.output.utf8)) as? [String: Any]
+        #expect(resumedTenant?["paused"] as? Bool == false && resumedTenant?["id"] as? String == "API-HOOK")
+        let enabled = try await tenants(["enable", "API-HOOK", "--output", "json"])
+        #expect(enabled.status == 0 && enabled.output.contains(#""enabledAt" : "20"#), "\(enabled.output)")
+        let retried = try await tenants(["retry-now", "API-HOOK"])
+        #expect(retried.status == 0 && retried.output.contains("made the pending retries due now for tenant API-HOOK"))
+        #expect(try await tenants(["show", "API-HOOK"]).output.contains(#""retryNowAt" : "20"#))
+
+        // Refusals, each naming its reason.
+        let refusals: [([String], String)] = [
+            (["rotate-secret", "API-CLI"], "no webhook secret"),
+            (["rotate-secret", "API-HOOK", "--overlap", "soon"], "overlap"),
+            (["rotate-secret", "API-HOOK", "--secret", "hunter2"], "secret"),
+            (["pause", "PARTNER-ABC"], "managed by the configuration file"),
+            (["enable", "NOBODY"], "no tenant 'NOBODY'"),
+        ]
+        for (arguments, reason) in refusals {
+            let refused = try await tenants(arguments)
+            #expect(refused.status != 0 && refused.output.contains(reason), "\(arguments): \(refused.output)")
+            #expect(!refused.output.contains("hunter2"))
+        }
+        let anonymous = try await tenants(["pause", "API-HOOK"], token: false)
+        #expect(anonymous.status != 0 && anonymous.output.contains("PAYMENTS_BRIDGE_ADMIN_TOKEN"))
+        #expect(try await tenants(["show", "API-HOOK"]).output.contains(#""paused" : false"#), "nothing changed")
     }
 }

@@ -27,6 +27,17 @@ struct WebhookHeadersTests {
         #expect(!"\(config)".contains("do-not-log"))
     }
 
+    @Test("a header whose name reads as a number, a boolean or null in YAML is read by its name")
+    func namesReadAsText() throws {
+        let config = try BridgeConfiguration.parse(yaml: yaml(#"{"0": zero, 1: one, "true": yes-text, "null": x}"#))
+        let headers = try #require(config.tenants[0].webhook?.headers)
+        #expect(headers.mapValues(\.value) == ["0": "zero", "1": "one", "true": "yes-text", "null": "x"])
+        let tenant = try BridgeConfiguration.tenant(
+            json: #"{"id":"P2","channel":"web","delivery":"webhook","webhook":{"url":"https://p2.example/h","#
+                + #""secrets":["whsec_c2VjcmV0"],"headers":{"0":"000","1.5":"x"}}}"#)
+        #expect(tenant.webhook?.headers.mapValues(\.value) == ["0": "000", "1.5": "x"])
+    }
+
     @Test(
         "headers the service sets, invalid names or values, and repeats are refused naming the header",
         arguments: [
