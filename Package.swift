@@ -144,6 +144,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
         // `payments-bridge demo`: generated traffic, an in-process partner endpoint, the summary.
         .target(
@@ -224,6 +225,12 @@ let package = Package(
                 "Config", "TestSupport", "Payments",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
+            ]),
+        .testTarget(
+            name: "EndpointAuthenticationTests",
+            dependencies: [
+                "App", "Config", "Kafka", "KafkaEmbedded", "TestSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
         .testTarget(
             name: "AdminTests",

@@ -4,6 +4,8 @@ public struct ApplicationError: Error, CustomStringConvertible, Sendable {
     public enum Code: Sendable, Equatable {
         /// `bridge.schemaVersion` names a version of PaymentResponse that `schemas/` does not hold.
         case unknownSchemaVersion
+        /// A TLS file of a webhook tenant is not a usable certificate or key (the key is named).
+        case tlsFile
     }
 
     public let code: Code

@@ -10,6 +10,7 @@ import Payments
 import Prometheus
 import ResponseCodec
 import ServiceLifecycle
+import UnixSignals
 import Webhooks
 
 /// Builds the service from its configuration: the Kafka connection (or embedded broker), the
@@ -83,7 +84,7 @@ public final class BridgeApplication: Sendable {
         } else {
             bridge = nil
         }
-        let sinkConfiguration = WebhookSink.Configuration(configuration)
+        let sinkConfiguration = try WebhookSink.Configuration(configuration)
         if configuration.sink.enabled, !sinkConfiguration.tenants.isEmpty || configuration.controlPlane.enabled {
             sink = try WebhookSink(
                 configuration: sinkConfiguration, kafka: kafka.configuration,
@@ -107,9 +108,7 @@ public final class BridgeApplication: Sendable {
                 let entries = store.entries
                 bridge?.setAddedTenants(Set(entries.filter { $0.source == .controlPlane }.map(\.tenant.id)))
                 sink?.update(
-                    tenants: entries.compactMap {
-                        WebhookSink.Tenant($0.tenant, configuration: configuration, record: $0.record)
-                    })
+                    tenants: Self.sinkTenants(entries.map { ($0.tenant, $0.record) }, configuration, sink, logger))
             }
             // A 410 disables a control-plane tenant on every instance (until `enable`).
             sink?.onEndpointGone { [weak store, logger] id in
@@ -132,6 +131,32 @@ public final class BridgeApplication: Sendable {
         } else {
             tenantStore = nil
         }
+    }
+
+    /// The webhook tenants as the sink serves them, their TLS files read again; a tenant whose
+    /// files cannot be used now keeps what the sink has (logged).
+    static func sinkTenants(
+        _ tenants: [(BridgeConfiguration.Tenant, TenantRecord?)], _ configuration: BridgeConfiguration,
+        _ sink: WebhookSink?, _ logger: Logger
+    ) -> [WebhookSink.Tenant] {
+        tenants.compactMap { tenant, record in
+            do { return try WebhookSink.Tenant(tenant, configuration: configuration, record: record) } catch {
+                logger.error(
+                    "a webhook tenant's TLS files cannot be used; it keeps its current ones",
+                    metadata: ["tenant": "\(tenant.id)", "error": "\(error)"])
+                return sink?.tenant(tenant.id)
+            }
+        }
+    }
+
+    /// Reads every webhook tenant's TLS files again (SIGHUP): a renewed client certificate or CA
+    /// bundle takes the next request; nothing else changes.
+    public func reloadTLS() {
+        guard let sink else { return }
+        let tenants: [(BridgeConfiguration.Tenant, TenantRecord?)] =
+            tenantStore?.entries.map { ($0.tenant, $0.record) } ?? configuration.tenants.map { ($0, nil) }
+        sink.update(tenants: Self.sinkTenants(tenants, configuration, sink, logger))
+        logger.info("TLS files read again")
     }
 
     public func readiness() async -> Readiness {
@@ -195,6 +220,11 @@ public final class BridgeApplication: Sendable {
                     }),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
+        // SIGHUP: the webhook tenants' TLS files are read again (certificate renewal without a restart).
+        let reloads = Task { [self] in
+            for await _ in await UnixSignalsSequence(trapping: .sighup) { reloadTLS() }
+        }
+        defer { reloads.cancel() }
         try await group.run()
         logger.info("stopped")
     }

@@ -30,6 +30,11 @@ struct ControlPlaneTenants: TenantAdministration {
         let tenant: BridgeConfiguration.Tenant
         do { tenant = try BridgeConfiguration.tenant(json: body) } catch { return .invalid("\(error)") }
         guard tenant.id == id else { return .invalid("id: '\(tenant.id)' differs from the path's '\(id)'") }
+        guard tenant.webhook?.tls == nil else {
+            return .invalid(
+                "\(ConfigurationError(key: "webhook.tls", problem: "TLS files are set in the configuration file (every instance reads its own)"))"
+            )
+        }
         return await outcome(id) { try await store.put(tenant, by: caller) }
     }
 

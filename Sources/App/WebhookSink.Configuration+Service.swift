@@ -6,10 +6,14 @@ import Webhooks
 
 extension WebhookSink.Configuration {
     /// The sink's settings: every tenant with webhook delivery, and the topics it reads.
-    init(_ configuration: BridgeConfiguration) {
+    init(_ configuration: BridgeConfiguration) throws(ApplicationError) {
         let sink = configuration.sink
+        var tenants: [WebhookSink.Tenant] = []
+        for tenant in configuration.tenants {
+            if let served = try WebhookSink.Tenant(tenant, configuration: configuration) { tenants.append(served) }
+        }
         self.init(
-            tenants: configuration.tenants.compactMap { WebhookSink.Tenant($0, configuration: configuration) },
+            tenants: tenants,
             retry: RetryPolicy(
                 schedule: sink.retry.schedule, minimumWindow: sink.retry.minimumWindow,
                 jitter: sink.retry.jitter, maxRetryAfter: sink.retry.maxRetryAfter))
@@ -26,7 +30,11 @@ extension WebhookSink.Tenant {
     /// A tenant with webhook delivery as the sink serves it (nil for other tenants): its endpoint,
     /// filter and topics, and, for a tenant of the control plane, its record's operational state
     /// and the secrets a rotation is retiring.
-    init?(_ tenant: BridgeConfiguration.Tenant, configuration: BridgeConfiguration, record: TenantRecord? = nil) {
+    /// Its TLS files are read here: one that is not a usable certificate or key is an error
+    /// naming the tenant's key.
+    init?(_ tenant: BridgeConfiguration.Tenant, configuration: BridgeConfiguration, record: TenantRecord? = nil)
+        throws(ApplicationError)
+    {
         guard tenant.delivery == .webhook, let webhook = tenant.webhook else { return nil }
         let sink = configuration.sink
         var endpoint = WebhookEndpoint.Settings(
@@ -40,6 +48,18 @@ extension WebhookSink.Tenant {
         endpoint.userAgent = "payments-bridge/\(BridgeApplication.version)"
         endpoint.headers = webhook.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value.value) }
         endpoint.retiringSecrets = (record?.retiringSecrets ?? []).map { ($0.secret.value, $0.until) }
+        if let tls = webhook.tls {
+            do {
+                endpoint.tls = try EndpointTLS(
+                    caBundle: tls.caBundle, trustMode: tls.caMode == .only ? .only : .add,
+                    clientCertificate: tls.clientCertificate, clientKey: tls.clientKey,
+                    passphrase: tls.clientKeyPassphrase?.value,
+                    minimumVersion: tls.minimumVersion == "1.3" ? .tls13 : .tls12)
+            } catch {
+                throw ApplicationError(
+                    .tlsFile, "configuration key 'tenants[\(tenant.id)].webhook.tls.\(error.file.rawValue)': \(error)")
+            }
+        }
         self.init(
             endpoint: endpoint,
             eventTypes: webhook.eventTypes.map { Set($0.compactMap(PaymentEventType.init(rawValue:))) })

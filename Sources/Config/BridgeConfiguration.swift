@@ -139,6 +139,23 @@ public struct BridgeConfiguration: Sendable, Equatable {
 
     public enum Delivery: String, Sendable, CaseIterable { case kafka, webhook }
 
+    /// `tenants[].webhook.tls`: PEM files read at start-up and on SIGHUP.
+    public struct TLS: Sendable, Equatable {
+        public enum CAMode: String, Sendable, CaseIterable { case add, only }
+        /// Certificates to trust: as well as the system store (`add`) or instead of it (`only`).
+        public var caBundle: String?
+        public var caMode = CAMode.add
+        /// The certificate (then any intermediates) presented to the endpoint, and its key.
+        public var clientCertificate: String?
+        public var clientKey: String?
+        /// Opens an encrypted `clientKey` (from the environment).
+        public var clientKeyPassphrase: Secret?
+        /// `1.2` or `1.3`.
+        public var minimumVersion = "1.2"
+
+        public init() {}
+    }
+
     public struct Webhook: Sendable, Equatable {
         public var url: String
         /// `whsec_<base64>` secrets; several are active during a rotation.
@@ -152,6 +169,8 @@ public struct BridgeConfiguration: Sendable, Equatable {
         /// Static headers sent with every request (e.g. `Authorization: Bearer …` a partner's
         /// gateway wants), by name; the values are secrets.
         public var headers: [String: Secret] = [:]
+        /// A private CA, a client certificate (mutual TLS), the oldest TLS version; nil: defaults.
+        public var tls: TLS?
         /// The URL as it may be shown (API answers, messages): without user information, query or
         /// fragment, which may hold credentials.
         public var shownURL: String { URLText.redacted(url) }

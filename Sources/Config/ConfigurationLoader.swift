@@ -296,7 +296,7 @@ extension BridgeConfiguration {
     private static func readWebhook(_ w: ConfigReader) throws(ConfigurationError) -> Webhook {
         try w.rejectUnknownKeys([
             "url", "secrets", "eventTypes", "maxInFlight", "ratePerSecond", "allowPrivateNetwork",
-            "allowInsecureHttp", "headers",
+            "allowInsecureHttp", "headers", "tls",
         ])
         let allowInsecureHttp = try w["allowInsecureHttp"].bool(default: false)
         guard let url = try w["url"].string() else { throw w["url"].error("is required") }
@@ -336,7 +336,44 @@ extension BridgeConfiguration {
             allowPrivateNetwork: try w["allowPrivateNetwork"].bool(default: false),
             allowInsecureHttp: allowInsecureHttp)
         webhook.headers = try readHeaders(w["headers"])
+        if w["tls"].isPresent { webhook.tls = try readTLS(w["tls"]) }
         return webhook
+    }
+
+    /// `webhook.tls`: files that exist and can be read (their content is checked when the
+    /// endpoint is built), a client certificate only with its key.
+    private static func readTLS(_ r: ConfigReader) throws(ConfigurationError) -> TLS {
+        try r.rejectUnknownKeys([
+            "caBundle", "caMode", "clientCertificate", "clientKey", "clientKeyPassphrase", "minimumVersion",
+        ])
+        var tls = TLS()
+        func file(_ key: String) throws(ConfigurationError) -> String? {
+            guard let path = try r[key].string() else { return nil }
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw r[key].error("cannot read the file '\(path)'")
+            }
+            return path
+        }
+        tls.caBundle = try file("caBundle")
+        let mode = try r["caMode"].string(default: "add")
+        guard let caMode = TLS.CAMode(rawValue: mode) else { throw r["caMode"].error("expected add or only") }
+        tls.caMode = caMode
+        if caMode == .only, tls.caBundle == nil { throw r["caBundle"].error("is required with caMode: only") }
+        tls.clientCertificate = try file("clientCertificate")
+        tls.clientKey = try file("clientKey")
+        if (tls.clientCertificate == nil) != (tls.clientKey == nil) {
+            throw r[tls.clientKey == nil ? "clientKey" : "clientCertificate"].error(
+                "clientCertificate and clientKey go together")
+        }
+        if let passphrase = try r["clientKeyPassphrase"].string() {
+            guard tls.clientKey != nil else { throw r["clientKeyPassphrase"].error("needs clientKey") }
+            tls.clientKeyPassphrase = Secret(passphrase)
+        }
+        tls.minimumVersion = try r["minimumVersion"].string(default: "1.2")
+        guard ["1.2", "1.3"].contains(tls.minimumVersion) else {
+            throw r["minimumVersion"].error("expected 1.2 or 1.3")
+        }
+        return tls
     }
 
     /// Headers the service sets itself (content, signature, tracing) or that HTTP manages.

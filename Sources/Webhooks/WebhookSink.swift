@@ -233,6 +233,9 @@ public final class WebhookSink: Service, Sendable {
         }
     }
 
+    /// The tenant as served now.
+    public func tenant(_ id: String) -> Tenant? { state.withLock { $0.roster.tenants[id] } }
+
     /// The tenants served now, and each one's operational state.
     public var tenantControls: [String: Controls] { state.withLock { $0.roster.tenants.mapValues(\.controls) } }
 

@@ -84,11 +84,10 @@ public struct TestCertificates: Sendable {
 /// `verifyClients`, it asks for a client certificate and accepts only those the test CA signed
 /// (`ssl_verify_client on`); every request is logged with the client certificate's verdict and
 /// subject, and answered 200.
-public final class TLSPartner: @unchecked Sendable {  // process is only touched by init and deinit
+public final class TLSPartner: Sendable {
     public let port: Int
     public var url: String { "https://127.0.0.1:\(port)/hooks" }
     private let directory: URL
-    private let process = Process()
 
     public init(certificates: TestCertificates, verifyClients: Bool = true) throws {
         port = try freeLoopbackPort()
@@ -118,21 +117,25 @@ public final class TLSPartner: @unchecked Sendable {  // process is only touched
             """
         let confPath = directory.appendingPathComponent("nginx.conf").path
         try conf.write(toFile: confPath, atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
-        process.arguments = ["-c", confPath, "-e", directory.appendingPathComponent("error.log").path, "-g", "daemon off;"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        // nginx daemonizes (the command returns once it is up); its master's pid is in the pid file.
+        // Started through the shell, which reaps the short-lived launcher itself.
+        let status = system("/usr/sbin/nginx -c '\(confPath)' -e '\(directory.path)/error.log' >/dev/null 2>&1")
+        guard status == 0 else { throw TLSPartnerError("nginx did not start (\(status))") }
         let deadline = ContinuousClock.now + .seconds(20)
         while !canConnect(port: port) {
-            guard ContinuousClock.now < deadline else { throw TLSPartnerError("nginx did not start") }
+            guard ContinuousClock.now < deadline else { throw TLSPartnerError("nginx does not listen") }
             Thread.sleep(forTimeInterval: 0.05)
         }
     }
 
+    /// Stops nginx (its master ends the workers).
     deinit {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        let pidFile = directory.appendingPathComponent("nginx.pid")
+        if let text = try? String(contentsOf: pidFile, encoding: .utf8),
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            kill(pid, SIGTERM)
+        }
     }
 
     /// Every request so far: the client certificate's verdict (`SUCCESS`, `NONE`, `FAILED:…`), its subject, the status.

@@ -22,7 +22,9 @@ struct MutualTLSTests {
         return await endpoint.attempt(body: Array(#"{"a":1}"#.utf8), eventID: "evt-1", correlationID: "c-1", now: now)
     }
 
-    @Test("the right client certificate is verified by the partner; a server certificate of an unknown CA is refused unless the CA bundle trusts it")
+    @Test(
+        "the right client certificate is verified by the partner; a server certificate of an unknown CA is refused unless the CA bundle trusts it"
+    )
     func clientCertificateAndPrivateCA() async throws {
         let certificates = try TestCertificates()
         let partner = try TLSPartner(certificates: certificates)

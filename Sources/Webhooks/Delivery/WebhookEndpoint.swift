@@ -184,6 +184,10 @@ public final class WebhookEndpoint: Sendable {
                 idleTimeout: .seconds(60),
                 concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maxInFlight)
             configuration.decompression = .disabled
+            // A connection that cannot be made fails the attempt at once, with its own error (a
+            // refused connection, a TLS handshake's reason): the sink's retry schedule and circuit
+            // breaker decide what comes next, not a hidden loop until the connect timeout.
+            configuration.connectionPool.retryConnectionEstablishment = false
             if let tls = settings.tls { configuration.tlsConfiguration = tls.configuration }
             if target.literal == nil { configuration.dnsOverride = [target.host: address] }
             let client = HTTPClient(
