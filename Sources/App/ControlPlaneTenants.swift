@@ -35,6 +35,11 @@ struct ControlPlaneTenants: TenantAdministration {
                 "\(ConfigurationError(key: "webhook.tls", problem: "TLS files are set in the configuration file (every instance reads its own)"))"
             )
         }
+        guard tenant.webhook?.oauth2 == nil else {
+            return .invalid(
+                "\(ConfigurationError(key: "webhook.oauth2", problem: "OAuth2 clients are set in the configuration file for now"))"
+            )
+        }
         return await outcome(id) { try await store.put(tenant, by: caller) }
     }
 

@@ -48,6 +48,14 @@ extension WebhookSink.Tenant {
         endpoint.userAgent = "payments-bridge/\(BridgeApplication.version)"
         endpoint.headers = webhook.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value.value) }
         endpoint.retiringSecrets = (record?.retiringSecrets ?? []).map { ($0.secret.value, $0.until) }
+        if let oauth2 = webhook.oauth2 {
+            var token = OAuth2TokenSource.Settings(
+                tokenURL: oauth2.tokenURL, clientID: oauth2.clientID, clientSecret: oauth2.clientSecret.value)
+            token.scope = oauth2.scope
+            token.audience = oauth2.audience
+            token.requestTimeout = sink.requestTimeout
+            endpoint.oauth2 = token
+        }
         if let tls = webhook.tls {
             do {
                 endpoint.tls = try EndpointTLS(

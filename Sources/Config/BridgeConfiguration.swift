@@ -139,6 +139,21 @@ public struct BridgeConfiguration: Sendable, Equatable {
 
     public enum Delivery: String, Sendable, CaseIterable { case kafka, webhook }
 
+    /// `tenants[].webhook.oauth2`: the client-credentials grant (RFC 6749 §4.4).
+    public struct OAuth2: Sendable, Equatable {
+        public var tokenURL: String
+        public var clientID: String
+        public var clientSecret: Secret
+        public var scope: String?
+        public var audience: String?
+
+        public init(tokenURL: String, clientID: String, clientSecret: Secret) {
+            self.tokenURL = tokenURL
+            self.clientID = clientID
+            self.clientSecret = clientSecret
+        }
+    }
+
     /// `tenants[].webhook.tls`: PEM files read at start-up and on SIGHUP.
     public struct TLS: Sendable, Equatable {
         public enum CAMode: String, Sendable, CaseIterable { case add, only }
@@ -171,6 +186,8 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var headers: [String: Secret] = [:]
         /// A private CA, a client certificate (mutual TLS), the oldest TLS version; nil: defaults.
         public var tls: TLS?
+        /// Bearer tokens from the partner's OAuth2 token endpoint (client credentials); nil: none.
+        public var oauth2: OAuth2?
         /// The URL as it may be shown (API answers, messages): without user information, query or
         /// fragment, which may hold credentials.
         public var shownURL: String { URLText.redacted(url) }

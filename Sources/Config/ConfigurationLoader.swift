@@ -296,7 +296,7 @@ extension BridgeConfiguration {
     private static func readWebhook(_ w: ConfigReader) throws(ConfigurationError) -> Webhook {
         try w.rejectUnknownKeys([
             "url", "secrets", "eventTypes", "maxInFlight", "ratePerSecond", "allowPrivateNetwork",
-            "allowInsecureHttp", "headers", "tls",
+            "allowInsecureHttp", "headers", "tls", "oauth2",
         ])
         let allowInsecureHttp = try w["allowInsecureHttp"].bool(default: false)
         guard let url = try w["url"].string() else { throw w["url"].error("is required") }
@@ -337,7 +337,34 @@ extension BridgeConfiguration {
             allowInsecureHttp: allowInsecureHttp)
         webhook.headers = try readHeaders(w["headers"])
         if w["tls"].isPresent { webhook.tls = try readTLS(w["tls"]) }
+        if w["oauth2"].isPresent {
+            webhook.oauth2 = try readOAuth2(w["oauth2"], allowInsecureHttp: allowInsecureHttp)
+            if let name = webhook.headers.keys.first(where: { $0.lowercased() == "authorization" }) {
+                throw w["headers"][name].error("cannot be set with oauth2 (the token is the Authorization header)")
+            }
+        }
         return webhook
+    }
+
+    /// `webhook.oauth2`: the token URL (https, like the endpoint's), the client's id and secret.
+    private static func readOAuth2(_ r: ConfigReader, allowInsecureHttp: Bool) throws(ConfigurationError) -> OAuth2 {
+        try r.rejectUnknownKeys(["tokenUrl", "clientId", "clientSecret", "scope", "audience"])
+        guard let url = try r["tokenUrl"].string() else { throw r["tokenUrl"].error("is required") }
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), parsed.host?.isEmpty == false,
+            scheme == "https" || (scheme == "http" && allowInsecureHttp)
+        else {
+            throw r["tokenUrl"].error("'\(URLText.redacted(url))' is not an absolute https URL")
+        }
+        guard let clientID = try r["clientId"].string(), !clientID.isEmpty else {
+            throw r["clientId"].error("is required")
+        }
+        guard let clientSecret = try r["clientSecret"].string(), !clientSecret.isEmpty else {
+            throw r["clientSecret"].error("is required")
+        }
+        var oauth2 = OAuth2(tokenURL: url, clientID: clientID, clientSecret: Secret(clientSecret))
+        oauth2.scope = try r["scope"].string()
+        oauth2.audience = try r["audience"].string()
+        return oauth2
     }
 
     /// `webhook.tls`: files that exist and can be read (their content is checked when the

@@ -205,6 +205,9 @@ public final class WebhookSink: Service, Sendable {
         consumerConfiguration.sessionTimeout = configuration.sessionTimeout
         consumerConfiguration.maxPollInterval = configuration.maxPollInterval
         consumerConfiguration.prefetchKilobytes = configuration.prefetchKilobytes
+        // A tenant added at runtime subscribes to topics just created: the consumer sees them (and
+        // the group rebalances to assign them) at its next metadata refresh.
+        consumerConfiguration.metadataRefreshInterval = .seconds(1)
         var producerConfiguration = ProducerConfiguration(kafka: kafka)
         producerConfiguration.linger = .milliseconds(1)
         producerConfiguration.maxRecordBytes = configuration.maxRecordBytes

@@ -14,13 +14,14 @@ struct ControlPlaneEndToEndTests {
     static let token = "ops-token-do-not-log-0123456789abcdef"
     static let stateKey = Data(repeating: 9, count: 32).base64EncodedString()
 
-    func config(_ broker: TansuBroker, adminPort: Int) -> String {
+    func config(_ broker: TansuBroker, adminPort: Int, instance: Int) -> String {
         """
         kafka:
           bootstrapServers: "\(broker.bootstrapServers)"
           properties: {max.poll.interval.ms: "10000"}
         admin: {listen: "127.0.0.1:\(adminPort)", tokens: [{name: ops, token: "\(Self.token)"}]}
         bridge:
+          transactionalId: payments-bridge-\(instance)
           topics: {replicationFactor: 1, partitions: {partner: 2}}
           transactions: {maxRecords: 100, maxInterval: 50ms}
         sink: {retry: {schedule: [1s], jitter: 0}}
@@ -72,14 +73,15 @@ struct ControlPlaneEndToEndTests {
         let second = try PartnerEndpoint(secret: Self.secret, trouble: .down)
         try first.recover()
         try second.recover()
-        func start() async throws -> ServiceProcess {
+        func start(_ instance: Int) async throws -> ServiceProcess {
             let port = try freeLoopbackPort()
-            let service = try ServiceProcess(config: config(broker, adminPort: port), adminPort: port)
+            let service = try ServiceProcess(
+                config: config(broker, adminPort: port, instance: instance), adminPort: port)
             try await service.waitForReady(timeout: .seconds(90))
             return service
         }
-        let one = try await start()
-        let two = try await start()
+        let one = try await start(1)
+        let two = try await start(2)
 
         // Created through instance one while nothing is configured for it.
         #expect(
@@ -133,6 +135,17 @@ struct ControlPlaneEndToEndTests {
         for (payment, ids) in more.expected { expectedMore[payment, default: []] += ids }
         #expect(delivered([first, second]) == expectedMore)
 
+        // A second tenant joins sinks that are already running (their group rebalances).
+        #expect(
+            try await admin(two, .PUT, "/PARTNER-TWO", tenantJSON(url: "http://127.0.0.1:\(first.port)/two")).status
+                == 201)
+        let added = ContinuousClock.now
+        try await produceAll(lifecycleEvents(tenant: "PARTNER-TWO", payments: 1).records, kafka: broker.kafka)
+        try await waitUntil("the second tenant's events delivered", timeout: .seconds(60)) {
+            first.requests.contains { $0["tenant"] as? String == "PARTNER-TWO" && $0["status"] as? Int == 200 }
+        }
+        let joined = ContinuousClock.now - added
+
         // No secret in the topic's bytes, the logs or the metrics.
         let raw = try await readTopics(["payments-bridge.tenants"], kafka: broker.kafka, timeout: .seconds(20)) {
             !$0.isEmpty
@@ -144,7 +157,8 @@ struct ControlPlaneEndToEndTests {
         let logs = one.log + two.log + metrics
         #expect(!leaksSecret(Self.secret, in: logs) && !logs.contains(Self.token))
         print(
-            "control plane on Tansu: first delivery \(firstDelivery) after the tenant was created; "
-                + "all delivered \(switched) after the URL change")
+            "control plane on Tansu: first delivery \(firstDelivery) after the first tenant was created (the sinks' "
+                + "first group join); \(joined) for a tenant added to running sinks; all delivered \(switched) "
+                + "after the URL change")
     }
 }

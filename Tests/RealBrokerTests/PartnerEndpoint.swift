@@ -14,7 +14,7 @@ final class PartnerEndpoint {
     let secret: String
     private let log: URL
     private let trouble: URL
-    private let process = Process()
+    private let server: InteropServer
 
     init(secret: String, trouble kind: Trouble) throws {
         self.secret = secret
@@ -25,26 +25,10 @@ final class PartnerEndpoint {
         log = scratch.appendingPathComponent("requests.jsonl")
         trouble = scratch.appendingPathComponent("trouble")
         _ = FileManager.default.createFile(atPath: trouble.path, contents: nil)
-        process.executableURL = venv.appendingPathComponent("bin/python")
-        process.arguments = [
-            repositoryRoot.appendingPathComponent("Tests/interop/webhook_receiver.py").path,
-            "--port", "\(port)", "--secret", secret, "--log", log.path, kind.rawValue, trouble.path,
-        ]
-        // Not the test's own output: an orphaned receiver would keep `swift test` waiting for it.
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = ContinuousClock.now + .seconds(20)
-        while !canConnect(port: port) {
-            guard ContinuousClock.now < deadline else { throw TansuError("the webhook receiver did not start") }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-    }
-
-    // SIGKILL: children of the test process inherit its blocked SIGTERM.
-    deinit {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        server = try InteropServer(
+            script: "webhook_receiver.py",
+            arguments: ["--port", "\(port)", "--secret", secret, "--log", log.path, kind.rawValue, trouble.path],
+            port: port)
     }
 
     /// From now on the partner answers 200.

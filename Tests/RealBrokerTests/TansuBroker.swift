@@ -4,7 +4,6 @@ import TestSupport
 import Testing
 
 /// The project's Python environment (made by `make setup`), holding Tansu and the interop peers.
-let venv = repositoryRoot.appendingPathComponent(".venv")
 
 /// Runs a script of `Tests/interop/` with the venv's Python and returns its JSON lines.
 func interopLines(_ script: String, _ arguments: [String]) throws -> [[String: Any]] {

@@ -5,6 +5,9 @@ import Logging
 public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
 
+/// The Python virtual environment `scripts/setup.sh` makes (the real broker and third-party peers).
+public let venv = repositoryRoot.appendingPathComponent(".venv")
+
 /// The built `payments-bridge` executable, next to the test bundle.
 public let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     .appendingPathComponent("payments-bridge").path

@@ -32,6 +32,8 @@ public final class WebhookEndpoint: Sendable {
         public var breaker = CircuitBreaker.Settings()
         /// A private CA, a client certificate, the oldest TLS version; nil: the system's defaults.
         public var tls: EndpointTLS?
+        /// Bearer tokens from an OAuth2 token endpoint (client credentials); nil: none.
+        public var oauth2: OAuth2TokenSource.Settings?
 
         public init(tenantID: String, url: String, secrets: [String]) {
             self.tenantID = tenantID
@@ -74,28 +76,12 @@ public final class WebhookEndpoint: Sendable {
     let signer: WebhookSigner
     let rate: RateLimiter
     let inFlight: ConcurrencyLimiter
-    private let target: Target
-    private let url: URL
-    private let clientState = Mutex<ClientState>(ClientState())
-    private let resolutionLifetime: Int64 = 60_000
-
-    private struct Target: Sendable {
-        var host: String
-        var port: Int
-        var literal: IPAddress?
-    }
-
-    private struct ClientState {
-        var client: HTTPClient?
-        var address: String?
-        var resolvedAt: Int64 = .min
-        var retired: [HTTPClient] = []
-    }
+    private let connection: PinnedConnection
+    private let oauth2: OAuth2TokenSource?
 
     /// Turns the URL's host name into the address a connection would go to (blocking: called off
     /// Swift's cooperative threads).
-    typealias Resolver = @Sendable (_ host: String, _ port: Int) throws -> SocketAddress
-    private let resolver: Resolver
+    typealias Resolver = PinnedConnection.Resolver
 
     public convenience init(settings: Settings, now: Int64) throws {
         try self.init(
@@ -103,99 +89,41 @@ public final class WebhookEndpoint: Sendable {
     }
 
     init(settings: Settings, now: Int64, resolver: @escaping Resolver) throws {
-        self.resolver = resolver
-        guard let url = URL(string: settings.url), let scheme = url.scheme?.lowercased(), let host = url.host,
-            !host.isEmpty
+        var pinning = PinnedConnection.Settings()
+        pinning.allowPrivateNetwork = settings.allowPrivateNetwork
+        pinning.connectTimeout = settings.connectTimeout
+        pinning.maxConnections = settings.maxInFlight
+        pinning.tls = settings.tls
+        guard let url = URL(string: settings.url),
+            let connection = PinnedConnection(url: url, settings: pinning, resolver: resolver)
         else {
             throw EndpointError(.notAbsolute, "webhook URL of \(settings.tenantID) is not an absolute URL")
         }
-        guard scheme == "https" || (scheme == "http" && settings.allowInsecureHttp) else {
+        guard url.scheme?.lowercased() == "https" || settings.allowInsecureHttp else {
             throw EndpointError(.insecure, "webhook URL of \(settings.tenantID) must be https")
         }
         self.settings = settings
-        self.url = url
+        self.connection = connection
+        if let oauth2 = settings.oauth2 {
+            guard let tokenURL = URL(string: oauth2.tokenURL),
+                tokenURL.scheme?.lowercased() == "https" || settings.allowInsecureHttp,
+                let source = OAuth2TokenSource(settings: oauth2, connection: pinning, resolver: resolver)
+            else {
+                throw EndpointError(.insecure, "OAuth2 token URL of \(settings.tenantID) must be an absolute https URL")
+            }
+            self.oauth2 = source
+        } else {
+            oauth2 = nil
+        }
         signer = try WebhookSigner(secrets: settings.secrets, retiring: settings.retiringSecrets)
         breaker = CircuitBreaker(settings: settings.breaker)
         rate = RateLimiter(ratePerSecond: settings.ratePerSecond, now: now)
         inFlight = ConcurrencyLimiter(limit: settings.maxInFlight)
-        let port = url.port ?? (scheme == "https" ? 443 : 80)
-        target = Target(host: host, port: port, literal: IPAddress(host))
     }
 
     /// The SSRF decision for this endpoint now: the address a connection would go to, or why none may.
-    func checkedAddress(now: Int64) async -> Result<String, AttemptFailure> {
-        if let literal = target.literal {
-            return verdict(literal)
-        }
-        if let cached = clientState.withLock({ s in
-            s.address.flatMap { now - s.resolvedAt < resolutionLifetime ? $0 : nil }
-        }) {
-            return .success(cached)
-        }
-        let host = target.host
-        let port = target.port
-        let resolver = self.resolver
-        let resolved: Result<SocketAddress, Error> = await withCheckedContinuation { continuation in
-            // getaddrinfo blocks: keep it off Swift's cooperative threads.
-            DispatchQueue.global().async {
-                continuation.resume(returning: Result { try resolver(host, port) })
-            }
-        }
-        guard case .success(let address) = resolved, let text = address.ipAddress, let ip = IPAddress(text) else {
-            return .failure(.connection("cannot resolve \(host)"))
-        }
-        let result = verdict(ip)
-        if case .success(let text) = result {
-            clientState.withLock { s in
-                if s.address != text, let old = s.client {
-                    s.retired.append(old)
-                    s.client = nil
-                }
-                s.address = text
-                s.resolvedAt = now
-            }
-        }
-        return result
-    }
-
-    private func verdict(_ address: IPAddress) -> Result<String, AttemptFailure> {
-        switch AddressPolicy.verdict(for: address, allowPrivateNetwork: settings.allowPrivateNetwork) {
-        case .allowed: .success(address.text)
-        case .refused(let kind): .failure(.blocked("\(target.host) resolves to a \(kind) address (\(address))"))
-        }
-    }
-
-    enum AttemptFailure: Error {
-        case blocked(String)
-        case connection(String)
-    }
-
-    /// The pooled client, connecting only to `address` (the one that was checked) while TLS
-    /// still verifies the URL's host name.
-    private func client(for address: String) -> HTTPClient {
-        clientState.withLock { s in
-            if let client = s.client { return client }
-            var configuration = HTTPClient.Configuration()
-            configuration.redirectConfiguration = .disallow
-            // The request's deadline bounds the whole exchange; an idle-read timer as well would be
-            // one more timer set and cancelled per request.
-            configuration.timeout = .init(connect: .milliseconds(settings.connectTimeout.milliseconds))
-            configuration.connectionPool = .init(
-                idleTimeout: .seconds(60),
-                concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maxInFlight)
-            configuration.decompression = .disabled
-            // A connection that cannot be made fails the attempt at once, with its own error (a
-            // refused connection, a TLS handshake's reason): the sink's retry schedule and circuit
-            // breaker decide what comes next, not a hidden loop until the connect timeout.
-            configuration.connectionPool.retryConnectionEstablishment = false
-            if let tls = settings.tls { configuration.tlsConfiguration = tls.configuration }
-            if target.literal == nil { configuration.dnsOverride = [target.host: address] }
-            let client = HTTPClient(
-                eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
-                configuration: configuration)
-            s.client = client
-            return client
-        }
+    func checkedAddress(now: Int64) async -> Result<String, PinnedConnection.Failure> {
+        await connection.checkedAddress(now: now)
     }
 
     /// One signed POST of `body`. Does not wait for limits (see `WebhookSink`).
@@ -210,7 +138,7 @@ public final class WebhookEndpoint: Sendable {
             return .unsendable("\(field) holds a character not allowed in an HTTP header")
         }
         var headers = HTTPHeaders()
-        headers.reserveCapacity(10 + settings.headers.count)
+        headers.reserveCapacity(11 + settings.headers.count)
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "User-Agent", value: settings.userAgent)
         headers.add(name: "X-Correlation-ID", value: correlationID)
@@ -219,12 +147,33 @@ public final class WebhookEndpoint: Sendable {
         for (name, value) in signer.headers(id: eventID, timestamp: now / 1000, body: body, now: now) {
             headers.add(name: name, value: value)
         }
+        guard let oauth2 else { return await post(body, headers: headers, to: address, now: now) }
+        // OAuth2: a 401 with a token that looked valid is answered by one new token and one more try;
+        // a second 401 is the endpoint's answer.
+        for attempt in 0..<2 {
+            let token: String
+            switch await oauth2.token(now: now) {
+            case .success(let value): token = value
+            case .failure(.blocked(let reason)): return .blocked(reason)
+            case .failure(.unavailable(let reason)): return .retriable(status: nil, retryAfter: nil, error: reason)
+            }
+            headers.replaceOrAdd(name: "Authorization", value: "Bearer \(token)")
+            let result = await post(body, headers: headers, to: address, now: now)
+            guard case .refused(status: 401, _) = result, attempt == 0 else { return result }
+            oauth2.invalidate(token)
+        }
+        return .refused(status: 401, error: "HTTP 401")
+    }
+
+    /// One POST of `body` with `headers`, classified.
+    private func post(_ body: [UInt8], headers: HTTPHeaders, to address: String, now: Int64) async -> AttemptResult {
         do {
             // The event-loop API with a delegate that keeps only the status line and the two
             // headers we act on: the body is counted and dropped, never stored.
-            let request = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .bytes(body))
+            let request = try HTTPClient.Request(
+                url: connection.url, method: .POST, headers: headers, body: .bytes(body))
             let summary = ResponseSummary(maxBodyBytes: settings.maxResponseBytes)
-            let task = client(for: address).execute(
+            let task = connection.client(for: address).execute(
                 request: request, delegate: summary,
                 deadline: .now() + .milliseconds(settings.requestTimeout.milliseconds))
             do {
@@ -317,14 +266,8 @@ public final class WebhookEndpoint: Sendable {
 
     /// Closes the pooled connections.
     public func shutdown() async {
-        let clients = clientState.withLock { s -> [HTTPClient] in
-            defer {
-                s.client = nil
-                s.retired = []
-            }
-            return s.retired + (s.client.map { [$0] } ?? [])
-        }
-        for client in clients { try? await client.shutdown() }
+        await connection.shutdown()
+        await oauth2?.shutdown()
     }
 }
 
@@ -378,5 +321,6 @@ extension WebhookEndpoint.Settings: Equatable {
             && lhs.connectTimeout == rhs.connectTimeout && lhs.requestTimeout == rhs.requestTimeout
             && lhs.maxResponseBytes == rhs.maxResponseBytes && lhs.userAgent == rhs.userAgent
             && lhs.headers.elementsEqual(rhs.headers) { $0 == $1 } && lhs.breaker == rhs.breaker && lhs.tls == rhs.tls
+            && lhs.oauth2 == rhs.oauth2
     }
 }

@@ -1,0 +1,134 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Pooled HTTP connections to one URL's host, pinned to the address the SSRF policy checked: the
+/// host name is resolved off Swift's cooperative threads (again after a minute), the address is
+/// checked (`AddressPolicy`), and the client connects only there while TLS still verifies the
+/// host name. No redirects are followed; a connection that cannot be made fails at once with its
+/// own error. Used for a partner's endpoint and for its OAuth2 token endpoint.
+final class PinnedConnection: Sendable {
+    struct Settings: Sendable {
+        var allowPrivateNetwork = false
+        var connectTimeout: Duration = .seconds(5)
+        var maxConnections = 16
+        var tls: EndpointTLS?
+    }
+
+    /// Turns a host name into the address a connection would go to (blocking: called off
+    /// Swift's cooperative threads).
+    typealias Resolver = @Sendable (_ host: String, _ port: Int) throws -> SocketAddress
+
+    enum Failure: Error {
+        /// The address is not allowed (the reason).
+        case blocked(String)
+        /// The name does not resolve.
+        case connection(String)
+    }
+
+    let url: URL
+    private let settings: Settings
+    private let host: String
+    private let port: Int
+    private let literal: IPAddress?
+    private let resolver: Resolver
+    private let state = Mutex(State())
+    private let resolutionLifetime: Int64 = 60_000
+
+    private struct State {
+        var client: HTTPClient?
+        var address: String?
+        var resolvedAt: Int64 = .min
+        var retired: [HTTPClient] = []
+    }
+
+    /// Nil when `url` is not an absolute http(s) URL with a host.
+    init?(url: URL, settings: Settings, resolver: @escaping Resolver) {
+        guard let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http", let host = url.host,
+            !host.isEmpty
+        else { return nil }
+        self.url = url
+        self.settings = settings
+        self.host = host
+        port = url.port ?? (scheme == "https" ? 443 : 80)
+        literal = IPAddress(host)
+        self.resolver = resolver
+    }
+
+    /// The SSRF decision now: the address a connection would go to, or why none may.
+    func checkedAddress(now: Int64) async -> Result<String, Failure> {
+        if let literal { return verdict(literal) }
+        if let cached = state.withLock({ s in s.address.flatMap { now - s.resolvedAt < resolutionLifetime ? $0 : nil } }
+        ) {
+            return .success(cached)
+        }
+        let (host, port, resolver) = (self.host, self.port, self.resolver)
+        let resolved: Result<SocketAddress, Error> = await withCheckedContinuation { continuation in
+            // getaddrinfo blocks: keep it off Swift's cooperative threads.
+            DispatchQueue.global().async {
+                continuation.resume(returning: Result { try resolver(host, port) })
+            }
+        }
+        guard case .success(let address) = resolved, let text = address.ipAddress, let ip = IPAddress(text) else {
+            return .failure(.connection("cannot resolve \(host)"))
+        }
+        let result = verdict(ip)
+        if case .success(let text) = result {
+            state.withLock { s in
+                if s.address != text, let old = s.client {
+                    s.retired.append(old)
+                    s.client = nil
+                }
+                s.address = text
+                s.resolvedAt = now
+            }
+        }
+        return result
+    }
+
+    private func verdict(_ address: IPAddress) -> Result<String, Failure> {
+        switch AddressPolicy.verdict(for: address, allowPrivateNetwork: settings.allowPrivateNetwork) {
+        case .allowed: .success(address.text)
+        case .refused(let kind): .failure(.blocked("\(host) resolves to a \(kind) address (\(address))"))
+        }
+    }
+
+    /// The pooled client, connecting only to `address` (the one that was checked).
+    func client(for address: String) -> HTTPClient {
+        state.withLock { s in
+            if let client = s.client { return client }
+            var configuration = HTTPClient.Configuration()
+            configuration.redirectConfiguration = .disallow
+            // The request's deadline bounds the whole exchange; an idle-read timer as well would be
+            // one more timer set and cancelled per request.
+            configuration.timeout = .init(connect: .milliseconds(settings.connectTimeout.milliseconds))
+            configuration.connectionPool = .init(
+                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maxConnections)
+            configuration.decompression = .disabled
+            // A connection that cannot be made fails the attempt at once, with its own error (a
+            // refused connection, a TLS handshake's reason): the sink's retry schedule and circuit
+            // breaker decide what comes next, not a hidden loop until the connect timeout.
+            configuration.connectionPool.retryConnectionEstablishment = false
+            if let tls = settings.tls { configuration.tlsConfiguration = tls.configuration }
+            if literal == nil { configuration.dnsOverride = [host: address] }
+            let client = HTTPClient(
+                eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: configuration)
+            s.client = client
+            return client
+        }
+    }
+
+    /// Closes the pooled connections.
+    func shutdown() async {
+        let clients = state.withLock { s -> [HTTPClient] in
+            defer {
+                s.client = nil
+                s.retired = []
+            }
+            return s.retired + (s.client.map { [$0] } ?? [])
+        }
+        for client in clients { try? await client.shutdown() }
+    }
+}

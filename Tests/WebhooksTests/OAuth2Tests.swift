@@ -1,0 +1,133 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Webhooks
+
+/// A partner protecting its endpoint with OAuth2 client credentials: a token endpoint and the
+/// webhook endpoint in Python (`Tests/interop/oauth2_partner.py`), short-lived tokens.
+@Suite("Webhook endpoints: OAuth2 client credentials", .serialized)
+struct OAuth2Tests {
+    static let secret = "whsec_" + Data("oauth2-partner-secret".utf8).base64EncodedString()
+    static let clientSecret = "client-secret-do-not-log"
+
+    /// The Python partner on a loopback port; its log of requests and its control files.
+    final class Partner {
+        let port: Int
+        let scratch: URL
+        private var server: InteropServer?
+
+        init(lifetime: Double) throws {
+            port = try freeLoopbackPort()
+            scratch = FileManager.default.temporaryDirectory.appendingPathComponent("oauth2-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            server = try InteropServer(
+                script: "oauth2_partner.py",
+                arguments: [
+                    "--port", "\(port)", "--client-id", "payments bridge", "--client-secret", OAuth2Tests.clientSecret,
+                    "--lifetime", "\(lifetime)", "--log", file("log").path, "--revoke-once", file("revoke").path,
+                    "--reject-all", file("reject").path, "--token-down", file("down").path,
+                ],
+                port: port)
+        }
+
+        func file(_ name: String) -> URL { scratch.appendingPathComponent(name) }
+        func set(_ name: String) { FileManager.default.createFile(atPath: file(name).path, contents: nil) }
+        func clear(_ name: String) { try? FileManager.default.removeItem(at: file(name)) }
+
+        var requests: [[String: Any]] {
+            let text = (try? String(contentsOf: file("log"), encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+        }
+        var tokenRequests: Int { requests.filter { $0["path"] as? String == "/token" }.count }
+        var hooks: [[String: Any]] { requests.filter { $0["path"] as? String == "/hooks" } }
+    }
+
+    func endpoint(_ partner: Partner, tokenURL: String? = nil, allowPrivateNetwork: Bool = true) throws
+        -> WebhookEndpoint
+    {
+        var settings = WebhookEndpoint.Settings(
+            tenantID: "PARTNER-OAUTH", url: "http://127.0.0.1:\(partner.port)/hooks", secrets: [Self.secret])
+        settings.allowInsecureHttp = true
+        settings.allowPrivateNetwork = allowPrivateNetwork
+        var oauth2 = OAuth2TokenSource.Settings(
+            tokenURL: tokenURL ?? "http://127.0.0.1:\(partner.port)/token", clientID: "payments bridge",
+            clientSecret: Self.clientSecret)
+        oauth2.scope = "webhooks:write"
+        oauth2.refreshBefore = .milliseconds(500)
+        settings.oauth2 = oauth2
+        return try WebhookEndpoint(settings: settings, now: 0)
+    }
+
+    func send(_ endpoint: WebhookEndpoint) async -> WebhookEndpoint.AttemptResult {
+        await endpoint.attempt(
+            body: Array(#"{"a":1}"#.utf8), eventID: UUID().uuidString, correlationID: "c",
+            now: Int64(Date().timeIntervalSince1970 * 1000))
+    }
+
+    @Test("a token is reused until shortly before it expires, then refreshed; the partner never sees an expired one")
+    func reusedThenRefreshed() async throws {
+        let partner = try Partner(lifetime: 2)
+        let endpoint = try endpoint(partner)
+        defer { Task { await endpoint.shutdown() } }
+        // Concurrent first requests share one token request.
+        async let first = send(endpoint)
+        async let second = send(endpoint)
+        async let third = send(endpoint)
+        let results = await [first, second, third]
+        #expect(results.allSatisfy { $0 == .delivered(status: 200) })
+        #expect(partner.tokenRequests == 1, "one token for concurrent requests")
+        for _ in 0..<5 { #expect(await send(endpoint) == .delivered(status: 200)) }
+        #expect(partner.tokenRequests == 1, "reused while valid")
+        #expect(partner.requests.first?["scope"] as? String == "webhooks:write")
+        try await Task.sleep(for: .milliseconds(1600))  // inside the last 0.5 s of the token's 2 s
+        #expect(await send(endpoint) == .delivered(status: 200))
+        #expect(partner.tokenRequests == 2, "refreshed before it expired")
+        #expect(partner.hooks.allSatisfy { $0["status"] as? Int == 200 }, "no request with an expired token")
+    }
+
+    @Test("a 401 triggers exactly one refresh and one more try; a second 401 is the answer")
+    func unauthorizedRefreshesOnce() async throws {
+        let partner = try Partner(lifetime: 300)
+        let endpoint = try endpoint(partner)
+        defer { Task { await endpoint.shutdown() } }
+        #expect(await send(endpoint) == .delivered(status: 200))
+        partner.set("revoke")
+        #expect(
+            await send(endpoint) == .delivered(status: 200), "the revoked token is replaced and the request sent again")
+        #expect(partner.tokenRequests == 2)
+        #expect(partner.hooks.map { $0["status"] as? Int } == [200, 401, 200])
+        partner.set("reject")
+        guard case .refused(status: 401, _) = await send(endpoint) else {
+            Issue.record("a second 401 is a refusal")
+            return
+        }
+        #expect(partner.tokenRequests == 3, "exactly one refresh for the 401")
+    }
+
+    @Test(
+        "a token endpoint down is a retriable failure naming OAuth2; a token URL the address policy refuses is blocked")
+    func tokenEndpointFailures() async throws {
+        let partner = try Partner(lifetime: 300)
+        partner.set("down")
+        let endpoint = try endpoint(partner)
+        guard case .retriable(status: nil, _, let error) = await send(endpoint) else {
+            Issue.record("expected a retriable failure")
+            return
+        }
+        #expect(error.contains("OAuth2 token endpoint answered HTTP 503"), "\(error)")
+        #expect(partner.hooks.isEmpty, "nothing is sent without a token")
+        await endpoint.shutdown()
+
+        let blocked = try self.endpoint(partner, tokenURL: "http://169.254.169.254/token", allowPrivateNetwork: true)
+        guard case .blocked(let reason) = await send(blocked) else {
+            Issue.record("expected the token URL to be blocked")
+            return
+        }
+        #expect(reason.contains("OAuth2 token URL"), "\(reason)")
+        await blocked.shutdown()
+        #expect(!partner.requests.contains { "\($0)".contains(Self.clientSecret) })
+    }
+}
