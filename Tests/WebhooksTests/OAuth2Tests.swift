@@ -45,9 +45,10 @@ struct OAuth2Tests {
         var hooks: [[String: Any]] { requests.filter { $0["path"] as? String == "/hooks" } }
     }
 
-    func endpoint(_ partner: Partner, tokenURL: String? = nil, allowPrivateNetwork: Bool = true) throws
-        -> WebhookEndpoint
-    {
+    func endpoint(
+        _ partner: Partner, tokenURL: String? = nil, allowPrivateNetwork: Bool = true,
+        refreshBefore: Duration = .milliseconds(500)
+    ) throws -> WebhookEndpoint {
         var settings = WebhookEndpoint.Settings(
             tenantID: "PARTNER-OAUTH", url: "http://127.0.0.1:\(partner.port)/hooks", secrets: [Self.secret])
         settings.allowInsecureHttp = true
@@ -56,35 +57,38 @@ struct OAuth2Tests {
             tokenURL: tokenURL ?? "http://127.0.0.1:\(partner.port)/token", clientID: "payments bridge",
             clientSecret: Self.clientSecret)
         oauth2.scope = "webhooks:write"
-        oauth2.refreshBefore = .milliseconds(500)
+        oauth2.refreshBefore = refreshBefore
         settings.oauth2 = oauth2
         return try WebhookEndpoint(settings: settings, now: 0)
     }
 
-    func send(_ endpoint: WebhookEndpoint) async -> WebhookEndpoint.AttemptResult {
+    func send(_ endpoint: WebhookEndpoint, at now: Int64? = nil) async -> WebhookEndpoint.AttemptResult {
         await endpoint.attempt(
             body: Array(#"{"a":1}"#.utf8), eventID: UUID().uuidString, correlationID: "c",
-            now: Int64(Date().timeIntervalSince1970 * 1000))
+            now: now ?? Int64(Date().timeIntervalSince1970 * 1000))
     }
 
     @Test("a token is reused until shortly before it expires, then refreshed; the partner never sees an expired one")
     func reusedThenRefreshed() async throws {
-        let partner = try Partner(lifetime: 2)
-        let endpoint = try endpoint(partner)
+        // The partner's tokens live 300 s; the sink's clock is moved instead of waiting.
+        let partner = try Partner(lifetime: 300)
+        let endpoint = try endpoint(partner, refreshBefore: .seconds(60))
         defer { Task { await endpoint.shutdown() } }
+        let start = Int64(Date().timeIntervalSince1970 * 1000)
         // Concurrent first requests share one token request.
-        async let first = send(endpoint)
-        async let second = send(endpoint)
-        async let third = send(endpoint)
+        async let first = send(endpoint, at: start)
+        async let second = send(endpoint, at: start)
+        async let third = send(endpoint, at: start)
         let results = await [first, second, third]
         #expect(results.allSatisfy { $0 == .delivered(status: 200) })
         #expect(partner.tokenRequests == 1, "one token for concurrent requests")
-        for _ in 0..<5 { #expect(await send(endpoint) == .delivered(status: 200)) }
-        #expect(partner.tokenRequests == 1, "reused while valid")
+        for offset in [1, 60, 120, 239] {
+            #expect(await send(endpoint, at: start + Int64(offset) * 1000) == .delivered(status: 200))
+        }
+        #expect(partner.tokenRequests == 1, "reused while more than a minute of its life is left")
         #expect(partner.requests.first?["scope"] as? String == "webhooks:write")
-        try await Task.sleep(for: .milliseconds(1600))  // inside the last 0.5 s of the token's 2 s
-        #expect(await send(endpoint) == .delivered(status: 200))
-        #expect(partner.tokenRequests == 2, "refreshed before it expired")
+        #expect(await send(endpoint, at: start + 241_000) == .delivered(status: 200))
+        #expect(partner.tokenRequests == 2, "refreshed in the token's last minute, before it expired")
         #expect(partner.hooks.allSatisfy { $0["status"] as? Int == 200 }, "no request with an expired token")
     }
 
