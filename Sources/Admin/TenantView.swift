@@ -23,6 +23,43 @@ public struct TenantView: Codable, Sendable, Equatable {
         public var allowInsecureHttp: Bool
         /// The names of the static headers (their values are secrets).
         public var headerNames: [String]?
+        /// The endpoint's TLS settings (file paths; the key's passphrase is never shown).
+        public var tls: TLS?
+        /// The OAuth2 client (the client secret is never shown).
+        public var oauth2: OAuth2?
+
+        public struct TLS: Codable, Sendable, Equatable {
+            public var caBundle: String?
+            public var caMode: String
+            public var clientCertificate: String?
+            public var clientKey: String?
+            public var minimumVersion: String
+
+            public init(
+                caBundle: String?, caMode: String, clientCertificate: String?, clientKey: String?,
+                minimumVersion: String
+            ) {
+                self.caBundle = caBundle
+                self.caMode = caMode
+                self.clientCertificate = clientCertificate
+                self.clientKey = clientKey
+                self.minimumVersion = minimumVersion
+            }
+        }
+
+        public struct OAuth2: Codable, Sendable, Equatable {
+            public var tokenUrl: String
+            public var clientId: String
+            public var scope: String?
+            public var audience: String?
+
+            public init(tokenUrl: String, clientId: String, scope: String?, audience: String?) {
+                self.tokenUrl = tokenUrl
+                self.clientId = clientId
+                self.scope = scope
+                self.audience = audience
+            }
+        }
 
         public init(
             url: String, secretCount: Int, retiringSecrets: [RetiringSecret] = [], eventTypes: [String]?,

@@ -9,11 +9,21 @@ extension TenantView {
     /// nor disabled through the control plane.
     init(_ tenant: BridgeConfiguration.Tenant, managedBy: String = "configuration") {
         let webhook = tenant.webhook.map {
-            Webhook(
+            var view = Webhook(
                 url: $0.shownURL, secretCount: $0.secrets.count, eventTypes: $0.eventTypes, maxInFlight: $0.maxInFlight,
                 ratePerSecond: $0.ratePerSecond, allowPrivateNetwork: $0.allowPrivateNetwork,
                 allowInsecureHttp: $0.allowInsecureHttp,
                 headerNames: $0.headers.isEmpty ? nil : $0.headers.keys.sorted())
+            view.tls = $0.tls.map {
+                Webhook.TLS(
+                    caBundle: $0.caBundle, caMode: $0.caMode.rawValue, clientCertificate: $0.clientCertificate,
+                    clientKey: $0.clientKey, minimumVersion: $0.minimumVersion)
+            }
+            view.oauth2 = $0.oauth2.map {
+                Webhook.OAuth2(
+                    tokenUrl: $0.shownTokenURL, clientId: $0.clientID, scope: $0.scope, audience: $0.audience)
+            }
+            return view
         }
         self.init(
             id: tenant.id, channel: tenant.channel.topicFragment, delivery: tenant.delivery.rawValue, webhook: webhook,

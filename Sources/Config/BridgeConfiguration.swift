@@ -146,6 +146,8 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var clientSecret: Secret
         public var scope: String?
         public var audience: String?
+        /// The token URL as it may be shown: without user information, query or fragment.
+        public var shownTokenURL: String { URLText.redacted(tokenURL) }
 
         public init(tokenURL: String, clientID: String, clientSecret: Secret) {
             self.tokenURL = tokenURL

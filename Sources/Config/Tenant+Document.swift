@@ -1,7 +1,8 @@
 extension BridgeConfiguration.Tenant {
     /// The tenant in the shape of a `tenants[]` entry of the file (what the admin API takes and
     /// `BridgeConfiguration.tenant(json:)` reads back), as JSON-ready values; `secret` turns each
-    /// webhook secret and header value into what is written (sealed, for the control plane's topic).
+    /// webhook secret, header value, OAuth2 client secret and key passphrase into what is written
+    /// (sealed, for the control plane's topic).
     public func document(secret: (String) throws -> String) rethrows -> [String: Any] {
         var document: [String: Any] = ["id": id, "channel": channel.topicFragment, "delivery": delivery.rawValue]
         if let webhook {
@@ -15,6 +16,25 @@ extension BridgeConfiguration.Tenant {
                 var headers: [String: String] = [:]
                 for (name, value) in webhook.headers { headers[name] = try secret(value.value) }
                 fields["headers"] = headers
+            }
+            if let tls = webhook.tls {
+                var settings: [String: Any] = ["caMode": tls.caMode.rawValue, "minimumVersion": tls.minimumVersion]
+                settings["caBundle"] = tls.caBundle
+                settings["clientCertificate"] = tls.clientCertificate
+                settings["clientKey"] = tls.clientKey
+                if let passphrase = tls.clientKeyPassphrase {
+                    settings["clientKeyPassphrase"] = try secret(passphrase.value)
+                }
+                fields["tls"] = settings
+            }
+            if let oauth2 = webhook.oauth2 {
+                var settings: [String: Any] = [
+                    "tokenUrl": oauth2.tokenURL, "clientId": oauth2.clientID,
+                    "clientSecret": try secret(oauth2.clientSecret.value),
+                ]
+                settings["scope"] = oauth2.scope
+                settings["audience"] = oauth2.audience
+                fields["oauth2"] = settings
             }
             document["webhook"] = fields
         }

@@ -142,8 +142,15 @@ public struct TenantRecord: Sendable, Equatable {
                         try keys.open(text, tenant: id)
                     }
                 }
+                for (section, key) in [("oauth2", "clientSecret"), ("tls", "clientKeyPassphrase")] {
+                    guard var settings = webhook[section] as? [String: Any], let sealed = settings[key] as? String
+                    else { continue }
+                    settings[key] = try keys.open(sealed, tenant: id)
+                    webhook[section] = settings
+                }
             } catch {
-                throw Failure(code: .sealedSecret, description: "a webhook secret or header of tenant \(id): \(error)")
+                throw Failure(
+                    code: .sealedSecret, description: "a sealed webhook setting of tenant \(id): \(error)")
             }
             tenantDocument["webhook"] = webhook
         }

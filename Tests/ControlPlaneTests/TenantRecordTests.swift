@@ -125,4 +125,33 @@ struct TenantRecordTests {
         record.rotate(to: "whsec_" + Data("no-overlap".utf8).base64EncodedString(), overlap: .zero, now: 5_000_000)
         #expect(record.retiringSecrets.isEmpty, "overlap 0: the old secret stops at once")
     }
+
+    @Test("an OAuth2 client secret and a key passphrase are sealed in the topic and left out of the audit trail")
+    func endpointAuthenticationSealed() throws {
+        let pem = FileManager.default.temporaryDirectory.appendingPathComponent("pem-\(UUID().uuidString)").path
+        try "x".write(toFile: pem, atomically: true, encoding: .utf8)
+        var tenant = self.tenant
+        var oauth2 = BridgeConfiguration.OAuth2(
+            tokenURL: "https://auth.abc.example/token", clientID: "bridge",
+            clientSecret: Secret("oauth-client-secret-0123"))
+        oauth2.scope = "hooks"
+        tenant.webhook?.oauth2 = oauth2
+        var tls = BridgeConfiguration.TLS()
+        tls.caBundle = pem
+        tls.clientCertificate = pem
+        tls.clientKey = pem
+        tls.clientKeyPassphrase = Secret("key-passphrase-4567")
+        tenant.webhook?.tls = tls
+        let record = TenantRecord(tenant: tenant, version: 1, updatedAt: 0, updatedBy: "ops")
+        let value = try record.encoded(keys: keys)
+        let text = String(decoding: value, as: UTF8.self)
+        #expect(!text.contains("oauth-client-secret") && !text.contains("key-passphrase"))
+        #expect(try TenantRecord.decoded(value, id: "PARTNER-ABC", keys: keys) == record)
+        let audit = String(
+            decoding: AuditEntry(at: 0, by: "ops", action: .create, tenant: "PARTNER-ABC", before: nil, after: record)
+                .json, as: UTF8.self)
+        #expect(audit.contains("auth.abc.example") && audit.contains(pem))
+        #expect(
+            !audit.contains("oauth-client-secret") && !audit.contains("key-passphrase") && !audit.contains("aesgcm"))
+    }
 }
