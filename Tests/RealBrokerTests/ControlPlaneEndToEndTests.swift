@@ -14,7 +14,9 @@ struct ControlPlaneEndToEndTests {
     static let token = "ops-token-do-not-log-0123456789abcdef"
     static let stateKey = Data(repeating: 9, count: 32).base64EncodedString()
 
-    func config(_ broker: TansuBroker, adminPort: Int, instance: Int) -> String {
+    static let rotated = "whsec_" + Data("control-plane-end-to-end-rotated".utf8).base64EncodedString()
+
+    func config(_ broker: TansuBroker, adminPort: Int, instance: Int, retrySchedule: String = "[1s]") -> String {
         """
         kafka:
           bootstrapServers: "\(broker.bootstrapServers)"
@@ -24,7 +26,7 @@ struct ControlPlaneEndToEndTests {
           transactionalId: payments-bridge-\(instance)
           topics: {replicationFactor: 1, partitions: {partner: 2}}
           transactions: {maxRecords: 100, maxInterval: 50ms}
-        sink: {retry: {schedule: [1s], jitter: 0}}
+        sink: {retry: {schedule: \(retrySchedule), jitter: 0}}
         controlPlane: {enabled: true, stateKeys: ["\(Self.stateKey)"]}
         tenants:
           - {id: TENANT-001, channel: partner, delivery: kafka}
@@ -44,8 +46,8 @@ struct ControlPlaneEndToEndTests {
         return (response.status.code, String(buffer: try await response.body.collect(upTo: 1 << 20)))
     }
 
-    func tenantJSON(url: String) -> String {
-        #"{"channel":"partner","delivery":"webhook","webhook":{"url":"\#(url)","secrets":["\#(Self.secret)"],"#
+    func tenantJSON(url: String, secret: String = Self.secret) -> String {
+        #"{"channel":"partner","delivery":"webhook","webhook":{"url":"\#(url)","secrets":["\#(secret)"],"#
             + #""allowPrivateNetwork":true,"allowInsecureHttp":true}}"#
     }
 
@@ -160,5 +162,80 @@ struct ControlPlaneEndToEndTests {
             "control plane on Tansu: first delivery \(firstDelivery) after the first tenant was created (the sinks' "
                 + "first group join); \(joined) for a tenant added to running sinks; all delivered \(switched) "
                 + "after the URL change")
+    }
+
+    @Test(
+        "through the real binary's API: retry-now sends a waiting retry at once, a 410 disables until enable, a rotation signs with both secrets during its overlap and only the new one after"
+    )
+    func operationalActions() async throws {
+        let broker = try TansuBroker()
+        try broker.createTopic("payments.events", partitions: 3)
+        // The script sees the requests so far, this one last: a RETRY payment's first request fails.
+        let partner = WebhookReceiver { request, all in
+            let payment = request.paymentId ?? ""
+            if payment.hasPrefix("RETRY"), all.filter({ $0.paymentId == payment }).count == 1 { return .status(503) }
+            if payment.hasPrefix("GONE") { return .status(410) }
+            return .ok
+        }
+        try await serving([partner]) {
+            let port = try freeLoopbackPort()
+            let service = try ServiceProcess(
+                config: config(broker, adminPort: port, instance: 1, retrySchedule: "[1h]"), adminPort: port)
+            try await service.waitForReady(timeout: .seconds(90))
+            func produce(_ payment: String) async throws {
+                try await produceAll(
+                    [
+                        ProducerRecord(
+                            topic: "payments.events", key: Array(payment.utf8),
+                            value: internalEvent(
+                                paymentId: payment, tenantId: "PARTNER-OPS", type: "PaymentInitiatedEvent"))
+                    ], kafka: broker.kafka)
+            }
+            func requests(_ payment: String) -> [WebhookReceiver.Request] {
+                partner.requests.filter { $0.paymentId == payment }
+            }
+            #expect(try await admin(service, .PUT, "/PARTNER-OPS", tenantJSON(url: partner.url)).status == 201)
+
+            // retry-now: the retry waits an hour until asked.
+            try await produce("RETRY-1")
+            try await waitUntil("the first attempt failed", timeout: .seconds(60)) { requests("RETRY-1").count == 1 }
+            try await Task.sleep(for: .seconds(2))
+            #expect(requests("RETRY-1").count == 1)
+            #expect(try await admin(service, .POST, "/PARTNER-OPS/retry-now").status == 200)
+            try await waitUntil("the retry sent at once", timeout: .seconds(10)) { requests("RETRY-1").count == 2 }
+
+            // 410: the tenant is disabled (the API says why) until enable.
+            try await produce("GONE-1")
+            try await waitUntil("the tenant disabled", timeout: .seconds(60)) {
+                (try? await admin(service, .GET, "/PARTNER-OPS").body.contains("disabledReason")) == true
+            }
+            try await produce("HELD-1")
+            try await Task.sleep(for: .seconds(3))
+            #expect(requests("HELD-1").isEmpty, "not sent while disabled (dead-lettered)")
+            #expect(try await admin(service, .POST, "/PARTNER-OPS/enable").status == 200)
+            try await produce("AFTER-1")
+            try await waitUntil("delivered again after enable", timeout: .seconds(60)) { !requests("AFTER-1").isEmpty }
+
+            // Rotation with a 4 s overlap.
+            let rotation = try await admin(
+                service, .POST, "/PARTNER-OPS/rotate-secret", #"{"secret":"\#(Self.rotated)","overlap":"4s"}"#)
+            #expect(rotation.status == 200 && rotation.body.contains(Self.rotated))
+            try await produce("ROTATE-1")
+            try await waitUntil("delivered during the overlap", timeout: .seconds(30)) { !requests("ROTATE-1").isEmpty }
+            let during = requests("ROTATE-1")[0]
+            #expect(during.isSigned(with: Self.secret) && during.isSigned(with: Self.rotated))
+            try await Task.sleep(for: .seconds(4))
+            try await produce("ROTATE-2")
+            try await waitUntil("delivered after the overlap", timeout: .seconds(30)) { !requests("ROTATE-2").isEmpty }
+            let after = requests("ROTATE-2")[0]
+            #expect(after.isSigned(with: Self.rotated) && !after.isSigned(with: Self.secret))
+            #expect(!(try await admin(service, .GET, "/PARTNER-OPS").body.contains("whsec_")))
+
+            let metrics = try await service.metrics()
+            #expect(service.terminate() == 0)
+            #expect(
+                !leaksSecret(Self.rotated, in: service.log + metrics)
+                    && !leaksSecret(Self.secret, in: service.log + metrics))
+        }
     }
 }

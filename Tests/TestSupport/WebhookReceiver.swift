@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 import Hummingbird
 import NIOCore
@@ -14,6 +15,17 @@ public final class WebhookReceiver: Sendable {
         public var paymentId: String? { json?["paymentId"] as? String }
         public var eventId: String? { headers["webhook-id"] }
         public var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] }
+
+        /// Whether `webhook-signature` holds a valid Standard Webhooks signature with `secret`.
+        public func isSigned(with secret: String) -> Bool {
+            guard let id = headers["webhook-id"], let timestamp = headers["webhook-timestamp"],
+                let header = headers["webhook-signature"],
+                let key = Data(base64Encoded: String(secret.dropFirst("whsec_".count)))
+            else { return false }
+            let signed = Array("\(id).\(timestamp).".utf8) + body
+            let expected = "v1," + Data(Digest.hmacSHA256(key: Array(key), data: signed)).base64EncodedString()
+            return header.split(separator: " ").contains { $0 == expected }
+        }
     }
 
     public struct Reply: Sendable {

@@ -7,8 +7,8 @@ import Synchronization
 /// Pooled HTTP connections to one URL's host, pinned to the address the SSRF policy checked: the
 /// host name is resolved off Swift's cooperative threads (again after a minute), the address is
 /// checked (`AddressPolicy`), and the client connects only there while TLS still verifies the
-/// host name. No redirects are followed; a connection that cannot be made fails at once with its
-/// own error. Used for a partner's endpoint and for its OAuth2 token endpoint.
+/// host name. No redirects are followed. Used for a partner's endpoint and for its OAuth2 token
+/// endpoint.
 final class PinnedConnection: Sendable {
     struct Settings: Sendable {
         var allowPrivateNetwork = false
@@ -107,10 +107,9 @@ final class PinnedConnection: Sendable {
             configuration.connectionPool = .init(
                 idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maxConnections)
             configuration.decompression = .disabled
-            // A connection that cannot be made fails the attempt at once, with its own error (a
-            // refused connection, a TLS handshake's reason): the sink's retry schedule and circuit
-            // breaker decide what comes next, not a hidden loop until the connect timeout.
-            configuration.connectionPool.retryConnectionEstablishment = false
+            // A connection that cannot be made is tried again until the connect timeout (a refused
+            // or reset connection is often momentary); then the attempt fails with the last
+            // connection's own error (e.g. the TLS handshake's reason).
             if let tls = settings.tls { configuration.tlsConfiguration = tls.configuration }
             if literal == nil { configuration.dnsOverride = [host: address] }
             let client = HTTPClient(
