@@ -10,7 +10,8 @@ public final class ServiceProcess {
     private let process = Process()
     private let output: URL
 
-    public init(config: String, adminPort: Int, arguments: [String] = []) throws {
+    /// `environment`: variables added to the test's own (e.g. secrets the configuration names).
+    public init(config: String, adminPort: Int, arguments: [String] = [], environment: [String: String] = [:]) throws {
         self.adminPort = adminPort
         configPath =
             FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -24,6 +25,9 @@ public final class ServiceProcess {
             ["run", "--config", configPath, "--schemas", repositoryRoot.appendingPathComponent("schemas").path]
             + arguments
         let log = try FileHandle(forWritingTo: output)
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
+        }
         process.standardOutput = log
         process.standardError = log
         try process.run()
@@ -45,6 +49,9 @@ public final class ServiceProcess {
         process.waitUntilExit()
         return process.terminationStatus
     }
+
+    /// `SIGHUP`: the service reads its TLS files again.
+    public func hangUp() { _ = SwiftGlibc.kill(process.processIdentifier, SIGHUP) }
 
     public var log: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
 

@@ -112,7 +112,7 @@ struct SinkHarness {
         return latest.filter(\.value).map(\.key).sorted()
     }
 
-    func deadLetters(_ tenant: String, count: Int, timeout: Duration = .seconds(20)) async throws -> [ConsumerRecord] {
+    func deadLetters(_ tenant: String, count: Int, timeout: Duration = .seconds(60)) async throws -> [ConsumerRecord] {
         try await readTopics([PaymentTopics.deadLetter(of: topic(tenant))], kafka: kafka, timeout: timeout) {
             $0.count >= count
         }
