@@ -37,11 +37,6 @@ public struct ConsumerConfiguration: Sendable {
     /// for most of a second each time its queue had filled (the bridge ran 20–40 % slower).
     public var fetchQueueBackoff: Duration = .milliseconds(10)
 
-    /// `topic.metadata.refresh.interval.ms`: how soon a topic created after `subscribe` (one a
-    /// pattern matches, or one named that did not exist yet) joins the subscription; nil:
-    /// librdkafka's 5 minutes.
-    public var metadataRefreshInterval: Duration?
-
     public init(kafka: KafkaConfiguration, groupID: String) {
         self.kafka = kafka
         self.groupID = groupID
@@ -60,9 +55,6 @@ public struct ConsumerConfiguration: Sendable {
             "max.poll.interval.ms": "\(RDKafkaClient.milliseconds(maxPollInterval))",
             "queued.max.messages.kbytes": "\(prefetchKilobytes)",
         ]
-        if let metadataRefreshInterval {
-            typed["topic.metadata.refresh.interval.ms"] = "\(RDKafkaClient.milliseconds(metadataRefreshInterval))"
-        }
         if RDKafkaLibrary.versionNumber >= 0x0201_0000 {
             typed["fetch.queue.backoff.ms"] = "\(RDKafkaClient.milliseconds(fetchQueueBackoff))"
         }

@@ -32,6 +32,21 @@ public final class KafkaConsumer: Sendable {
         try client.subscribe(topics)
     }
 
+    /// Fetches the cluster's metadata through this consumer: a pattern subscription then sees
+    /// topics created since its last refresh (librdkafka's own comes every 5 minutes) and the
+    /// group rebalances to assign them. Repeated until the topic `waitingFor` is known, or
+    /// `attempts` are spent.
+    public func refreshMetadata(waitingFor topics: Set<String>, attempts: Int = 10) async {
+        let client = self.client
+        for _ in 0..<attempts {
+            let known = try? await client.blocking { () throws(KafkaError) in
+                try client.metadata(timeout: .seconds(5)).topics.keys
+            }
+            if let known, topics.isSubset(of: Set(known)) { return }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
     /// Leaves the subscription: every partition is revoked.
     public func unsubscribe() throws(KafkaError) {
         try client.unsubscribe()

@@ -205,9 +205,6 @@ public final class WebhookSink: Service, Sendable {
         consumerConfiguration.sessionTimeout = configuration.sessionTimeout
         consumerConfiguration.maxPollInterval = configuration.maxPollInterval
         consumerConfiguration.prefetchKilobytes = configuration.prefetchKilobytes
-        // A tenant added at runtime subscribes to topics just created: the consumer sees them (and
-        // the group rebalances to assign them) at its next metadata refresh.
-        consumerConfiguration.metadataRefreshInterval = .seconds(1)
         var producerConfiguration = ProducerConfiguration(kafka: kafka)
         producerConfiguration.linger = .milliseconds(1)
         producerConfiguration.maxRecordBytes = configuration.maxRecordBytes
@@ -389,6 +386,12 @@ public final class WebhookSink: Service, Sendable {
         } else {
             try consumer.subscribe(wanted.keys.sorted().map { PaymentTopics.responsesSubscription(forTenant: $0) })
             state.withLock { $0.roster.subscribed = wanted }
+            // The pattern matches only topics in the consumer's metadata: fetch it now (the topics
+            // were just created) rather than at librdkafka's next refresh, minutes away.
+            if subscribed != nil {
+                let created = Set(changed.flatMap { wanted[$0] ?? [] })
+                Task { [consumer] in await consumer.refreshMetadata(waitingFor: created) }
+            }
         }
         logger.info(
             "webhook sink consuming",

@@ -196,11 +196,11 @@ struct WebhookControlPlaneTests {
             }
             try await Task.sleep(for: .seconds(1))
             #expect(receiver.requests.count == 1, "the retry waits an hour")
-            let asked = ContinuousClock.now
+            // Due in an hour; sent within seconds of retry-now.
             try await service.update("API-R", .retryNow) { $0.retryNowAt = Date().millisecondsSince1970 }
-            try await waitUntil("the retry sent at once", timeout: .seconds(10)) { receiver.requests.count == 2 }
-            #expect(ContinuousClock.now - asked < .seconds(3))
-            #expect(service.app.sink?.totals.delivered == 1)
+            try await waitUntil("the retry sent at once", timeout: .seconds(10)) {
+                receiver.requests.count == 2 && service.app.sink?.totals.delivered == 1
+            }
 
             // 410: the tenant is disabled in the tenants topic, later records are dead-lettered.
             try await produceAll(
@@ -223,10 +223,11 @@ struct WebhookControlPlaneTests {
             }
             try await produceAll(
                 events("API-R", payments: 3..<4, types: ["PaymentInitiatedEvent"]).records, kafka: kafka)
+            // The request arrives before the sink has counted its answer.
             try await waitUntil("delivered again after enable", timeout: .seconds(30)) {
-                receiver.requests.contains { $0.paymentId == "API-R-P3" }
+                receiver.requests.contains { $0.paymentId == "API-R-P3" } && service.app.sink?.totals.delivered == 2
             }
-            #expect(service.app.sink?.totals.delivered == 2)
+            #expect(service.app.sink?.totals.deadLettered == 2, "only the 410 and the one sent while disabled")
         }
     }
 

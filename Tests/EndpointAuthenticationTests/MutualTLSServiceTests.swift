@@ -53,11 +53,7 @@ struct MutualTLSServiceTests {
                       url: "\(partner.url)"
                       secrets: ["\(Self.secret)"]
                       allowPrivateNetwork: true
-                      tls:
-                        caBundle: "\(certificates.caCertificate)"
-                        clientCertificate: "\(certificates.clientCertificate)"
-                        clientKey: "\(certificates.encryptedClientKey)"
-                        clientKeyPassphrase: "\(certificates.passphrase)"
+                      tls: \(certificates.tlsYAML(passphrase: certificates.passphrase))
                 """)
         let app = try BridgeApplication(
             configuration: configuration, schemaDirectory: repositoryRoot.appendingPathComponent("schemas").path,

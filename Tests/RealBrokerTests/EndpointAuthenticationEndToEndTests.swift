@@ -50,11 +50,7 @@ struct EndpointAuthenticationEndToEndTests {
                       url: "\(tlsPartner.url)"
                       secrets: ["\(Self.secret)"]
                       allowPrivateNetwork: true
-                      tls:
-                        caBundle: "\(certificates.caCertificate)"
-                        clientCertificate: "\(certificates.clientCertificate)"
-                        clientKey: "\(certificates.encryptedClientKey)"
-                        clientKeyPassphrase: "${CLIENT_KEY_PASSPHRASE}"
+                      tls: \(certificates.tlsYAML(passphrase: "${CLIENT_KEY_PASSPHRASE}"))
                   - id: PARTNER-OAUTH
                     channel: partner
                     delivery: webhook

@@ -29,6 +29,13 @@ public struct TestCertificates: Sendable {
         ])
     }
 
+    /// A `webhook.tls` entry of the service configuration (flow style): the test CA trusted, the
+    /// client certificate with its encrypted key, and the passphrase as given (e.g. `${VAR}`).
+    public func tlsYAML(passphrase: String) -> String {
+        "{caBundle: \"\(caCertificate)\", clientCertificate: \"\(clientCertificate)\", "
+            + "clientKey: \"\(encryptedClientKey)\", clientKeyPassphrase: \"\(passphrase)\"}"
+    }
+
     /// Another client certificate with the same CA and key (a renewal), valid `days` days.
     public func renewClientCertificate(days: Int) throws {
         try openssl([
