@@ -49,7 +49,7 @@ struct RecordRefusalTests {
             let responses = try await harness.read([partnerTopic], timeout: .seconds(60)) {
                 BridgeHarness.eventIds($0).count >= 51
             }
-            return (responses, try await harness.read([dlt], count: 1, timeout: .seconds(10)))
+            return (responses, try await harness.read([dlt], count: 1, timeout: .seconds(60)))
         }
         #expect(
             BridgeHarness.eventIds(responses).isSuperset(of: ids),
@@ -145,7 +145,7 @@ struct RecordRefusalTests {
             let responses = try await harness.read([partnerTopic], timeout: .seconds(60)) {
                 BridgeHarness.eventIds($0).count >= 59
             }
-            _ = try await harness.read(["\(harness.inputTopic).DLT"], count: 1, timeout: .seconds(20))
+            _ = try await harness.read(["\(harness.inputTopic).DLT"], count: 1, timeout: .seconds(60))
             // Then a while longer: a second dead letter would show here.
             let deadLetters = try await harness.read(["\(harness.inputTopic).DLT"], count: 2, timeout: .seconds(5))
             return (responses, deadLetters)
