@@ -63,7 +63,11 @@ struct AdminAPIConformanceTests {
             let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             fuzz.waitUntilExit()
             #expect(fuzz.terminationStatus == 0, "\(arguments): \(output.suffix(3000))")
-            #expect(output.contains("No issues found"), "\(arguments)")
+            // No issue; a warning that random ids found nothing to act on (404) is not one.
+            let onlyMissingData =
+                output.contains("Missing test data") && !output.contains("FAILURES")
+                && output.range(of: #"Test cases:\s*\n[^\n]*failed"#, options: .regularExpression) == nil
+            #expect(output.contains("No issues found") || onlyMissingData, "\(arguments): \(output.suffix(3000))")
             #expect(!output.contains(token), "the token is not echoed")
         }
         // The tenant actions (rotate-secret, pause, resume, enable, retry-now).
