@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries, found with pkg-config; nothing else lives here.
@@ -97,6 +98,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        // The payment history: a materialized view of the response topics, their DLTs and the
+        // sink's attempt log, in SQLite (GRDB), exactly-once by storing Kafka positions with the rows.
+        .target(
+            name: "PaymentHistory",
+            dependencies: [
+                "Timing", "Kafka", "Payments", "ResponseCodec", "DeadLetters",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -215,6 +227,14 @@ let package = Package(
                 "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
+        .testTarget(
+            name: "PaymentHistoryTests",
+            dependencies: [
+                "PaymentHistory", "Kafka", "KafkaEmbedded", "Avro", "Payments", "ResponseCodec", "DeadLetters",
+                "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestSupport"]),

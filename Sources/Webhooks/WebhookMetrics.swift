@@ -67,6 +67,18 @@ final class WebhookMetrics: Sendable {
         }.recordMilliseconds(milliseconds)
     }
 
+    /// An attempt-log entry Kafka did not take.
+    func attemptLogFailure() {
+        counter("payments_bridge_webhook_attempt_log_failures_total", []).increment()
+    }
+
+    /// From the event's time to the partner's 2xx.
+    func endToEnd(tenant: String, milliseconds: Int64) {
+        Self.cached(in: timers, "payments_bridge_end_to_end_latency_seconds", [("tenant", tenant)]) {
+            Metrics.Timer(label: $0, dimensions: $1, preferredDisplayUnit: .seconds, factory: factory)
+        }.recordMilliseconds(max(0, milliseconds))
+    }
+
     /// Records waiting in the retry log, per tenant.
     func pending(tenant: String, count: Int) {
         gauge("payments_bridge_webhook_pending", [("tenant", tenant)]).record(count)

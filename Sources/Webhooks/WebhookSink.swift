@@ -61,6 +61,10 @@ public final class WebhookSink: Service, Sendable {
         /// The retry log; `<consumerGroup>.retries` when nil.
         public var retryTopic: String?
         public var retryTopicPartitions = 3
+        /// Every attempt is appended to the attempt log (`<consumerGroup>.attempts` when
+        /// `attemptTopic` is nil), the source of the delivery history; off: no log.
+        public var attemptLog = true
+        public var attemptTopic: String?
         public var replicationFactor = 3
         /// Topics to create when missing before subscribing (the tenants' response topics and DLTs).
         public var topics: [TopicSpecification] = []
@@ -89,6 +93,7 @@ public final class WebhookSink: Service, Sendable {
         }
 
         var retryLogTopic: String { retryTopic ?? PaymentTopics.retryLog(ofGroup: consumerGroup) }
+        public var attemptLogTopic: String { attemptTopic ?? PaymentTopics.attempts(ofGroup: consumerGroup) }
     }
 
     /// Delivery counts since start (for the demo summary and tests; metrics carry the same).
@@ -167,6 +172,7 @@ public final class WebhookSink: Service, Sendable {
     private let kafka: KafkaConfiguration
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
+    private let attemptLog: AttemptLog?
     private let provisioner: TopicProvisioner
     private let decoder: PaymentResponseDecoder
     private let clock: SinkClock
@@ -209,6 +215,10 @@ public final class WebhookSink: Service, Sendable {
         producerConfiguration.linger = .milliseconds(1)
         producerConfiguration.maxRecordBytes = configuration.maxRecordBytes
         producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        attemptLog =
+            configuration.attemptLog
+            ? AttemptLog(topic: configuration.attemptLogTopic, producer: producer, metrics: metrics, logger: logger)
+            : nil
         provisioner = TopicProvisioner(admin: try KafkaAdmin(configuration: kafka, logger: logger), logger: logger)
         consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         consumer.onRebalance { [weak self] event in await self?.rebalanced(event) }
@@ -422,6 +432,12 @@ public final class WebhookSink: Service, Sendable {
                 topic: configuration.retryLogTopic, partitions: configuration.retryTopicPartitions,
                 replicationFactor: configuration.replicationFactor,
                 maxRecordBytes: configuration.maxRecordBytes))
+        if let attemptLog {
+            specs.append(
+                AttemptLog.specification(
+                    topic: attemptLog.topic, partitions: configuration.retryTopicPartitions,
+                    replicationFactor: configuration.replicationFactor))
+        }
         await provisioner.ensure(specs)
     }
 
@@ -528,6 +544,13 @@ public final class WebhookSink: Service, Sendable {
                         $0.totals.count(\.filtered, tenant: tenant.id)
                     }
                     fetched = .skip
+                    let now = clock.now()
+                    await attemptLog?.append(
+                        AttemptLog.entry(
+                            QueuedDelivery(
+                                tenant: tenant.id, pending: PendingDelivery(record: record), response: response),
+                            attempt: 0, sentAt: now, durationMs: 0, result: nil, excerpt: [], outcome: .filtered,
+                            error: "event type \(response.eventType.rawValue) is not delivered to this tenant"))
                 } else {
                     fetched = .deliver(
                         QueuedDelivery(tenant: tenant.id, pending: PendingDelivery(record: record), response: response))
@@ -726,16 +749,28 @@ public final class WebhookSink: Service, Sendable {
             }
             guard let endpoint = found else { return nil }
             if let disabled {
-                return .deadLetter(
-                    cause(
-                        item.pending, reason: .endpointGone, error: "\(disabled); not sent (delivery is disabled)",
-                        status: 410, now: clock.now()))
+                let now = clock.now()
+                let error = "\(disabled); not sent (delivery is disabled)"
+                await attemptLog?.append(
+                    AttemptLog.entry(
+                        item, attempt: item.pending.attempts + 1, sentAt: now, durationMs: 0, result: nil, excerpt: [],
+                        outcome: .deadLettered, errorClass: .disabled, error: error))
+                return .deadLetter(cause(item.pending, reason: .endpointGone, error: error, status: 410, now: now))
             }
             try await holdDuringRebalance()
             let permit: CircuitBreakerState.Permit
             switch try await admit(endpoint, isRetry: item.pending.attempts > 0) {
             case .admitted(let admitted): permit = admitted
-            case .slotMissed: return skipRetrySlot(item.pending)
+            case .slotMissed:
+                let skipped = skipRetrySlot(item.pending)
+                let now = clock.now()
+                await attemptLog?.append(
+                    AttemptLog.entry(
+                        item, attempt: item.pending.attempts + item.pending.skipped + 1, sentAt: now, durationMs: 0,
+                        result: nil, excerpt: [], outcome: Self.logged(skipped, breakerSkip: true),
+                        errorClass: .circuitOpen, error: "not sent: the endpoint's circuit was open for the whole slot")
+                )
+                return skipped
             }
             guard !Task.isCancelled, isCurrent(attempt.partition, attempt.generation) else {
                 endpoint.inFlight.release()
@@ -743,8 +778,9 @@ public final class WebhookSink: Service, Sendable {
                 return nil
             }
             let started = clock.now()
-            let result = await endpoint.attempt(
+            let answer = await endpoint.attempted(
                 body: item.body, eventID: item.eventID, correlationID: item.correlationID, now: started)
+            let result = answer.result
             endpoint.inFlight.release()
             if result.reachability != .notSent { state.withLock { $0.totals.attempts += 1 } }
             let now = clock.now()
@@ -753,9 +789,31 @@ public final class WebhookSink: Service, Sendable {
                 tenant: item.tenant)
             metrics.attempt(tenant: item.tenant, milliseconds: now - started)
             try Task.checkCancellation()
-            return outcome(of: result, item, started: started, now: now)
+            let outcome = outcome(of: result, item, started: started, now: now)
+            if case .delivered = outcome, let eventTime = item.eventTime {
+                metrics.endToEnd(tenant: item.tenant, milliseconds: now - eventTime)
+            }
+            await attemptLog?.append(
+                AttemptLog.entry(
+                    item, attempt: item.pending.attempts + 1, sentAt: started, durationMs: now - started,
+                    result: result,
+                    excerpt: answer.responseExcerpt, outcome: Self.logged(outcome, result: result)))
+            return outcome
         } catch {
             return nil
+        }
+    }
+
+    /// How the attempt log names an outcome.
+    private static func logged(
+        _ outcome: Machine.Outcome, result: WebhookEndpoint.AttemptResult? = nil, breakerSkip: Bool = false
+    ) -> DeliveryAttempt.Outcome {
+        switch outcome {
+        case .delivered: return .delivered
+        case .retry: return breakerSkip ? .skippedByBreaker : .retryScheduled
+        case .deadLetter:
+            if case .blocked = result { return .blocked }
+            return .deadLettered
         }
     }
 

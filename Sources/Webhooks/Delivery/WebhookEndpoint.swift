@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import Payments
 import Synchronization
 
 /// One partner's webhook endpoint: the checked target address, a pooled keep-alive HTTP client
@@ -126,16 +127,28 @@ public final class WebhookEndpoint: Sendable {
         await connection.checkedAddress(now: now)
     }
 
+    /// What one attempt came to, and the first bytes of the endpoint's answer (for the attempt log).
+    struct Attempted: Sendable {
+        var result: AttemptResult
+        var responseExcerpt: [UInt8] = []
+    }
+
     /// One signed POST of `body`. Does not wait for limits (see `WebhookSink`).
     func attempt(body: [UInt8], eventID: String, correlationID: String, now: Int64) async -> AttemptResult {
+        await attempted(body: body, eventID: eventID, correlationID: correlationID, now: now).result
+    }
+
+    /// `attempt`, with the start of the response body.
+    func attempted(body: [UInt8], eventID: String, correlationID: String, now: Int64) async -> Attempted {
         let address: String
         switch await checkedAddress(now: now) {
         case .success(let checked): address = checked
-        case .failure(.blocked(let reason)): return .blocked(reason)
-        case .failure(.connection(let reason)): return .retriable(status: nil, retryAfter: nil, error: reason)
+        case .failure(.blocked(let reason)): return Attempted(result: .blocked(reason))
+        case .failure(.connection(let reason)):
+            return Attempted(result: .retriable(status: nil, retryAfter: nil, error: reason))
         }
         if let field = Self.unsafeHeaderField(eventID: eventID, correlationID: correlationID) {
-            return .unsendable("\(field) holds a character not allowed in an HTTP header")
+            return Attempted(result: .unsendable("\(field) holds a character not allowed in an HTTP header"))
         }
         var headers = HTTPHeaders()
         headers.reserveCapacity(11 + settings.headers.count)
@@ -154,19 +167,20 @@ public final class WebhookEndpoint: Sendable {
             let token: String
             switch await oauth2.token(now: now) {
             case .success(let value): token = value
-            case .failure(.blocked(let reason)): return .blocked(reason)
-            case .failure(.unavailable(let reason)): return .retriable(status: nil, retryAfter: nil, error: reason)
+            case .failure(.blocked(let reason)): return Attempted(result: .blocked(reason))
+            case .failure(.unavailable(let reason)):
+                return Attempted(result: .retriable(status: nil, retryAfter: nil, error: reason))
             }
             headers.replaceOrAdd(name: "Authorization", value: "Bearer \(token)")
-            let result = await post(body, headers: headers, to: address, now: now)
-            guard case .refused(status: 401, _) = result, attempt == 0 else { return result }
+            let answer = await post(body, headers: headers, to: address, now: now)
+            guard case .refused(status: 401, _) = answer.result, attempt == 0 else { return answer }
             oauth2.invalidate(token)
         }
-        return .refused(status: 401, error: "HTTP 401")
+        return Attempted(result: .refused(status: 401, error: "HTTP 401"))
     }
 
     /// One POST of `body` with `headers`, classified.
-    private func post(_ body: [UInt8], headers: HTTPHeaders, to address: String, now: Int64) async -> AttemptResult {
+    private func post(_ body: [UInt8], headers: HTTPHeaders, to address: String, now: Int64) async -> Attempted {
         do {
             // The event-loop API with a delegate that keeps only the status line and the two
             // headers we act on: the body is counted and dropped, never stored.
@@ -182,17 +196,21 @@ public final class WebhookEndpoint: Sendable {
                 } onCancel: {
                     task.cancel()
                 }
-                return classify(status: response.status, headers: response.headers, now: now)
+                return Attempted(
+                    result: classify(status: response.status, headers: response.headers, now: now),
+                    responseExcerpt: response.excerpt)
             } catch {
                 // The body was cut at the read cap: the status line decides (a 2xx is a delivery).
                 if let response = summary.cutResponse {
-                    return classify(status: response.status, headers: response.headers, now: now)
+                    return Attempted(
+                        result: classify(status: response.status, headers: response.headers, now: now),
+                        responseExcerpt: response.excerpt)
                 }
                 throw error
             }
         } catch {
-            if let reason = Self.tlsReason(error) { return .tlsFailed(reason) }
-            return .retriable(status: nil, retryAfter: nil, error: Self.describe(error))
+            if let reason = Self.tlsReason(error) { return Attempted(result: .tlsFailed(reason)) }
+            return Attempted(result: .retriable(status: nil, retryAfter: nil, error: Self.describe(error)))
         }
     }
 
@@ -271,11 +289,13 @@ public final class WebhookEndpoint: Sendable {
     }
 }
 
-/// Collects what the sink needs from a response: the status and the headers it acts on.
+/// Collects what the sink needs from a response: the status, the headers it acts on, and the
+/// first bytes of the body (for the attempt log).
 private final class ResponseSummary: HTTPClientResponseDelegate, Sendable {
     struct Response: Sendable {
         var status = 0
         var headers = HTTPHeaders()
+        var excerpt: [UInt8] = []
     }
     private let state = Mutex((Response(), 0, false))
     private let maxBodyBytes: Int
@@ -296,6 +316,13 @@ private final class ResponseSummary: HTTPClientResponseDelegate, Sendable {
 
     func didReceiveBodyPart(task: HTTPClient.Task<Response>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
         let cut = state.withLock { s -> Bool in
+            if s.0.excerpt.count < DeliveryAttempt.responseExcerptBytes,
+                let bytes = buffer.getBytes(
+                    at: buffer.readerIndex,
+                    length: min(buffer.readableBytes, DeliveryAttempt.responseExcerptBytes - s.0.excerpt.count))
+            {
+                s.0.excerpt += bytes
+            }
             s.1 += buffer.readableBytes
             if s.1 > maxBodyBytes, !s.2 {
                 s.2 = true

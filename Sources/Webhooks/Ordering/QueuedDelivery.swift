@@ -12,6 +12,9 @@ struct QueuedDelivery: Sendable {
     var eventID: String
     var correlationID: String
     var body: [UInt8]
+    /// The event's time (the response's `timestamp`, or the record's for one read back from the
+    /// retry log), milliseconds since the epoch: where end-to-end latency starts.
+    var eventTime: Int64?
     /// Set when the record cannot be delivered at all (its retry-log entry no longer decodes):
     /// it is dead-lettered with this cause when its turn comes.
     var undeliverable: DeadLetterCause?
@@ -22,6 +25,7 @@ struct QueuedDelivery: Sendable {
         eventID = response.eventId
         correlationID = response.correlationId
         body = WebhookBody.render(response)
+        eventTime = response.timestamp
     }
 
     init(tenant: String, pending: PendingDelivery, eventID: String, correlationID: String, body: [UInt8]) {
@@ -30,6 +34,7 @@ struct QueuedDelivery: Sendable {
         self.eventID = eventID
         self.correlationID = correlationID
         self.body = body
+        eventTime = pending.record.timestamp
     }
 
     var offset: Int64 { pending.record.offset }
