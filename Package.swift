@@ -113,6 +113,15 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        // The partners' status API (its own listener): keys, per-key rates, answers from the history.
+        .target(
+            name: "PartnerAPI",
+            dependencies: [
+                "Digest", "PaymentHistory", "Timing",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("Resources/partner-openapi.yaml")]),
         // Test doubles of Webhooks for tests and benchmarks (an accelerated SinkClock); no production target depends on it.
         .target(name: "WebhooksTesting", dependencies: ["Timing", "Webhooks"]),
         // OpenSSL digests (HMAC-SHA256, SHA-256).
@@ -232,8 +241,10 @@ let package = Package(
         .testTarget(
             name: "PaymentHistoryTests",
             dependencies: [
-                "PaymentHistory", "Kafka", "KafkaEmbedded", "Avro", "Payments", "ResponseCodec", "DeadLetters",
-                "TestSupport",
+                "PaymentHistory", "PartnerAPI", "Kafka", "KafkaEmbedded", "Avro", "Payments", "ResponseCodec",
+                "DeadLetters", "TestSupport", "Digest",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]),

@@ -32,17 +32,9 @@ public struct AdminAuthenticator: Sendable {
         else { return .missing }
         let presented = Digest.sha256(Array(authorization.dropFirst(7).utf8))
         var found: String?
-        for caller in callers where Self.constantTimeEqual(caller.digest, presented) && found == nil {
+        for caller in callers where Digest.constantTimeEqual(caller.digest, presented) && found == nil {
             found = caller.name
         }
         return found.map(Outcome.caller) ?? .refused
-    }
-
-    /// Whether two byte strings of the same length are equal, looking at every byte.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 }

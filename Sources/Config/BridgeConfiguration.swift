@@ -9,6 +9,9 @@ public struct BridgeConfiguration: Sendable, Equatable {
     public var sink = Sink()
     public var tenants: [Tenant] = []
     public var controlPlane = ControlPlane()
+    public var state = State()
+    public var history = History()
+    public var partnerAPI = PartnerAPI()
 
     public init() {}
 
@@ -128,6 +131,9 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var channel: PaymentChannel
         public var delivery: Delivery
         public var webhook: Webhook?
+        /// `statusApi.keys`: the SHA-256 hashes (lowercase hex) of the keys that may read this
+        /// tenant's payments from the partner status API.
+        public var statusAPIKeys: [String] = []
 
         public init(id: String, channel: PaymentChannel, delivery: Delivery, webhook: Webhook? = nil) {
             self.id = id
@@ -206,5 +212,29 @@ public struct BridgeConfiguration: Sendable, Equatable {
             self.allowPrivateNetwork = allowPrivateNetwork
             self.allowInsecureHttp = allowInsecureHttp
         }
+    }
+
+    /// `state`: where the service keeps files of its own (the payment history's database).
+    public struct State: Sendable, Equatable {
+        public var directory = "./state"
+    }
+
+    /// `history`: the payment history (a view of the response topics, their DLTs and the sink's
+    /// attempt log), which the status API and the trace read.
+    public struct History: Sendable, Equatable {
+        public var enabled = true
+        /// The database file, under `state.directory`.
+        public static let fileName = "history.sqlite"
+    }
+
+    /// `partnerApi`: the partners' status API, on a listener of its own; off unless `listen` is set.
+    public struct PartnerAPI: Sendable, Equatable {
+        public var host: String?
+        public var port = 0
+        /// Requests per second per key (the sustained rate), and the burst above it.
+        public var ratePerSecond: Double = 20
+        public var burst = 40
+        public var isEnabled: Bool { host != nil }
+        public var listen: String? { host.map { $0.contains(":") ? "[\($0)]:\(port)" : "\($0):\(port)" } }
     }
 }

@@ -22,7 +22,10 @@ extension BridgeConfiguration {
             throw ConfigurationError(key: "", problem: "malformed YAML: \(error)")
         }
         let reader = ConfigReader(node: root, path: "", environment: environment)
-        try reader.rejectUnknownKeys(["kafka", "schemaRegistry", "admin", "bridge", "sink", "tenants", "controlPlane"])
+        try reader.rejectUnknownKeys([
+            "kafka", "schemaRegistry", "admin", "bridge", "sink", "tenants", "controlPlane", "state", "history",
+            "partnerApi",
+        ])
         var config = BridgeConfiguration()
         try config.readKafka(reader["kafka"], environment: environment)
         try config.readRegistry(reader["schemaRegistry"], environment: environment)
@@ -31,6 +34,7 @@ extension BridgeConfiguration {
         try config.readSink(reader["sink"])
         try config.readTenants(reader["tenants"])
         try config.readControlPlane(reader["controlPlane"])
+        try config.readHistory(reader)
         try config.checkRecordLimit(reader)
         return config
     }
@@ -101,16 +105,44 @@ extension BridgeConfiguration {
     private mutating func readAdmin(_ r: ConfigReader) throws(ConfigurationError) {
         try r.rejectUnknownKeys(["listen", "tokens"])
         admin.tokens = try Self.readAdminTokens(r["tokens"])
-        guard let listen = try r["listen"].string() else { return }
-        let problem = "expected host:port (e.g. 127.0.0.1:8088), got '\(listen)'"
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
-            (0...65535).contains(port)
-        else { throw r["listen"].error(problem) }
-        var host = String(listen[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { throw r["listen"].error(problem) }
+        guard let (host, port) = try Self.readListen(r["listen"], example: "127.0.0.1:8088") else { return }
         admin.host = host
         admin.port = port
+    }
+
+    /// A `listen` value: `host:port` (an IPv6 host in brackets); nil when absent.
+    private static func readListen(_ r: ConfigReader, example: String) throws(ConfigurationError) -> (String, Int)? {
+        guard let listen = try r.string() else { return nil }
+        let problem = "expected host:port (e.g. \(example)), got '\(listen)'"
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { throw r.error(problem) }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw r.error(problem) }
+        return (host, port)
+    }
+
+    /// `state`, `history` and `partnerApi`.
+    private mutating func readHistory(_ root: ConfigReader) throws(ConfigurationError) {
+        let s = root["state"]
+        try s.rejectUnknownKeys(["directory"])
+        state.directory = try s["directory"].string(default: state.directory)
+        guard !state.directory.isEmpty else { throw s["directory"].error("must not be empty") }
+        let h = root["history"]
+        try h.rejectUnknownKeys(["enabled"])
+        history.enabled = try h["enabled"].bool(default: history.enabled)
+        let p = root["partnerApi"]
+        try p.rejectUnknownKeys(["listen", "ratePerSecond", "burst"])
+        if let (host, port) = try Self.readListen(p["listen"], example: "127.0.0.1:8090") {
+            partnerAPI.host = host
+            partnerAPI.port = port
+        }
+        partnerAPI.ratePerSecond = try p["ratePerSecond"].double(default: partnerAPI.ratePerSecond, minimumExclusive: 0)
+        partnerAPI.burst = try p["burst"].int(default: partnerAPI.burst, minimum: 1)
+        if partnerAPI.isEnabled, !history.enabled {
+            throw h["enabled"].error("the partner status API reads the payment history: it must stay enabled")
+        }
     }
 
     /// `admin.tokens`: `{name, token}` pairs; names unique (they stand for the caller in the audit
@@ -270,7 +302,7 @@ extension BridgeConfiguration {
     }
 
     private static func readTenant(_ t: ConfigReader) throws(ConfigurationError) -> Tenant {
-        try t.rejectUnknownKeys(["id", "channel", "delivery", "webhook"])
+        try t.rejectUnknownKeys(["id", "channel", "delivery", "webhook", "statusApi"])
         guard let id = try t["id"].string() else { throw t["id"].error("is required") }
         guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
             throw t["id"].error("'\(id)' must use only A-Z a-z 0-9 . _ - (it becomes part of a topic name)")
@@ -290,7 +322,26 @@ extension BridgeConfiguration {
         } else if t["webhook"].isPresent {
             throw t["webhook"].error("is only allowed when delivery is webhook")
         }
-        return Tenant(id: id, channel: channel, delivery: delivery, webhook: webhook)
+        var tenant = Tenant(id: id, channel: channel, delivery: delivery, webhook: webhook)
+        tenant.statusAPIKeys = try readStatusAPIKeys(t["statusApi"])
+        return tenant
+    }
+
+    /// `statusApi.keys`: `sha256:<64 hex digits>` each (the hash of a key, never the key).
+    private static func readStatusAPIKeys(_ r: ConfigReader) throws(ConfigurationError) -> [String] {
+        try r.rejectUnknownKeys(["keys"])
+        var keys: [String] = []
+        for element in try r["keys"].elements() {
+            let text = try element.string() ?? ""
+            let hex = text.hasPrefix("sha256:") ? String(text.dropFirst(7)).lowercased() : ""
+            guard hex.count == 64, hex.allSatisfy(\.isHexDigit) else {
+                throw element.error(
+                    "expected sha256:<64 hex digits>, the SHA-256 of the key (e.g. `printf %s KEY | sha256sum`)")
+            }
+            guard !keys.contains(hex) else { throw element.error("repeats an earlier key") }
+            keys.append(hex)
+        }
+        return keys
     }
 
     private static func readWebhook(_ w: ConfigReader) throws(ConfigurationError) -> Webhook {

@@ -38,6 +38,7 @@ extension BridgeConfiguration.Tenant {
             }
             document["webhook"] = fields
         }
+        if !statusAPIKeys.isEmpty { document["statusApi"] = ["keys": statusAPIKeys.map { "sha256:\($0)" }] }
         return document
     }
 }

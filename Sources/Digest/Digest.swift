@@ -25,6 +25,16 @@ public enum Digest {
         return Array(output.prefix(Int(length)))
     }
 
+    /// Whether two byte strings are equal, in a time that depends only on their length (OpenSSL's
+    /// `CRYPTO_memcmp`): for comparing secrets, or digests of them.
+    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        guard !a.isEmpty else { return true }
+        return a.withUnsafeBytes { x in
+            b.withUnsafeBytes { y in CRYPTO_memcmp(x.baseAddress, y.baseAddress, a.count) == 0 }
+        }
+    }
+
     public static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []

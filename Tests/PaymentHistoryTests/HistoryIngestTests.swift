@@ -72,12 +72,7 @@ struct HistoryHarness {
 
 /// Runs the ingest while `body` runs, then stops it.
 func whileIngesting<T: Sendable>(_ ingest: HistoryIngest, _ body: @Sendable () async throws -> T) async throws -> T {
-    let task = Task { try await ingest.run() }
-    defer { task.cancel() }
-    let result = try await body()
-    task.cancel()
-    _ = await task.result
-    return result
+    try await whileRunning({ try await ingest.run() }, body)
 }
 
 @Suite("The payment history follows the response topics, their DLTs and the attempt log")

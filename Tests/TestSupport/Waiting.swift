@@ -18,3 +18,15 @@ public struct WaitTimeout: Error, CustomStringConvertible {
     public let timeout: Duration
     public var description: String { "timed out after \(timeout) waiting until \(what)" }
 }
+
+/// Runs `service` while `body` runs, then cancels it (as a SIGTERM would) and waits for it to stop.
+public func whileRunning<T: Sendable>(
+    _ service: @escaping @Sendable () async throws -> Void, _ body: @Sendable () async throws -> T
+) async throws -> T {
+    let task = Task { try await service() }
+    defer { task.cancel() }
+    let result = try await body()
+    task.cancel()
+    _ = await task.result
+    return result
+}

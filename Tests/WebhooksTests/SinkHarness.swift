@@ -127,12 +127,7 @@ struct SinkHarness {
 
 /// Runs the sink while `body` runs, then stops it as a SIGTERM would.
 func withSink<T: Sendable>(_ sink: WebhookSink, _ body: @Sendable () async throws -> T) async throws -> T {
-    let task = Task { try await sink.run() }
-    defer { task.cancel() }
-    let result = try await body()
-    task.cancel()
-    _ = await task.result
-    return result
+    try await whileRunning({ try await sink.run() }, body)
 }
 
 /// Waits until `condition` holds, polling every 20 ms, or fails after `timeout`.
