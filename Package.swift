@@ -159,7 +159,7 @@ let package = Package(
                 "Timing",
                 "ControlPlane", "Kafka", "KafkaEmbedded", "Avro", "Config", "Admin", "Bridge", "Payments",
                 "ResponseCodec", "Webhooks",
-                "DeadLetters",
+                "DeadLetters", "PaymentHistory", "PartnerAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -179,7 +179,7 @@ let package = Package(
         .executableTarget(
             name: "PaymentsBridge",
             dependencies: [
-                "Admin", "App", "Demo", "Avro", "Config", "DeadLetters",
+                "Admin", "App", "Demo", "Avro", "Config", "DeadLetters", "PaymentHistory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -242,7 +242,9 @@ let package = Package(
             name: "PaymentHistoryTests",
             dependencies: [
                 "PaymentHistory", "PartnerAPI", "Kafka", "KafkaEmbedded", "Avro", "Payments", "ResponseCodec",
-                "DeadLetters", "TestSupport", "Digest",
+                "DeadLetters", "TestSupport", "Digest", "App", "Config",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PropertyBased", package: "swift-property-based"),

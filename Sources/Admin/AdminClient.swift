@@ -71,6 +71,12 @@ public struct AdminClient: Sendable {
         try await call(.POST, Self.path(id) + "/\(action.rawValue)", body: nil, as: TenantView.self).1!
     }
 
+    /// `GET /admin/payments/{paymentId}`: a payment's trace, decoded as `type`.
+    public func payment<T: Decodable>(_ paymentId: String, as type: T.Type) async throws(Failure) -> T {
+        let segment = paymentId.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"]))
+        return try await get("/admin/payments/" + (segment ?? paymentId), as: type)
+    }
+
     /// The path of tenant `id`.
     private static func path(_ id: String) -> String {
         "/admin/tenants/" + (id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id)

@@ -12,10 +12,11 @@ public enum AdminRoutes {
         metrics: PrometheusCollectorRegistry,
         registry: EmbeddedSchemaRegistry?,
         authenticator: AdminAuthenticator = AdminAuthenticator(tokens: []),
-        tenants: any TenantAdministration = ConfiguredTenants([])
+        tenants: any TenantAdministration = ConfiguredTenants([]),
+        trace: PaymentTraces? = nil
     ) -> Router<BasicRequestContext> {
         let router = Router()
-        addTenantRoutes(to: router, authenticator: authenticator, tenants: tenants)
+        addTenantRoutes(to: router, authenticator: authenticator, tenants: tenants, trace: trace)
         router.get("/health/live") { _, _ in
             json(["status": "up"])
         }
@@ -77,8 +78,12 @@ public enum AdminRoutes {
     }
 
     /// The admin API (`/admin/…`, bearer tokens): the tenants.
+    /// A payment's trace as JSON; nil when nothing is known of it.
+    public typealias PaymentTraces = @Sendable (_ paymentId: String) async throws -> [UInt8]?
+
     private static func addTenantRoutes(
-        to router: Router<BasicRequestContext>, authenticator: AdminAuthenticator, tenants: any TenantAdministration
+        to router: Router<BasicRequestContext>, authenticator: AdminAuthenticator, tenants: any TenantAdministration,
+        trace: PaymentTraces?
     ) {
         // The API's own description is open (it holds nothing secret), so tools can read it first.
         router.get("admin/openapi.yaml") { _, _ in
@@ -87,6 +92,16 @@ public enum AdminRoutes {
                 body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.admin_openapi_yaml)))
         }
         let admin = router.group("admin").add(middleware: AdminAuthentication(authenticator: authenticator))
+        admin.get("payments/:paymentId") { _, context in
+            let id = context.parameters.get("paymentId") ?? ""
+            guard let trace else { return problem(.notFound, "the payment history is off (history.enabled: false)") }
+            guard let document = try await trace(id) else {
+                return problem(.notFound, "nothing known of payment '\(id)'")
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: document)))
+        }
         admin.get("tenants") { _, _ in
             encoded(["tenants": tenants.list()])
         }

@@ -6,6 +6,8 @@ public struct ApplicationError: Error, CustomStringConvertible, Sendable {
         case unknownSchemaVersion
         /// A TLS file of a webhook tenant is not a usable certificate or key (the key is named).
         case tlsFile
+        /// The payment history's database cannot be opened under `state.directory`.
+        case stateDirectory
     }
 
     public let code: Code

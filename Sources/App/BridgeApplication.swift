@@ -3,9 +3,12 @@ import Avro
 import Bridge
 import Config
 import ControlPlane
+import Foundation
 import Hummingbird
 import Kafka
 import Logging
+import PartnerAPI
+import PaymentHistory
 import Payments
 import Prometheus
 import ResponseCodec
@@ -25,6 +28,8 @@ public final class BridgeApplication: Sendable {
     public let sink: WebhookSink?
     /// The control plane's tenants (`controlPlane.enabled`).
     public let tenantStore: TenantStore?
+    /// The payment history (`history.enabled`): the status API's and the trace's source.
+    public let history: HistoryIngest?
     public let kafka: KafkaConnection
     public let schemaRegistry: EmbeddedSchemaRegistry
     public let metrics: PrometheusCollectorRegistry
@@ -92,6 +97,23 @@ public final class BridgeApplication: Sendable {
                 metricsFactory: metricsFactory, logger: logger)
         } else {
             sink = nil
+        }
+        if configuration.history.enabled {
+            let path = URL(fileURLWithPath: configuration.state.directory)
+                .appendingPathComponent(BridgeConfiguration.History.fileName).path
+            let store: HistoryStore
+            do { store = try HistoryStore(path: path) } catch {
+                throw ApplicationError(
+                    .stateDirectory, "cannot open the payment history at \(path) (state.directory): \(error)")
+            }
+            history = try HistoryIngest(
+                store: store,
+                configuration: .init(
+                    attemptTopic: configuration.sink.enabled ? sinkConfiguration.attemptLogTopic : nil),
+                kafka: kafka.configuration, decoder: PaymentResponseDecoder(registry: schemaIDs),
+                metricsFactory: metricsFactory, logger: logger)
+        } else {
+            history = nil
         }
         if configuration.controlPlane.enabled {
             var settings = TenantStore.Settings(
@@ -169,16 +191,53 @@ public final class BridgeApplication: Sendable {
         return Readiness(isReady: reasons.isEmpty, reasons: reasons)
     }
 
+    /// The tenants as they are now: the control plane's (with the file's), or the file's.
+    public var currentTenants: [BridgeConfiguration.Tenant] {
+        tenantStore?.entries.map(\.tenant) ?? configuration.tenants
+    }
+
+    /// The partners' status API on `partnerApi.listen`; nil when it is off.
+    public func partnerServer(onRunning: (@Sendable (Int) async -> Void)? = nil) -> (any Service)? {
+        guard let history, let host = configuration.partnerAPI.host else { return nil }
+        let router = PartnerRoutes.router(
+            store: history.store,
+            keys: { [self] in
+                StatusKeys(
+                    Dictionary(currentTenants.map { ($0.id, $0.statusAPIKeys) }) { first, _ in first })
+            },
+            isWebhookTenant: { [self] id in currentTenants.first { $0.id == id }?.delivery == .webhook },
+            settings: .init(
+                ratePerSecond: configuration.partnerAPI.ratePerSecond, burst: configuration.partnerAPI.burst))
+        return Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(host, port: configuration.partnerAPI.port), serverName: "payments-bridge"),
+            onServerRunning: { channel in await onRunning?(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+
+    /// A payment's trace as JSON (the admin API's `GET /admin/payments/{paymentId}`).
+    private func traceDocument(_ paymentId: String) async throws -> [UInt8]? {
+        guard let history else { return nil }
+        let document = TraceDocument(try await history.store.trace(paymentId: paymentId))
+        guard !document.isEmpty else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(document))
+    }
+
     /// The admin HTTP application, listening on `admin.listen`.
     public func adminServer(onRunning: (@Sendable (Int) async -> Void)? = nil) -> some Service {
         let tenants: any TenantAdministration =
             tenantStore.map { ControlPlaneTenants(store: $0) }
             ?? ConfiguredTenants(configuration.tenants.map { TenantView($0) })
+        var trace: AdminRoutes.PaymentTraces?
+        if history != nil { trace = { [self] paymentId in try await traceDocument(paymentId) } }
         let router = AdminRoutes.router(
             readiness: { [self] in await readiness() }, metrics: metrics,
             registry: configuration.schemaRegistry.url == nil ? schemaRegistry : nil,
             authenticator: AdminAuthenticator(tokens: configuration.admin.tokens.map { ($0.name, $0.token.value) }),
-            tenants: tenants)
+            tenants: tenants, trace: trace)
         return Application(
             router: router,
             configuration: .init(
@@ -189,7 +248,10 @@ public final class BridgeApplication: Sendable {
     }
 
     /// Runs until SIGTERM/SIGINT (or the task is cancelled), then shuts down gracefully.
-    public func run(onAdminRunning: (@Sendable (Int) async -> Void)? = nil) async throws {
+    public func run(
+        onAdminRunning: (@Sendable (Int) async -> Void)? = nil,
+        onPartnerAPIRunning: (@Sendable (Int) async -> Void)? = nil
+    ) async throws {
         logger.info(
             "starting",
             metadata: [
@@ -213,8 +275,10 @@ public final class BridgeApplication: Sendable {
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: connectivity), .init(service: adminServer(onRunning: onAdminRunning))]
-                    + ([bridge as (any Service)?, sink, tenantStore.map(TenantStoreService.init)].compactMap { $0 }.map
-                    {
+                    + ([
+                        bridge as (any Service)?, sink, tenantStore.map(TenantStoreService.init), history,
+                        partnerServer(onRunning: onPartnerAPIRunning),
+                    ].compactMap { $0 }.map {
                         ServiceGroupConfiguration.ServiceConfiguration(
                             service: $0, failureTerminationBehavior: .gracefullyShutdownGroup)
                     }),

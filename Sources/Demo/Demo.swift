@@ -28,6 +28,10 @@ public struct Demo: Sendable {
     func configuration(receiverPort: Int) -> BridgeConfiguration {
         var configuration = BridgeConfiguration()
         configuration.admin.port = 0
+        // The payment history of a demo run is its own, and goes with it.
+        configuration.state.directory =
+            FileManager.default.temporaryDirectory
+            .appendingPathComponent("payments-bridge-demo-\(UUID().uuidString)").path
         configuration.sink.retry.schedule = [.seconds(1), .seconds(2)]
         configuration.sink.retry.minimumWindow = .seconds(10)
         configuration.bridge.topics.partitions = Dictionary(

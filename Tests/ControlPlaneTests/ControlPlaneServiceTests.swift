@@ -24,6 +24,7 @@ struct ControlPlaneServiceTests {
             yaml: """
                 kafka: {bootstrapServers: "\(cluster.bootstrapServers)", properties: {log_level: "2"}}
                 admin: {listen: "127.0.0.1:0", tokens: [{name: ops, token: "\(token)"}]}
+                \(temporaryStateYAML())
                 bridge: {topics: {replicationFactor: 1}}
                 sink: {enabled: false}
                 controlPlane: {enabled: true, stateKeys: ["\(stateKey)"]}

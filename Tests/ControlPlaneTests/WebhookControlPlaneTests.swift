@@ -28,6 +28,7 @@ struct WebhookControlPlaneTests {
                 yaml: """
                     kafka: {bootstrapServers: "\(cluster.bootstrapServers)", properties: {log_level: "2"}}
                     admin: {listen: "127.0.0.1:0", tokens: [{name: ops, token: "ops-token-0123456789abcdef0123456789"}]}
+                    \(temporaryStateYAML())
                     bridge: {topics: {replicationFactor: 1}}
                     sink: {retry: {schedule: \(retrySchedule), jitter: 0}}
                     controlPlane: {enabled: true, stateKeys: ["\(WebhookControlPlaneTests.stateKey)"]}

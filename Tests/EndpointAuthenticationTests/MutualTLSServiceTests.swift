@@ -43,6 +43,7 @@ struct MutualTLSServiceTests {
             yaml: """
                 kafka: {bootstrapServers: "\(cluster.bootstrapServers)", properties: {log_level: "2"}}
                 admin: {listen: "127.0.0.1:0"}
+                \(temporaryStateYAML())
                 bridge: {topics: {replicationFactor: 1}}
                 sink: {retry: {schedule: [1s], jitter: 0}}
                 tenants:

@@ -21,6 +21,7 @@ final class RunningService: Sendable {
                   bootstrapServers: "\(cluster.bootstrapServers)"
                   properties: {log_level: "2", fetch.wait.max.ms: "10", topic.metadata.refresh.interval.ms: "1000"}
                 admin: {listen: "127.0.0.1:0"}
+                \(temporaryStateYAML())
                 \(yaml)
                 """)
         let app = try BridgeApplication(

@@ -24,3 +24,15 @@ public let quietLogger: Logger = {
 public func paymentResponseSchemaText() throws -> String {
     try String(contentsOf: repositoryRoot.appendingPathComponent("schemas/PaymentResponse.avsc"), encoding: .utf8)
 }
+
+/// A new empty directory under the system's temporary directory.
+public func temporaryDirectory(_ prefix: String) -> URL {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory
+}
+
+/// A `state:` section with a new temporary directory (the payment history of a service under test).
+public func temporaryStateYAML() -> String {
+    "state: {directory: \"\(temporaryDirectory("state").path)\"}"
+}

@@ -10,8 +10,15 @@ public final class ServiceProcess {
     private let process = Process()
     private let output: URL
 
-    /// `environment`: variables added to the test's own (e.g. secrets the configuration names).
-    public init(config: String, adminPort: Int, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// The process's working directory: where the default `state.directory` (`./state`) is.
+    public let workingDirectory: URL
+
+    /// `environment`: variables added to the test's own (e.g. secrets the configuration names);
+    /// `workingDirectory`: a fresh temporary one unless given (a restart that keeps its state).
+    public init(
+        config: String, adminPort: Int, arguments: [String] = [], environment: [String: String] = [:],
+        workingDirectory: URL? = nil
+    ) throws {
         self.adminPort = adminPort
         configPath =
             FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -20,6 +27,8 @@ public final class ServiceProcess {
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         output = Self.artifacts.appendingPathComponent("service-\(adminPort)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        self.workingDirectory = workingDirectory ?? temporaryDirectory("service")
+        process.currentDirectoryURL = self.workingDirectory
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments =
             ["run", "--config", configPath, "--schemas", repositoryRoot.appendingPathComponent("schemas").path]
