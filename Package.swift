@@ -293,7 +293,7 @@ let package = Package(
             name: "RealBrokerTests",
             dependencies: [
                 "Timing",
-                "Kafka", "Avro", "Bridge", "Payments", "TestSupport",
+                "Kafka", "Avro", "Bridge", "Payments", "TestSupport", "PaymentHistory", "Digest",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

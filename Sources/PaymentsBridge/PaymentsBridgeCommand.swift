@@ -7,5 +7,8 @@ struct PaymentsBridgeCommand: AsyncParsableCommand {
         commandName: "payments-bridge",
         abstract: "Turns internal payment events into partner-facing PaymentResponse records and signed webhooks.",
         version: BridgeApplication.version,
-        subcommands: [RunCommand.self, DemoCommand.self, DLTCommand.self, TenantsCommand.self, SchemaCommand.self])
+        subcommands: [
+            RunCommand.self, DemoCommand.self, DLTCommand.self, TenantsCommand.self, TraceCommand.self,
+            SchemaCommand.self,
+        ])
 }
