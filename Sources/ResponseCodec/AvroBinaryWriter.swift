@@ -1,6 +1,18 @@
+import Avro
+
 /// Avro binary encoding primitives (specification, "Binary Encoding").
 struct AvroBinaryWriter {
     var output: [UInt8]
+
+    /// The Confluent wire format's header (`ConfluentWireFormat.header`), written in place.
+    mutating func confluentHeader(schemaID: Int32) {
+        let id = UInt32(bitPattern: schemaID)
+        output.append(ConfluentWireFormat.magicByte)
+        output.append(UInt8(truncatingIfNeeded: id >> 24))
+        output.append(UInt8(truncatingIfNeeded: id >> 16))
+        output.append(UInt8(truncatingIfNeeded: id >> 8))
+        output.append(UInt8(truncatingIfNeeded: id))
+    }
 
     /// int and long: zig-zag, then variable-length base 128.
     mutating func long(_ value: Int64) {

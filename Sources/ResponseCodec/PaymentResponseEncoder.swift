@@ -92,14 +92,17 @@ public struct PaymentResponseEncoder: Sendable {
     /// Appends the Confluent-framed record to `output`. The response must be one the schema
     /// has (`canEncode`): symbols are written by their index, the same in both layouts.
     public func encode(_ response: PaymentResponse, schemaID: Int32, into output: inout [UInt8]) {
-        output.append(contentsOf: ConfluentWireFormat.header(schemaID: schemaID))
-        var writer = AvroBinaryWriter(output: output)
+        // The writer takes the buffer over (a copy would make its first append copy the bytes).
+        var writer = AvroBinaryWriter(output: [])
+        swap(&writer.output, &output)
+        defer { swap(&writer.output, &output) }
+        writer.confluentHeader(schemaID: schemaID)
         writer.string(response.eventId)
-        writer.long(Int64(PaymentEventType.allCases.firstIndex(of: response.eventType)!))
+        writer.long(Int64(Self.eventTypes.firstIndex(of: response.eventType)!))
         writer.string(response.paymentId)
         writer.string(response.tenantId)
         writer.string(response.customerId)
-        writer.long(Int64(PaymentStatus.allCases.firstIndex(of: response.status)!))
+        writer.long(Int64(Self.statuses.firstIndex(of: response.status)!))
         writer.double(response.amount)
         writer.string(response.currency)
         writer.string(response.debtorAccount)
@@ -116,6 +119,9 @@ public struct PaymentResponseEncoder: Sendable {
             writer.optionalString(response.subReason)
             writer.optionalString(response.requiredAction)
         }
-        output = writer.output
     }
+
+    /// The symbols' order (`allCases` builds a new array at each use).
+    private static let eventTypes = PaymentEventType.allCases
+    private static let statuses = PaymentStatus.allCases
 }

@@ -94,4 +94,31 @@ struct JSONValueTests {
         #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0xc0, 0xaf, 0x22]) }
         #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0xed, 0xa0, 0x80, 0x22]) }
     }
+
+    @Test("strings are read eight bytes at a time: a byte that needs a look is found at any offset")
+    func wordAtATime() throws {
+        for offset in 0..<20 {
+            let prefix = String(repeating: "x", count: offset)
+            #expect(try parse("\"\(prefix)\"") == .string(prefix))
+            #expect(try parse("\"\(prefix)\\n\(prefix)\"") == .string(prefix + "\n" + prefix))
+            #expect(try parse("\"\(prefix)\\\"y\"") == .string(prefix + "\"y"))
+            #expect(try parse("\"\(prefix)é\(prefix)\"") == .string(prefix + "é" + prefix))
+            #expect(throws: JSONValue.ParseError.self) { try parse("\"\(prefix)\u{1f}\(prefix)\"") }
+            #expect(throws: JSONValue.ParseError.self) { try parse("\"\(prefix)") }
+            #expect(throws: JSONValue.ParseError.self) {
+                try JSONValue.parse([0x22] + Array(prefix.utf8) + [0xff] + Array(prefix.utf8) + [0x22])
+            }
+            // Every byte of a word below the quote, and the bytes the bit tricks sit next to.
+            for byte: UInt8 in [0x1f, 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f] {
+                let bytes = [0x22] + Array(prefix.utf8) + [byte] + Array(prefix.utf8) + [0x22]
+                if byte < 0x20 {
+                    #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(bytes) }
+                } else {
+                    #expect(
+                        try JSONValue.parse(bytes)
+                            == .string(String(decoding: bytes.dropFirst().dropLast(), as: UTF8.self)))
+                }
+            }
+        }
+    }
 }

@@ -5,6 +5,7 @@
 //  --latency RATE sends COUNT events at RATE per second while the bridge runs, and reports the
 //  time from sending an event to a read_committed consumer receiving its response: p50/p99/p99.9.)
 import Avro
+import BenchmarkEvents
 import Bridge
 import Foundation
 import Kafka
@@ -35,18 +36,9 @@ let logger: Logger = {
 let tenants = ProcessInfo.processInfo.environment["BENCH_TENANTS"].flatMap(Int.init) ?? 10
 
 func event(_ index: Int) -> [UInt8] {
-    let payment = index % 10_000
-    let types = [
-        "PaymentInitiatedEvent", "PaymentValidatedEvent", "FundsDebitedEvent", "ClearingSubmittedEvent",
-        "PaymentCompletedEvent",
-    ]
-    let json = """
-        {"eventId":"\(UUID().uuidString.lowercased())","eventType":"\(types[index / 10_000 % 5])","paymentId":"PAY-\(payment)",\
-        "tenantId":"TENANT-\(String(format: "%03d", payment % tenants))","channelType":"PARTNER","customerId":"CUST-\(payment)",\
-        "debtorAccount":"DE89370400440532013000","creditorAccount":"FR1420041010050500013M02606","currency":"EUR",\
-        "amount":\(100 + payment % 900).25,"timestamp":1764000000123,"correlationId":"corr-\(index)","idempotencyKey":"idem-\(payment)"}
-        """
-    return Array(json.utf8)
+    benchmarkEvent(
+        index, tenants: tenants, eventID: UUID().uuidString.lowercased(),
+        eventType: benchmarkEventTypes[index / 10_000 % 5])
 }
 
 let latencyRate = arguments.firstIndex(of: "--latency").flatMap {
@@ -69,7 +61,7 @@ let schema = try AvroSchema(json: String(contentsOfFile: arguments[4], encoding:
 let configuration: BridgeService.Configuration = {
     var configuration = BridgeService.Configuration(
         parser: PaymentEventParser(
-            knownTenants: Set((0..<tenants).map { "TENANT-\(String(format: "%03d", $0))" })))
+            knownTenants: Set((0..<tenants).map { benchmarkTenant($0, tenants: tenants) })))
     configuration.inputTopic = inputTopic
     configuration.consumerGroup = "bridge-bench-\(UUID().uuidString.prefix(8))"
     configuration.transactionalID = "bridge-bench-\(UUID().uuidString.prefix(8))"

@@ -68,7 +68,7 @@ extension RDKafkaClient {
     private func makeHeaders(_ headers: [KafkaHeader]) -> OpaquePointer {
         let list = rd_kafka_headers_new(headers.count)!
         for header in headers {
-            withOptionalBytes(header.value) { value, length in
+            header.withValueBytes { value, length in
                 _ = rd_kafka_header_add(list, header.name, -1, value, length)
             }
         }
