@@ -23,17 +23,38 @@ public struct TenantView: Codable, Sendable, Equatable {
         public var allowInsecureHttp: Bool
         /// The names of the static headers (their values are secrets).
         public var headerNames: [String]?
-        /// The endpoint's TLS settings (file paths; the key's passphrase is never shown).
+        /// The endpoint's TLS settings (file paths, or what the certificates given as PEM text are;
+        /// the client key and its passphrase are never shown).
         public var tls: TLS?
         /// The OAuth2 client (the client secret is never shown).
         public var oauth2: OAuth2?
 
         public struct TLS: Codable, Sendable, Equatable {
+            /// A certificate given as PEM text: who it names, when it expires, its SHA-256.
+            public struct Certificate: Codable, Sendable, Equatable {
+                /// e.g. `CN=payments-bridge,O=Bank`.
+                public var subject: String
+                /// ISO-8601.
+                public var notAfter: String
+                /// Of its DER bytes, in hex.
+                public var sha256: String
+
+                public init(subject: String, notAfter: String, sha256: String) {
+                    self.subject = subject
+                    self.notAfter = notAfter
+                    self.sha256 = sha256
+                }
+            }
+
             public var caBundle: String?
             public var caMode: String
             public var clientCertificate: String?
             public var clientKey: String?
             public var minimumVersion: String
+            /// The certificates of `caBundlePem`.
+            public var caBundleCertificates: [Certificate]?
+            /// The certificates of `clientCertificatePem`: the client certificate, then any intermediates.
+            public var clientCertificateChain: [Certificate]?
 
             public init(
                 caBundle: String?, caMode: String, clientCertificate: String?, clientKey: String?,

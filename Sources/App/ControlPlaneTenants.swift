@@ -3,6 +3,7 @@ import Config
 import ControlPlane
 import Foundation
 import Timing
+import Webhooks
 
 /// The admin API's tenant routes on the control plane: the configuration's tenants (read-only)
 /// and those of the tenants topic, changed through `TenantStore`.
@@ -30,16 +31,7 @@ struct ControlPlaneTenants: TenantAdministration {
         let tenant: BridgeConfiguration.Tenant
         do { tenant = try BridgeConfiguration.tenant(json: body) } catch { return .invalid("\(error)") }
         guard tenant.id == id else { return .invalid("id: '\(tenant.id)' differs from the path's '\(id)'") }
-        guard tenant.webhook?.tls == nil else {
-            return .invalid(
-                "\(ConfigurationError(key: "webhook.tls", problem: "TLS files are set in the configuration file (every instance reads its own)"))"
-            )
-        }
-        guard tenant.webhook?.oauth2 == nil else {
-            return .invalid(
-                "\(ConfigurationError(key: "webhook.oauth2", problem: "OAuth2 clients are set in the configuration file for now"))"
-            )
-        }
+        if let tls = tenant.webhook?.tls, let problem = Self.problem(with: tls) { return .invalid("\(problem)") }
         return await outcome(id) { try await store.put(tenant, by: caller) }
     }
 
@@ -106,6 +98,25 @@ struct ControlPlaneTenants: TenantAdministration {
         } catch {
             return .unavailable("the tenants topic does not take the change: \(error)")
         }
+    }
+
+    /// What stands in the way of a tenant's TLS settings through the API: a file path (each
+    /// instance would read its own file), or PEM text that is not a usable certificate or key.
+    static func problem(with tls: BridgeConfiguration.TLS) -> ConfigurationError? {
+        let files = [
+            ("caBundle", tls.caBundle), ("clientCertificate", tls.clientCertificate), ("clientKey", tls.clientKey),
+        ]
+        if let key = files.first(where: { $0.1 != nil })?.0 {
+            return ConfigurationError(
+                key: "webhook.tls.\(key)",
+                problem:
+                    "is a file path, which every instance would read on its own machine; give the PEM text as \(key)Pem"
+            )
+        }
+        do { _ = try EndpointTLS(tls) } catch {
+            return ConfigurationError(key: "webhook.tls.\(error.file.rawValue)", problem: error.description)
+        }
+        return nil
     }
 
     private static let loading = TenantChangeOutcome.unavailable("the tenants topic is still being read")

@@ -15,6 +15,9 @@ struct TenantJSONTypes: Decodable {
         var allowPrivateNetwork: Bool?
         var allowInsecureHttp: Bool?
         var headers: [String: String]?
+        /// Every TLS and OAuth2 setting is a string (the loader rejects unknown keys).
+        var tls: [String: String]?
+        var oauth2: [String: String]?
     }
 
     var id: String?

@@ -3,6 +3,7 @@ import Config
 import ControlPlane
 import Foundation
 import Timing
+import Webhooks
 
 extension TenantView {
     /// A tenant of the configuration file, as the admin API shows it (no secret): never paused
@@ -15,9 +16,12 @@ extension TenantView {
                 allowInsecureHttp: $0.allowInsecureHttp,
                 headerNames: $0.headers.isEmpty ? nil : $0.headers.keys.sorted())
             view.tls = $0.tls.map {
-                Webhook.TLS(
+                var tls = Webhook.TLS(
                     caBundle: $0.caBundle, caMode: $0.caMode.rawValue, clientCertificate: $0.clientCertificate,
                     clientKey: $0.clientKey, minimumVersion: $0.minimumVersion)
+                tls.caBundleCertificates = $0.caBundlePEM.map(Self.certificates)
+                tls.clientCertificateChain = $0.clientCertificatePEM.map(Self.certificates)
+                return tls
             }
             view.oauth2 = $0.oauth2.map {
                 Webhook.OAuth2(
@@ -28,6 +32,14 @@ extension TenantView {
         self.init(
             id: tenant.id, channel: tenant.channel.topicFragment, delivery: tenant.delivery.rawValue, webhook: webhook,
             managedBy: managedBy)
+    }
+
+    /// What a certificate given as PEM text is (never the text itself).
+    private static func certificates(_ pem: String) -> [Webhook.TLS.Certificate] {
+        (EndpointTLS.summaries(pem: pem) ?? []).map {
+            Webhook.TLS.Certificate(
+                subject: $0.subject, notAfter: ISO8601.string(milliseconds: $0.notAfter * 1000), sha256: $0.sha256)
+        }
     }
 
     /// A tenant of the control plane's topic with its operational state; of the secrets a rotation

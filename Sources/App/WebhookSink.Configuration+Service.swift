@@ -30,8 +30,8 @@ extension WebhookSink.Tenant {
     /// A tenant with webhook delivery as the sink serves it (nil for other tenants): its endpoint,
     /// filter and topics, and, for a tenant of the control plane, its record's operational state
     /// and the secrets a rotation is retiring.
-    /// Its TLS files are read here: one that is not a usable certificate or key is an error
-    /// naming the tenant's key.
+    /// Its TLS files (or PEM text) are read here: one that is not a usable certificate or key is an
+    /// error naming the tenant's key.
     init?(_ tenant: BridgeConfiguration.Tenant, configuration: BridgeConfiguration, record: TenantRecord? = nil)
         throws(ApplicationError)
     {
@@ -57,13 +57,7 @@ extension WebhookSink.Tenant {
             endpoint.oauth2 = token
         }
         if let tls = webhook.tls {
-            do {
-                endpoint.tls = try EndpointTLS(
-                    caBundle: tls.caBundle, trustMode: tls.caMode == .only ? .only : .add,
-                    clientCertificate: tls.clientCertificate, clientKey: tls.clientKey,
-                    passphrase: tls.clientKeyPassphrase?.value,
-                    minimumVersion: tls.minimumVersion == "1.3" ? .tls13 : .tls12)
-            } catch {
+            do { endpoint.tls = try EndpointTLS(tls) } catch {
                 throw ApplicationError(
                     .tlsFile, "configuration key 'tenants[\(tenant.id)].webhook.tls.\(error.file.rawValue)': \(error)")
             }
@@ -90,5 +84,18 @@ extension WebhookSink.Tenant {
                 replicationFactor: topics.replicationFactor,
                 retention: .seconds(topics.dltRetentionDays * 86_400), maxRecordBytes: maxRecordBytes),
         ]
+    }
+}
+
+extension EndpointTLS {
+    /// A tenant's `webhook.tls`: its files read, or its PEM text (see `init(caBundle:…)`).
+    init(_ tls: BridgeConfiguration.TLS) throws(LoadError) {
+        try self.init(
+            caBundle: tls.caBundle.map(Source.file) ?? tls.caBundlePEM.map(Source.pem),
+            trustMode: tls.caMode == .only ? .only : .add,
+            clientCertificate: tls.clientCertificate.map(Source.file) ?? tls.clientCertificatePEM.map(Source.pem),
+            clientKey: tls.clientKey.map(Source.file) ?? tls.clientKeyPEM.map { Source.pem($0.value) },
+            passphrase: tls.clientKeyPassphrase?.value,
+            minimumVersion: tls.minimumVersion == "1.3" ? .tls13 : .tls12)
     }
 }

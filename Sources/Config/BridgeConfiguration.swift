@@ -162,16 +162,21 @@ public struct BridgeConfiguration: Sendable, Equatable {
         }
     }
 
-    /// `tenants[].webhook.tls`: PEM files read at start-up and on SIGHUP.
+    /// `tenants[].webhook.tls`: PEM files read at start-up and on SIGHUP, or the same material as
+    /// PEM text (`…Pem`: what the admin API takes, since a path means nothing to other instances).
     public struct TLS: Sendable, Equatable {
         public enum CAMode: String, Sendable, CaseIterable { case add, only }
         /// Certificates to trust: as well as the system store (`add`) or instead of it (`only`).
         public var caBundle: String?
+        public var caBundlePEM: String?
         public var caMode = CAMode.add
         /// The certificate (then any intermediates) presented to the endpoint, and its key.
         public var clientCertificate: String?
         public var clientKey: String?
-        /// Opens an encrypted `clientKey` (from the environment).
+        public var clientCertificatePEM: String?
+        /// The key as PEM text: a secret (sealed in the tenants topic, never shown).
+        public var clientKeyPEM: Secret?
+        /// Opens an encrypted `clientKey` or `clientKeyPEM` (from the environment, or given to the API).
         public var clientKeyPassphrase: Secret?
         /// `1.2` or `1.3`.
         public var minimumVersion = "1.2"

@@ -418,11 +418,13 @@ extension BridgeConfiguration {
         return oauth2
     }
 
-    /// `webhook.tls`: files that exist and can be read (their content is checked when the
-    /// endpoint is built), a client certificate only with its key.
+    /// `webhook.tls`: each certificate or key either as a file that exists and can be read or as
+    /// PEM text (`…Pem`), not both (the content is checked when the endpoint is built), a client
+    /// certificate only with its key.
     private static func readTLS(_ r: ConfigReader) throws(ConfigurationError) -> TLS {
         try r.rejectUnknownKeys([
-            "caBundle", "caMode", "clientCertificate", "clientKey", "clientKeyPassphrase", "minimumVersion",
+            "caBundle", "caBundlePem", "caMode", "clientCertificate", "clientCertificatePem", "clientKey",
+            "clientKeyPem", "clientKeyPassphrase", "minimumVersion",
         ])
         var tls = TLS()
         func file(_ key: String) throws(ConfigurationError) -> String? {
@@ -432,19 +434,40 @@ extension BridgeConfiguration {
             }
             return path
         }
+        /// PEM text, never repeated in a message; not beside the same material as a file.
+        func pem(_ key: String, besides fileKey: String) throws(ConfigurationError) -> String? {
+            guard let text = try r[key].string() else { return nil }
+            guard text.contains("-----BEGIN ") else { throw r[key].error("expected PEM text (value not shown)") }
+            guard !r[fileKey].isPresent else {
+                throw r[key].error("give either \(fileKey) (a file) or \(key), not both")
+            }
+            return text
+        }
         tls.caBundle = try file("caBundle")
+        tls.caBundlePEM = try pem("caBundlePem", besides: "caBundle")
         let mode = try r["caMode"].string(default: "add")
         guard let caMode = TLS.CAMode(rawValue: mode) else { throw r["caMode"].error("expected add or only") }
         tls.caMode = caMode
-        if caMode == .only, tls.caBundle == nil { throw r["caBundle"].error("is required with caMode: only") }
+        if caMode == .only, tls.caBundle == nil, tls.caBundlePEM == nil {
+            throw r["caBundle"].error("is required with caMode: only (or caBundlePem, as PEM text)")
+        }
         tls.clientCertificate = try file("clientCertificate")
+        tls.clientCertificatePEM = try pem("clientCertificatePem", besides: "clientCertificate")
         tls.clientKey = try file("clientKey")
-        if (tls.clientCertificate == nil) != (tls.clientKey == nil) {
-            throw r[tls.clientKey == nil ? "clientKey" : "clientCertificate"].error(
-                "clientCertificate and clientKey go together")
+        tls.clientKeyPEM = try pem("clientKeyPem", besides: "clientKey").map { Secret($0) }
+        let hasCertificate = tls.clientCertificate != nil || tls.clientCertificatePEM != nil
+        let hasKey = tls.clientKey != nil || tls.clientKeyPEM != nil
+        if hasCertificate != hasKey {
+            // Named in the form given: the key missing beside a file, or beside PEM text.
+            let asText = r[hasKey ? "clientKeyPem" : "clientCertificatePem"].isPresent
+            let missing = (hasKey ? "clientCertificate" : "clientKey") + (asText ? "Pem" : "")
+            throw r[missing].error(
+                asText
+                    ? "clientCertificatePem and clientKeyPem go together"
+                    : "clientCertificate and clientKey go together")
         }
         if let passphrase = try r["clientKeyPassphrase"].string() {
-            guard tls.clientKey != nil else { throw r["clientKeyPassphrase"].error("needs clientKey") }
+            guard hasKey else { throw r["clientKeyPassphrase"].error("needs clientKey or clientKeyPem") }
             tls.clientKeyPassphrase = Secret(passphrase)
         }
         tls.minimumVersion = try r["minimumVersion"].string(default: "1.2")

@@ -1,8 +1,8 @@
 extension BridgeConfiguration.Tenant {
     /// The tenant in the shape of a `tenants[]` entry of the file (what the admin API takes and
     /// `BridgeConfiguration.tenant(json:)` reads back), as JSON-ready values; `secret` turns each
-    /// webhook secret, header value, OAuth2 client secret and key passphrase into what is written
-    /// (sealed, for the control plane's topic).
+    /// webhook secret, header value, OAuth2 client secret, client key (PEM text) and key
+    /// passphrase into what is written (sealed, for the control plane's topic).
     public func document(secret: (String) throws -> String) rethrows -> [String: Any] {
         var document: [String: Any] = ["id": id, "channel": channel.topicFragment, "delivery": delivery.rawValue]
         if let webhook {
@@ -20,8 +20,11 @@ extension BridgeConfiguration.Tenant {
             if let tls = webhook.tls {
                 var settings: [String: Any] = ["caMode": tls.caMode.rawValue, "minimumVersion": tls.minimumVersion]
                 settings["caBundle"] = tls.caBundle
+                settings["caBundlePem"] = tls.caBundlePEM
                 settings["clientCertificate"] = tls.clientCertificate
+                settings["clientCertificatePem"] = tls.clientCertificatePEM
                 settings["clientKey"] = tls.clientKey
+                if let key = tls.clientKeyPEM { settings["clientKeyPem"] = try secret(key.value) }
                 if let passphrase = tls.clientKeyPassphrase {
                     settings["clientKeyPassphrase"] = try secret(passphrase.value)
                 }

@@ -40,12 +40,13 @@ public struct AuditEntry: Sendable, Equatable {
                 webhook["secretCount"] = record.tenant.webhook?.secrets.count ?? 0
                 // Header values are secrets: only the names.
                 webhook["headers"] = (record.tenant.webhook?.headers.keys.sorted()).flatMap { $0.isEmpty ? nil : $0 }
-                // The OAuth2 client secret and the key's passphrase: left out.
+                // The OAuth2 client secret, the client key and its passphrase: left out.
                 if var oauth2 = webhook["oauth2"] as? [String: Any] {
                     oauth2["clientSecret"] = nil
                     webhook["oauth2"] = oauth2
                 }
                 if var tls = webhook["tls"] as? [String: Any] {
+                    tls["clientKeyPem"] = nil
                     tls["clientKeyPassphrase"] = nil
                     webhook["tls"] = tls
                 }

@@ -4,10 +4,11 @@ import Timing
 
 /// A tenant as the control plane keeps it: the value of its record in the compacted tenants
 /// topic (keyed by the tenant id; deletion is a tombstone). JSON: `tenant` (a `tenants[]` entry of
-/// the file, its webhook secrets sealed with `StateKeys`), `version`, `updatedAt` (ISO-8601),
-/// `updatedBy` (the admin token's name), the operational state (`paused`, `disabledReason`,
-/// `enabledAt`, `retryNowAt`) and `retiringSecrets` (secrets replaced by a rotation that still
-/// sign until their `until`, sealed too). Reading one checks the tenant exactly as the
+/// the file, its webhook secrets, header values, OAuth2 client secret, client key and key
+/// passphrase sealed with `StateKeys`), `version`, `updatedAt` (ISO-8601), `updatedBy` (the admin
+/// token's name), the operational state (`paused`, `disabledReason`, `enabledAt`, `retryNowAt`)
+/// and `retiringSecrets` (secrets replaced by a rotation that still sign until their `until`,
+/// sealed too). Reading one checks the tenant exactly as the
 /// configuration loader checks the file's.
 public struct TenantRecord: Sendable, Equatable {
     public var tenant: BridgeConfiguration.Tenant
@@ -142,7 +143,9 @@ public struct TenantRecord: Sendable, Equatable {
                         try keys.open(text, tenant: id)
                     }
                 }
-                for (section, key) in [("oauth2", "clientSecret"), ("tls", "clientKeyPassphrase")] {
+                for (section, key) in [
+                    ("oauth2", "clientSecret"), ("tls", "clientKeyPem"), ("tls", "clientKeyPassphrase"),
+                ] {
                     guard var settings = webhook[section] as? [String: Any], let sealed = settings[key] as? String
                     else { continue }
                     settings[key] = try keys.open(sealed, tenant: id)

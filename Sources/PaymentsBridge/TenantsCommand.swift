@@ -57,7 +57,11 @@ struct TenantsCommand: AsyncParsableCommand {
 
     struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create or replace a tenant of the control plane from a file: one tenants[] entry, YAML or JSON.")
+            abstract: "Create or replace a tenant of the control plane from a file: one tenants[] entry, YAML or JSON.",
+            discussion:
+                "The files its webhook.tls names (caBundle, clientCertificate, clientKey) are read here and sent as "
+                + "PEM text (caBundlePem, clientCertificatePem, clientKeyPem): apply the file again after renewing a "
+                + "certificate.")
         @OptionGroup var common: Common
         @Option(name: .shortAndLong, help: "The tenant's file.") var file: String
 
@@ -66,8 +70,11 @@ struct TenantsCommand: AsyncParsableCommand {
                 throw failed(ValidationError("cannot read \(file)"))
             }
             // Checked here as the service will check it, so that mistakes show before any call.
-            let tenant: BridgeConfiguration.Tenant
+            var tenant: BridgeConfiguration.Tenant
             do { tenant = try BridgeConfiguration.tenant(json: text) } catch { throw failed(error) }
+            if let tls = tenant.webhook?.tls {
+                do { tenant.webhook?.tls = try Self.readingFiles(tls) } catch { throw failed(error) }
+            }
             let body =
                 (try? JSONSerialization.data(withJSONObject: tenant.document { $0 }, options: [.sortedKeys])) ?? Data()
             do {
@@ -76,6 +83,23 @@ struct TenantsCommand: AsyncParsableCommand {
             } catch {
                 throw failed(error)
             }
+        }
+
+        /// The TLS settings with the files they name read into PEM text: a path means nothing to
+        /// the service's instances.
+        static func readingFiles(_ tls: BridgeConfiguration.TLS) throws -> BridgeConfiguration.TLS {
+            func read(_ path: String, _ key: String) throws -> String {
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw ConfigurationError(key: "webhook.tls.\(key)", problem: "cannot read the file '\(path)'")
+                }
+                return text
+            }
+            var sent = tls
+            if let path = tls.caBundle { sent.caBundlePEM = try read(path, "caBundle") }
+            if let path = tls.clientCertificate { sent.clientCertificatePEM = try read(path, "clientCertificate") }
+            if let path = tls.clientKey { sent.clientKeyPEM = Secret(try read(path, "clientKey")) }
+            (sent.caBundle, sent.clientCertificate, sent.clientKey) = (nil, nil, nil)
+            return sent
         }
     }
 

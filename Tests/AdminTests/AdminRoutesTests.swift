@@ -107,6 +107,22 @@ struct AdminAPITests {
                 url: "https://abc.example/hooks", secretCount: 2, eventTypes: ["PAYMENT_COMPLETED"], maxInFlight: 16,
                 ratePerSecond: 100, allowPrivateNetwork: false, allowInsecureHttp: false),
             managedBy: "configuration"),
+        {
+            var webhook = TenantView.Webhook(
+                url: "https://tls.example/hooks", secretCount: 1, eventTypes: nil, maxInFlight: 16, ratePerSecond: 100,
+                allowPrivateNetwork: false, allowInsecureHttp: false)
+            var tls = TenantView.Webhook.TLS(
+                caBundle: nil, caMode: "only", clientCertificate: nil, clientKey: nil, minimumVersion: "1.3")
+            let certificate = TenantView.Webhook.TLS.Certificate(
+                subject: "CN=payments-bridge", notAfter: "2027-01-04T06:15:55.000Z",
+                sha256: String(repeating: "ab", count: 32))
+            (tls.caBundleCertificates, tls.clientCertificateChain) = ([certificate], [certificate])
+            webhook.tls = tls
+            webhook.oauth2 = .init(
+                tokenUrl: "https://auth.example/token", clientId: "bridge", scope: nil, audience: nil)
+            return TenantView(
+                id: "PARTNER-TLS", channel: "partner", delivery: "webhook", webhook: webhook, managedBy: "controlPlane")
+        }(),
     ]
 
     func makeApp(tokens: [(name: String, token: String)] = [("ops", opsToken)]) -> some ApplicationProtocol {
@@ -163,6 +179,23 @@ struct AdminAPITests {
                 response in
                 #expect(response.status == .notFound)
                 #expect(String(buffer: response.body).contains("no tenant 'NOBODY'"))
+            }
+        }
+    }
+
+    @Test("a tenant's TLS shows the certificates given as PEM text by subject, expiry and SHA-256, and no key")
+    func tlsView() async throws {
+        try await makeApp().test(.router) { client in
+            try await client.execute(uri: "/admin/tenants/PARTNER-TLS", method: .get, headers: bearer(Self.opsToken)) {
+                response in
+                let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                let webhook = json?["webhook"] as? [String: Any]
+                let tls = try #require(webhook?["tls"] as? [String: Any])
+                #expect(
+                    tls.keys.sorted() == ["caBundleCertificates", "caMode", "clientCertificateChain", "minimumVersion"])
+                let chain = try #require(tls["clientCertificateChain"] as? [[String: String]])
+                #expect(chain.first?.keys.sorted() == ["notAfter", "sha256", "subject"])
+                #expect((webhook?["oauth2"] as? [String: String])?.keys.sorted() == ["clientId", "tokenUrl"])
             }
         }
     }

@@ -47,10 +47,17 @@ struct AdminAPIConformanceTests {
         let channels = (tenant?["channel"] as? [String: Any])?["enum"] as? [String]
         #expect(channels == PaymentChannel.allCases.map(\.topicFragment))
 
+        // The document's PEM formats are generated from certificates made here (see the hooks file):
+        // the service checks PEM text, so only real certificates and keys are valid input.
+        let certificates = try TestCertificates()
         /// Runs schemathesis on the document with `arguments` (and a configuration file); expects no issue.
         func fuzz(_ arguments: [String], configuration: String? = nil) throws {
             let fuzz = Process()
             fuzz.executableURL = repositoryRoot.appendingPathComponent(".venv/bin/schemathesis")
+            fuzz.environment = ProcessInfo.processInfo.environment.merging([
+                "SCHEMATHESIS_HOOKS": repositoryRoot.appendingPathComponent("Tests/interop/schemathesis_hooks.py").path,
+                "BRIDGE_TEST_PEM_DIRECTORY": certificates.directory.path,
+            ]) { _, given in given }
             fuzz.arguments =
                 (configuration.map { ["--config-file", $0] } ?? []) + [
                     "run", "\(admin)/admin/openapi.yaml", "--url", admin, "-H", "Authorization: Bearer \(token)",
@@ -106,6 +113,27 @@ struct AdminAPIConformanceTests {
         #expect(created.status == 0 && created.output.contains("created tenant API-CLI"))
         let replaced = try await apply("{id: API-CLI, channel: web, delivery: kafka}")
         #expect(replaced.status == 0 && replaced.output.contains("replaced tenant API-CLI"))
+        // TLS files named in the tenant's file are read by the command and sent as PEM text; with
+        // an OAuth2 client. Shown without the key, its passphrase or the client secret.
+        let authenticated = try await apply(
+            """
+            id: API-TLS
+            channel: partner
+            delivery: webhook
+            webhook:
+              url: "https://hook.example/h"
+              secrets: ["\(firstSecret)"]
+              tls: \(certificates.tlsYAML(passphrase: certificates.passphrase))
+              oauth2: {tokenUrl: "https://auth.example/token", clientId: bridge, clientSecret: "client-secret-do-not-log"}
+            """)
+        #expect(
+            authenticated.status == 0 && authenticated.output.contains("created tenant API-TLS"),
+            "\(authenticated.output)")
+        let shown = try await runCLI(
+            ["tenants", "show", "API-TLS", "--admin", admin], environment: environment, timeout: .seconds(20))
+        #expect(shown.output.contains(#""subject" : "CN=payments-bridge""#), "\(shown.output)")
+        #expect(shown.output.contains(#""clientId" : "bridge""#))
+        #expect(!shown.output.contains("PRIVATE KEY") && !shown.output.contains("do-not-log"))
         let listed = try await runCLI(
             ["tenants", "list", "--admin", admin], environment: environment, timeout: .seconds(20))
         #expect(listed.output.contains("API-CLI") && listed.output.contains("controlPlane"))

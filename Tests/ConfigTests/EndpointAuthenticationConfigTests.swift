@@ -67,4 +67,25 @@ struct EndpointAuthenticationConfigTests {
         let tls = try #require(config.tenants[0].webhook?.tls)
         #expect(tls.caMode == .only && tls.minimumVersion == "1.3" && tls.clientKey == file)
     }
+
+    @Test("TLS material as PEM text: a secret key, not beside its file, in pairs as the files are")
+    func tlsText() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pem-\(UUID().uuidString)").path
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        let pem = #""-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n""#
+        let keyText = #""-----BEGIN PRIVATE KEY-----\nkey-text-do-not-log\n-----END PRIVATE KEY-----\n""#
+        let config = try BridgeConfiguration.parse(
+            yaml: yaml(
+                "tls: {caBundlePem: \(pem), caMode: only, clientCertificatePem: \(pem), clientKeyPem: \(keyText)}"))
+        let tls = try #require(config.tenants[0].webhook?.tls)
+        #expect(tls.caBundlePEM?.hasPrefix("-----BEGIN CERTIFICATE-----\n") == true && tls.caMode == .only)
+        #expect(tls.clientKeyPEM?.value.contains("key-text-do-not-log") == true)
+        #expect(!"\(config)".contains("do-not-log"), "the key is a secret")
+        #expect(key("tls: {caBundlePem: \"not PEM\"}") == "tenants[0].webhook.tls.caBundlePem")
+        #expect(key("tls: {caBundle: \(file), caBundlePem: \(pem)}") == "tenants[0].webhook.tls.caBundlePem")
+        #expect(key("tls: {clientCertificatePem: \(pem)}") == "tenants[0].webhook.tls.clientKeyPem")
+        #expect(key("tls: {clientKeyPem: \(keyText)}") == "tenants[0].webhook.tls.clientCertificatePem")
+        #expect(
+            key("tls: {caBundlePem: \(pem), clientKeyPassphrase: p}") == "tenants[0].webhook.tls.clientKeyPassphrase")
+    }
 }

@@ -112,6 +112,164 @@ struct TenantActionRoutesTests {
         }
     }
 
+    /// A webhook tenant's body as JSON, with `webhook` settings added to a URL and a secret.
+    func hookBody(_ webhook: [String: Any]) -> String {
+        let settings = webhook.merging(["url": "https://new.example/h", "secrets": [firstSecret]]) { kept, _ in kept }
+        let object: [String: Any] = ["channel": "partner", "delivery": "webhook", "webhook": settings]
+        return String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+    }
+
+    @Test(
+        "PUT takes mutual TLS as PEM text, checked (422 naming the key) and sealed; the view shows the certificate, never the key"
+    )
+    func mutualTLSAsText() async throws {
+        let certificates = try TestCertificates(clientDays: 10)
+        @Sendable func pem(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
+        let (ca, certificate, key) = (
+            try pem(certificates.caCertificate), try pem(certificates.clientCertificate),
+            try pem(certificates.encryptedClientKey)
+        )
+        let keyBody = key.split(separator: "\n").dropFirst().first.map(String.init) ?? key
+        let tls: [String: String] = [
+            "caBundlePem": ca, "caMode": "only", "clientCertificatePem": certificate, "clientKeyPem": key,
+            "clientKeyPassphrase": certificates.passphrase, "minimumVersion": "1.3",
+        ]
+        try await withStore { store, app, kafka in
+            try await app.test(.router) { client in
+                let created = try await send(client, .put, "/admin/tenants/TLS-1", body: hookBody(["tls": tls]))
+                #expect(created.status == .created, "\(created.text)")
+                let stored = try #require(store.entry("TLS-1")?.tenant.webhook?.tls)
+                #expect(stored.clientKeyPEM?.value == key && stored.clientCertificatePEM == certificate)
+                #expect(stored.caMode == .only && stored.minimumVersion == "1.3")
+                let shown = try await send(client, .get, "/admin/tenants/TLS-1")
+                let view = try #require((shown.json["webhook"] as? [String: Any])?["tls"] as? [String: Any])
+                let chain = try #require(view["clientCertificateChain"] as? [[String: String]])
+                #expect(chain.count == 1 && chain.first?["subject"] == "CN=payments-bridge")
+                let notAfter = try #require(chain.first?["notAfter"].flatMap(ISO8601.date))
+                #expect(abs(notAfter.timeIntervalSinceNow - 10 * 86_400) < 600)
+                #expect(chain.first?["sha256"]?.count == 64)
+                #expect(
+                    (view["caBundleCertificates"] as? [[String: String]])?.first?["subject"]
+                        == "CN=payments-bridge test CA")
+                for answer in [created, shown, try await send(client, .get, "/admin/tenants")] {
+                    #expect(!answer.text.contains(keyBody) && !answer.text.contains("do-not-log"))
+                    #expect(!answer.text.contains("PRIVATE KEY") && !answer.text.contains("BEGIN CERTIFICATE"))
+                }
+
+                // Each unusable setting is named; a path is refused (it is read on each instance's own machine).
+                let garbage = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
+                let refused: [([String: Any], String)] = [
+                    (["caBundlePem": garbage], "webhook.tls.caBundlePem"),
+                    (["caBundlePem": "no PEM at all"], "webhook.tls.caBundlePem"),
+                    (
+                        tls.merging(["clientCertificatePem": key]) { _, changed in changed },
+                        "webhook.tls.clientCertificatePem"
+                    ),
+                    (
+                        tls.merging(["clientKeyPassphrase": "wrong"]) { _, changed in changed },
+                        "webhook.tls.clientKeyPem"
+                    ),
+                    (
+                        tls.merging(["clientKeyPem": try pem(certificates.rogueKey)]) { _, changed in changed },
+                        "webhook.tls.clientKeyPem"
+                    ),
+                    (["clientCertificatePem": certificate], "webhook.tls.clientKeyPem"),
+                    (["caBundle": certificates.caCertificate], "webhook.tls.caBundle"),
+                    (
+                        ["clientCertificate": certificates.clientCertificate, "clientKey": certificates.clientKey],
+                        "webhook.tls.clientCertificate"
+                    ),
+                    (["minimumVersion": 1.3], "webhook.tls.minimumVersion"),
+                ]
+                for (settings, named) in refused {
+                    let answer = try await send(client, .put, "/admin/tenants/TLS-2", body: hookBody(["tls": settings]))
+                    #expect(answer.status == .unprocessableContent, "\(named)")
+                    #expect((answer.json["error"] as? String)?.contains("'\(named)'") == true, "\(answer.text)")
+                    #expect(
+                        !answer.text.contains(keyBody) && !answer.text.contains("wrong"), "nothing given is repeated")
+                }
+
+                // Renewal: the same tenant with a new certificate (the same key).
+                try certificates.renewClientCertificate(days: 40)
+                let renewed = try await send(
+                    client, .put, "/admin/tenants/TLS-1",
+                    body: hookBody([
+                        "tls": tls.merging(["clientCertificatePem": try pem(certificates.clientCertificate)]) {
+                            _, changed in changed
+                        }
+                    ]))
+                #expect(renewed.status == .ok, "\(renewed.text)")
+                let renewedChain =
+                    ((renewed.json["webhook"] as? [String: Any])?["tls"] as? [String: Any])?[
+                        "clientCertificateChain"] as? [[String: String]]
+                #expect(renewedChain?.first?["subject"] == "CN=payments-bridge renewed")
+            }
+            #expect(store.entry("TLS-2") == nil)
+            // Sealed in the tenants topic, left out of the audit trail.
+            for topic in [store.settings.topic, store.settings.auditTopic] {
+                let records = try await TopicSnapshot.records(topic, kafka: kafka, logger: quietLogger)
+                let text = records.map { String(decoding: $0.value ?? [], as: UTF8.self) }.joined()
+                #expect(text.contains("TLS-1"), "\(topic)")
+                #expect(
+                    !text.contains(keyBody) && !text.contains("PRIVATE KEY") && !text.contains("do-not-log"), "\(topic)"
+                )
+            }
+        }
+    }
+
+    @Test("PUT takes an OAuth2 client, its secret sealed and never shown; not with a static Authorization header")
+    func oauth2Client() async throws {
+        let clientSecret = "oauth2-client-secret-do-not-log"
+        let oauth2: [String: String] = [
+            "tokenUrl": "https://auth.example/token", "clientId": "bridge", "clientSecret": clientSecret,
+            "scope": "hooks:write",
+        ]
+        try await withStore { store, app, kafka in
+            try await app.test(.router) { client in
+                let created = try await send(client, .put, "/admin/tenants/OAUTH-1", body: hookBody(["oauth2": oauth2]))
+                #expect(created.status == .created, "\(created.text)")
+                #expect(store.entry("OAUTH-1")?.tenant.webhook?.oauth2?.clientSecret.value == clientSecret)
+                let shown = try await send(client, .get, "/admin/tenants/OAUTH-1")
+                let view = (shown.json["webhook"] as? [String: Any])?["oauth2"] as? [String: String]
+                #expect(
+                    view == ["tokenUrl": "https://auth.example/token", "clientId": "bridge", "scope": "hooks:write"])
+                for answer in [created, shown, try await send(client, .get, "/admin/tenants")] {
+                    #expect(!answer.text.contains(clientSecret))
+                }
+                let refused: [([String: Any], String)] = [
+                    (
+                        ["oauth2": oauth2, "headers": ["authorization": "Bearer static"]],
+                        "webhook.headers.authorization"
+                    ),
+                    (
+                        ["oauth2": oauth2.merging(["clientSecret": ""]) { _, changed in changed }],
+                        "webhook.oauth2.clientSecret"
+                    ),
+                    (
+                        ["oauth2": oauth2.merging(["tokenUrl": "ftp://auth.example"]) { _, changed in changed }],
+                        "webhook.oauth2.tokenUrl"
+                    ),
+                    (
+                        ["oauth2": (oauth2 as [String: Any]).merging(["clientId": 7]) { _, changed in changed }],
+                        "webhook.oauth2.clientId"
+                    ),
+                ]
+                for (webhook, named) in refused {
+                    let answer = try await send(client, .put, "/admin/tenants/OAUTH-2", body: hookBody(webhook))
+                    #expect(answer.status == .unprocessableContent, "\(named)")
+                    #expect((answer.json["error"] as? String)?.contains("'\(named)'") == true, "\(answer.text)")
+                    #expect(!answer.text.contains(clientSecret) && !answer.text.contains("Bearer static"))
+                }
+            }
+            #expect(store.entry("OAUTH-2") == nil)
+            for topic in [store.settings.topic, store.settings.auditTopic] {
+                let records = try await TopicSnapshot.records(topic, kafka: kafka, logger: quietLogger)
+                let text = records.map { String(decoding: $0.value ?? [], as: UTF8.self) }.joined()
+                #expect(text.contains("OAUTH-1") && !text.contains(clientSecret), "\(topic)")
+            }
+        }
+    }
+
     @Test("without a token or with a wrong one every action is 401 and the tenant does not change")
     func unauthorized() async throws {
         try await withStore { store, app, kafka in

@@ -14,23 +14,9 @@ import Testing
 struct MutualTLSServiceTests {
     static let secret = "whsec_" + Data("mutual-tls-service-secret".utf8).base64EncodedString()
 
-    func events(_ range: Range<Int>) -> [ProducerRecord] {
-        range.map { index in
-            ProducerRecord(
-                topic: "payments.events", key: Array("TLS-P\(index)".utf8),
-                value: internalEvent(paymentId: "TLS-P\(index)", tenantId: "PARTNER-TLS", type: "PaymentInitiatedEvent")
-            )
-        }
-    }
+    func events(_ range: Range<Int>) -> [ProducerRecord] { initiatedEvents("PARTNER-TLS", prefix: "TLS", range) }
 
-    func expiry(_ app: BridgeApplication) -> Double? {
-        var buffer: [UInt8] = []
-        app.metrics.emit(into: &buffer)
-        let line = String(decoding: buffer, as: UTF8.self).split(separator: "\n").first {
-            $0.hasPrefix("payments_bridge_webhook_client_certificate_expiry_seconds{tenant=\"PARTNER-TLS\"}")
-        }
-        return line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
-    }
+    func expiry(_ app: BridgeApplication) -> Double? { clientCertificateExpiry(app, tenant: "PARTNER-TLS") }
 
     @Test(
         "the partner verifies the client certificate; a renewed one is read on reload without dropping a record; its expiry is a metric"

@@ -38,12 +38,7 @@ struct ControlPlaneEndToEndTests {
         _ service: ServiceProcess, _ method: HTTPMethod, _ path: String, _ body: String? = nil,
         token: String = Self.token
     ) async throws -> (status: UInt, body: String) {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(service.adminPort)/admin/tenants\(path)")
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        return (response.status.code, String(buffer: try await response.body.collect(upTo: 1 << 20)))
+        try await adminRequest(port: service.adminPort, method, "/admin/tenants\(path)", body: body, token: token)
     }
 
     func tenantJSON(url: String, secret: String = Self.secret) -> String {

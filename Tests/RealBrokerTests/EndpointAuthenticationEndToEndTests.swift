@@ -20,18 +20,9 @@ struct EndpointAuthenticationEndToEndTests {
         try broker.createTopic("payments.events", partitions: 3)
         let certificates = try TestCertificates(clientDays: 10)
         let tlsPartner = try TLSPartner(certificates: certificates)
-        let oauthPort = try freeLoopbackPort()
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("oauth2-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        let oauthLog = scratch.appendingPathComponent("log")
-        let oauthPartner = try InteropServer(
-            script: "oauth2_partner.py",
-            arguments: [
-                "--port", "\(oauthPort)", "--client-id", "payments-bridge", "--client-secret", Self.clientSecret,
-                "--lifetime", "300", "--log", oauthLog.path,
-            ],
-            port: oauthPort)
+        let oauthPartner = try OAuth2Partner(clientSecret: Self.clientSecret, lifetime: 300)
         defer { oauthPartner.stop() }
+        let oauthPort = oauthPartner.port
         let adminPort = try freeLoopbackPort()
         let service = try ServiceProcess(
             config: """
@@ -73,12 +64,7 @@ struct EndpointAuthenticationEndToEndTests {
                     value: internalEvent(paymentId: "\(tenant)-\($0)", tenantId: tenant, type: "PaymentInitiatedEvent"))
             }
         }
-        func oauthRequests() -> [[String: Any]] {
-            let text = (try? String(contentsOf: oauthLog, encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").compactMap {
-                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-            }
-        }
+        func oauthRequests() -> [[String: Any]] { oauthPartner.requests }
 
         try await produceAll(events("PARTNER-MTLS", 0..<10) + events("PARTNER-OAUTH", 0..<10), kafka: broker.kafka)
         try await waitUntil("the first records delivered to both partners", timeout: .seconds(90)) {

@@ -117,4 +117,70 @@ struct MutualTLSTests {
         let inTenDays = Int64(Date().timeIntervalSince1970) + 10 * 86_400
         #expect(abs(expiry - inTenDays) < 600, "notAfter is 10 days ahead")
     }
+
+    @Test(
+        "PEM text loads like the files; text that is not a certificate or key, or a key of another certificate, names its setting"
+    )
+    func loadingText() throws {
+        let certificates = try TestCertificates(clientDays: 10)
+        func text(_ path: String) throws -> EndpointTLS.Source {
+            .pem(try String(contentsOfFile: path, encoding: .utf8))
+        }
+        let fromText = try EndpointTLS(
+            caBundle: text(certificates.caCertificate), clientCertificate: text(certificates.clientCertificate),
+            clientKey: text(certificates.encryptedClientKey), passphrase: certificates.passphrase)
+        let fromFiles = try EndpointTLS(
+            caBundle: certificates.caCertificate, clientCertificate: certificates.clientCertificate,
+            clientKey: certificates.clientKey)
+        #expect(fromText == fromFiles && fromText.clientCertificateExpiry == fromFiles.clientCertificateExpiry)
+
+        func failing(_ make: () throws -> EndpointTLS) -> EndpointTLS.LoadError? {
+            do {
+                _ = try make()
+                return nil
+            } catch { return error as? EndpointTLS.LoadError }
+        }
+        let garbage = EndpointTLS.Source.pem(
+            "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n")
+        let cases: [(() throws -> EndpointTLS, EndpointTLS.LoadError.File)] = [
+            ({ try EndpointTLS(caBundle: garbage, clientCertificate: nil, clientKey: nil) }, .caBundlePem),
+            (
+                { try EndpointTLS(caBundle: nil, clientCertificate: text(certificates.clientKey), clientKey: nil) },
+                .clientCertificatePem
+            ),
+            (
+                {
+                    try EndpointTLS(
+                        caBundle: nil, clientCertificate: text(certificates.clientCertificate),
+                        clientKey: text(certificates.encryptedClientKey), passphrase: "wrong")
+                }, .clientKeyPem
+            ),
+            (
+                {
+                    try EndpointTLS(
+                        caBundle: nil, clientCertificate: text(certificates.clientCertificate),
+                        clientKey: text(certificates.rogueKey))
+                }, .clientKeyPem
+            ),
+            (
+                {
+                    try EndpointTLS(
+                        caBundle: nil, clientCertificate: .file(certificates.clientCertificate),
+                        clientKey: .file(certificates.rogueKey))
+                }, .clientKey
+            ),
+        ]
+        for (make, setting) in cases {
+            let error = failing(make)
+            #expect(error?.file == setting)
+            #expect(error?.description.contains("BEGIN") == false, "the text is not repeated")
+        }
+
+        let summaries = try #require(
+            EndpointTLS.summaries(pem: try String(contentsOfFile: certificates.clientCertificate, encoding: .utf8)))
+        #expect(summaries.map(\.subject) == ["CN=payments-bridge"])
+        #expect(summaries.first?.notAfter == fromText.clientCertificateExpiry)
+        #expect(summaries.first?.sha256.count == 64)
+        #expect(EndpointTLS.summaries(pem: "no certificate") == nil)
+    }
 }

@@ -11,42 +11,8 @@ struct OAuth2Tests {
     static let secret = "whsec_" + Data("oauth2-partner-secret".utf8).base64EncodedString()
     static let clientSecret = "client-secret-do-not-log"
 
-    /// The Python partner on a loopback port; its log of requests and its control files.
-    final class Partner {
-        let port: Int
-        let scratch: URL
-        private var server: InteropServer?
-
-        init(lifetime: Double) throws {
-            port = try freeLoopbackPort()
-            scratch = FileManager.default.temporaryDirectory.appendingPathComponent("oauth2-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-            server = try InteropServer(
-                script: "oauth2_partner.py",
-                arguments: [
-                    "--port", "\(port)", "--client-id", "payments bridge", "--client-secret", OAuth2Tests.clientSecret,
-                    "--lifetime", "\(lifetime)", "--log", file("log").path, "--revoke-once", file("revoke").path,
-                    "--reject-all", file("reject").path, "--token-down", file("down").path,
-                ],
-                port: port)
-        }
-
-        func file(_ name: String) -> URL { scratch.appendingPathComponent(name) }
-        func set(_ name: String) { FileManager.default.createFile(atPath: file(name).path, contents: nil) }
-        func clear(_ name: String) { try? FileManager.default.removeItem(at: file(name)) }
-
-        var requests: [[String: Any]] {
-            let text = (try? String(contentsOf: file("log"), encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").compactMap {
-                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-            }
-        }
-        var tokenRequests: Int { requests.filter { $0["path"] as? String == "/token" }.count }
-        var hooks: [[String: Any]] { requests.filter { $0["path"] as? String == "/hooks" } }
-    }
-
     func endpoint(
-        _ partner: Partner, tokenURL: String? = nil, allowPrivateNetwork: Bool = true,
+        _ partner: OAuth2Partner, tokenURL: String? = nil, allowPrivateNetwork: Bool = true,
         refreshBefore: Duration = .milliseconds(500)
     ) throws -> WebhookEndpoint {
         var settings = WebhookEndpoint.Settings(
@@ -71,7 +37,7 @@ struct OAuth2Tests {
     @Test("a token is reused until shortly before it expires, then refreshed; the partner never sees an expired one")
     func reusedThenRefreshed() async throws {
         // The partner's tokens live 300 s; the sink's clock is moved instead of waiting.
-        let partner = try Partner(lifetime: 300)
+        let partner = try OAuth2Partner(clientID: "payments bridge", clientSecret: Self.clientSecret, lifetime: 300)
         let endpoint = try endpoint(partner, refreshBefore: .seconds(60))
         defer { Task { await endpoint.shutdown() } }
         let start = Int64(Date().timeIntervalSince1970 * 1000)
@@ -94,7 +60,7 @@ struct OAuth2Tests {
 
     @Test("a 401 triggers exactly one refresh and one more try; a second 401 is the answer")
     func unauthorizedRefreshesOnce() async throws {
-        let partner = try Partner(lifetime: 300)
+        let partner = try OAuth2Partner(clientID: "payments bridge", clientSecret: Self.clientSecret, lifetime: 300)
         let endpoint = try endpoint(partner)
         defer { Task { await endpoint.shutdown() } }
         #expect(await send(endpoint) == .delivered(status: 200))
@@ -114,7 +80,7 @@ struct OAuth2Tests {
     @Test(
         "a token endpoint down is a retriable failure naming OAuth2; a token URL the address policy refuses is blocked")
     func tokenEndpointFailures() async throws {
-        let partner = try Partner(lifetime: 300)
+        let partner = try OAuth2Partner(clientID: "payments bridge", clientSecret: Self.clientSecret, lifetime: 300)
         partner.set("down")
         let endpoint = try endpoint(partner)
         guard case .retriable(status: nil, _, let error) = await send(endpoint) else {
