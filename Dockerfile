@@ -3,7 +3,7 @@
 # service warns about; Debian bookworm ships 2.0.2).
 FROM swift:6.3-noble AS build
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends librdkafka-dev libavro-dev libssl-dev pkg-config \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends librdkafka-dev libavro-dev libssl-dev libsqlite3-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # The whole package: SwiftPM checks every target's folder (tests included) even when it builds
@@ -25,7 +25,9 @@ COPY --from=build /out/runtime-packages /tmp/runtime-packages
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates $(cat /tmp/runtime-packages) \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages \
- && useradd --system --uid 10001 bridge
+ && useradd --system --uid 10001 bridge \
+ # state.directory (./state): the payment history's database, the service's only files.
+ && install -d -o bridge /app/state
 WORKDIR /app
 COPY --from=build /out/payments-bridge /usr/local/bin/payments-bridge
 COPY schemas ./schemas

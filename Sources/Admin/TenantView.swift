@@ -113,6 +113,8 @@ public struct TenantView: Codable, Sendable, Equatable {
     public var enabledAt: String?
     /// When the tenant's pending retries were last made due at once (ISO-8601).
     public var retryNowAt: String?
+    /// How many keys may read the tenant's payments from the status API (their hashes are not shown).
+    public var statusApiKeys: Int?
 
     public init(
         id: String, channel: String, delivery: String, webhook: Webhook?, managedBy: String, paused: Bool = false,

@@ -24,6 +24,11 @@ struct TenantJSONTypes: Decodable {
     var channel: String?
     var delivery: String?
     var webhook: Webhook?
+    var statusApi: StatusAPI?
+
+    struct StatusAPI: Decodable {
+        var keys: [String]?
+    }
 
     /// What is wrong with the types of `json`, naming the key; nil when they are right, or when it
     /// is not a JSON object (the loader says so).

@@ -32,6 +32,7 @@ extension TenantView {
         self.init(
             id: tenant.id, channel: tenant.channel.topicFragment, delivery: tenant.delivery.rawValue, webhook: webhook,
             managedBy: managedBy)
+        statusApiKeys = tenant.statusAPIKeys.isEmpty ? nil : tenant.statusAPIKeys.count
     }
 
     /// What a certificate given as PEM text is (never the text itself).

@@ -54,6 +54,18 @@ public enum PartnerRoutes {
                 status: .ok, headers: [.contentType: "application/yaml"],
                 body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.partner_openapi_yaml)))
         }
+        // Other methods: 405 with `Allow: GET` (HEAD is answered as GET).
+        let others: [HTTPRequest.Method] =
+            [.post, .put, .delete, .patch, .options, .trace, .connect] + [HTTPRequest.Method("QUERY")].compactMap { $0 }
+        for method in others {
+            for path in ["/v1/payments/:paymentId", "/v1/openapi.yaml"] {
+                router.on(RouterPath(stringLiteral: path), method: method) { request, context in
+                    var response = try problem(.methodNotAllowed, "this path answers GET only", request, context)
+                    response.headers[.allow] = "GET"
+                    return response
+                }
+            }
+        }
         return router
     }
 

@@ -85,7 +85,8 @@ public final class HistoryIngest: Service, Sendable {
         var nextDiscovery = ContinuousClock.now
         var batch = HistoryBatch()
         var batchStarted = ContinuousClock.now
-        while !Task.isCancelled {
+        // On a graceful shutdown the loop ends, the batch in hand is written, and the consumer closes.
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
             if ContinuousClock.now >= nextDiscovery {
                 try await write(&batch)
                 await discover()
@@ -155,7 +156,7 @@ public final class HistoryIngest: Service, Sendable {
         }
         if let route = PaymentTopics.route(ofResponses: record.topic) {
             var backoff = Backoff(first: .milliseconds(500), max: .seconds(10))
-            while !Task.isCancelled {
+            while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 do {
                     let response = try await decoder.decode(record.value, channel: route.channel)
                     return .response(

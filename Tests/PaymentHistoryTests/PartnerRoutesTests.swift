@@ -118,6 +118,19 @@ struct PartnerRoutesTests {
         }
     }
 
+    @Test func otherMethodsAreNotAllowed() async throws {
+        try await withAPI { client in
+            for method in [HTTPRequest.Method.post, .put, .delete, .trace] {
+                for path in ["/v1/payments/PAY-1", "/v1/openapi.yaml"] {
+                    let (status, allow) = try await client.execute(uri: path, method: method) {
+                        ($0.status, $0.headers[.allow])
+                    }
+                    #expect(status == .methodNotAllowed && allow == "GET", "\(method) \(path)")
+                }
+            }
+        }
+    }
+
     @Test func theDocumentIsServedWithoutAKey() async throws {
         try await withAPI { client in
             let text = try await client.execute(uri: "/v1/openapi.yaml", method: .get) { String(buffer: $0.body) }

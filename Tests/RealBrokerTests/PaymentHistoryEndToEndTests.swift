@@ -53,7 +53,7 @@ struct PaymentHistoryEndToEndTests {
         #expect(atKill < Double(events.count), "killed at \(atKill) of \(events.count) records")
 
         let second = try ServiceProcess(config: yaml, adminPort: adminPort, workingDirectory: first.workingDirectory)
-        defer { _ = second.terminate() }
+        defer { second.kill() }
         try await second.waitForReady()
         let partner = "http://127.0.0.1:\(partnerPort)"
         let last = "KAFKA-T-P\(Self.payments - 1)"
@@ -124,6 +124,8 @@ struct PaymentHistoryEndToEndTests {
         #expect((document["attempts"] as? [Any])?.isEmpty == true)
         #expect((document["deadLetters"] as? [Any])?.isEmpty == true)
         #expect(!second.log.contains(Self.key) && !second.log.contains(Self.token))
+        // SIGTERM: the history stops with the rest, and the process ends.
+        #expect(second.terminate() == 0)
     }
 
     func storePath(_ service: ServiceProcess) -> String {
