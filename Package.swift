@@ -171,7 +171,8 @@ let package = Package(
         .target(
             name: "Demo",
             dependencies: [
-                "App", "Config", "Kafka", "Payments", "Timing", "Webhooks",
+                "App", "Config", "Kafka", "Payments", "Timing", "Webhooks", "PaymentHistory", "Digest",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

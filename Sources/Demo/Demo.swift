@@ -1,9 +1,13 @@
 import App
+import AsyncHTTPClient
 import Config
+import Digest
 import Foundation
 import Kafka
 import Logging
+import PaymentHistory
 import Payments
+import Synchronization
 import Timing
 import Webhooks
 
@@ -17,6 +21,8 @@ public struct Demo: Sendable {
 
     public var events: Int
     public var logger: Logger
+    /// This run's key for the status API (PARTNER-XYZ's).
+    let statusKey = "demo-status-key-" + UUID().uuidString
 
     public init(events: Int, logger: Logger) {
         self.events = events
@@ -32,6 +38,9 @@ public struct Demo: Sendable {
         configuration.state.directory =
             FileManager.default.temporaryDirectory
             .appendingPathComponent("payments-bridge-demo-\(UUID().uuidString)").path
+        // The partner status API on a free loopback port; PARTNER-XYZ has a key of this run's.
+        configuration.partnerAPI.host = "127.0.0.1"
+        configuration.partnerAPI.port = 0
         configuration.sink.retry.schedule = [.seconds(1), .seconds(2)]
         configuration.sink.retry.minimumWindow = .seconds(10)
         configuration.bridge.topics.partitions = Dictionary(
@@ -43,9 +52,11 @@ public struct Demo: Sendable {
                     url: "http://127.0.0.1:\(receiverPort)/\(id)", secrets: [Secret(Self.secret)],
                     eventTypes: id == "PARTNER-ABC" ? ["PAYMENT_COMPLETED", "PAYMENT_FAILED"] : nil,
                     maxInFlight: 16, ratePerSecond: 1000, allowPrivateNetwork: true, allowInsecureHttp: true) : nil
-            return BridgeConfiguration.Tenant(
+            var tenant = BridgeConfiguration.Tenant(
                 id: id, channel: id == "TENANT-002" ? .web : .partner,
                 delivery: webhook == nil ? .kafka : .webhook, webhook: webhook)
+            if id == Self.tracedTenant { tenant.statusAPIKeys = [Digest.hex(Digest.sha256(Array(statusKey.utf8)))] }
+            return tenant
         }
         return configuration
     }
@@ -60,7 +71,10 @@ public struct Demo: Sendable {
             let application = try BridgeApplication(
                 configuration: configuration(receiverPort: port), schemaDirectory: schemaDirectory,
                 logger: logger)
-            let service = Task { try await application.run() }
+            let partnerPort = Mutex(0)
+            let service = Task {
+                try await application.run(onPartnerAPIRunning: { port in partnerPort.withLock { $0 = port } })
+            }
             defer { service.cancel() }
             let started = ContinuousClock.now
             let producer = try KafkaProducer(
@@ -87,6 +101,7 @@ public struct Demo: Sendable {
                 try await Task.sleep(for: .milliseconds(500))
             }
             let elapsed = ContinuousClock.now - started
+            let (trace, status) = await traceAndStatus(application, partnerPort: partnerPort.withLock { $0 })
             service.cancel()
             _ = await service.result
             var summary = DemoSummary(plan: plan, seconds: elapsed.inSeconds)
@@ -102,7 +117,35 @@ public struct Demo: Sendable {
             (summary.requests, summary.verified, summary.holdWebhooks) = (
                 counts.requests, counts.verified, counts.holds
             )
+            (summary.trace, summary.statusCall) = (trace, status)
             return summary
         }
+    }
+
+    /// The payment the summary traces: PARTNER-XYZ's first, completed after one retried attempt.
+    static let tracedTenant = "PARTNER-XYZ"
+    static let tracedPayment = "PAY-7"
+
+    /// Once the payment history has caught up: the traced payment's trace (as `payments-bridge
+    /// trace` prints it), and the status API's answer for it (the request, then the JSON).
+    private func traceAndStatus(_ application: BridgeApplication, partnerPort: Int) async -> (String?, String?) {
+        guard let history = application.history else { return (nil, nil) }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline, history.lag != 0 {
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        let trace = try? await history.store.trace(paymentId: Self.tracedPayment)
+        let url = "http://127.0.0.1:\(partnerPort)/v1/payments/\(Self.tracedPayment)"
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Authorization", value: "Bearer \(statusKey)")
+        var status: String?
+        if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)),
+            let body = try? await response.body.collect(upTo: 1 << 20)
+        {
+            status =
+                "GET \(url) (Authorization: Bearer <\(Self.tracedTenant)'s key>) → \(response.status.code)\n"
+                + String(buffer: body)
+        }
+        return (trace.map { TraceDocument($0).table }, status)
     }
 }

@@ -21,6 +21,9 @@ public struct DemoSummary: Sendable {
     public var verified = 0
     /// Compliance holds the partner endpoint accepted, with their subReason.
     public var holdWebhooks = 0
+    /// One payment traced from the payment history, and the status API's answer for it.
+    public var trace: String?
+    public var statusCall: String?
 
     /// The closing summary table.
     public var table: String {
@@ -52,6 +55,12 @@ public struct DemoSummary: Sendable {
                     + "dead-lettered \(outcomes.deadLettered), filtered \(outcomes.filtered)")
         }
         lines.append(row("  partner requests with a valid signature", verified) + " of \(requests)")
+        if let trace {
+            lines += ["", "One payment traced (payments-bridge trace)", trace]
+        }
+        if let statusCall {
+            lines += ["", "The partner status API", statusCall]
+        }
         return lines.joined(separator: "\n")
     }
 }

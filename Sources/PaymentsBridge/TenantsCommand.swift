@@ -2,6 +2,7 @@ import Admin
 import ArgumentParser
 import Config
 import Foundation
+import PaymentHistory
 
 struct TenantsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -206,5 +207,5 @@ private func table(_ tenants: [TenantView]) -> String {
             tenant.managedBy,
         ])
     }
-    return columns(rows)
+    return TextTable.render(rows)
 }

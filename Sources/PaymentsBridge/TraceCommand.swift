@@ -29,7 +29,7 @@ struct TraceCommand: AsyncParsableCommand {
         do { trace = try await client.payment(paymentId, as: TraceDocument.self) } catch { throw failed(error) }
         switch output {
         case .json: print(json(trace))
-        case .table: print(Self.table(trace))
+        case .table: print(trace.table)
         }
     }
 
@@ -40,42 +40,5 @@ struct TraceCommand: AsyncParsableCommand {
         // A service listening on every address is called on loopback.
         let host = ["0.0.0.0", "::"].contains(settings.host) ? "127.0.0.1" : settings.host
         return host.contains(":") ? "http://[\(host)]:\(settings.port)" : "http://\(host):\(settings.port)"
-    }
-
-    static func table(_ trace: TraceDocument) -> String {
-        var sections = ["Payment \(trace.paymentId)"]
-        sections.append(
-            "Response records\n"
-                + columns(
-                    [["TIME", "TENANT", "EVENT", "STATUS", "TOPIC", "PARTITION", "OFFSET"]]
-                        + trace.records.map {
-                            [
-                                $0.timestamp, $0.tenant, $0.eventType, $0.status, $0.topic, String($0.partition),
-                                String($0.offset),
-                            ]
-                        }))
-        sections.append(
-            "Webhook attempts\n"
-                + columns(
-                    [["SENT", "TENANT", "ATTEMPT", "OUTCOME", "HTTP", "MS", "ERROR", "OFFSET"]]
-                        + trace.attempts.map {
-                            [
-                                $0.sentAt, $0.tenant, String($0.attempt), $0.outcome,
-                                $0.httpStatus.map(String.init) ?? "-",
-                                String($0.durationMs), $0.error ?? "-", String($0.offset),
-                            ]
-                        }))
-        sections.append(
-            "Dead letters\n"
-                + columns(
-                    [["AT", "TENANT", "REASON", "HTTP", "ATTEMPTS", "ERROR", "ORIGINAL OFFSET"]]
-                        + trace.deadLetters.map {
-                            [
-                                $0.at ?? "-", $0.tenant, $0.reason, $0.httpStatus.map(String.init) ?? "-",
-                                $0.attempts.map(String.init) ?? "-", $0.error ?? "-",
-                                $0.originalOffset.map(String.init) ?? "-",
-                            ]
-                        }))
-        return sections.joined(separator: "\n\n")
     }
 }

@@ -34,6 +34,13 @@ import Testing
         #expect(summary.requests == abc.delivered + xyz.delivered + plan.refused + plan.retried)
         #expect(summary.verified == summary.requests, "every request carried a valid signature")
         #expect(summary.table.contains("PARTNER-XYZ: delivered \(xyz.delivered), retried \(plan.retried)"))
+        // The summary ends with a traced payment (its retried attempt) and the status API's answer.
+        let trace = try #require(summary.trace)
+        #expect(
+            trace.contains("Payment PAY-7") && trace.contains("retry_scheduled") && trace.contains("PAYMENT_COMPLETED"))
+        let status = try #require(summary.statusCall)
+        #expect(status.contains("→ 200") && status.contains(#""status":"COMPLETED""#))
+        #expect(status.contains(#""state":"delivered""#))
         // Some payments are held for compliance review and released; PARTNER-XYZ takes every type,
         // so it gets each of its holds as a webhook (PARTNER-ABC filters them out).
         #expect(plan.held.values.reduce(0, +) > 0 && plan.released > 0)
