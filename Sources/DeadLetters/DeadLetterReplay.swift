@@ -81,56 +81,21 @@ public struct DeadLetterReplay: Sendable {
         let selected = entries.filter(selection.matches)
         outcome.selected = selected.count
         guard !selected.isEmpty else { return outcome }
-        let admin = try KafkaAdmin(configuration: kafka, logger: logger)
-        try await admin.createTopics([
-            TopicSpecification(
-                name: ledgerTopic, partitions: 1, replicationFactor: 3,
-                config: ["cleanup.policy": "compact"])
-        ])
-        var configuration = ProducerConfiguration(kafka: kafka)
-        configuration.transactionalID = "payments-bridge-dlt-replay.\(topic)"
-        configuration.maxRecordBytes = maxRecordBytes
-        let producer = try TransactionalProducer(configuration: configuration, logger: logger)
-        do {
-            // Fence first, then read what earlier replays committed.
-            try await producer.initTransactions()
-            var replayed: Set<String> = []
-            try await TopicSnapshot.read(ledgerTopic, kafka: kafka, isolation: .readCommitted, logger: logger) {
-                record in
-                if let key = record.key { replayed.insert(String(decoding: key, as: UTF8.self)) }
+        var todo: [(key: String, record: ProducerRecord)] = []
+        for entry in selected {
+            switch Self.republished(entry) {
+            case .success(let record):
+                todo.append(("\(entry.record.partition)/\(entry.record.offset)", record))
+            case .failure(let refusal):
+                logger.warning("DLT record not replayed", metadata: ["reason": "\(refusal)"])
+                outcome.refused.append(refusal.description)
             }
-            var todo: [(DeadLetterEntry, ProducerRecord)] = []
-            for entry in selected {
-                if replayed.contains("\(entry.record.partition)/\(entry.record.offset)") {
-                    outcome.alreadyReplayed += 1
-                    continue
-                }
-                switch Self.republished(entry) {
-                case .success(let record):
-                    todo.append((entry, record))
-                case .failure(let refusal):
-                    logger.warning("DLT record not replayed", metadata: ["reason": "\(refusal)"])
-                    outcome.refused.append(refusal.description)
-                }
-            }
-            for batch in stride(from: 0, to: todo.count, by: 500).map({ Array(todo[$0..<min($0 + 500, todo.count)]) }) {
-                try producer.beginTransaction()
-                for (entry, record) in batch {
-                    try await producer.send(record)
-                    try await producer.send(
-                        ProducerRecord(
-                            topic: ledgerTopic, key: Array("\(entry.record.partition)/\(entry.record.offset)".utf8),
-                            value: Array(record.topic.utf8)))
-                }
-                try await producer.commitTransaction()
-                outcome.published += batch.count
-                progress(outcome.published, todo.count)
-            }
-        } catch {
-            await producer.close()
-            throw error
         }
-        await producer.close()
+        let published = try await LedgeredPublisher(kafka: kafka, maxRecordBytes: maxRecordBytes, logger: logger)
+            .publish(
+                todo, ledger: ledgerTopic, transactionalID: "payments-bridge-dlt-replay.\(topic)", progress: progress)
+        outcome.published = published.published
+        outcome.alreadyReplayed = published.already
         return outcome
     }
 }

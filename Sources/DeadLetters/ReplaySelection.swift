@@ -5,6 +5,8 @@ public enum ReplaySelection: Sendable, Equatable {
     case reason(String)
     /// Offsets `from...to` of one partition.
     case range(partition: Int32, from: Int64, to: Int64)
+    /// Dead-lettered from `since` until before `until` (the DLT record's time, milliseconds since the epoch).
+    case window(since: Int64, until: Int64)
 
     public func matches(_ entry: DeadLetterEntry) -> Bool {
         switch self {
@@ -13,6 +15,8 @@ public enum ReplaySelection: Sendable, Equatable {
         case .reason(let reason): entry.reason == reason
         case .range(let partition, let from, let to):
             entry.record.partition == partition && (from...to).contains(entry.record.offset)
+        case .window(let since, let until):
+            entry.record.timestamp.map { $0 >= since && $0 < until } ?? false
         }
     }
 }

@@ -130,8 +130,11 @@ public struct Demo: Sendable {
     /// trace` prints it), and the status API's answer for it (the request, then the JSON).
     private func traceAndStatus(_ application: BridgeApplication, partnerPort: Int) async -> (String?, String?) {
         guard let history = application.history else { return (nil, nil) }
+        // Until the history holds the payment's delivery (and has caught up with the topics).
         let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline, history.lag != 0 {
+        while ContinuousClock.now < deadline {
+            let state = try? await history.store.status(tenant: Self.tracedTenant, paymentId: Self.tracedPayment)
+            if state?.delivery?.state == .delivered, history.lag == 0 { break }
             try? await Task.sleep(for: .milliseconds(200))
         }
         let trace = try? await history.store.trace(paymentId: Self.tracedPayment)

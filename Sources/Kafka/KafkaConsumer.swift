@@ -122,6 +122,24 @@ public final class KafkaConsumer: Sendable {
         return try await client.blocking { () throws(KafkaError) in try client.watermarks(partition, timeout: timeout) }
     }
 
+    /// Per partition, the earliest offset whose timestamp is at or after `time` (milliseconds
+    /// since the epoch); `KafkaOffset.end` (-1) when no record is that late. Asks the brokers.
+    public func offsets(at time: Int64, of partitions: [TopicPartition], timeout: Duration = .seconds(10))
+        async throws(KafkaError) -> [TopicPartition: Int64]
+    {
+        let client = self.client
+        let found = try await client.blocking { () throws(KafkaError) in
+            try client.offsets(
+                forTimes: partitions.map {
+                    TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: time)
+                },
+                timeout: timeout)
+        }
+        return Dictionary(found.map { (TopicPartition(topic: $0.topic, partition: $0.partition), $0.offset) }) { a, _ in
+            a
+        }
+    }
+
     /// For each assigned partition: records not yet committed by the group (high watermark minus
     /// the committed offset; the whole partition when nothing is committed yet).
     public func lag(timeout: Duration = .seconds(5)) async throws(KafkaError) -> [TopicPartition: Int64] {

@@ -11,6 +11,72 @@ public enum TopicSnapshot {
         logger: Logger, timeout: Duration = .seconds(60),
         visit: (ConsumerRecord) throws -> Void
     ) async throws {
+        let (consumer, count) = try await reader(of: topic, kafka: kafka, isolation: isolation, logger: logger)
+        var ends: [Int32: Int64] = [:]
+        for partition in 0..<Int32(count) {
+            let (low, high) = try await consumer.watermarks(TopicPartition(topic: topic, partition: partition))
+            if high > low { ends[partition] = high }
+        }
+        do {
+            try await readToEnds(
+                ends, from: [:], otherwise: KafkaOffset.beginning, partitions: count, of: topic, consumer: consumer,
+                timeout: timeout, visit: visit)
+        } catch {
+            await consumer.close()
+            throw error
+        }
+        await consumer.close()
+    }
+
+    /// The records of `topic` written from `since` until before `until` (by their timestamps,
+    /// milliseconds since the epoch), in order per partition. Reading starts at the first offset
+    /// the brokers find for `since` and goes to the partition's end, keeping the records of the
+    /// window by their own timestamps: a broker's answer for `until` is not relied on (Tansu
+    /// answers 0 instead of the end for a time after a partition's last record).
+    public static func read(
+        _ topic: String, since: Int64, until: Int64, kafka: KafkaConfiguration,
+        isolation: ConsumerConfiguration.IsolationLevel = .readCommitted, logger: Logger,
+        timeout: Duration = .seconds(60), visit: (ConsumerRecord) throws -> Void
+    ) async throws {
+        let (consumer, count) = try await reader(of: topic, kafka: kafka, isolation: isolation, logger: logger)
+        do {
+            let partitions = (0..<Int32(count)).map { TopicPartition(topic: topic, partition: $0) }
+            let starts = try await consumer.offsets(at: since, of: partitions)
+            var ends: [Int32: Int64] = [:]
+            var from: [Int32: Int64] = [:]
+            for partition in partitions {
+                guard let start = starts[partition], start >= 0 else { continue }
+                let end = try await consumer.watermarks(partition).high
+                if end > start {
+                    ends[partition.partition] = end
+                    from[partition.partition] = start
+                }
+            }
+            guard !ends.isEmpty else {
+                await consumer.close()
+                return
+            }
+            try await readToEnds(
+                ends, from: from, otherwise: KafkaOffset.end, partitions: count, of: topic, consumer: consumer,
+                timeout: timeout
+            ) {
+                record in
+                guard let end = ends[record.partition], record.offset < end,
+                    (record.timestamp ?? since) >= since, (record.timestamp ?? since) < until
+                else { return }
+                try visit(record)
+            }
+        } catch {
+            await consumer.close()
+            throw error
+        }
+        await consumer.close()
+    }
+
+    /// A consumer that reads `topic` by assignment, and the topic's number of partitions.
+    private static func reader(
+        of topic: String, kafka: KafkaConfiguration, isolation: ConsumerConfiguration.IsolationLevel, logger: Logger
+    ) async throws -> (KafkaConsumer, Int) {
         let admin = try KafkaAdmin(configuration: kafka, logger: logger)
         guard let count = try await admin.metadata().topics[topic], count > 0 else {
             throw KafkaError(code: .unknownTopicOrPartition, message: "topic '\(topic)' does not exist")
@@ -20,29 +86,17 @@ public enum TopicSnapshot {
         if quick.properties["fetch.wait.max.ms"] == nil { quick.properties["fetch.wait.max.ms"] = "50" }
         var configuration = ConsumerConfiguration(kafka: quick, groupID: "\(topic).snapshot")
         configuration.isolationLevel = isolation
-        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-        var ends: [Int32: Int64] = [:]
-        for partition in 0..<Int32(count) {
-            let (low, high) = try await consumer.watermarks(TopicPartition(topic: topic, partition: partition))
-            if high > low { ends[partition] = high }
-        }
-        do {
-            try await readToEnds(ends, partitions: count, of: topic, consumer: consumer, timeout: timeout, visit: visit)
-        } catch {
-            await consumer.close()
-            throw error
-        }
-        await consumer.close()
+        return (try KafkaConsumer(configuration: configuration, logger: logger), count)
     }
 
     private static func readToEnds(
-        _ ends: [Int32: Int64], partitions: Int, of topic: String, consumer: KafkaConsumer, timeout: Duration,
-        visit: (ConsumerRecord) throws -> Void
+        _ ends: [Int32: Int64], from starts: [Int32: Int64], otherwise: Int64, partitions: Int, of topic: String,
+        consumer: KafkaConsumer, timeout: Duration, visit: (ConsumerRecord) throws -> Void
     ) async throws {
         // Every partition, not only those whose watermarks say they hold records (see below).
         try consumer.assign(
             (0..<Int32(partitions)).map {
-                TopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning)
+                TopicPartitionOffset(topic: topic, partition: $0, offset: starts[$0] ?? otherwise)
             })
         // Gives up after `timeout` without progress (no record and no partition reaching its
         // end), however long a big topic takes to read as a whole.

@@ -62,8 +62,9 @@ public struct DeadLetterEntry: Sendable, Equatable, Codable {
     public var position: RecordPosition
     public var tenant: String
     public var paymentId: String
-    /// The response record it is a copy of.
+    /// The response record it is a copy of, and that record's event.
     public var original: RecordPosition?
+    public var eventId: String?
     public var reason: String
     public var error: String?
     public var httpStatus: Int?
@@ -88,6 +89,7 @@ public struct DeadLetterEntry: Sendable, Equatable, Codable {
             original = RecordPosition(topic: topic, partition: partition, offset: offset)
         }
         self.reason = reason
+        eventId = text("eventId")
         error = text(DeadLetterHeader.error)
         httpStatus = text(DeadLetterHeader.httpStatus).flatMap { Int($0) }
         attempts = text(DeadLetterHeader.attempts).flatMap { Int($0) }

@@ -1,3 +1,4 @@
+import DeadLetters
 import Kafka
 import Logging
 import Metrics
@@ -54,6 +55,8 @@ public final class HistoryIngest: Service, Sendable {
         var assigned: Set<TopicPartition> = []
         var positions: [TopicPartition: Int64] = [:]
         var lag: Int64?
+        /// The cluster's topics were looked at once at least (no lag is reported before).
+        var discovered = false
     }
 
     public init(
@@ -132,6 +135,9 @@ public final class HistoryIngest: Service, Sendable {
         batch = HistoryBatch()
     }
 
+    /// Headers that mark a record as a copy of an earlier one.
+    static let copyHeaders = [ResponseResend.resentFrom, DeadLetterHeader.replayedFrom]
+
     enum Entry {
         case response(ResponseEntry)
         case attempt(AttemptEntry)
@@ -155,6 +161,9 @@ public final class HistoryIngest: Service, Sendable {
             return .deadLetter(deadLetter)
         }
         if let route = PaymentTopics.route(ofResponses: record.topic) {
+            // A copy (a resend, a DLT replay) is the same event again: its attempts are the
+            // event's attempts, its record adds nothing to the payment's history.
+            if Self.copyHeaders.contains(where: { record.headers.last(named: $0) != nil }) { return Entry.none }
             var backoff = Backoff(first: .milliseconds(500), max: .seconds(10))
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 do {
@@ -196,6 +205,7 @@ public final class HistoryIngest: Service, Sendable {
             for partition in 0..<partitions { wanted.insert(TopicPartition(topic: topic, partition: Int32(partition))) }
         }
         let offsets: [TopicPartitionOffset]? = state.withLock { s in
+            s.discovered = true
             guard wanted != s.assigned else { return nil }
             s.assigned = wanted
             return wanted.map {
@@ -215,9 +225,9 @@ public final class HistoryIngest: Service, Sendable {
 
     private func reportLag() async {
         while !Task.isCancelled {
-            let (partitions, positions) = state.withLock { ($0.assigned, $0.positions) }
+            let (partitions, positions, discovered) = state.withLock { ($0.assigned, $0.positions, $0.discovered) }
             var lag: Int64 = 0
-            var complete = true
+            var complete = discovered
             for partition in partitions {
                 guard let (_, high) = try? await consumer.watermarks(partition, timeout: .seconds(5)) else {
                     complete = false

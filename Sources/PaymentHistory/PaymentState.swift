@@ -51,20 +51,20 @@ public struct DeliverySummary: Sendable, Equatable {
         attempts = requests.count
         lastAttemptAt = requests.last?.sentAt
         lastHttpStatus = requests.last?.httpStatus
-        // The latest record the sink did not filter out decides.
-        let filtered = Set(logged.filter { $0.outcome == .filtered }.map(\.source))
-        guard let latest = trace.records.last(where: { !filtered.contains($0.position) })?.position else {
+        // The latest event the sink did not filter out decides; its copies (a resend, a DLT
+        // replay) are the same event, so attempts and dead letters are matched by eventId.
+        let filtered = Set(logged.filter { $0.outcome == .filtered }.map(\.eventId))
+        guard let latest = trace.records.last(where: { !filtered.contains($0.eventId) }) else {
             state = .delivered
             return
         }
-        if trace.deadLetters.contains(where: { $0.original == latest }) {
-            state = .deadLettered
-        } else if logged.contains(where: {
-            $0.source == latest && [.deadLettered, .blocked].contains($0.outcome)
-        }) {
-            state = .deadLettered
-        } else if logged.contains(where: { $0.source == latest && $0.outcome == .delivered }) {
+        let attempts = logged.filter { $0.eventId == latest.eventId }
+        if attempts.contains(where: { $0.outcome == .delivered }) {
             state = .delivered
+        } else if trace.deadLetters.contains(where: { $0.eventId == latest.eventId || $0.original == latest.position })
+            || attempts.contains(where: { [.deadLettered, .blocked].contains($0.outcome) })
+        {
+            state = .deadLettered
         } else {
             state = .pending
         }
@@ -80,9 +80,6 @@ public struct PaymentTrace: Sendable, Equatable {
 }
 
 extension DeliveryAttempt {
-    /// The response record the entry is about.
-    var source: RecordPosition { RecordPosition(topic: topic, partition: partition, offset: offset) }
-
     /// Whether a request was sent (not a decision taken without one).
     var isRequest: Bool {
         attempt > 0 && outcome != .filtered && outcome != .skippedByBreaker && errorClass != .disabled

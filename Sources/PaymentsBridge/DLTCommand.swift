@@ -29,7 +29,7 @@ struct DLTCommand: AsyncParsableCommand {
             do {
                 return try DeadLetterTool(configuration: configuration, schemaDirectory: schemas, logger: logger)
             } catch {
-                throw fail(error)
+                throw failed(error)
             }
         }
     }
@@ -47,7 +47,7 @@ struct DLTCommand: AsyncParsableCommand {
         func run() async throws {
             let tool = try common.tool()
             var entries: [DeadLetterEntry]
-            do { entries = try await tool.entries(of: common.topic) } catch { throw fail(error) }
+            do { entries = try await tool.entries(of: common.topic) } catch { throw failed(error) }
             if let limit { entries = Array(entries.prefix(max(0, limit))) }
             let listings = entries.map(DeadLetterListing.init)
             if json {
@@ -71,7 +71,7 @@ struct DLTCommand: AsyncParsableCommand {
             let tool = try common.tool()
             let entry: DeadLetterEntry
             do { entry = try await tool.entry(of: common.topic, partition: partition, offset: offset) } catch {
-                throw fail(error)
+                throw failed(error)
             }
             print(await tool.show(entry).json)
         }
@@ -82,7 +82,8 @@ struct DLTCommand: AsyncParsableCommand {
             abstract:
                 "Re-publish selected DLT records to their original topic (idempotent: a record is replayed once).",
             discussion:
-                "Select with exactly one of --all, --key, --reason, or --partition with --from-offset and --to-offset.")
+                "Select with exactly one of --all, --key, --reason, --since with --until (when the records were "
+                + "dead-lettered; ISO-8601 or unix milliseconds), or --partition with --from-offset and --to-offset.")
 
         @OptionGroup var common: Common
         @Flag(name: .long, help: "Every record.") var all = false
@@ -95,13 +96,23 @@ struct DLTCommand: AsyncParsableCommand {
         @Option(name: .long) var partition: Int32?
         @Option(name: .customLong("from-offset")) var fromOffset: Int64?
         @Option(name: .customLong("to-offset")) var toOffset: Int64?
+        @Option(name: .long, help: "Dead-lettered from this time (included).") var since: String?
+        @Option(name: .long, help: "Dead-lettered until this time (excluded).") var until: String?
 
         func validate() throws {
             let ranged = partition != nil || fromOffset != nil || toOffset != nil
-            let chosen = [all, key != nil, reason != nil, ranged].filter { $0 }.count
+            let timed = since != nil || until != nil
+            let chosen = [all, key != nil, reason != nil, ranged, timed].filter { $0 }.count
             guard chosen == 1 else {
                 throw ValidationError(
-                    "choose exactly one of --all, --key, --reason, or --partition with --from-offset and --to-offset")
+                    "choose exactly one of --all, --key, --reason, --since with --until, "
+                        + "or --partition with --from-offset and --to-offset")
+            }
+            if timed {
+                guard let since, let until, let from = parseTime(since), let to = parseTime(until), from < to else {
+                    throw ValidationError(
+                        "--since and --until go together: times (ISO-8601 or unix milliseconds), --since first")
+                }
             }
             if ranged, partition == nil || fromOffset == nil || toOffset == nil {
                 throw ValidationError("--partition, --from-offset and --to-offset go together")
@@ -115,7 +126,13 @@ struct DLTCommand: AsyncParsableCommand {
 
         func run() async throws {
             let selection: ReplaySelection =
-                if all { .all } else if let key { .key(key) } else if let reason { .reason(reason) } else {
+                if all { .all } else if let key { .key(key) } else if let reason {
+                    .reason(reason)
+                } else if let since,
+                    let until
+                {
+                    .window(since: parseTime(since)!, until: parseTime(until)!)
+                } else {
                     .range(partition: partition!, from: fromOffset!, to: toOffset!)
                 }
             let tool = try common.tool()
@@ -136,14 +153,10 @@ struct DLTCommand: AsyncParsableCommand {
             } catch let exit as ExitCode {
                 throw exit
             } catch {
-                throw fail(error)
+                throw failed(error)
             }
         }
     }
 }
 
 /// Prints the error for the operator and exits non-zero.
-private func fail(_ error: Error) -> ExitCode {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-    return ExitCode(1)
-}

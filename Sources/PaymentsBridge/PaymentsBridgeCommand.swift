@@ -9,6 +9,7 @@ struct PaymentsBridgeCommand: AsyncParsableCommand {
         version: BridgeApplication.version,
         subcommands: [
             RunCommand.self, DemoCommand.self, DLTCommand.self, TenantsCommand.self, TraceCommand.self,
+            ResendCommand.self,
             SchemaCommand.self,
         ])
 }

@@ -30,6 +30,22 @@ struct DeadLetterRenderingTests {
         try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
     }
 
+    @Test("a replay window takes the records dead-lettered from its start until before its end")
+    func replayWindow() {
+        func entry(at time: Int64?) -> DeadLetterEntry {
+            DeadLetterEntry(
+                ConsumerRecord(
+                    topic: "payments.responses.partner.PARTNER-ABC.DLT", partition: 0, offset: 1, key: nil,
+                    value: [1], headers: [], timestamp: time))
+        }
+        let window = ReplaySelection.window(since: 1_000, until: 2_000)
+        #expect(window.matches(entry(at: 1_000)))
+        #expect(window.matches(entry(at: 1_999)))
+        #expect(!window.matches(entry(at: 999)))
+        #expect(!window.matches(entry(at: 2_000)))
+        #expect(!window.matches(entry(at: nil)))
+    }
+
     @Test("a listing line carries the coordinates and DLT headers, with null for a header the record lacks")
     func listingLine() throws {
         let line = DeadLetterListing(deadLetter(value: Array("{}".utf8), status: nil)).jsonLine

@@ -106,17 +106,11 @@ struct PaymentHistoryEndToEndTests {
         }
 
         // The trace, through the admin API, as the command shows it.
-        let trace = Process()
-        trace.executableURL = URL(fileURLWithPath: executable)
-        trace.arguments = ["trace", last, "--config", second.configPath, "--output", "json"]
-        trace.environment = ProcessInfo.processInfo.environment.merging(["PAYMENTS_BRIDGE_ADMIN_TOKEN": Self.token]) {
-            $1
-        }
-        let out = Pipe()
-        trace.standardOutput = out
-        try trace.run()
-        let text = out.fileHandleForReading.readDataToEndOfFile()
-        trace.waitUntilExit()
+        let trace = try runExecutable(
+            ["trace", last, "--config", second.configPath, "--output", "json"],
+            environment: ["PAYMENTS_BRIDGE_ADMIN_TOKEN": Self.token])
+        #expect(trace.status == 0)
+        let text = Data(trace.output.utf8)
         let document = try #require(try JSONSerialization.jsonObject(with: text) as? [String: Any])
         let records = try #require(document["records"] as? [[String: Any]])
         #expect(records.count == 5)

@@ -157,6 +157,18 @@ extension RDKafkaClient {
         return (low, high)
     }
 
+    /// Per partition, the earliest offset whose timestamp is at or after the given one (the
+    /// `offset` of each input, milliseconds since the epoch); -1 (the end) when none is.
+    func offsets(forTimes times: [TopicPartitionOffset], timeout: Duration) throws(KafkaError) -> [TopicPartitionOffset]
+    {
+        try RDKafkaTopicPartitionList.with(times) { list throws(KafkaError) in
+            let err = rd_kafka_offsets_for_times(handle, list, RDKafkaClient.milliseconds(timeout))
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafkaErrors.error(err, "offsets for times") }
+            if let error = RDKafkaTopicPartitionList.firstError(list) { throw error }
+            return RDKafkaTopicPartitionList.offsets(list)
+        }
+    }
+
     /// The next offset the consumer will read per partition (past transaction markers too);
     /// negative when it has not fetched from the partition yet.
     func positions(_ partitions: [TopicPartition]) throws(KafkaError) -> [TopicPartitionOffset] {
