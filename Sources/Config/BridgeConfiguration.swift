@@ -227,7 +227,9 @@ public struct BridgeConfiguration: Sendable, Equatable {
     /// `history`: the payment history (a view of the response topics, their DLTs and the sink's
     /// attempt log), which the status API and the trace read.
     public struct History: Sendable, Equatable {
-        public var enabled = true
+        /// Off unless asked for, or the partner status API is on: every instance that keeps it
+        /// reads all response topics, their DLTs and the attempt log.
+        public var enabled = false
         /// The database file, under `state.directory`.
         public static let fileName = "history.sqlite"
     }

@@ -129,9 +129,6 @@ extension BridgeConfiguration {
         try s.rejectUnknownKeys(["directory"])
         state.directory = try s["directory"].string(default: state.directory)
         guard !state.directory.isEmpty else { throw s["directory"].error("must not be empty") }
-        let h = root["history"]
-        try h.rejectUnknownKeys(["enabled"])
-        history.enabled = try h["enabled"].bool(default: history.enabled)
         let p = root["partnerApi"]
         try p.rejectUnknownKeys(["listen", "ratePerSecond", "burst"])
         if let (host, port) = try Self.readListen(p["listen"], example: "127.0.0.1:8090") {
@@ -140,6 +137,10 @@ extension BridgeConfiguration {
         }
         partnerAPI.ratePerSecond = try p["ratePerSecond"].double(default: partnerAPI.ratePerSecond, minimumExclusive: 0)
         partnerAPI.burst = try p["burst"].int(default: partnerAPI.burst, minimum: 1)
+        // The history is on where something reads it: the status API, or an operator who asks.
+        let h = root["history"]
+        try h.rejectUnknownKeys(["enabled"])
+        history.enabled = try h["enabled"].bool(default: partnerAPI.isEnabled)
         if partnerAPI.isEnabled, !history.enabled {
             throw h["enabled"].error("the partner status API reads the payment history: it must stay enabled")
         }

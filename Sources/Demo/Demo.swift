@@ -41,6 +41,7 @@ public struct Demo: Sendable {
         // The partner status API on a free loopback port; PARTNER-XYZ has a key of this run's.
         configuration.partnerAPI.host = "127.0.0.1"
         configuration.partnerAPI.port = 0
+        configuration.history.enabled = true
         configuration.sink.retry.schedule = [.seconds(1), .seconds(2)]
         configuration.sink.retry.minimumWindow = .seconds(10)
         configuration.bridge.topics.partitions = Dictionary(

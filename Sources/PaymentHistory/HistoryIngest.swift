@@ -24,6 +24,8 @@ public final class HistoryIngest: Service, Sendable {
         public var discoveryInterval: Duration = .seconds(5)
         /// How often the lag gauge is refreshed.
         public var lagInterval: Duration = .seconds(10)
+        /// How much the consumer fetches ahead (librdkafka's queue, in KiB).
+        public var prefetchKilobytes = 8_192
         /// A group id librdkafka requires; nothing is ever committed under it.
         public var clientGroup = "payments-history"
 
@@ -70,6 +72,9 @@ public final class HistoryIngest: Service, Sendable {
         self.metricsFactory = metricsFactory
         var consumerConfiguration = ConsumerConfiguration(kafka: kafka, groupID: configuration.clientGroup)
         consumerConfiguration.offsetReset = .earliest
+        // A batch writer needs little read-ahead: librdkafka's default (64 MiB) would only hold
+        // memory while the database is written.
+        consumerConfiguration.prefetchKilobytes = configuration.prefetchKilobytes
         consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         admin = try KafkaAdmin(configuration: kafka, logger: logger)
         lagGauge = Gauge(label: "payments_bridge_history_lag_records", factory: metricsFactory)

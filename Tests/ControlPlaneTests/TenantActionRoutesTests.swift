@@ -112,6 +112,34 @@ struct TenantActionRoutesTests {
         }
     }
 
+    @Test("PUT takes a tenant's status API keys (hashes only): counted in the view, carried by the record")
+    func statusAPIKeys() async throws {
+        try await withStore { store, app, _ in
+            try await app.test(.router) { client in
+                let hash = String(repeating: "ab", count: 32)
+                let created = try await send(
+                    client, .put, "/admin/tenants/KEYED-1",
+                    body: #"{"channel":"partner","statusApi":{"keys":["sha256:\#(hash)"]}}"#)
+                #expect(created.status == .created, "\(created.text)")
+                #expect(created.json["statusApiKeys"] as? Int == 1)
+                #expect(!created.text.contains(hash), "the view counts the keys, it does not show them")
+                #expect(store.entry("KEYED-1")?.tenant.statusAPIKeys == [hash])
+                for (body, problem) in [
+                    (#"{"channel":"partner","statusApi":{"keys":["plain-key"]}}"#, "statusApi.keys[0]"),
+                    (
+                        #"{"channel":"partner","statusApi":{"keys":"sha256:\#(hash)"}}"#,
+                        "'statusApi.keys': expected a list"
+                    ),
+                ] {
+                    let answer = try await send(client, .put, "/admin/tenants/KEYED-2", body: body)
+                    #expect(answer.status == .unprocessableContent, "\(body)")
+                    #expect(answer.text.contains(problem), "\(answer.text)")
+                }
+            }
+            #expect(store.entry("KEYED-2") == nil)
+        }
+    }
+
     /// A webhook tenant's body as JSON, with `webhook` settings added to a URL and a secret.
     func hookBody(_ webhook: [String: Any]) -> String {
         let settings = webhook.merging(["url": "https://new.example/h", "secrets": [firstSecret]]) { kept, _ in kept }

@@ -49,6 +49,9 @@ var configuration = WebhookSink.Configuration(
 configuration.consumerGroup = "sink-bench-\(UUID().uuidString.prefix(8))"
 configuration.replicationFactor = 1
 configuration.retryTopicPartitions = 1
+// `--no-attempt-log`: the same sink without its attempt log (the log's cost is the difference).
+let attemptLog = !arguments.contains("--no-attempt-log")
+configuration.attemptLog = attemptLog
 let sink = try WebhookSink(
     configuration: configuration, kafka: kafka, decoder: PaymentResponseDecoder(registry: registry),
     metricsFactory: NOOPMetricsHandler.instance, logger: logger)
@@ -67,7 +70,7 @@ let elapsed = last - (first ?? last)
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 print(
     """
-    {"impl":"sink-swift","max_in_flight":\(maxInFlight),"records":\(count),"delivered":\(totals.delivered),\
+    {"impl":"\(attemptLog ? "sink-swift" : "sink-swift-no-attempt-log")","max_in_flight":\(maxInFlight),"records":\(count),"delivered":\(totals.delivered),\
     "dead_lettered":\(totals.deadLettered),"retries":\(totals.retriesScheduled),"seconds":\(seconds),\
     "per_second":\(seconds > 0 ? Double(totals.delivered) / seconds : 0)}
     """)
