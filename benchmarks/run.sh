@@ -92,6 +92,8 @@ for p in grown:
 sys.exit(1 if grown else 0)
 PY
 }
+machine() { echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"; }
+
 # The payment history and the partner status API (benchmarks/history/history_bench.py): the
 # service binary (release) on a fresh broker; catch-up after a burst, the status API's latency
 # under wrk while the bridge runs at a paced rate, visibility of a new status, size per payment.
@@ -167,7 +169,6 @@ measure() {
     | python3 -c 'import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); u=open(".build/bench/usage").read().split(); d["peak_rss_kb"]=int(u[-3]); d["cpu_seconds"]=float(u[-2])+float(u[-1]); print(json.dumps(d))'
 }
 
-machine() { echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"; }
 
 if [ "$WHAT" = producer ] || [ "$WHAT" = all ]; then
   results=.build/bench/producer.jsonl; : > "$results"

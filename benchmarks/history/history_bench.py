@@ -25,7 +25,7 @@ import time
 import urllib.request
 import uuid
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import OFFSET_END, Consumer, Producer, TopicPartition
 
 binary, bootstrap = sys.argv[1], sys.argv[2]
 events, rate, seconds, wrk_rate = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
@@ -126,7 +126,7 @@ try:
 
     # 2. Paced load, the status API under wrk, and visibility.
     lua = os.path.join(work, "status.lua")
-    connections = 20
+    connections = 40
     with open(lua, "w") as f:
         keys = ", ".join(f'"{k}"' for k in KEYS)
         f.write(f"""math.randomseed(42)
@@ -136,7 +136,7 @@ request = function()
   local n = math.random(0, payments - 1)
   return wrk.format("GET", "/v1/payments/P-" .. n, {{["Authorization"] = "Bearer " .. keys[n % {len(KEYS)} + 1]}})
 end
-delay = function() return {1000 * connections / wrk_rate:.3f} end
+delay = function() return {max(0.0, 1000 * connections / wrk_rate - 2):.3f} end
 """)
     wrk = subprocess.Popen(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", lua,
                             f"http://127.0.0.1:{partner_port}"], stdout=subprocess.PIPE, text=True)
@@ -145,9 +145,10 @@ delay = function() return {1000 * connections / wrk_rate:.3f} end
 
     def probe():
         consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "history-probe-" + uuid.uuid4().hex,
-                             "auto.offset.reset": "latest", "isolation.level": "read_committed",
-                             "fetch.wait.max.ms": 10, "log_level": 3})
-        consumer.subscribe(["^payments\\.responses\\..*HIST-[0-9]$"])
+                             "isolation.level": "read_committed", "fetch.wait.max.ms": 10, "log_level": 3})
+        # Assigned (no group to join): from each partition's end, so only the paced load's records.
+        consumer.assign([TopicPartition(f"payments.responses.partner.{t}", p, OFFSET_END)
+                         for t in TENANTS for p in range(4)])
         seen = 0
         while not stop.is_set():
             for message in consumer.consume(500, 0.05):
