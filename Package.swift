@@ -117,7 +117,7 @@ let package = Package(
         .target(
             name: "PartnerAPI",
             dependencies: [
-                "Digest", "PaymentHistory", "Timing",
+                "Digest", "PaymentHistory", "Payments", "Timing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -244,7 +244,7 @@ let package = Package(
             name: "PaymentHistoryTests",
             dependencies: [
                 "PaymentHistory", "PartnerAPI", "Kafka", "KafkaEmbedded", "Avro", "Payments", "ResponseCodec",
-                "DeadLetters", "TestSupport", "Digest", "App", "Config",
+                "DeadLetters", "TestSupport", "Digest", "App", "Config", "Timing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

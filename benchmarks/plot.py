@@ -77,8 +77,9 @@ def main():
 
     sink = rows(folder, "sink")
     if sink:
-        bars(axes[0][2], "Webhook sink throughput (nginx, 64 connections)", ["Python aiohttp +\nstandardwebhooks", "payments-bridge\nsink (Swift)", "wrk\n(ceiling)"],
-             [median(sink, "python-aiohttp-standardwebhooks"), median(sink, "sink-swift"), median(sink, "wrk")], "deliveries/s")
+        bars(axes[0][2], "Webhook sink throughput (nginx, 64 connections)", ["Python aiohttp +\nstandardwebhooks", "Go net/http\n+ goavro", "payments-bridge\nsink (Swift)", "wrk\n(ceiling)"],
+             [median(sink, "python-aiohttp-standardwebhooks"), median(sink, "go-net-http-goavro"), median(sink, "sink-swift"),
+              median(sink, "wrk")], "deliveries/s")
         slow = sorted((r for r in sink if r.get("impl") == "sink-swift-slow"), key=lambda r: r["max_in_flight"])
         axis = axes[1][0]
         if slow:

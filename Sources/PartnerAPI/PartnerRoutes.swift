@@ -19,18 +19,16 @@ public enum PartnerRoutes {
         }
     }
 
-    /// - Parameters:
-    ///   - keys: the keys as they are now (tenants may change at runtime).
-    ///   - isWebhookTenant: whether a tenant gets webhooks (its answers carry `delivery`).
+    /// - Parameter tenants: the tenants' keys and delivery, replaced when tenants change.
     public static func router(
-        store: HistoryStore, keys: @escaping @Sendable () -> StatusKeys,
-        isWebhookTenant: @escaping @Sendable (String) -> Bool, settings: Settings = Settings(),
+        store: HistoryStore, tenants: PartnerTenants, settings: Settings = Settings(),
         now: @escaping @Sendable () -> Int64 = { Date().millisecondsSince1970 }
     ) -> Router<BasicRequestContext> {
         let router = Router()
         let limits = RateLimits(settings: settings)
         router.get("/v1/payments/:paymentId") { request, context in
-            guard let (tenant, keyHash) = keys().tenant(authorization: request.headers[.authorization]) else {
+            let current = tenants.current
+            guard let (tenant, keyHash) = current.keys.tenant(authorization: request.headers[.authorization]) else {
                 var response = try problem(
                     .unauthorized, "a valid key is required: Authorization: Bearer <key>", request, context)
                 response.headers[.wwwAuthenticate] = "Bearer"
@@ -46,7 +44,7 @@ public enum PartnerRoutes {
             guard let state = try await store.status(tenant: tenant, paymentId: paymentId) else {
                 return try problem(.notFound, "no such payment", request, context)
             }
-            return try PaymentStatusDocument(state, withDelivery: isWebhookTenant(tenant)).response(
+            return try PaymentStatusDocument(state, withDelivery: current.webhookTenants.contains(tenant)).response(
                 from: request, context: context)
         }
         router.get("/v1/openapi.yaml") { _, _ in

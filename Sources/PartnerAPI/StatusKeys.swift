@@ -1,4 +1,5 @@
 import Digest
+import Synchronization
 
 /// Who may read which tenant's payments: the SHA-256 of each key (never the key) with its tenant.
 /// A presented key is hashed and compared with every configured hash in full, in constant time,
@@ -36,5 +37,30 @@ public struct StatusKeys: Sendable {
             bytes.append(byte)
         }
         return bytes
+    }
+}
+
+/// What the status API needs to know of the tenants — their keys and which get webhooks — built
+/// once per change of the tenants rather than per request.
+public final class PartnerTenants: Sendable {
+    public struct Snapshot: Sendable {
+        public let keys: StatusKeys
+        public let webhookTenants: Set<String>
+    }
+
+    private let snapshot: Mutex<Snapshot>
+
+    /// - Parameters:
+    ///   - keys: per tenant, the lowercase hex SHA-256 of each of its keys.
+    ///   - webhookTenants: the tenants that get webhooks (their answers carry `delivery`).
+    public init(keys: [String: [String]], webhookTenants: Set<String>) {
+        snapshot = Mutex(Snapshot(keys: StatusKeys(keys), webhookTenants: webhookTenants))
+    }
+
+    public var current: Snapshot { snapshot.withLock { $0 } }
+
+    public func replace(keys: [String: [String]], webhookTenants: Set<String>) {
+        let next = Snapshot(keys: StatusKeys(keys), webhookTenants: webhookTenants)
+        snapshot.withLock { $0 = next }
     }
 }

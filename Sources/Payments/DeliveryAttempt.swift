@@ -93,11 +93,37 @@ public struct DeliveryAttempt: Codable, Sendable, Equatable {
         self.eventTime = eventTime
     }
 
-    /// The entry as the attempt log stores it (JSON, keys sorted).
+    /// The entry as the attempt log stores it: JSON, keys sorted, absent values left out. Written
+    /// by hand (one per delivery attempt, on the sink's hot path): `JSONEncoder` cost the sink
+    /// about a tenth of its throughput.
     public func encoded() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? Array(encoder.encode(self))) ?? []
+        var out: [UInt8] = []
+        out.reserveCapacity(320 + (error?.utf8.count ?? 0) + (responseBody?.utf8.count ?? 0))
+        out.append(contentsOf: #"{"attempt":\#(attempt),"durationMs":\#(durationMs)"#.utf8)
+        if let error { Self.member("error", error, into: &out) }
+        if let errorClass { Self.member("errorClass", errorClass.rawValue, into: &out) }
+        Self.member("eventId", eventId, into: &out)
+        if let eventTime { out.append(contentsOf: #","eventTime":\#(eventTime)"#.utf8) }
+        if let httpStatus { out.append(contentsOf: #","httpStatus":\#(httpStatus)"#.utf8) }
+        out.append(contentsOf: #","offset":\#(offset)"#.utf8)
+        Self.member("outcome", outcome.rawValue, into: &out)
+        out.append(contentsOf: #","partition":\#(partition)"#.utf8)
+        Self.member("paymentId", paymentId, into: &out)
+        if let responseBody { Self.member("responseBody", responseBody, into: &out) }
+        out.append(contentsOf: #","sentAt":\#(sentAt)"#.utf8)
+        Self.member("tenant", tenant, into: &out)
+        Self.member("topic", topic, into: &out)
+        Self.member("webhookId", webhookId, into: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// `,"name":"value"`.
+    private static func member(_ name: StaticString, _ value: String, into out: inout [UInt8]) {
+        out.append(contentsOf: #",""#.utf8)
+        out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        out.append(contentsOf: #"":"#.utf8)
+        JSONText.appendString(value, into: &out)
     }
 
     /// An entry read back; nil for a value that is not one.

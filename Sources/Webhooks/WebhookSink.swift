@@ -217,7 +217,7 @@ public final class WebhookSink: Service, Sendable {
         producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         attemptLog =
             configuration.attemptLog
-            ? AttemptLog(topic: configuration.attemptLogTopic, producer: producer, metrics: metrics, logger: logger)
+            ? try AttemptLog(topic: configuration.attemptLogTopic, kafka: kafka, metrics: metrics, logger: logger)
             : nil
         provisioner = TopicProvisioner(admin: try KafkaAdmin(configuration: kafka, logger: logger), logger: logger)
         consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
@@ -313,6 +313,7 @@ public final class WebhookSink: Service, Sendable {
         await stopWorkers()
         await consumer.close()
         await producer.close()
+        await attemptLog?.close()
         for endpoint in state.withLock({ Array($0.roster.endpoints.values) }) { await endpoint.shutdown() }
         logger.info("webhook sink stopped")
     }

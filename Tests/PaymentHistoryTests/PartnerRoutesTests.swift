@@ -37,10 +37,10 @@ struct PartnerRoutesTests {
                         second, number: 1, outcome: .retryScheduled, status: 503, at: 1_764_000_001_100, logOffset: 1),
                     attempt(second, number: 2, outcome: .delivered, status: 204, at: 1_764_000_001_900, logOffset: 2),
                 ]))
-        let keys = StatusKeys(["A": [Self.hash(Self.keyA)], "B": [Self.hash(Self.keyB)]])
+        let tenants = PartnerTenants(
+            keys: ["A": [Self.hash(Self.keyA)], "B": [Self.hash(Self.keyB)]], webhookTenants: ["A"])
         let app = Application(
-            router: PartnerRoutes.router(
-                store: store, keys: { keys }, isWebhookTenant: { $0 == "A" }, settings: settings, now: now))
+            router: PartnerRoutes.router(store: store, tenants: tenants, settings: settings, now: now))
         try await app.test(.router) { client in try await body(client) }
     }
 

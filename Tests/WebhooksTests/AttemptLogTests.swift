@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Payments
+import PropertyBased
 import TestSupport
 import Testing
 
@@ -20,6 +21,38 @@ struct AttemptLogTests {
         #expect(text.contains(#""outcome":"retry_scheduled""#))
         #expect(text.contains(#""errorClass":"http_status""#))
         #expect(DeliveryAttempt.decoded(from: Array("not json".utf8)) == nil)
+    }
+
+    @Test func anyEntryReadsBackAsWrittenAndAsJSONEncoderWouldHaveWrittenIt() async {
+        let text = Gen.element(of: ["\"", "\\", "\u{01}", "\n", "\u{7f}", "é", "💶", "a", "/"]).array(of: 0...10)
+            .map { $0.compactMap { $0 }.joined() }
+        let number = Gen.int64(in: -1...Int64.max)
+        let entry = zip(
+            zip(text, text, text, text, Gen.int(in: 0...1000), number, number),
+            zip(
+                Gen.element(of: DeliveryAttempt.Outcome.allCases), Gen.int(in: 100...599).optional,
+                Gen.element(of: DeliveryAttempt.ErrorClass.allCases).optional, text.optional, text.optional),
+            zip(text, Gen.int(in: 0...Int(Int32.max)), number, number.optional)
+        ).map { first, second, third in
+            DeliveryAttempt(
+                tenant: first.0, paymentId: first.1, eventId: first.2, webhookId: first.3, attempt: first.4,
+                sentAt: first.5, durationMs: first.6, outcome: second.0!, httpStatus: second.1,
+                errorClass: second.2.flatMap { $0 }, error: second.3, responseBody: second.4, topic: third.0,
+                partition: Int32(third.1), offset: third.2, eventTime: third.3)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        await propertyCheck(count: 300, input: entry) { entry in
+            #expect(DeliveryAttempt.decoded(from: entry.encoded()) == entry)
+            let mine = try JSONSerialization.jsonObject(with: Data(entry.encoded())) as? NSDictionary
+            let theirs = try JSONSerialization.jsonObject(with: encoder.encode(entry)) as? NSDictionary
+            #expect(mine == theirs)
+            // Keys in order, as JSONEncoder's sortedKeys writes them.
+            let keys = try #require(mine?.allKeys as? [String])
+            let written = String(decoding: entry.encoded(), as: UTF8.self)
+            let positions = keys.sorted().map { written.range(of: "\"\($0)\":")!.lowerBound }
+            #expect(positions == positions.sorted())
+        }
     }
 
     @Test func aResponseExcerptKeepsWholeCharactersWithinItsLimit() throws {
@@ -49,6 +82,28 @@ struct AttemptLogTests {
         #expect(classOf(.blocked("loopback")) == .blocked)
         #expect(classOf(.tlsFailed("TLS handshake failed")) == .tls)
         #expect(classOf(.unsendable("bad header")) == .unsendable)
+    }
+
+    @Test func anEntryKafkaRefusesIsCountedAndDeliveryGoesOn() async throws {
+        let harness = try SinkHarness()
+        let tenant = try harness.tenant(partitions: 1)
+        let receiver = WebhookReceiver { _, _ in .ok }
+        _ = try await harness.write(tenant, [("PAY-1", .initiated), ("PAY-2", .initiated)])
+        try await receiver.serve {
+            // Entries for a topic Kafka does not have (nor creates: its name is not valid) expire
+            // after 60 ms: every entry fails after it was handed over. The deliveries all succeed,
+            // so nothing else is produced.
+            let sink = try harness.sink(
+                [WebhookSink.Tenant(endpoint: harness.settings(tenant, url: receiver.url))],
+                kafkaProperties: ["message.timeout.ms": "60"]
+            ) { $0.attemptTopic = "not a valid topic name!" }
+            try await withSink(sink) {
+                try await waitUntil("both delivered and both entries counted as not written", timeout: .seconds(30)) {
+                    receiver.requests.count == 2
+                        && harness.metricsText().contains("payments_bridge_webhook_attempt_log_failures_total 2")
+                }
+            }
+        }
     }
 
     @Test func theSinkLogsEveryAttemptInOrderWithItsAnswer() async throws {

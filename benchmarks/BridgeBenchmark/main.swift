@@ -1,9 +1,12 @@
 // Bridge throughput: pre-loads N internal events into an input topic, then runs BridgeService
 // (exactly-once, Avro, embedded registry ids) until every one is committed, and prints one JSON
-// line. Usage: bridge-bench BOOTSTRAP INPUT_TOPIC COUNT SCHEMA_FILE [--skip-load | --load-only | --latency RATE]
+// line. Usage: bridge-bench BOOTSTRAP INPUT_TOPIC COUNT SCHEMA_FILE [--skip-load | --load-only | --latency RATE
+// [--external SUFFIX]]
 // (--load-only writes the events and exits, so baselines can read the same input.
 //  --latency RATE sends COUNT events at RATE per second while the bridge runs, and reports the
-//  time from sending an event to a read_committed consumer receiving its response: p50/p99/p99.9.)
+//  time from sending an event to a read_committed consumer receiving its response: p50/p99/p99.9;
+//  with --external SUFFIX it runs no bridge and measures another implementation's, whose partner
+//  topics carry SUFFIX.)
 import Avro
 import BenchmarkEvents
 import Bridge
@@ -81,13 +84,34 @@ let configuration: BridgeService.Configuration = {
     }
     return configuration
 }()
+// `--external SUFFIX`: another implementation (the Python EOS peer) runs the bridge in its own
+// process and writes to the partner topics with SUFFIX appended; only the latency is measured.
+if let rate = latencyRate, let at = arguments.firstIndex(of: "--external"), arguments.count > at + 1 {
+    let suffix = arguments[at + 1]
+    let probe = try KafkaConsumer(
+        configuration: ConsumerConfiguration(kafka: kafka, groupID: "latency-probe-\(UUID().uuidString.prefix(8))"),
+        logger: logger)
+    try await measureLatency(rate: rate, suffix: suffix) {
+        var written: Int64 = 0
+        for tenant in 0..<tenants {
+            for partition in 0..<Int32(configuration.partitions[.partner, default: 1]) {
+                let topic = "payments.responses.partner.TENANT-\(String(format: "%03d", tenant))\(suffix)"
+                written += (try? await probe.watermarks(TopicPartition(topic: topic, partition: partition)).high) ?? 0
+            }
+        }
+        return written >= 100
+    }
+    await probe.close()
+    exit(0)
+}
+
 let bridge = try BridgeService(
     configuration: configuration, kafka: kafka, schema: schema, registry: EmbeddedSchemaRegistry(),
     metricsFactory: NOOPMetricsHandler.instance, logger: logger)
 let task = Task { try await bridge.run() }
 
 if let rate = latencyRate {
-    try await measureLatency(rate: rate)
+    try await measureLatency(rate: rate, suffix: "") { bridge.committedRecordCount >= 100 }
     task.cancel()
     _ = await task.result
     exit(0)
@@ -95,7 +119,7 @@ if let rate = latencyRate {
 
 /// Sends `count` events at `rate`/s (each carrying its send time in correlationId) and measures,
 /// per event, the time until a read_committed consumer receives the response.
-func measureLatency(rate: Int) async throws {
+func measureLatency(rate: Int, suffix: String, warmedUp: () async -> Bool) async throws {
     let base = ContinuousClock.now
     // Responses of earlier runs on the same broker carry another run's clock: skip them.
     let run = String(UUID().uuidString.prefix(8))
@@ -117,7 +141,7 @@ func measureLatency(rate: Int) async throws {
                 topic: inputTopic, key: Array("PAY-\(index)".utf8),
                 value: latencyEvent(index, sentAt: -1, run: run)))
     }
-    while bridge.committedRecordCount < 100 { try await Task.sleep(for: .milliseconds(10)) }
+    while await !warmedUp() { try await Task.sleep(for: .milliseconds(10)) }
     var readerConfiguration = ConsumerConfiguration(
         kafka: kafka, groupID: "latency-reader-\(UUID().uuidString.prefix(8))")
     readerConfiguration.offsetReset = .latest
@@ -129,7 +153,7 @@ func measureLatency(rate: Int) async throws {
     var ends: [TopicPartitionOffset] = []
     for tenant in 0..<tenants {
         for partition in 0..<Int32(configuration.partitions[.partner, default: 1]) {
-            let topic = "payments.responses.partner.TENANT-\(String(format: "%03d", tenant))"
+            let topic = "payments.responses.partner.TENANT-\(String(format: "%03d", tenant))\(suffix)"
             let (_, high) = try await reader.watermarks(TopicPartition(topic: topic, partition: partition))
             ends.append(TopicPartitionOffset(topic: topic, partition: partition, offset: high))
         }
@@ -187,7 +211,7 @@ func measureLatency(rate: Int) async throws {
         return Double(samples[min(samples.count - 1, Int(Double(samples.count) * p))]) / 1e6
     }
     print(
-        #"{"impl":"bridge-swift-latency","rate":\#(rate),"events":\#(count),"received":\#(samples.count),"p50_ms":\#(String(format: "%.1f", percentile(0.5))),"p99_ms":\#(String(format: "%.1f", percentile(0.99))),"p999_ms":\#(String(format: "%.1f", percentile(0.999)))}"#
+        #"{"impl":"\#(suffix.isEmpty ? "bridge-swift-latency" : "external\(suffix)-latency")","rate":\#(rate),"events":\#(count),"received":\#(samples.count),"p50_ms":\#(String(format: "%.1f", percentile(0.5))),"p99_ms":\#(String(format: "%.1f", percentile(0.99))),"p999_ms":\#(String(format: "%.1f", percentile(0.999)))}"#
     )
 }
 

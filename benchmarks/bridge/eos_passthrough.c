@@ -4,7 +4,10 @@
  * committing on the bridge's policy (5000 records, or 25 ms after the transaction's first
  * record). No parsing, no encoding: what any exactly-once bridge on this broker cannot beat.
  * Prints one JSON line when COUNT records are committed.
- * Usage: eos_passthrough BOOTSTRAP INPUT OUTPUT COUNT */
+ * With TOPICS > 1, each record goes to OUTPUT.NNN (NNN = a hash of its key modulo TOPICS, the
+ * topics created beforehand): a transaction then touches as many partner topics as the bridge's
+ * does when its events are spread over as many tenants (the scaling benchmark).
+ * Usage: eos_passthrough BOOTSTRAP INPUT OUTPUT COUNT [TOPICS] */
 #include "bench.h"
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
@@ -22,9 +25,16 @@ static void check(rd_kafka_error_t *error, const char *what) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 5) { fprintf(stderr, "usage: %s BOOTSTRAP INPUT OUTPUT COUNT\n", argv[0]); return 2; }
+    if (argc < 5) { fprintf(stderr, "usage: %s BOOTSTRAP INPUT OUTPUT COUNT [TOPICS]\n", argv[0]); return 2; }
     const char *bootstrap = argv[1], *input = argv[2], *output = argv[3];
     long count = atol(argv[4]);
+    long fanout = argc > 5 ? atol(argv[5]) : 1;
+    if (fanout < 1 || fanout > 100000) { fprintf(stderr, "TOPICS out of range\n"); return 2; }
+    char (*names)[256] = calloc((size_t)fanout, sizeof *names);
+    for (long i = 0; i < fanout; i++) {
+        if (fanout == 1) snprintf(names[i], sizeof names[i], "%s", output);
+        else snprintf(names[i], sizeof names[i], "%s.%03ld", output, i);
+    }
     char errstr[512], group[64], txid[64];
     snprintf(group, sizeof group, "eos-passthrough-%ld", (long)time(NULL));
     snprintf(txid, sizeof txid, "eos-passthrough-%ld-%d", (long)time(NULL), rand());
@@ -57,9 +67,12 @@ int main(int argc, char **argv) {
             if (!open) { check(rd_kafka_begin_transaction(producer), "begin_transaction"); opened = now(); }
             rd_kafka_headers_t *headers = NULL;
             rd_kafka_message_headers(m, &headers);
+            unsigned long hash = 5381; /* djb2 over the key */
+            for (size_t i = 0; i < m->key_len; i++) hash = hash * 33 + ((const unsigned char *)m->key)[i];
+            const char *target = names[fanout == 1 ? 0 : hash % (unsigned long)fanout];
             for (;;) {
                 rd_kafka_resp_err_t err = rd_kafka_producev(
-                    producer, RD_KAFKA_V_TOPIC(output), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                    producer, RD_KAFKA_V_TOPIC(target), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                     RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_VALUE(m->payload, m->len),
                     RD_KAFKA_V_HEADERS(headers ? rd_kafka_headers_copy(headers) : NULL), RD_KAFKA_V_END);
                 if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
@@ -85,6 +98,7 @@ int main(int argc, char **argv) {
     double elapsed = now() - start;
     printf("{\"impl\":\"eos-passthrough-c\",\"events\":%ld,\"seconds\":%.3f,\"per_second\":%.0f}\n", committed, elapsed, committed / elapsed);
     rd_kafka_topic_partition_list_destroy(offsets);
+    free(names);
     rd_kafka_consumer_close(consumer);
     rd_kafka_destroy(consumer);
     rd_kafka_destroy(producer);

@@ -40,7 +40,9 @@ def main() -> int:
                          "enable.auto.commit": False, "isolation.level": "read_committed",
                          "session.timeout.ms": 6000, "max.poll.interval.ms": 10000,
                          # As the bridge's consumer (see ConsumerConfiguration.fetchQueueBackoff).
-                         "fetch.queue.backoff.ms": 10})
+                         "fetch.queue.backoff.ms": 10,
+                         # The latency benchmark sets every client's to 10 ms (Tansu answers a Fetch when it runs out).
+                         **({"fetch.wait.max.ms": os.environ["FETCH_WAIT_MAX_MS"]} if "FETCH_WAIT_MAX_MS" in os.environ else {})})
     producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": group, "linger.ms": 5,
                          "compression.type": "lz4"})
     producer.init_transactions()

@@ -4,9 +4,10 @@ Runs the service binary (Kafka-delivery tenants with status keys, the history on
 API on a loopback port) and measures, in one run:
   1. catch-up: EVENTS events sent as fast as possible; how long after the bridge committed its
      last response the history holds them all (its own records counter), and its rate;
-  2. under a paced load of RATE events/s for SECONDS: the status API's latency under wrk at
-     WRK_RATE requests/s (random known payments), and how long after a read_committed consumer
-     receives a response record its event is visible in the API (sampled);
+  2. the status API's latency under wrk at WRK_RATE requests/s (random known payments): alone
+     for 10 s (nothing else running; the service's CPU per request), then under a paced load of
+     RATE events/s for SECONDS, with how long after a read_committed consumer receives a
+     response record its event is visible in the API (sampled);
   3. the database's size per payment.
 Prints one JSON line. Usage: history_bench.py BIN BOOTSTRAP EVENTS RATE SECONDS WRK_RATE
 """
@@ -124,7 +125,8 @@ try:
     catch_up = (history_done - bridge_done) if history_done else None
     history_rate = sent / (history_done - started) if history_done else None
 
-    # 2. Paced load, the status API under wrk, and visibility.
+    # 2. The status API under wrk at WRK_RATE requests/s: first alone (the bridge idle; the
+    # service's CPU per request), then under the paced load, with the visibility probe.
     lua = os.path.join(work, "status.lua")
     connections = 40
     with open(lua, "w") as f:
@@ -138,8 +140,47 @@ request = function()
 end
 delay = function() return {max(0.0, 1000 * connections / wrk_rate - 2):.3f} end
 """)
-    wrk = subprocess.Popen(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", lua,
-                            f"http://127.0.0.1:{partner_port}"], stdout=subprocess.PIPE, text=True)
+
+    def start_wrk(duration):
+        return subprocess.Popen(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", lua,
+                                 f"http://127.0.0.1:{partner_port}"], stdout=subprocess.PIPE, text=True)
+
+    def wrk_figures(output):
+        def ms(label):
+            match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+            if not match:
+                return None
+            value, unit = float(match.group(1)), match.group(2)
+            return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+        requests = re.search(r"Requests/sec:\s+([\d.]+)", output)
+        refused = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+        return {"requests_per_s": float(requests.group(1)) if requests else None, "p50_ms": ms(50), "p99_ms": ms(99),
+                "not_2xx": int(refused.group(1)) if refused else 0}
+
+    def cpu_seconds(pid):
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    # The service's own CPU while idle (its consumers' fetches, the history's polls) is measured
+    # first and taken out of the CPU per request.
+    idle_seconds = 10
+    cpu_before = cpu_seconds(service.pid)
+    time.sleep(idle_seconds)
+    cpu_idle = cpu_seconds(service.pid) - cpu_before
+    cpu_before = cpu_seconds(service.pid)
+    alone = wrk_figures(start_wrk(idle_seconds).communicate()[0])
+    cpu_alone = cpu_seconds(service.pid) - cpu_before - cpu_idle
+    alone["cpu_us_per_request"] = (round(cpu_alone / (alone["requests_per_s"] * idle_seconds) * 1e6)
+                                   if alone["requests_per_s"] else None)
+    alone["idle_cpu_percent"] = round(cpu_idle / idle_seconds * 100, 1)
+
+    # Under load, each process's share of the two cores (CPU seconds over the wall time).
+    tansu = int(subprocess.run(["pgrep", "-f", f"tansu broker --listener-url tcp://{bootstrap}"],
+                               capture_output=True, text=True).stdout.split()[0])
+    load_started = time.monotonic()
+    cpu_at_start = {"service": cpu_seconds(service.pid), "broker": cpu_seconds(tansu),
+                    "loader": sum(os.times()[:2])}
+    wrk = start_wrk(seconds)
     visible = []
     stop = threading.Event()
 
@@ -173,34 +214,31 @@ delay = function() return {max(0.0, 1000 * connections / wrk_rate - 2):.3f} end
     prober.start()
     time.sleep(2)
     paced_payments = [f"Q-{n}" for n in range(rate * seconds // len(LIFECYCLE))]
-    step = 1 / rate
+    # Paced in ticks of 5 ms (what is due by now is sent at once): a sleep per event would
+    # cost the loader more CPU than the service it loads, on two cores.
+    load = [(payment, index) for index in range(len(LIFECYCLE)) for payment in paced_payments]
     begin = time.monotonic()
     count = 0
-    for index in range(len(LIFECYCLE)):
-        for payment in paced_payments:
-            target = begin + count * step
-            pause = target - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
+    while count < len(load):
+        due = min(len(load), int((time.monotonic() - begin) * rate) + 1)
+        for payment, index in load[count:due]:
             producer.produce("payments.events", key=payment.encode(), value=event(payment, index))
-            count += 1
-            if count % 1000 == 0:
-                producer.poll(0)
+        count = max(count, due)
+        producer.poll(0)
+        time.sleep(0.005)
     producer.flush()
     paced_seconds = time.monotonic() - begin
     output = wrk.communicate()[0]
+    load_wall = time.monotonic() - load_started
+    shares = {"service": cpu_seconds(service.pid) - cpu_at_start["service"],
+              "broker": cpu_seconds(tansu) - cpu_at_start["broker"],
+              "loader": sum(os.times()[:2]) - cpu_at_start["loader"]}
+    shares = {name: round(value / load_wall * 100) for name, value in shares.items()}
     time.sleep(3)
     stop.set()
     prober.join()
 
-    def wrk_ms(label):
-        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
-        if not match:
-            return None
-        value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-    requests = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    refused = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    loaded = wrk_figures(output)
     visible.sort()
 
     def pct(p):
@@ -214,9 +252,12 @@ delay = function() return {max(0.0, 1000 * connections / wrk_rate - 2):.3f} end
         "events": sent, "history_catch_up_s": round(catch_up, 2) if catch_up is not None else None,
         "history_events_per_s": round(history_rate) if history_rate else None,
         "paced_rate": round(count / paced_seconds), "paced_seconds": round(paced_seconds, 1),
-        "status_requests_per_s": float(requests.group(1)) if requests else None,
-        "status_p50_ms": wrk_ms(50), "status_p99_ms": wrk_ms(99),
-        "status_not_2xx": int(refused.group(1)) if refused else 0,
+        "status_requests_per_s": loaded["requests_per_s"], "status_p50_ms": loaded["p50_ms"],
+        "status_p99_ms": loaded["p99_ms"], "status_not_2xx": loaded["not_2xx"],
+        "alone_requests_per_s": alone["requests_per_s"], "alone_p50_ms": alone["p50_ms"],
+        "alone_p99_ms": alone["p99_ms"], "alone_not_2xx": alone["not_2xx"],
+        "alone_cpu_us_per_request": alone["cpu_us_per_request"], "idle_cpu_percent": alone["idle_cpu_percent"],
+        "cpu_percent_under_load": shares,
         "visible_samples": len(visible), "visible_p50_ms": pct(0.5), "visible_p99_ms": pct(0.99),
         "bytes_per_payment": round(size / all_payments), "payments": all_payments}))
 finally:

@@ -5,21 +5,55 @@ import Synchronization
 
 /// The sink's attempt log: every attempt (and every decision taken without one) appended to
 /// `<group>.attempts`, keyed by paymentId, for the delivery history and the ops trace. Entries are
-/// handed to the producer and not awaited: librdkafka batches them, and a delivery waits only
-/// while the producer's bounded queue is full (back-pressure, never an unbounded buffer). An
-/// entry Kafka refuses is counted and logged (once per kind of error); delivery goes on.
+/// handed to a producer of the log's own and not awaited: it lingers 50 ms, so librdkafka sends
+/// them in large batches (the sink's producer, which writes retries and dead letters, lingers
+/// 1 ms; sharing it cost a produce request, and its wake-ups, per handful of entries), and a
+/// delivery waits only while that producer's bounded queue is full (back-pressure, never an
+/// unbounded buffer). An entry Kafka refuses is counted and logged (once per kind of error);
+/// delivery goes on.
 final class AttemptLog: Sendable {
     let topic: String
-    let producer: KafkaProducer
-    let metrics: WebhookMetrics
-    let logger: Logger
-    private let lastError = Mutex<String?>(nil)
+    private let producer: KafkaProducer
+    private let failures: Failures
 
-    init(topic: String, producer: KafkaProducer, metrics: WebhookMetrics, logger: Logger) {
+    /// Counts and logs entries that were not written.
+    final class Failures: Sendable {
+        let topic: String
+        let metrics: WebhookMetrics
+        let logger: Logger
+        private let lastError = Mutex<String?>(nil)
+
+        init(topic: String, metrics: WebhookMetrics, logger: Logger) {
+            self.topic = topic
+            self.metrics = metrics
+            self.logger = logger
+        }
+
+        func notWritten(_ error: KafkaError) {
+            metrics.attemptLogFailure()
+            let text = "\(error.code)"
+            let isNew = lastError.withLock { last in
+                defer { last = text }
+                return last != text
+            }
+            if isNew {
+                logger.warning(
+                    "attempt log entry not written (delivery goes on)",
+                    metadata: ["topic": "\(topic)", "error": "\(error)"])
+            }
+        }
+    }
+
+    init(topic: String, kafka: KafkaConfiguration, metrics: WebhookMetrics, logger: Logger) throws(KafkaError) {
         self.topic = topic
-        self.producer = producer
-        self.metrics = metrics
-        self.logger = logger
+        let failures = Failures(topic: topic, metrics: metrics, logger: logger)
+        self.failures = failures
+        var configuration = ProducerConfiguration(kafka: kafka)
+        configuration.linger = .milliseconds(50)
+        configuration.maxQueuedMessages = 20_000
+        producer = try KafkaProducer(configuration: configuration, logger: logger) { outcome in
+            if let error = outcome.error { failures.notWritten(error) }
+        }
     }
 
     /// The topic: deleted after 7 days, like a partner topic's retention of a week of history.
@@ -32,26 +66,15 @@ final class AttemptLog: Sendable {
     func append(_ attempt: DeliveryAttempt) async {
         let record = ProducerRecord(topic: topic, key: Array(attempt.paymentId.utf8), value: attempt.encoded())
         do {
-            try await producer.enqueue(record) { [self] in
-                if case .failure(let error) = $0 { notWritten(error) }
-            }
+            try await producer.enqueue(record, token: 0)
         } catch {
-            notWritten(error)
+            failures.notWritten(error)
         }
     }
 
-    private func notWritten(_ error: KafkaError) {
-        metrics.attemptLogFailure()
-        let text = "\(error.code)"
-        let isNew = lastError.withLock { last in
-            defer { last = text }
-            return last != text
-        }
-        if isNew {
-            logger.warning(
-                "attempt log entry not written (delivery goes on)",
-                metadata: ["topic": "\(topic)", "error": "\(error)"])
-        }
+    /// Writes what is queued (up to a few seconds), then stops.
+    func close() async {
+        await producer.close(timeout: .seconds(5))
     }
 
     /// The entry for an attempt at `item` that ended with `result` and led to `outcome`.
