@@ -19,11 +19,15 @@ let package = Package(
         .executable(name: "sink-bench", targets: ["SinkBenchmark"]),
         .executable(name: "sink-memory", targets: ["SinkMemory"]),
         .executable(name: "instructions-bench", targets: ["InstructionsBenchmark"]),
+        .executable(name: "http-floor-bench", targets: ["HTTPFloorBenchmark"]),
     ],
     dependencies: [
         .package(name: "payments-bridge", path: ".."),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        // The same swift-nio and async-http-client as payments-bridge's (for http-floor-bench).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
     ],
     targets: [
         // The Swift KafkaProducer against a plain C loop (producer/raw_producer.c).
@@ -56,6 +60,16 @@ let package = Package(
             dependencies: ["SinkBenchmarkSupport", logging, metrics]
                 + service("Webhooks", "WebhooksTesting", "Kafka", "Avro", "Payments", "ResponseCodec"),
             path: "SinkMemory"),
+        // The HTTP client layer alone: AsyncHTTPClient against a minimal NIOHTTP1 client, no sink work.
+        .executableTarget(
+            name: "HTTPFloorBenchmark",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "HTTPFloorBenchmark"),
     ],
     swiftLanguageModes: [.v6]
 )
