@@ -91,20 +91,13 @@ struct PaymentHistoryEndToEndTests {
         parameters = { "paymentId" = "\(last)" }
         """.write(toFile: settings, atomically: true, encoding: .utf8)
         for configuration in [nil, settings] {
-            let fuzz = Process()
-            fuzz.executableURL = repositoryRoot.appendingPathComponent(".venv/bin/schemathesis")
-            fuzz.arguments =
+            let (status, output) = try runProcess(
+                repositoryRoot.appendingPathComponent(".venv/bin/schemathesis"),
                 (configuration.map { ["--config-file", $0] } ?? []) + [
                     "run", "\(partner)/v1/openapi.yaml", "--url", partner, "-H", "Authorization: Bearer \(Self.key)",
                     "--checks", "all", "--max-examples", "40", "--no-color",
-                ]
-            let pipe = Pipe()
-            fuzz.standardOutput = pipe
-            fuzz.standardError = pipe
-            try fuzz.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            fuzz.waitUntilExit()
-            #expect(fuzz.terminationStatus == 0, "\(output.suffix(3000))")
+                ])
+            #expect(status == 0, "\(output.suffix(3000))")
             #expect(!output.contains(Self.key), "the key is not echoed")
         }
 

@@ -139,8 +139,16 @@ public struct ServiceProcessError: Error, CustomStringConvertible {
 public func runExecutable(_ arguments: [String], environment: [String: String] = [:]) throws -> (
     status: Int32, output: String
 ) {
+    try runProcess(URL(fileURLWithPath: executable), arguments, environment: environment)
+}
+
+/// Runs `program` with `arguments` to its end: its exit status and its output (stdout and stderr
+/// together). `environment`: variables added to the test's own.
+public func runProcess(_ program: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> (
+    status: Int32, output: String
+) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
+    process.executableURL = program
     process.arguments = arguments
     if !environment.isEmpty {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
