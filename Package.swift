@@ -234,6 +234,7 @@ let package = Package(
             name: "WebhooksTests",
             dependencies: [
                 "Digest", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                 "Webhooks", "WebhooksTesting", "Kafka", "Avro", "Payments", "ResponseCodec", "DeadLetters",
                 "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),

@@ -104,12 +104,23 @@ struct AttemptLogTests {
             ) { $0.attemptTopic = "not a valid topic name!" }
             try await withSink(sink) {
                 // One entry per request, every one counted as not written.
-                try await waitUntil("both delivered and every entry counted as not written", timeout: .seconds(60)) {
+                func seen() -> (payments: Set<String>, requests: Int, failures: String?) {
                     let requests = receiver.requests
-                    return Set(requests.compactMap(\.paymentId)) == ["PAY-1", "PAY-2"]
-                        && harness.metricsText().split(separator: "\n").contains(
-                            "payments_bridge_webhook_attempt_log_failures_total \(requests.count)")
+                    let failures = harness.metricsText().split(separator: "\n").first {
+                        $0.hasPrefix("payments_bridge_webhook_attempt_log_failures_total ")
+                    }
+                    return (Set(requests.compactMap(\.paymentId)), requests.count, failures.map(String.init))
                 }
+                let done = try? await waitUntil("both delivered and every entry counted", timeout: .seconds(60)) {
+                    let now = seen()
+                    return now.payments == ["PAY-1", "PAY-2"]
+                        && now.failures == "payments_bridge_webhook_attempt_log_failures_total \(now.requests)"
+                }
+                let last = seen()
+                #expect(
+                    done != nil,
+                    "delivered \(last.payments) in \(last.requests) requests; \(last.failures ?? "no failures counted")"
+                )
             }
         }
     }

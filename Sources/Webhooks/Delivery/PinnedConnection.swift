@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// Pooled HTTP connections to one URL's host, pinned to the address the SSRF policy checked: the
@@ -39,9 +40,11 @@ final class PinnedConnection: Sendable {
 
     private struct State {
         var client: HTTPClient?
+        var pool: HTTP1Pool?
         var address: String?
         var resolvedAt: Int64 = .min
         var retired: [HTTPClient] = []
+        var retiredPools: [HTTP1Pool] = []
     }
 
     /// Nil when `url` is not an absolute http(s) URL with a host.
@@ -77,9 +80,10 @@ final class PinnedConnection: Sendable {
         let result = verdict(ip)
         if case .success(let text) = result {
             state.withLock { s in
-                if s.address != text, let old = s.client {
-                    s.retired.append(old)
-                    s.client = nil
+                if s.address != text {
+                    if let old = s.client { s.retired.append(old) }
+                    if let old = s.pool { s.retiredPools.append(old) }
+                    (s.client, s.pool) = (nil, nil)
                 }
                 s.address = text
                 s.resolvedAt = now
@@ -95,7 +99,8 @@ final class PinnedConnection: Sendable {
         }
     }
 
-    /// The pooled client, connecting only to `address` (the one that was checked).
+    /// The pooled AsyncHTTPClient (for the OAuth2 token endpoint), connecting only to `address`
+    /// (the one that was checked).
     func client(for address: String) -> HTTPClient {
         state.withLock { s in
             if let client = s.client { return client }
@@ -122,15 +127,36 @@ final class PinnedConnection: Sendable {
         }
     }
 
+    /// The webhook connections: the sink's own HTTP/1.1 client, connecting only to `address`
+    /// (the one that was checked).
+    func pool(for address: String) throws -> HTTP1Pool {
+        try state.withLock { s in
+            if let pool = s.pool { return pool }
+            let target = HTTP1Pool.Target(
+                address: try SocketAddress(ipAddress: address, port: port), host: host, port: port,
+                isLiteral: literal != nil, connectTimeout: settings.connectTimeout, maxIdle: settings.maxConnections)
+            let tls =
+                url.scheme?.lowercased() == "https" ? settings.tls?.configuration ?? .makeClientConfiguration() : nil
+            let pool = try HTTP1Pool(target: target, tls: tls)
+            s.pool = pool
+            return pool
+        }
+    }
+
+    /// The URL's path and query, as a request line names them.
+    var requestURI: String {
+        let path = url.path(percentEncoded: true)
+        let query = url.query(percentEncoded: true).map { "?\($0)" } ?? ""
+        return (path.isEmpty ? "/" : path) + query
+    }
+
     /// Closes the pooled connections.
     func shutdown() async {
-        let clients = state.withLock { s -> [HTTPClient] in
-            defer {
-                s.client = nil
-                s.retired = []
-            }
-            return s.retired + (s.client.map { [$0] } ?? [])
+        let (clients, pools) = state.withLock { s -> ([HTTPClient], [HTTP1Pool]) in
+            defer { (s.client, s.pool, s.retired, s.retiredPools) = (nil, nil, [], []) }
+            return (s.retired + (s.client.map { [$0] } ?? []), s.retiredPools + (s.pool.map { [$0] } ?? []))
         }
+        for pool in pools { await pool.shutdown() }
         for client in clients { try? await client.shutdown() }
     }
 }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -182,32 +181,14 @@ public final class WebhookEndpoint: Sendable {
     /// One POST of `body` with `headers`, classified.
     private func post(_ body: [UInt8], headers: HTTPHeaders, to address: String, now: Int64) async -> Attempted {
         do {
-            // The event-loop API with a delegate that keeps only the status line and the two
-            // headers we act on: the body is counted and dropped, never stored.
-            let request = try HTTPClient.Request(
-                url: connection.url, method: .POST, headers: headers, body: .bytes(body))
-            let summary = ResponseSummary(maxBodyBytes: settings.maxResponseBytes)
-            let task = connection.client(for: address).execute(
-                request: request, delegate: summary,
-                deadline: .now() + .milliseconds(settings.requestTimeout.milliseconds))
-            do {
-                let response = try await withTaskCancellationHandler {
-                    try await task.futureResult.get()
-                } onCancel: {
-                    task.cancel()
-                }
-                return Attempted(
-                    result: classify(status: response.status, headers: response.headers, now: now),
-                    responseExcerpt: response.excerpt)
-            } catch {
-                // The body was cut at the read cap: the status line decides (a 2xx is a delivery).
-                if let response = summary.cutResponse {
-                    return Attempted(
-                        result: classify(status: response.status, headers: response.headers, now: now),
-                        responseExcerpt: response.excerpt)
-                }
-                throw error
-            }
+            let response = try await connection.pool(for: address).post(
+                uri: connection.requestURI, headers: headers, body: body,
+                deadline: .now() + .milliseconds(settings.requestTimeout.milliseconds),
+                maxBodyBytes: settings.maxResponseBytes, excerptBytes: DeliveryAttempt.responseExcerptBytes)
+            return Attempted(
+                result: classify(
+                    status: response.status, retryAfter: response.retryAfter, location: response.location, now: now),
+                responseExcerpt: response.excerpt)
         } catch {
             if let reason = Self.tlsReason(error) { return Attempted(result: .tlsFailed(reason)) }
             return Attempted(result: .retriable(status: nil, retryAfter: nil, error: Self.describe(error)))
@@ -228,17 +209,18 @@ public final class WebhookEndpoint: Sendable {
         return nil
     }
 
-    func classify(status: Int, headers: HTTPHeaders, now: Int64) -> AttemptResult {
+    func classify(status: Int, retryAfter: String?, location: String?, now: Int64) -> AttemptResult {
         switch status {
         case 200..<300:
             return .delivered(status: status)
         case 408, 425, 429, 500..<600:
-            let retryAfter = headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0, now: now) }
-            return .retriable(status: status, retryAfter: retryAfter, error: "HTTP \(status)")
+            return .retriable(
+                status: status, retryAfter: retryAfter.flatMap { RetryAfter.parse($0, now: now) },
+                error: "HTTP \(status)")
         case 410:
             return .gone
         case 300..<400:
-            if let location = headers.first(name: "Location"),
+            if let location,
                 let reason = Self.blockedRedirect(location, allowPrivateNetwork: settings.allowPrivateNetwork)
             {
                 return .blocked("redirect to \(reason) (redirects are not followed)")
@@ -271,13 +253,7 @@ public final class WebhookEndpoint: Sendable {
     }
 
     private static func describe(_ error: Error) -> String {
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout: return "timed out"
-            case .connectTimeout: return "connect timed out"
-            default: return "request failed: \(error)"
-            }
-        }
+        if let error = error as? HTTP1Pool.Failure { return "\(error)" }
         if error is CancellationError { return "cancelled" }
         return "request failed: \(error)"
     }
@@ -286,56 +262,6 @@ public final class WebhookEndpoint: Sendable {
     public func shutdown() async {
         await connection.shutdown()
         await oauth2?.shutdown()
-    }
-}
-
-/// Collects what the sink needs from a response: the status, the headers it acts on, and the
-/// first bytes of the body (for the attempt log).
-private final class ResponseSummary: HTTPClientResponseDelegate, Sendable {
-    struct Response: Sendable {
-        var status = 0
-        var headers = HTTPHeaders()
-        var excerpt: [UInt8] = []
-    }
-    private let state = Mutex((Response(), 0, false))
-    private let maxBodyBytes: Int
-
-    /// The response whose body was cut at the read cap (the request then ends with an error).
-    var cutResponse: Response? { state.withLock { $0.2 ? $0.0 : nil } }
-
-    init(maxBodyBytes: Int) { self.maxBodyBytes = maxBodyBytes }
-
-    func didReceiveHead(task: HTTPClient.Task<Response>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
-        var kept = HTTPHeaders()
-        for name in ["Retry-After", "Location"] {
-            if let value = head.headers.first(name: name) { kept.add(name: name, value: value) }
-        }
-        state.withLock { $0.0 = Response(status: Int(head.status.code), headers: kept) }
-        return task.eventLoop.makeSucceededVoidFuture()
-    }
-
-    func didReceiveBodyPart(task: HTTPClient.Task<Response>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
-        let cut = state.withLock { s -> Bool in
-            if s.0.excerpt.count < DeliveryAttempt.responseExcerptBytes,
-                let bytes = buffer.getBytes(
-                    at: buffer.readerIndex,
-                    length: min(buffer.readableBytes, DeliveryAttempt.responseExcerptBytes - s.0.excerpt.count))
-            {
-                s.0.excerpt += bytes
-            }
-            s.1 += buffer.readableBytes
-            if s.1 > maxBodyBytes, !s.2 {
-                s.2 = true
-                return true
-            }
-            return false
-        }
-        if cut { task.cancel() }  // the status is known: the rest of a long body is not read
-        return task.eventLoop.makeSucceededVoidFuture()
-    }
-
-    func didFinishRequest(task: HTTPClient.Task<Response>) throws -> Response {
-        state.withLock { $0.0 }
     }
 }
 
