@@ -229,6 +229,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 "Bridge", "Kafka", "KafkaEmbedded", "Avro", "Payments", "DeadLetters", "TestSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(
             name: "WebhooksTests",

@@ -21,7 +21,7 @@
 #   history:  the payment history's catch-up after a burst, the status API's latency under wrk while the
 #             bridge runs at 10k events/s, how soon a status is visible, size per payment -> benchmarks/results/history.md
 # Usage: benchmarks/run.sh [producer|bridge|latency|sink|scaling|history|plot|instructions [--update-baseline]|all]
-#        (environment: RECORDS, VALUE_BYTES, ROUNDS, EVENTS, DELIVERIES, INSTRUCTION_RECORDS)
+#        (environment: RECORDS, VALUE_BYTES, ROUNDS, LATENCY_ROUNDS, EVENTS, DELIVERIES, INSTRUCTION_RECORDS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHAT=${1:-all}
@@ -278,45 +278,55 @@ fi
 
 if [ "$WHAT" = latency ] || [ "$WHAT" = all ]; then
   latency=.build/bench/latency.jsonl; : > "$latency"
-  for rate in 1000 10000 50000; do
-    fresh_broker
-    # The floor: one transactional producer (committing every 25 ms, the bridge's default) and a
-    # read_committed consumer, nothing in between. The bridge adds a consume hop to this.
-    for tenants in 1 10; do
-      floor="latency-floor-$tenants-$rate"
-      for n in $(seq 0 $((tenants - 1))); do topic "$floor-$n" 4; done
-      .venv/bin/python benchmarks/bridge/latency_floor.py "$BOOTSTRAP" "$floor" "$tenants" "$rate" 5 25 10 2>>.build/bench/stderr.log \
-        | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$tenants; print(json.dumps(d))" | tee -a "$latency"
-    done
-    for tenants in 1 10; do
-      input="bridge-latency-$tenants-$rate"; topic "$input" 4
-      # Tansu answers a Fetch only when fetch.wait.max.ms runs out (Kafka answers when data
-      # arrives): 10 ms on every client keeps that wait from dominating the figure.
-      BENCH_TENANTS=$tenants FETCH_WAIT_MAX_MS=10 "$BIN/bridge-bench" "$BOOTSTRAP" "$input" $((rate * 5)) \
-        schemas/PaymentResponse.avsc --latency "$rate" 2>>.build/bench/stderr.log \
-        | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$tenants; print(json.dumps(d))" | tee -a "$latency"
-    done
-    # The Python EOS peer (python_bridge.py, same transaction policy), each run on a fresh broker of
-    # its own, measured by the same sender and reader; not at 50k/s, above its throughput.
-    [ "$rate" -gt 10000 ] && continue
-    for tenants in 1 10; do
+  # Each figure is the median of LATENCY_ROUNDS rounds (a 5 s run's p99 varies by a third from run to run here).
+  for round in $(seq "${LATENCY_ROUNDS:-3}"); do
+    for rate in 1000 10000 50000; do
       fresh_broker
-      input="python-latency-$tenants-$rate"; topic "$input" 4
-      for n in $(seq 0 $((tenants - 1))); do topic "payments.responses.partner.TENANT-$(printf %03d "$n").py" 4; done
-      FETCH_WAIT_MAX_MS=10 .venv/bin/python benchmarks/bridge/python_bridge.py "$BOOTSTRAP" "$input" $((rate * 5 + 100)) \
-        schemas/PaymentResponse.avsc >/dev/null 2>>.build/bench/stderr.log & peer=$!
-      BENCH_TENANTS=$tenants FETCH_WAIT_MAX_MS=10 "$BIN/bridge-bench" "$BOOTSTRAP" "$input" $((rate * 5)) \
-        schemas/PaymentResponse.avsc --latency "$rate" --external .py 2>>.build/bench/stderr.log \
-        | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$tenants; print(json.dumps(d))" | tee -a "$latency"
-      kill "$peer" 2>/dev/null || true; wait "$peer" 2>/dev/null || true
+      # The floor: one transactional producer (committing every 25 ms, the bridge's default) and a
+      # read_committed consumer, nothing in between. The bridge adds a consume hop to this.
+      for tenants in 1 10; do
+        floor="latency-floor-$tenants-$rate-$round"
+        for n in $(seq 0 $((tenants - 1))); do topic "$floor-$n" 4; done
+        .venv/bin/python benchmarks/bridge/latency_floor.py "$BOOTSTRAP" "$floor" "$tenants" "$rate" 5 25 10 2>>.build/bench/stderr.log \
+          | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$tenants; print(json.dumps(d))" | tee -a "$latency"
+      done
+      for tenants in 1 10; do
+        input="bridge-latency-$tenants-$rate-$round"; topic "$input" 4
+        # Tansu answers a Fetch only when fetch.wait.max.ms runs out (Kafka answers when data
+        # arrives): 10 ms on every client keeps that wait from dominating the figure.
+        BENCH_TENANTS=$tenants FETCH_WAIT_MAX_MS=10 "$BIN/bridge-bench" "$BOOTSTRAP" "$input" $((rate * 5)) \
+          schemas/PaymentResponse.avsc --latency "$rate" 2>>.build/bench/stderr.log \
+          | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$tenants; print(json.dumps(d))" | tee -a "$latency"
+      done
+      # The Python EOS peer (python_bridge.py, same transaction policy), each run on a fresh broker of
+      # its own, measured by the same sender and reader; not at 50k/s, above its throughput.
+      [ "$rate" -gt 10000 ] && continue
+      for tenants in 1 10; do
+        fresh_broker
+        input="python-latency-$tenants-$rate-$round"; topic "$input" 4
+        for n in $(seq 0 $((tenants - 1))); do topic "payments.responses.partner.TENANT-$(printf %03d "$n").py" 4; done
+        FETCH_WAIT_MAX_MS=10 .venv/bin/python benchmarks/bridge/python_bridge.py "$BOOTSTRAP" "$input" $((rate * 5 + 100)) \
+          schemas/PaymentResponse.avsc >/dev/null 2>>.build/bench/stderr.log & peer=$!
+        BENCH_TENANTS=$tenants FETCH_WAIT_MAX_MS=10 "$BIN/bridge-bench" "$BOOTSTRAP" "$input" $((rate * 5)) \
+          schemas/PaymentResponse.avsc --latency "$rate" --external .py 2>>.build/bench/stderr.log \
+          | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$tenants; print(json.dumps(d))" | tee -a "$latency"
+        kill "$peer" 2>/dev/null || true; wait "$peer" 2>/dev/null || true
+      done
     done
   done
   python3 - "$latency" "$(machine)" <<'PY'
-import json, sys
-rows = [json.loads(line) for line in open(sys.argv[1])]
+import json, statistics, sys
+runs = [json.loads(line) for line in open(sys.argv[1])]
+# One row per path, topic count and rate: the median of its rounds.
+groups = {}
+for r in runs: groups.setdefault((r["impl"], r["rate"], r["tenants"]), []).append(r)
+rows = [dict(impl=k[0], rate=k[1], tenants=k[2], rounds=len(g), received=int(statistics.median(r["received"] for r in g)),
+             **{f: round(statistics.median(r[f] for r in g), 1) for f in ("p50_ms", "p99_ms", "p999_ms")})
+        for k, g in groups.items()]
 lines = ["Bridge latency: from sending an internal event to a read_committed consumer of the partner topics "
          "receiving its response; bridge defaults (5000 records or 25 ms per transaction), 4 partitions per topic, "
-         "fetch.wait.max.ms 10 ms on every client, 5 s per rate, a fresh Tansu broker per rate. The floor row is one transactional "
+         "fetch.wait.max.ms 10 ms on every client, 5 s per rate, a fresh Tansu broker per rate; each figure the median of "
+         f"{max(r['rounds'] for r in rows)} rounds. The floor row is one transactional "
          "producer (Python confluent-kafka, committing every 25 ms) read by a read_committed consumer, with no bridge: "
          f"the bridge's path is that hop plus a consume. The Python EOS peer runs on a fresh broker of its own and is measured "
          f"by the same sender and reader as the bridge; {sys.argv[2]}.", "",

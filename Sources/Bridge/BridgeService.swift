@@ -25,7 +25,7 @@ public final class BridgeService: Service {
         /// A transaction is committed after this many input records (also the most taken from
         /// one poll)…
         public var transactionMaxRecords = 5000
-        /// …or when it has been open this long, whichever comes first.
+        /// …or this long after the previous commit began, whichever comes first.
         public var transactionMaxInterval: Duration = .milliseconds(25)
         /// The largest record the bridge writes (`message.max.bytes`, and the created topics'
         /// limit): room for the dead-letter copy of the largest event the parser accepts.
@@ -175,7 +175,11 @@ public final class BridgeService: Service {
         do {
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 try await rewindIfNeeded()
-                let records = await consumer.poll(timeout: .milliseconds(50))
+                // An open transaction is committed on time even when no more records come.
+                let wait = state.withLock {
+                    $0.timeUntilDue(maxInterval: configuration.transactionMaxInterval, limit: .milliseconds(50))
+                }
+                let records = await consumer.poll(timeout: wait)
                 if !records.isEmpty { logger.trace("polled", metadata: ["records": "\(records.count)"]) }
                 try await process(records)
                 if state.withLock({
@@ -412,6 +416,7 @@ public final class BridgeService: Service {
         let snapshot = state.withLock { $0 }
         guard snapshot.isOpen else { return true }
         let started = ContinuousClock.now
+        state.withLock { $0.lastCommitStarted = started }
         let offsets = snapshot.ranges.map {
             TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.next)
         }
@@ -428,7 +433,7 @@ public final class BridgeService: Service {
                     "commit": "\(ContinuousClock.now - started)",
                 ])
             recordCommitted(snapshot)
-            state.withLock { $0 = TransactionState() }
+            state.withLock { $0.committed(startedAt: started) }
             return true
         case .abortRequired(let error):
             logger.warning(

@@ -14,10 +14,19 @@ struct TransactionState: Sendable {
     var skipped: [String: Int] = [:]
     /// Partitions to seek back after an abort.
     var pendingRewind: [TopicPartition: Int64] = [:]
+    /// When the last commit began (kept across transactions): commits are paced from it.
+    var lastCommitStarted = ContinuousClock.now
 
     mutating func begin() {
         isOpen = true
         startedAt = .now
+    }
+
+    /// Closes the transaction's books after its commit began at `commitStarted`, keeping only
+    /// what outlives it (the pacing).
+    mutating func committed(startedAt commitStarted: ContinuousClock.Instant) {
+        self = TransactionState()
+        lastCommitStarted = commitStarted
     }
 
     mutating func consumed(_ record: ConsumerRecord) {
@@ -36,7 +45,17 @@ struct TransactionState: Sendable {
         Dictionary(ranges.map { ($0.topicPartition, $0.first) }, uniquingKeysWith: min)
     }
 
-    func isDue(maxRecords: Int, maxInterval: Duration) -> Bool {
-        isOpen && (count >= maxRecords || ContinuousClock.now - startedAt >= maxInterval)
+    /// Due after `maxRecords`, or `maxInterval` after the previous commit began: events that came
+    /// in while a commit ran (5–60 ms on a busy broker) do not wait a full interval more after
+    /// it, and while the broker keeps up, commits still come at most once per interval.
+    func isDue(maxRecords: Int, maxInterval: Duration, now: ContinuousClock.Instant = .now) -> Bool {
+        isOpen && (count >= maxRecords || now - lastCommitStarted >= maxInterval)
+    }
+
+    /// How long until the open transaction is due by time (at most `limit`, never negative);
+    /// `limit` when none is open.
+    func timeUntilDue(maxInterval: Duration, limit: Duration, now: ContinuousClock.Instant = .now) -> Duration {
+        guard isOpen else { return limit }
+        return min(max(lastCommitStarted + maxInterval - now, .zero), limit)
     }
 }

@@ -90,18 +90,16 @@ struct AttemptLogTests {
         let receiver = WebhookReceiver { _, _ in .ok }
         _ = try await harness.write(tenant, [("PAY-1", .initiated), ("PAY-2", .initiated)])
         try await receiver.serve {
-            // Entries for a topic Kafka does not have (nor creates: its name is not valid) expire
-            // after 60 ms: every entry fails after it was handed over. The deliveries all succeed,
-            // so nothing else is produced.
+            // Kafka refuses the next produce requests (a permanent error for each): the attempt
+            // log's entries all fail after they were handed over. The deliveries all succeed, so
+            // nothing else is produced.
+            harness.mock.cluster.failNextRequests(.produce, with: Array(repeating: .messageTooLarge, count: 50))
             // A long request timeout: a request the loaded machine answers late must not become a
-            // retry, whose retry-log write would expire as well.
-            let sink = try harness.sink(
-                [
-                    WebhookSink.Tenant(
-                        endpoint: harness.settings(tenant, url: receiver.url, requestTimeout: .seconds(30)))
-                ],
-                kafkaProperties: ["message.timeout.ms": "60"]
-            ) { $0.attemptTopic = "not a valid topic name!" }
+            // retry, whose retry-log write would be refused as well.
+            let sink = try harness.sink([
+                WebhookSink.Tenant(
+                    endpoint: harness.settings(tenant, url: receiver.url, requestTimeout: .seconds(30)))
+            ])
             try await withSink(sink) {
                 // One entry per request, every one counted as not written.
                 func seen() -> (payments: Set<String>, requests: Int, failures: String?) {

@@ -126,13 +126,31 @@ struct HTTP1PoolTests {
     }
 
     @Test func aRefusedConnectionIsTriedUntilTheConnectTimeoutWhichNamesTheError() async throws {
-        // A port nothing listens on: the server is started and stopped to find one.
-        let server = try await RawHTTPServer { _ in .silence }
-        await server.stop()
-        let pool = try server.pool(connectTimeout: .milliseconds(500))
+        // A port bound but not listening refuses connections, and no other test can take it
+        // while the socket is held.
+        let held = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(held) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(held, $0, length) == 0 && getsockname(held, $0, &length) == 0
+            }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let pool = try HTTP1Pool(
+            target: HTTP1Pool.Target(
+                address: try SocketAddress(ipAddress: "127.0.0.1", port: port), host: "127.0.0.1", port: port,
+                isLiteral: true, connectTimeout: .milliseconds(500), maxIdle: 1),
+            tls: nil)
         let started = ContinuousClock.now
         do {
-            _ = try await pool.post(server)
+            _ = try await pool.post(
+                uri: "/", headers: HTTPHeaders(), body: [], deadline: .now() + .seconds(5), maxBodyBytes: 1,
+                excerptBytes: 1)
             Issue.record("a refused connection gave an answer")
         } catch HTTP1Pool.Failure.connectTimedOut(let error?) {
             #expect(error.contains("refused"), "\(error)")

@@ -84,10 +84,8 @@ struct SinkHarness {
         _ tenants: [WebhookSink.Tenant], schedule: [Duration] = [.milliseconds(200)],
         minimumWindow: Duration = .zero, clock: SinkClock = SystemSinkClock(),
         group: String? = nil, registry: SchemaRegistry? = nil, breaker: CircuitBreaker.Settings? = nil,
-        kafkaProperties: [String: String] = [:], configure: (inout WebhookSink.Configuration) -> Void = { _ in }
+        configure: (inout WebhookSink.Configuration) -> Void = { _ in }
     ) throws -> WebhookSink {
-        var kafka = kafka
-        kafka.properties.merge(kafkaProperties) { _, new in new }
         var tenants = tenants
         if let breaker { for index in tenants.indices { tenants[index].endpoint.breaker = breaker } }
         var configuration = WebhookSink.Configuration(
