@@ -25,21 +25,26 @@ struct HTTP1PoolTests {
         #expect(request.contains("\r\nHost: 127.0.0.1:\(server.port)\r\n"))
         #expect(request.contains("\r\nContent-Length: 7\r\n"))
         #expect(request.hasSuffix("\r\n\r\n{\"a\":1}"))
-        await pool.shutdown()
+        pool.shutdown()
         await server.stop()
     }
 
     @Test func concurrentRequestsOpenConnectionsAndKeepAtMostTheIdleLimit() async throws {
-        let server = try await RawHTTPServer { _ in .answer(Self.ok, after: .milliseconds(200)) }
+        // The first four requests are answered only once all four have arrived: four connections.
+        let server = try await RawHTTPServer { index in index < 4 ? .held(Self.ok, until: 4) : .answer(Self.ok) }
         let pool = try server.pool(maxIdle: 2)
         try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<4 { group.addTask { try await pool.post(server).status } }
             for try await status in group { #expect(status == 204) }
         }
         #expect(server.connections == 4)
-        for _ in 0..<3 { _ = try await pool.post(server) }
+        try await eventually("two of the four connections closed, two kept") { server.openConnections == 2 }
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<2 { group.addTask { try await pool.post(server).status } }
+            for try await status in group { #expect(status == 204) }
+        }
         #expect(server.connections == 4, "the two kept connections carry the next requests")
-        await pool.shutdown()
+        pool.shutdown()
         await server.stop()
     }
 
@@ -59,7 +64,7 @@ struct HTTP1PoolTests {
         #expect(!response.cut)
         _ = try await pool.post(server)
         #expect(server.connections == 1)
-        await pool.shutdown()
+        pool.shutdown()
         await server.stop()
     }
 
@@ -73,29 +78,36 @@ struct HTTP1PoolTests {
         #expect(response.status == 200)
         #expect(response.cut)
         #expect(response.excerpt == Array("xxxxxxxxxx".utf8))
+        try await eventually("the cut answer's connection closed") { server.openConnections == 0 }
         _ = try await pool.post(server, maxBodyBytes: 100_000)
         #expect(server.connections == 2, "a cut answer's connection is not used again")
-        await pool.shutdown()
+        pool.shutdown()
         await server.stop()
     }
 
-    @Test func aConnectionTheEndpointClosesIsNotUsedAgain() async throws {
-        // The first answer says close; the second answer keeps the connection, which the server
-        // then closes while it is idle in the pool.
+    @Test func aConnectionTheEndpointClosesOrSaysItWillCloseIsNotUsedAgain() async throws {
+        // The first answer says `Connection: close` (and the server leaves the connection open);
+        // the second keeps the connection, which the server then closes while it is idle in the
+        // pool; the third is an HTTP/1.0 answer, which does not keep it either.
         let server = try await RawHTTPServer { index in
             switch index {
-            case 0: .answer(Array("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n".utf8), close: true)
+            case 0: .answer(Array("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n".utf8))
             case 1: .answer(Self.ok, close: true)
+            case 2: .answer(Array("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n".utf8))
             default: .answer(Self.ok)
             }
         }
         let pool = try server.pool()
         #expect(try await pool.post(server).status == 204)
+        try await eventually("the client closed the connection it was told would close") {
+            server.openConnections == 0
+        }
         #expect(try await pool.post(server).status == 204)
-        try await Task.sleep(for: .milliseconds(200))
+        try await eventually("the server's close seen") { server.openConnections == 0 }
+        #expect(try await pool.post(server).status == 200)
         #expect(try await pool.post(server).status == 204)
-        #expect(server.connections == 3)
-        await pool.shutdown()
+        #expect(server.connections == 4)
+        pool.shutdown()
         await server.stop()
     }
 
@@ -107,9 +119,8 @@ struct HTTP1PoolTests {
             try await pool.post(server, timeout: .milliseconds(300))
         }
         #expect(ContinuousClock.now - started < .seconds(3))
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(server.openConnections == 0)
-        await pool.shutdown()
+        try await eventually("the timed-out connection closed") { server.openConnections == 0 }
+        pool.shutdown()
         await server.stop()
     }
 
@@ -118,10 +129,10 @@ struct HTTP1PoolTests {
             index == 0 ? .hangUp : .answer(Array("NOT HTTP AT ALL\r\n\r\n".utf8))
         }
         let pool = try server.pool()
-        await #expect(throws: HTTP1Pool.Failure.closed) { try await pool.post(server) }
+        await #expect(throws: HTTP1Pool.Failure.closedUnanswered) { try await pool.post(server) }
         await #expect(throws: (any Error).self) { try await pool.post(server) }
         #expect(server.connections == 2)
-        await pool.shutdown()
+        pool.shutdown()
         await server.stop()
     }
 
@@ -129,6 +140,7 @@ struct HTTP1PoolTests {
         // A port bound but not listening refuses connections, and no other test can take it
         // while the socket is held.
         let held = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(held >= 0)
         defer { close(held) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -156,7 +168,7 @@ struct HTTP1PoolTests {
             #expect(error.contains("refused"), "\(error)")
         }
         #expect(ContinuousClock.now - started >= .milliseconds(400))
-        await pool.shutdown()
+        pool.shutdown()
     }
 }
 
@@ -179,6 +191,8 @@ private final class RawHTTPServer: Sendable {
     enum Answer: Sendable {
         /// These bytes, `after` a while, then (if `close`) the connection closed.
         case answer([UInt8], after: TimeAmount = .zero, close: Bool = false)
+        /// These bytes once `until` requests have arrived (on any connection).
+        case held([UInt8], until: Int)
         /// Nothing: the request is left unanswered.
         case silence
         /// The connection closed without an answer.
@@ -188,6 +202,7 @@ private final class RawHTTPServer: Sendable {
     let port: Int
     private let channel: any Channel
     private let state = Mutex<(connections: Int, open: Int, requests: [[UInt8]])>((0, 0, []))
+    private let heldAnswers = Mutex<[(NIOLoopBound<ChannelHandlerContext>, [UInt8])]>([])
     let script: @Sendable (Int) -> Answer
 
     var connections: Int { state.withLock { $0.connections } }
@@ -222,6 +237,19 @@ private final class RawHTTPServer: Sendable {
 
     fileprivate func opened() { state.withLock { ($0.connections, $0.open) = ($0.connections + 1, $0.open + 1) } }
     fileprivate func closed() { state.withLock { $0.open -= 1 } }
+    /// Holds an answer until `until` requests have arrived, then sends every held one.
+    fileprivate func hold(_ bytes: [UInt8], on context: NIOLoopBound<ChannelHandlerContext>, until: Int) {
+        let release = heldAnswers.withLock { held -> [(NIOLoopBound<ChannelHandlerContext>, [UInt8])] in
+            held.append((context, bytes))
+            guard requests.count >= until else { return [] }
+            defer { held = [] }
+            return held
+        }
+        for (context, bytes) in release {
+            context.eventLoop.execute { context.value.writeAndFlush(NIOAny(ByteBuffer(bytes: bytes)), promise: nil) }
+        }
+    }
+
     fileprivate func received(_ request: [UInt8]) -> Int {
         state.withLock {
             $0.requests.append(request)
@@ -253,6 +281,8 @@ private final class RequestReader: ChannelInboundHandler {
                     context.writeAndFlush(NIOAny(ByteBuffer(bytes: bytes)), promise: nil)
                     if close { context.close(promise: nil) }
                 }
+            case .held(let bytes, let until):
+                server.hold(bytes, on: NIOLoopBound(context, eventLoop: context.eventLoop), until: until)
             case .silence: break
             case .hangUp: context.close(promise: nil)
             }

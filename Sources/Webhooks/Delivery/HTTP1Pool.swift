@@ -1,3 +1,4 @@
+import Glibc
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -30,6 +31,8 @@ final class HTTP1Pool: Sendable {
         case connectTimedOut(String?)
         /// The endpoint closed the connection before its answer was complete.
         case closed
+        /// The endpoint closed the connection without a byte of an answer.
+        case closedUnanswered
         /// The request was cancelled.
         case cancelled
 
@@ -39,6 +42,7 @@ final class HTTP1Pool: Sendable {
             case .connectTimedOut(nil): "connect timed out"
             case .connectTimedOut(let error?): "connect timed out (\(error))"
             case .closed: "connection closed by the endpoint before its answer was complete"
+            case .closedUnanswered: "connection closed by the endpoint without an answer"
             case .cancelled: "cancelled"
             }
         }
@@ -86,12 +90,30 @@ final class HTTP1Pool: Sendable {
         headers.replaceOrAdd(name: "Host", value: hostHeader)
         headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
         let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: uri, headers: headers)
-        let connection = try await checkOut(deadline: deadline)
+        try Task.checkCancellation()
         let limits = ExchangeHandler.Limits(maxBodyBytes: maxBodyBytes, excerptBytes: excerptBytes)
+        let body = ByteBuffer(bytes: body)
+        let (connection, reused) = try await checkOut(deadline: deadline)
+        do {
+            return try await exchange(head, body, on: connection, deadline: deadline, limits: limits)
+        } catch Failure.closedUnanswered where reused {
+            // A kept connection the endpoint closed just as it was used again (its close and the
+            // request crossed): the request goes once more, on a new connection.
+            let fresh = try await connect(deadline: deadline)
+            return try await exchange(head, body, on: fresh, deadline: deadline, limits: limits)
+        }
+    }
+
+    /// Sends one request on `connection` and reads its answer; keeps the connection if it can
+    /// carry the next request, closes it otherwise.
+    private func exchange(
+        _ head: HTTPRequestHead, _ body: ByteBuffer, on connection: Connection, deadline: NIODeadline,
+        limits: ExchangeHandler.Limits
+    ) async throws -> Response {
         let promise = connection.channel.eventLoop.makePromise(of: ExchangeHandler.Outcome.self)
         let handler = connection.handler
         connection.channel.eventLoop.execute {
-            handler.value.send(head: head, body: ByteBuffer(bytes: body), deadline: deadline, limits: limits, promise)
+            handler.value.send(head: head, body: body, deadline: deadline, limits: limits, promise)
         }
         let outcome = try await withTaskCancellationHandler {
             try await promise.futureResult.get()
@@ -103,13 +125,13 @@ final class HTTP1Pool: Sendable {
         return outcome.response
     }
 
-    /// Closes every connection; later requests open none to keep.
-    func shutdown() async {
+    /// Closes the idle connections; the busy ones are closed when their request ends.
+    func shutdown() {
         let connections = idle.withLock { state -> [Idle] in
             defer { state = ([], true) }
             return state.connections
         }
-        for idle in connections { try? await idle.connection.channel.close() }
+        for idle in connections { idle.connection.channel.close(promise: nil) }
     }
 
     // MARK: Connections
@@ -119,8 +141,8 @@ final class HTTP1Pool: Sendable {
         var handler: NIOLoopBound<ExchangeHandler>
     }
 
-    /// An idle connection still open, or a new one.
-    private func checkOut(deadline: NIODeadline) async throws -> Connection {
+    /// An idle connection still open (reused), or a new one.
+    private func checkOut(deadline: NIODeadline) async throws -> (Connection, reused: Bool) {
         let now = NIODeadline.now()
         let (found, stale) = idle.withLock { state -> (Connection?, [Idle]) in
             var stale: [Idle] = []
@@ -133,16 +155,22 @@ final class HTTP1Pool: Sendable {
             return (nil, stale)
         }
         for old in stale { old.connection.channel.close(promise: nil) }
-        if let found { return found }
-        return try await connect(deadline: deadline)
+        if let found { return (found, true) }
+        return (try await connect(deadline: deadline), false)
     }
 
+    /// Keeps a connection for the next request (up to `maxIdle`); connections idle for longer
+    /// than their lifetime, the oldest at the bottom, are closed on the way.
     private func checkIn(_ connection: Connection) {
-        let kept = idle.withLock { state -> Bool in
-            guard !state.closed, state.connections.count < target.maxIdle else { return false }
-            state.connections.append(Idle(connection: connection, since: .now()))
-            return true
+        let now = NIODeadline.now()
+        let (kept, expired) = idle.withLock { state -> (Bool, [Idle]) in
+            let expired = state.connections.prefix { now - $0.since >= Self.idleLifetime }
+            state.connections.removeFirst(expired.count)
+            guard !state.closed, state.connections.count < target.maxIdle else { return (false, Array(expired)) }
+            state.connections.append(Idle(connection: connection, since: now))
+            return (true, Array(expired))
         }
+        for old in expired { old.connection.channel.close(promise: nil) }
         if !kept { connection.channel.close(promise: nil) }
     }
 
@@ -162,7 +190,7 @@ final class HTTP1Pool: Sendable {
             do {
                 return try await openChannel(timeout: left)
             } catch ChannelError.connectTimeout {
-                lastError = nil
+                // The last refusal, if any, stays the reason.
             } catch let error as IOError {
                 lastError = error
             } catch {
@@ -224,6 +252,9 @@ private final class ExchangeHandler: ChannelInboundHandler {
         var response: HTTP1Pool.Response?
         var keepAlive = true
         var bodyBytes = 0
+        /// The whole request is on the wire: an answer that came before (a refusal that did
+        /// not read the body) leaves the connection unusable.
+        var requestWritten = false
     }
 
     private var context: ChannelHandlerContext?
@@ -241,20 +272,27 @@ private final class ExchangeHandler: ChannelInboundHandler {
         _ promise: EventLoopPromise<Outcome>
     ) {
         guard let context, !closed, exchange == nil else {
-            promise.fail(failure ?? HTTP1Pool.Failure.closed)
+            promise.fail(failure ?? HTTP1Pool.Failure.closedUnanswered)
             return
         }
         let timeout = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
             finish(.failure(HTTP1Pool.Failure.timedOut))
         }
         exchange = Exchange(promise: promise, limits: limits, timeout: timeout)
+        let written = context.eventLoop.makePromise(of: Void.self)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        written.futureResult.assumeIsolated().whenSuccess { [self] in exchange?.requestWritten = true }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard var current = exchange else { return }  // nothing asked: an answer after a timeout
+        guard var current = exchange else {
+            // Nothing was asked: bytes the next request's answer would be mistaken for.
+            closed = true
+            context.close(promise: nil)
+            return
+        }
         switch unwrapInboundIn(data) {
         case .head(let head):
             // 1xx answers are interim: the final one follows.
@@ -262,7 +300,8 @@ private final class ExchangeHandler: ChannelInboundHandler {
             current.response = HTTP1Pool.Response(
                 status: Int(head.status.code), retryAfter: head.headers.first(name: "Retry-After"),
                 location: head.headers.first(name: "Location"))
-            current.keepAlive = head.isKeepAlive
+            // A 101 switches the connection to another protocol: never used again.
+            current.keepAlive = head.isKeepAlive && head.status.code >= 200
             exchange = current
         case .body(let buffer):
             guard var response = current.response else { return }
@@ -279,19 +318,38 @@ private final class ExchangeHandler: ChannelInboundHandler {
             exchange = current
         case .end:
             guard let response = current.response else { return }
-            finish(.success(Outcome(response: response, reusable: current.keepAlive)))
+            finish(.success(Outcome(response: response, reusable: current.keepAlive && current.requestWritten)))
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if exchange == nil, failure == nil { failure = error }
+        // A TLS peer that closes without close_notify, or a peer that resets the connection,
+        // closed it: nothing more.
+        let ended: Bool =
+            if let tls = error as? NIOSSLError, case .uncleanShutdown = tls {
+                true
+            } else if let io = error as? IOError, io.errnoCode == ECONNRESET || io.errnoCode == EPIPE {
+                true
+            } else {
+                false
+            }
+        let error: any Error =
+            if ended {
+                exchange?.response == nil ? HTTP1Pool.Failure.closedUnanswered : HTTP1Pool.Failure.closed
+            } else {
+                error
+            }
+        // Kept for the next request only when it says why the connection could not be used (a
+        // TLS handshake's reason), not that it ended.
+        if exchange == nil, failure == nil, !(error is HTTP1Pool.Failure), !(error is IOError) { failure = error }
         finish(.failure(error))
+        closed = true
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
-        finish(.failure(HTTP1Pool.Failure.closed))
+        finish(.failure(exchange?.response == nil ? HTTP1Pool.Failure.closedUnanswered : HTTP1Pool.Failure.closed))
         context.fireChannelInactive()
     }
 

@@ -40,11 +40,11 @@ final class PinnedConnection: Sendable {
 
     private struct State {
         var client: HTTPClient?
-        var pool: HTTP1Pool?
+        /// The webhook pool and the address it connects to.
+        var pool: (pool: HTTP1Pool, address: String)?
         var address: String?
         var resolvedAt: Int64 = .min
         var retired: [HTTPClient] = []
-        var retiredPools: [HTTP1Pool] = []
     }
 
     /// Nil when `url` is not an absolute http(s) URL with a host.
@@ -80,10 +80,9 @@ final class PinnedConnection: Sendable {
         let result = verdict(ip)
         if case .success(let text) = result {
             state.withLock { s in
-                if s.address != text {
-                    if let old = s.client { s.retired.append(old) }
-                    if let old = s.pool { s.retiredPools.append(old) }
-                    (s.client, s.pool) = (nil, nil)
+                if s.address != text, let old = s.client {
+                    s.retired.append(old)
+                    s.client = nil
                 }
                 s.address = text
                 s.resolvedAt = now
@@ -131,14 +130,20 @@ final class PinnedConnection: Sendable {
     /// (the one that was checked).
     func pool(for address: String) throws -> HTTP1Pool {
         try state.withLock { s in
-            if let pool = s.pool { return pool }
+            if let current = s.pool {
+                if current.address == address { return current.pool }
+                // The name resolves elsewhere now: the old pool's idle connections are closed
+                // (its busy ones when their requests end).
+                current.pool.shutdown()
+                s.pool = nil
+            }
             let target = HTTP1Pool.Target(
                 address: try SocketAddress(ipAddress: address, port: port), host: host, port: port,
                 isLiteral: literal != nil, connectTimeout: settings.connectTimeout, maxIdle: settings.maxConnections)
             let tls =
                 url.scheme?.lowercased() == "https" ? settings.tls?.configuration ?? .makeClientConfiguration() : nil
             let pool = try HTTP1Pool(target: target, tls: tls)
-            s.pool = pool
+            s.pool = (pool, address)
             return pool
         }
     }
@@ -152,11 +157,11 @@ final class PinnedConnection: Sendable {
 
     /// Closes the pooled connections.
     func shutdown() async {
-        let (clients, pools) = state.withLock { s -> ([HTTPClient], [HTTP1Pool]) in
-            defer { (s.client, s.pool, s.retired, s.retiredPools) = (nil, nil, [], []) }
-            return (s.retired + (s.client.map { [$0] } ?? []), s.retiredPools + (s.pool.map { [$0] } ?? []))
+        let (clients, pool) = state.withLock { s -> ([HTTPClient], HTTP1Pool?) in
+            defer { (s.client, s.pool, s.retired) = (nil, nil, []) }
+            return (s.retired + (s.client.map { [$0] } ?? []), s.pool?.pool)
         }
-        for pool in pools { await pool.shutdown() }
+        pool?.shutdown()
         for client in clients { try? await client.shutdown() }
     }
 }
