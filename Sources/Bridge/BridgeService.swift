@@ -416,7 +416,6 @@ public final class BridgeService: Service {
         let snapshot = state.withLock { $0 }
         guard snapshot.isOpen else { return true }
         let started = ContinuousClock.now
-        state.withLock { $0.lastCommitStarted = started }
         let offsets = snapshot.ranges.map {
             TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.next)
         }

@@ -17,7 +17,7 @@ struct HTTP1PoolTests {
     @Test func sequentialRequestsShareOneKeepAliveConnection() async throws {
         let server = try await RawHTTPServer { _ in .answer(Self.ok) }
         let pool = try server.pool()
-        for _ in 0..<5 { #expect(try await pool.post(server).status == 204) }
+        for _ in 0..<5 { #expect(try await pool.post().status == 204) }
         #expect(server.connections == 1)
         #expect(server.requests.count == 5)
         let request = String(decoding: server.requests[0], as: UTF8.self)
@@ -34,13 +34,13 @@ struct HTTP1PoolTests {
         let server = try await RawHTTPServer { index in index < 4 ? .held(Self.ok, until: 4) : .answer(Self.ok) }
         let pool = try server.pool(maxIdle: 2)
         try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<4 { group.addTask { try await pool.post(server).status } }
+            for _ in 0..<4 { group.addTask { try await pool.post().status } }
             for try await status in group { #expect(status == 204) }
         }
         #expect(server.connections == 4)
         try await eventually("two of the four connections closed, two kept") { server.openConnections == 2 }
         try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<2 { group.addTask { try await pool.post(server).status } }
+            for _ in 0..<2 { group.addTask { try await pool.post().status } }
             for try await status in group { #expect(status == 204) }
         }
         #expect(server.connections == 4, "the two kept connections carry the next requests")
@@ -57,12 +57,12 @@ struct HTTP1PoolTests {
                         + "Transfer-Encoding: chunked\r\n\r\n" + body).utf8))
         }
         let pool = try server.pool()
-        let response = try await pool.post(server)
+        let response = try await pool.post()
         #expect(response.status == 503)
         #expect(response.retryAfter == "7")
         #expect(String(decoding: response.excerpt, as: UTF8.self) == "busy, later")
         #expect(!response.cut)
-        _ = try await pool.post(server)
+        _ = try await pool.post()
         #expect(server.connections == 1)
         pool.shutdown()
         await server.stop()
@@ -74,12 +74,12 @@ struct HTTP1PoolTests {
             .answer(Array("HTTP/1.1 200 OK\r\nContent-Length: \(long.utf8.count)\r\n\r\n\(long)".utf8))
         }
         let pool = try server.pool()
-        let response = try await pool.post(server, maxBodyBytes: 1000, excerptBytes: 10)
+        let response = try await pool.post(maxBodyBytes: 1000, excerptBytes: 10)
         #expect(response.status == 200)
         #expect(response.cut)
         #expect(response.excerpt == Array("xxxxxxxxxx".utf8))
         try await eventually("the cut answer's connection closed") { server.openConnections == 0 }
-        _ = try await pool.post(server, maxBodyBytes: 100_000)
+        _ = try await pool.post(maxBodyBytes: 100_000)
         #expect(server.connections == 2, "a cut answer's connection is not used again")
         pool.shutdown()
         await server.stop()
@@ -98,14 +98,14 @@ struct HTTP1PoolTests {
             }
         }
         let pool = try server.pool()
-        #expect(try await pool.post(server).status == 204)
+        #expect(try await pool.post().status == 204)
         try await eventually("the client closed the connection it was told would close") {
             server.openConnections == 0
         }
-        #expect(try await pool.post(server).status == 204)
+        #expect(try await pool.post().status == 204)
         try await eventually("the server's close seen") { server.openConnections == 0 }
-        #expect(try await pool.post(server).status == 200)
-        #expect(try await pool.post(server).status == 204)
+        #expect(try await pool.post().status == 200)
+        #expect(try await pool.post().status == 204)
         #expect(server.connections == 4)
         pool.shutdown()
         await server.stop()
@@ -116,7 +116,7 @@ struct HTTP1PoolTests {
         let pool = try server.pool()
         let started = ContinuousClock.now
         await #expect(throws: HTTP1Pool.Failure.timedOut) {
-            try await pool.post(server, timeout: .milliseconds(300))
+            try await pool.post(timeout: .milliseconds(300))
         }
         #expect(ContinuousClock.now - started < .seconds(3))
         try await eventually("the timed-out connection closed") { server.openConnections == 0 }
@@ -129,8 +129,8 @@ struct HTTP1PoolTests {
             index == 0 ? .hangUp : .answer(Array("NOT HTTP AT ALL\r\n\r\n".utf8))
         }
         let pool = try server.pool()
-        await #expect(throws: HTTP1Pool.Failure.closedUnanswered) { try await pool.post(server) }
-        await #expect(throws: (any Error).self) { try await pool.post(server) }
+        await #expect(throws: HTTP1Pool.Failure.closedUnanswered) { try await pool.post() }
+        await #expect(throws: (any Error).self) { try await pool.post() }
         #expect(server.connections == 2)
         pool.shutdown()
         await server.stop()
@@ -153,16 +153,10 @@ struct HTTP1PoolTests {
         }
         try #require(bound)
         let port = Int(UInt16(bigEndian: address.sin_port))
-        let pool = try HTTP1Pool(
-            target: HTTP1Pool.Target(
-                address: try SocketAddress(ipAddress: "127.0.0.1", port: port), host: "127.0.0.1", port: port,
-                isLiteral: true, connectTimeout: .milliseconds(500), maxIdle: 1),
-            tls: nil)
+        let pool = try HTTP1Pool.loopback(port: port, maxIdle: 1, connectTimeout: .milliseconds(500))
         let started = ContinuousClock.now
         do {
-            _ = try await pool.post(
-                uri: "/", headers: HTTPHeaders(), body: [], deadline: .now() + .seconds(5), maxBodyBytes: 1,
-                excerptBytes: 1)
+            _ = try await pool.post()
             Issue.record("a refused connection gave an answer")
         } catch HTTP1Pool.Failure.connectTimedOut(let error?) {
             #expect(error.contains("refused"), "\(error)")
@@ -173,9 +167,20 @@ struct HTTP1PoolTests {
 }
 
 extension HTTP1Pool {
+    /// A pool for a server on 127.0.0.1:`port`.
+    fileprivate static func loopback(port: Int, maxIdle: Int = 16, connectTimeout: Duration = .seconds(5)) throws
+        -> HTTP1Pool
+    {
+        try HTTP1Pool(
+            target: Target(
+                address: try SocketAddress(ipAddress: "127.0.0.1", port: port), host: "127.0.0.1", port: port,
+                isLiteral: true, connectTimeout: connectTimeout, maxIdle: maxIdle),
+            tls: nil)
+    }
+
+    /// POSTs a small JSON body to /hooks?x=1.
     fileprivate func post(
-        _ server: RawHTTPServer, timeout: TimeAmount = .seconds(5), maxBodyBytes: Int = 64 * 1024,
-        excerptBytes: Int = 256
+        timeout: TimeAmount = .seconds(5), maxBodyBytes: Int = 64 * 1024, excerptBytes: Int = 256
     ) async throws -> Response {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
@@ -225,13 +230,7 @@ private final class RawHTTPServer: Sendable {
         counts.withLock { $0 = self }
     }
 
-    func pool(maxIdle: Int = 16, connectTimeout: Duration = .seconds(5)) throws -> HTTP1Pool {
-        try HTTP1Pool(
-            target: HTTP1Pool.Target(
-                address: try SocketAddress(ipAddress: "127.0.0.1", port: port), host: "127.0.0.1", port: port,
-                isLiteral: true, connectTimeout: connectTimeout, maxIdle: maxIdle),
-            tls: nil)
-    }
+    func pool(maxIdle: Int = 16) throws -> HTTP1Pool { try .loopback(port: port, maxIdle: maxIdle) }
 
     func stop() async { try? await channel.close() }
 

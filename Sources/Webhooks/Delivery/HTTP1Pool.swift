@@ -333,12 +333,7 @@ private final class ExchangeHandler: ChannelInboundHandler {
             } else {
                 false
             }
-        let error: any Error =
-            if ended {
-                exchange?.response == nil ? HTTP1Pool.Failure.closedUnanswered : HTTP1Pool.Failure.closed
-            } else {
-                error
-            }
+        let error: any Error = ended ? closedFailure : error
         // Kept for the next request only when it says why the connection could not be used (a
         // TLS handshake's reason), not that it ended.
         if exchange == nil, failure == nil, !(error is HTTP1Pool.Failure), !(error is IOError) { failure = error }
@@ -349,9 +344,12 @@ private final class ExchangeHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
-        finish(.failure(exchange?.response == nil ? HTTP1Pool.Failure.closedUnanswered : HTTP1Pool.Failure.closed))
+        finish(.failure(closedFailure))
         context.fireChannelInactive()
     }
+
+    /// The connection ended: without a byte of the answer, or part way through it.
+    private var closedFailure: HTTP1Pool.Failure { exchange?.response == nil ? .closedUnanswered : .closed }
 
     /// Completes the exchange; a connection that did not end it cleanly is closed.
     private func finish(_ result: Result<Outcome, any Error>) {

@@ -30,6 +30,8 @@ final class PinnedConnection: Sendable {
     }
 
     let url: URL
+    /// The URL's path and query, as a request line names them.
+    let requestURI: String
     private let settings: Settings
     private let host: String
     private let port: Int
@@ -53,6 +55,8 @@ final class PinnedConnection: Sendable {
             !host.isEmpty
         else { return nil }
         self.url = url
+        let path = url.path(percentEncoded: true)
+        requestURI = (path.isEmpty ? "/" : path) + (url.query(percentEncoded: true).map { "?\($0)" } ?? "")
         self.settings = settings
         self.host = host
         port = url.port ?? (scheme == "https" ? 443 : 80)
@@ -146,13 +150,6 @@ final class PinnedConnection: Sendable {
             s.pool = (pool, address)
             return pool
         }
-    }
-
-    /// The URL's path and query, as a request line names them.
-    var requestURI: String {
-        let path = url.path(percentEncoded: true)
-        let query = url.query(percentEncoded: true).map { "?\($0)" } ?? ""
-        return (path.isEmpty ? "/" : path) + query
     }
 
     /// Closes the pooled connections.
