@@ -222,7 +222,12 @@ let package = Package(
             ]),
         .testTarget(name: "TimingTests", dependencies: ["Timing"]),
         .testTarget(name: "PaymentsTests", dependencies: ["Payments"]),
-        .testTarget(name: "ResponseCodecTests", dependencies: ["ResponseCodec", "Avro", "Payments", "TestSupport"]),
+        .testTarget(
+            name: "ResponseCodecTests",
+            dependencies: [
+                "ResponseCodec", "Avro", "Payments", "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
         .testTarget(
             name: "BridgeTests",
             dependencies: [

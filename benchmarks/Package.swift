@@ -42,7 +42,7 @@ let package = Package(
         // Instructions per record of the bridge's and the sink's own work, counted under callgrind.
         .executableTarget(
             name: "InstructionsBenchmark",
-            dependencies: ["BenchmarkEvents"] + service("Bridge", "Avro", "Payments", "Webhooks"),
+            dependencies: ["BenchmarkEvents"] + service("Bridge", "Avro", "Payments", "ResponseCodec", "Webhooks"),
             path: "InstructionsBenchmark"),
         // What the sink benchmarks share: logger, records, the partner's topic and endpoint.
         .target(

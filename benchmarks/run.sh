@@ -13,7 +13,7 @@
 #             with 1, 4 and 16 input partitions                                       -> benchmarks/results/scaling.md
 #   plot:     one PNG of every figure above from the last runs                        -> benchmarks/results/benchmarks.png
 #   instructions: instructions per record of the bridge's per-record path (parse, validate, map,
-#             encode) and of the sink's (render, sign), counted by callgrind on a fixed input (no
+#             encode) and of the sink's (decode, render, sign), counted by callgrind on a fixed input (no
 #             broker, no timing): fails when a count is more than 5 % above its baseline in
 #             benchmarks/results/instructions.json; --update-baseline rewrites the baseline
 #             (and benchmarks/results/instructions.md)                                -> .build/bench/instructions.json
@@ -58,7 +58,7 @@ def total(path, n):
             return int(line.split()[1])
     sys.exit(f"no total in .build/bench/callgrind.{path}.{n}.out")
 names = {"bridge": "bridge: per event (parse JSON, validate, map, encode Avro + Confluent framing, key and headers)",
-         "sink": "sink: per delivery (render the webhook body, sign: Standard Webhooks + X-Webhook-Signature)"}
+         "sink": "sink: per delivery (decode the Avro record, render the webhook body, sign: Standard Webhooks + X-Webhook-Signature)"}
 measured = {p: round((total(p, small + count) - total(p, small)) / count) for p in names}
 environment = {"records": count, "swift": swift, "valgrind": valgrind, "glibc": glibc, "openssl": openssl}
 pathlib.Path(".build/bench/instructions.json").write_text(json.dumps({"per_record": measured, **environment}, indent=2) + "\n")

@@ -5,10 +5,22 @@ import Synchronization
 /// Turns a framed Avro value from a response topic back into a `PaymentResponse`: the writer's
 /// schema is fetched by id (and cached), and fields are mapped by name, so records written with
 /// an older or newer compatible schema decode too (absent optional fields take the reader's
-/// defaults: a v1 record has no `subReason` or `requiredAction`).
+/// defaults: a v1 record has no `subReason` or `requiredAction`). Records written in a layout the
+/// bridge's encoder writes are read straight from the bytes (`PaymentResponseReader`); others
+/// through avro-c's generic values.
 public final class PaymentResponseDecoder: Sendable {
+    /// How records of one writer's schema are read.
+    private enum Writer: Sendable {
+        case layout(PaymentResponseReader)
+        case generic(AvroSchema)
+
+        init(_ schema: AvroSchema) {
+            self = PaymentResponseReader(writerSchema: schema).map(Writer.layout) ?? .generic(schema)
+        }
+    }
+
     private let registry: SchemaRegistry
-    private let schemas = Mutex([Int32: AvroSchema]())
+    private let writers = Mutex([Int32: Writer]())
     private let lookups = Atomic<Int>(0)
 
     public init(registry: SchemaRegistry) {
@@ -22,20 +34,24 @@ public final class PaymentResponseDecoder: Sendable {
         guard let value else { throw DecodeError(.notFramed, "record has no value") }
         let framed: (schemaID: Int32, payload: ArraySlice<UInt8>)
         do { framed = try ConfluentWireFormat.parse(value) } catch { throw DecodeError(.notFramed, "\(error)") }
-        let schema = try await schema(id: framed.schemaID)
-        let avro: AvroValue
-        do { avro = try schema.decode(framed.payload) } catch { throw DecodeError(.undecodable, "\(error)") }
-        return try Self.response(from: avro, channel: channel)
+        switch try await writer(id: framed.schemaID) {
+        case .layout(let reader):
+            return try reader.read(framed.payload, channel: channel)
+        case .generic(let schema):
+            let avro: AvroValue
+            do { avro = try schema.decode(framed.payload) } catch { throw DecodeError(.undecodable, "\(error)") }
+            return try Self.response(from: avro, channel: channel)
+        }
     }
 
-    private func schema(id: Int32) async throws(DecodeError) -> AvroSchema {
-        if let known = schemas.withLock({ $0[id] }) { return known }
+    private func writer(id: Int32) async throws(DecodeError) -> Writer {
+        if let known = writers.withLock({ $0[id] }) { return known }
         lookups.add(1, ordering: .relaxed)
         defer { lookups.subtract(1, ordering: .relaxed) }
         do {
-            let schema = try await registry.schema(id: id)
-            schemas.withLock { $0[id] = schema }
-            return schema
+            let writer = Writer(try await registry.schema(id: id))
+            writers.withLock { $0[id] = writer }
+            return writer
         } catch {
             let unreachable = (error as? SchemaRegistryError)?.kind == .unreachable
             throw DecodeError(

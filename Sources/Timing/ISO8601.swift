@@ -9,6 +9,27 @@ public enum ISO8601 {
         let (seconds, millis) = floorDivision(milliseconds, 1000)
         let (days, secondOfDay) = floorDivision(seconds, 86_400)
         let (year, month, day) = civilDate(daysSinceEpoch: days)
+        if (0...9999).contains(year) {
+            // The usual case, written digit by digit into the string's own storage.
+            return String(unsafeUninitializedCapacity: 24) { out in
+                func put(_ value: Int64, width: Int, at start: Int, then separator: Character) {
+                    var rest = value
+                    for index in (start..<start + width).reversed() {
+                        out[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                        rest /= 10
+                    }
+                    out[start + width] = separator.asciiValue!
+                }
+                put(year, width: 4, at: 0, then: "-")
+                put(month, width: 2, at: 5, then: "-")
+                put(day, width: 2, at: 8, then: "T")
+                put(secondOfDay / 3600, width: 2, at: 11, then: ":")
+                put(secondOfDay / 60 % 60, width: 2, at: 14, then: ":")
+                put(secondOfDay % 60, width: 2, at: 17, then: ".")
+                put(millis, width: 3, at: 20, then: "Z")
+                return 24
+            }
+        }
         func pad(_ value: Int64, _ width: Int) -> String {
             let text = String(value)
             return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text

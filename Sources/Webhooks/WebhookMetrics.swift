@@ -13,10 +13,30 @@ final class WebhookMetrics: Sendable {
     private let counters = Mutex<[String: Counter]>([:])
     private let timers = Mutex<[String: Metrics.Timer]>([:])
     private let gauges = Mutex<[String: Gauge]>([:])
+    /// The metrics of every delivery, per tenant: one lookup on the hot path, not one per metric.
+    private let deliveries = Mutex<[String: Delivery]>([:])
+
+    private struct Delivery: Sendable {
+        let attempt: Metrics.Timer
+        let endToEnd: Metrics.Timer
+        let delivered: Counter
+    }
 
     init(factory: MetricsFactory) { self.factory = factory }
 
+    private func deliveryMetrics(_ tenant: String) -> Delivery {
+        if let known = deliveries.withLock({ $0[tenant] }) { return known }
+        let made = Delivery(
+            attempt: timer("payments_bridge_webhook_delivery_seconds", tenant: tenant),
+            endToEnd: timer("payments_bridge_end_to_end_latency_seconds", tenant: tenant),
+            delivered: counter(
+                "payments_bridge_webhook_deliveries_total", [("tenant", tenant), ("outcome", "delivered")]))
+        deliveries.withLock { $0[tenant] = made }
+        return made
+    }
+
     func delivery(tenant: String, outcome: Outcome) {
+        if outcome == .delivered { return deliveryMetrics(tenant).delivered.increment() }
         counter("payments_bridge_webhook_deliveries_total", [("tenant", tenant), ("outcome", outcome.rawValue)])
             .increment()
     }
@@ -62,9 +82,7 @@ final class WebhookMetrics: Sendable {
 
     /// Duration of one HTTP attempt.
     func attempt(tenant: String, milliseconds: Int64) {
-        Self.cached(in: timers, "payments_bridge_webhook_delivery_seconds", [("tenant", tenant)]) {
-            Metrics.Timer(label: $0, dimensions: $1, preferredDisplayUnit: .seconds, factory: factory)
-        }.recordMilliseconds(milliseconds)
+        deliveryMetrics(tenant).attempt.recordMilliseconds(milliseconds)
     }
 
     /// An attempt-log entry Kafka did not take.
@@ -74,9 +92,7 @@ final class WebhookMetrics: Sendable {
 
     /// From the event's time to the partner's 2xx.
     func endToEnd(tenant: String, milliseconds: Int64) {
-        Self.cached(in: timers, "payments_bridge_end_to_end_latency_seconds", [("tenant", tenant)]) {
-            Metrics.Timer(label: $0, dimensions: $1, preferredDisplayUnit: .seconds, factory: factory)
-        }.recordMilliseconds(max(0, milliseconds))
+        deliveryMetrics(tenant).endToEnd.recordMilliseconds(max(0, milliseconds))
     }
 
     /// Records waiting in the retry log, per tenant.
@@ -88,6 +104,12 @@ final class WebhookMetrics: Sendable {
     func consumerLag(group: String, topic: String, partition: Int32, records: Int64) {
         gauge("payments_bridge_consumer_lag", [("group", group), ("topic", topic), ("partition", String(partition))])
             .record(records)
+    }
+
+    private func timer(_ label: String, tenant: String) -> Metrics.Timer {
+        Self.cached(in: timers, label, [("tenant", tenant)]) {
+            Metrics.Timer(label: $0, dimensions: $1, preferredDisplayUnit: .seconds, factory: factory)
+        }
     }
 
     private func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {

@@ -16,6 +16,20 @@ struct TimingTests {
         #expect(ISO8601.string(Date(milliseconds: milliseconds)) == expected)
     }
 
+    @Test("it writes what Foundation's ISO-8601 format writes, from 1600 to 9999, and whole years beyond")
+    func matchesFoundation() {
+        let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        for _ in 0..<5000 {
+            // Whole seconds through Foundation (a Double's fraction can round the milliseconds off by one).
+            let seconds = Int64.random(in: -11_676_096_000...253_402_300_799)
+            let millis = Int64.random(in: 0...999)
+            let expected = format.format(Date(timeIntervalSince1970: Double(seconds)))
+                .replacingOccurrences(of: ".000Z", with: "." + String(1000 + millis).dropFirst() + "Z")
+            #expect(ISO8601.string(milliseconds: seconds * 1000 + millis) == expected, "\(seconds), \(millis)")
+        }
+        #expect(ISO8601.string(milliseconds: 253_402_300_800_000) == "10000-01-01T00:00:00.000Z")
+    }
+
     @Test("what it writes it reads back; it also reads other offsets and no fraction")
     func readsISO8601() throws {
         for milliseconds: Int64 in [0, 951_782_400_000, 1_764_000_000_123, 4_102_444_799_999] {

@@ -4,8 +4,10 @@
 //   bridge: an internal event (JSON) parsed, validated, mapped to its PaymentResponse and
 //           encoded (Confluent framed Avro) into the record for its partner topic, with key and
 //           headers: BridgeService's own code (BridgeRecordPath), every partner topic in use.
-//   sink:   a PaymentResponse rendered into the webhook body and signed (Standard Webhooks and
-//           X-Webhook-Signature, one secret): WebhookBody and WebhookSigner, as each attempt does.
+//   sink:   a response record's value (Confluent framed Avro) decoded into its PaymentResponse,
+//           rendered into the webhook body and signed (Standard Webhooks and X-Webhook-Signature,
+//           one secret): the framing, PaymentResponseReader (the decoder's path for the schemas the
+//           bridge writes), WebhookBody and WebhookSigner, as each delivery does.
 // The input is the same in every run: 1000 distinct events (and their responses), used in turn.
 // Usage: instructions-bench bridge|sink COUNT SCHEMA_FILE; prints one JSON line.
 import Avro
@@ -13,6 +15,7 @@ import BenchmarkEvents
 import Bridge
 import Foundation
 import Payments
+import ResponseCodec
 import Webhooks
 
 let arguments = CommandLine.arguments
@@ -45,12 +48,13 @@ func bridge(_ count: Int, path: BridgeRecordPath) -> Int {
     return total
 }
 
-/// Renders and signs `count` deliveries as each attempt does; sums the sizes.
+/// Decodes, renders and signs `count` deliveries as the sink does; sums the sizes.
 @inline(never)
-func sink(_ count: Int, responses: [PaymentResponse], signer: WebhookSigner) -> Int {
+func sink(_ count: Int, values: [[UInt8]], reader: PaymentResponseReader, signer: WebhookSigner) throws -> Int {
     var total = 0
     for index in 0..<count {
-        let response = responses[index % distinct]
+        let (_, payload) = try ConfluentWireFormat.parse(values[index % distinct])
+        let response = try reader.read(payload, channel: .partner)
         let body = WebhookBody.render(response)
         let now: Int64 = 1_764_000_000_123 + Int64(index)
         for (_, value) in signer.headers(id: response.eventId, timestamp: now / 1000, body: body, now: now) {
@@ -74,7 +78,17 @@ default:
         response.metadata = ["channel": "api"]
         return response
     }
+    let schema = try AvroSchema(json: String(contentsOfFile: arguments[3], encoding: .utf8))
+    let encoder = try PaymentResponseEncoder(schema: schema)
+    let values = responses.map { response in
+        var value: [UInt8] = []
+        encoder.encode(response, schemaID: 1, into: &value)
+        return value
+    }
     let secret = "whsec_" + Data((0..<32).map { UInt8($0) }).base64EncodedString()
-    checksum = sink(count, responses: responses, signer: try WebhookSigner(secrets: [secret]))
+    guard let reader = PaymentResponseReader(writerSchema: schema) else {
+        fatalError("the schema is not read directly")
+    }
+    checksum = try sink(count, values: values, reader: reader, signer: try WebhookSigner(secrets: [secret]))
 }
 print(#"{"path":"\#(arguments[1])","count":\#(count),"checksum":\#(checksum)}"#)

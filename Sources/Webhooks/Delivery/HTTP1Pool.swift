@@ -164,11 +164,13 @@ final class HTTP1Pool: Sendable {
     private func checkIn(_ connection: Connection) {
         let now = NIODeadline.now()
         let (kept, expired) = idle.withLock { state -> (Bool, [Idle]) in
-            let expired = state.connections.prefix { now - $0.since >= Self.idleLifetime }
-            state.connections.removeFirst(expired.count)
-            guard !state.closed, state.connections.count < target.maxIdle else { return (false, Array(expired)) }
+            // Counted, then copied out: a slice kept across the removal would make it copy the array.
+            let count = state.connections.firstIndex { now - $0.since < Self.idleLifetime } ?? state.connections.count
+            let expired = count == 0 ? [] : Array(state.connections[..<count])
+            state.connections.removeFirst(count)
+            guard !state.closed, state.connections.count < target.maxIdle else { return (false, expired) }
             state.connections.append(Idle(connection: connection, since: now))
-            return (true, Array(expired))
+            return (true, expired)
         }
         for old in expired { old.connection.channel.close(promise: nil) }
         if !kept { connection.channel.close(promise: nil) }
