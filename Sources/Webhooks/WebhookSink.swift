@@ -68,8 +68,12 @@ public final class WebhookSink: Service, Sendable {
         public var replicationFactor = 3
         /// Topics to create when missing before subscribing (the tenants' response topics and DLTs).
         public var topics: [TopicSpecification] = []
-        /// A partition is paused while this many of its records are read but unfinished.
+        /// A partition takes no more records while this many of its records are read but
+        /// unfinished (from the first unfinished one: what a restart reads again at most).
         public var maxOutstandingPerPartition = 2000
+        /// A partition is paused once this many of its fetched records wait for room in its
+        /// window, and resumed when half are left (pausing drops the consumer's read-ahead).
+        public var maxWaitingPerPartition = 2000
         /// Records waiting in memory for their next attempt (parked in the retry log): past this
         /// many, a tenant's partitions are paused (per tenant, and over all tenants).
         public var maxPendingPerTenant = 10_000
@@ -202,6 +206,7 @@ public final class WebhookSink: Service, Sendable {
                 machine: Machine(
                     settings: .init(
                         maxOutstandingPerPartition: configuration.maxOutstandingPerPartition,
+                        maxWaitingPerPartition: configuration.maxWaitingPerPartition,
                         maxParkedPerTenant: configuration.maxPendingPerTenant,
                         maxParked: configuration.maxPending)),
                 roster: Roster(
@@ -291,10 +296,13 @@ public final class WebhookSink: Service, Sendable {
                 let (left, registryDown) = await take(waiting)
                 waiting = left
                 let holding = registryDown
+                let waitingCounts = waiting.reduce(into: [TopicPartition: Int]()) {
+                    $0[$1.topicPartition, default: 0] += 1
+                }
                 try perform(
                     state.withLock { s in
                         s.machine.holdReading(holding)
-                        return s.machine.flowControl()
+                        return s.machine.flowControl(waiting: waitingCounts)
                     })
                 if holding {
                     try? await Task.sleep(for: registryBackoff.next())

@@ -195,17 +195,24 @@ import Testing
         #expect(!machine.isCurrent(Self.p0, generation: a0.generation), "a new assignment is a new generation")
     }
 
-    @Test func aFullWindowPausesThePartitionUntilHalfOfItIsFinished() {
-        var machine = Self.ready(maxOutstanding: 4)
+    @Test func aFullWindowTakesNoMoreRecordsAndItsWaitingRecordsPauseThePartitionUntilHalfAreTaken() {
+        var machine = Self.ready([Self.p0], settings: .init(maxOutstandingPerPartition: 4, maxWaitingPerPartition: 4))
         var heads: [Machine.Attempt] = []
         for offset in 0..<4 { heads += Self.attempts(Self.fetch(&machine, Self.p0, Int64(offset), key: "K\(offset)")) }
-        #expect(machine.flowControl().contains { if case .pause([Self.p0]) = $0 { true } else { false } })
         #expect(!machine.canTake(Self.p0), "a full window takes no more records")
+        #expect(machine.flowControl(waiting: [Self.p0: 3]).isEmpty, "the consumer reads ahead while few wait")
+        #expect(
+            machine.flowControl(waiting: [Self.p0: 4]).contains {
+                if case .pause([Self.p0]) = $0 { true } else { false }
+            })
         _ = machine.attemptFinished(heads[0], .delivered)
-        #expect(machine.flowControl().isEmpty, "3 unfinished of 4: still paused")
-        _ = machine.attemptFinished(heads[1], .delivered)
-        _ = machine.attemptFinished(heads[2], .delivered)
-        #expect(machine.flowControl().contains { if case .resume([Self.p0]) = $0 { true } else { false } })
+        #expect(machine.canTake(Self.p0), "room for one")
+        #expect(machine.flowControl(waiting: [Self.p0: 3]).isEmpty, "3 of 4 still wait: still paused")
+        #expect(
+            machine.flowControl(waiting: [Self.p0: 2]).contains {
+                if case .resume([Self.p0]) = $0 { true } else { false }
+            },
+            "resumed with half still waiting, so they cover the fetch")
     }
 
     @Test func aRecordFetchedAgainAfterAResumeIsTakenOnce() {

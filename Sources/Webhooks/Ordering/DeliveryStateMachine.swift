@@ -31,9 +31,14 @@ import Timing
 ///   already holds (same payment, offset at or below the log's highest) is a duplicate.
 struct DeliveryStateMachine: Sendable {
     struct Settings: Sendable {
-        /// A partition is paused while this many of its records are read but unfinished, and
-        /// resumed below half of it.
+        /// A partition's window: records read and not finished (from the first unfinished one).
+        /// A full window takes no more records (`canTake`); they wait, fetched, in the service.
         var maxOutstandingPerPartition = 2000
+        /// A partition is paused once this many of its fetched records wait for room in its
+        /// window, and resumed when half of them are left. Pausing drops what the consumer
+        /// fetched ahead and resuming costs a fetch from the broker, so the records still waiting
+        /// (and the window's) are the work that covers that fetch.
+        var maxWaitingPerPartition = 2000
         /// Parked records (in the retry log, waiting in memory for their next attempt) a tenant
         /// may have before its partitions are paused, and resumed below half of it.
         var maxParkedPerTenant = 10_000
@@ -527,10 +532,12 @@ struct DeliveryStateMachine: Sendable {
     /// schema registry does not answer), or lets it go on.
     mutating func holdReading(_ hold: Bool) { holding = hold }
 
-    /// Pauses partitions with a full window (or a retry log still loading, or while reading is
-    /// held) and resumes those below half of it.
-    mutating func flowControl() -> [Action] {
-        let limit = settings.maxOutstandingPerPartition
+    /// Pauses partitions with `maxWaitingPerPartition` fetched records waiting for room (`waiting`:
+    /// the service's count of records it fetched and could not hand in yet, per partition), a
+    /// retry log still loading, a tenant over its budget, or all while reading is held; resumes
+    /// them once half of that is left and nothing else holds them.
+    mutating func flowControl(waiting: [TopicPartition: Int] = [:]) -> [Action] {
+        let limit = settings.maxWaitingPerPartition
         var pause: [TopicPartition] = []
         var resume: [TopicPartition] = []
         for partition in Array(partitions.keys) {
@@ -540,14 +547,14 @@ struct DeliveryStateMachine: Sendable {
             let underBudget =
                 tenantParked <= settings.maxParkedPerTenant / 2
                 && (parkedTotal <= settings.maxParked / 2 || tenantParked == 0)
-            let full = state.window.outstanding >= limit || !state.loaded || holding || overBudget
+            let held = waiting[partition] ?? 0
+            let full = held >= limit || !state.loaded || holding || overBudget
             let wasPaused = state.paused
             let loaded = state.loaded
-            let outstanding = state.window.outstanding
             if !wasPaused, full {
                 partitions[partition]!.paused = true
                 pause.append(partition)
-            } else if wasPaused, loaded, !holding, outstanding <= limit / 2, underBudget {
+            } else if wasPaused, loaded, !holding, held <= limit / 2, underBudget {
                 partitions[partition]!.paused = false
                 resume.append(partition)
             }
