@@ -279,9 +279,9 @@ public final class WebhookSink: Service, Sendable {
         do {
             // Records polled but not taken yet wait here, in order per partition, while the
             // consumer keeps polling (so the group keeps this member and rebalances are served):
-            // those of a partition whose window or tenant budget is full (it is paused until it
-            // has room), and all of them while the registry does not answer (reading holds).
-            var waiting: [ConsumerRecord] = []
+            // those of a partition whose window or tenant budget is full (it is paused once
+            // enough wait), and all of them while the registry does not answer (reading holds).
+            var waiting = WaitingRecords()
             var registryBackoff = Backoff(first: .milliseconds(200), max: .seconds(5))
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 try await followTenants()
@@ -290,15 +290,12 @@ public final class WebhookSink: Service, Sendable {
                     defer { s.revokedSincePoll = [] }
                     return s.revokedSincePoll
                 }
-                if !revoked.isEmpty { waiting.removeAll { revoked.contains($0.topicPartition) } }
-                waiting += batch
+                if !revoked.isEmpty { waiting.remove(revoked) }
+                waiting.append(batch)
                 startLoadingRetryLogs()
-                let (left, registryDown) = await take(waiting)
-                waiting = left
+                let registryDown = await take(&waiting)
                 let holding = registryDown
-                let waitingCounts = waiting.reduce(into: [TopicPartition: Int]()) {
-                    $0[$1.topicPartition, default: 0] += 1
-                }
+                let waitingCounts = waiting.counts
                 try perform(
                     state.withLock { s in
                         s.machine.holdReading(holding)
@@ -514,24 +511,16 @@ public final class WebhookSink: Service, Sendable {
         if count > 0 { logger.info("pending retries loaded", metadata: ["records": "\(count)"]) }
     }
 
-    /// Takes the records their partitions have room for, in order; returns those left, and
-    /// whether the schema registry stopped it (then nothing after that record is taken either).
-    private func take(_ records: [ConsumerRecord]) async -> (left: [ConsumerRecord], registryDown: Bool) {
-        var left: [ConsumerRecord] = []
-        var full: Set<TopicPartition> = []
-        for (index, record) in records.enumerated() {
-            let partition = record.topicPartition
-            if full.contains(partition) || !state.withLock({ $0.machine.canTake(partition) }) {
-                full.insert(partition)
-                left.append(record)
-                continue
-            }
-            guard await accept(record) else {
-                left.append(contentsOf: records[index...])
-                return (left, true)
+    /// Takes out of `waiting` the records their partitions have room for, in order per partition;
+    /// true when the schema registry stopped it (that record and the rest stay).
+    private func take(_ waiting: inout WaitingRecords) async -> Bool {
+        for partition in waiting.partitions {
+            while let record = waiting.first(of: partition), state.withLock({ $0.machine.canTake(partition) }) {
+                guard await accept(record) else { return true }
+                waiting.removeFirst(of: partition)
             }
         }
-        return (left, false)
+        return false
     }
 
     /// Takes one record from a response topic into the state machine. False when its writer's
