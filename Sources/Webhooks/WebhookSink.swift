@@ -515,21 +515,22 @@ public final class WebhookSink: Service, Sendable {
     /// true when the schema registry stopped it (that record and the rest stay).
     private func take(_ waiting: inout WaitingRecords) async -> Bool {
         for partition in waiting.partitions {
+            let route = PaymentTopics.route(ofResponses: partition.topic)  // once per partition, not per record
             while let record = waiting.first(of: partition), state.withLock({ $0.machine.canTake(partition) }) {
-                guard await accept(record) else { return true }
+                guard await accept(record, route: route) else { return true }
                 waiting.removeFirst(of: partition)
             }
         }
         return false
     }
 
-    /// Takes one record from a response topic into the state machine. False when its writer's
-    /// schema cannot be fetched now (the record is not at fault: it waits, and so do those after it).
-    private func accept(_ record: ConsumerRecord) async -> Bool {
+    /// Takes one record from a response topic into the state machine (`route`: its topic's tenant
+    /// and channel, nil for a topic that is not a response topic). False when its writer's schema
+    /// cannot be fetched now (the record is not at fault: it waits, and so do those after it).
+    private func accept(_ record: ConsumerRecord, route: (tenant: String, channel: PaymentChannel)?) async -> Bool {
         let partition = record.topicPartition
         let fetched: Machine.Fetched
-        if let route = PaymentTopics.route(ofResponses: record.topic),
-            let tenant = state.withLock({ $0.roster.tenants[route.tenant] })
+        if let route, let tenant = state.withLock({ $0.roster.tenants[route.tenant] })
         {
             switch await decode(record, channel: route.channel) {
             case nil:
