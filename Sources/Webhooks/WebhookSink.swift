@@ -530,8 +530,7 @@ public final class WebhookSink: Service, Sendable {
     private func accept(_ record: ConsumerRecord, route: (tenant: String, channel: PaymentChannel)?) async -> Bool {
         let partition = record.topicPartition
         let fetched: Machine.Fetched
-        if let route, let tenant = state.withLock({ $0.roster.tenants[route.tenant] })
-        {
+        if let route, let tenant = state.withLock({ $0.roster.tenants[route.tenant] }) {
             switch await decode(record, channel: route.channel) {
             case nil:
                 return false
