@@ -22,11 +22,16 @@ public final class HMACKey: @unchecked Sendable {
         guard let context = EVP_MAC_CTX_dup(keyed) else { fatalError("OpenSSL cannot copy an HMAC context") }
         defer { EVP_MAC_CTX_free(context) }
         for part in parts {
-            part.withUnsafeBufferPointer { _ = EVP_MAC_update(context, $0.baseAddress, $0.count) }
+            let updated = part.withUnsafeBufferPointer { EVP_MAC_update(context, $0.baseAddress, $0.count) }
+            guard updated == 1 else { fatalError("OpenSSL cannot update an HMAC") }
         }
         var output = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         var length = 0
-        output.withUnsafeMutableBufferPointer { _ = EVP_MAC_final(context, $0.baseAddress, &length, $0.count) }
+        let finished = output.withUnsafeMutableBufferPointer {
+            EVP_MAC_final(context, $0.baseAddress, &length, $0.count)
+        }
+        // Never a signature of zeros: a failure here is OpenSSL's, not the message's.
+        guard finished == 1, length == output.count else { fatalError("OpenSSL cannot finish an HMAC") }
         return output
     }
 }

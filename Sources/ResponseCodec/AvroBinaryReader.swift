@@ -75,7 +75,7 @@ struct AvroBinaryReader: ~Copyable {
             guard count <= Int64(bytes.endIndex - position) / 2 else {
                 throw Malformed(description: "a map block of \(count) entries runs past the end")
             }
-            map.reserveCapacity(map.count + Int(count))
+            map.reserveCapacity(map.count + min(Int(count), 64))  // the count is the data's word
             for _ in 0..<count { map[try string()] = try string() }
         }
     }

@@ -4,7 +4,10 @@ import Payments
 /// Reads `PaymentResponse` records written with one of the layouts `PaymentResponseEncoder`
 /// writes, straight from the bytes: the webhook sink's and the history's hot path. Records
 /// written with any other schema are read through the generic decoder (`PaymentResponseDecoder`).
-/// The tests check it against avro-c's generic reading of the same bytes.
+/// The tests check it against avro-c's generic reading of the same bytes. It differs from that
+/// reading only on input avro-c mangles: an enum index beyond 32 bits (avro-c cuts it to an
+/// `int`, this reader finds no symbol) and a map key holding NUL (avro-c ends the key there,
+/// this reader keeps it whole).
 public struct PaymentResponseReader: Sendable {
     public let layout: PaymentResponseEncoder.Layout
     /// The enums' symbols in schema order: nil for `UNKNOWN`, which no partner-facing value has.

@@ -41,8 +41,9 @@ public final class WebhookSink: Service, Sendable {
 
     /// A tenant's operational state, as the control plane keeps it.
     public struct Controls: Sendable, Equatable {
-        /// Nothing is sent while paused: records wait (in Kafka, past the partition's window),
-        /// retries keep their place, nothing is dead-lettered.
+        /// Nothing is sent while paused: records wait (the partition's window and the fetched
+        /// records waiting for room in memory, the rest in Kafka), retries keep their place,
+        /// nothing is dead-lettered.
         public var paused = false
         /// Delivery is off (the endpoint answered 410): records are dead-lettered `endpoint_gone`.
         public var disabledReason: String?

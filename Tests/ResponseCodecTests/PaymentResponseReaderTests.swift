@@ -170,6 +170,42 @@ struct PaymentResponseReaderTests {
         #expect(direct == (try Self.generic(v1, bytes[...])))
     }
 
+    @Test func illFormedUTF8AndLongVarintsReadAsAvroCReadsThem() throws {
+        let reader = try #require(PaymentResponseReader(writerSchema: v1))
+        var response = PaymentResponseEncoderTests.response(1)
+        response.eventId = "e"
+        var written: [UInt8] = []
+        try PaymentResponseEncoder(schema: v1).encode(response, schemaID: 1, into: &written)
+        let payload = Array(written.dropFirst(5))
+        // eventId "e" is [2, 0x65]: give it bytes that are not UTF-8 instead (both repair them alike).
+        let illFormed = [4, 0xff, 0xc3] + payload.dropFirst(2)
+        let mine = try reader.read(illFormed[...], channel: .partner)
+        #expect(mine == (try Self.generic(v1, illFormed[...])))
+        #expect(mine.eventId == "\u{FFFD}\u{FFFD}")
+        // The same length in ten bytes (zero bits after the first): still 1 byte of "e".
+        let padded = [0x82, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00] + payload.dropFirst(1)
+        #expect(try reader.read(padded[...], channel: .partner) == response)
+        #expect(try Self.generic(v1, padded[...]) == response)
+        // Eleven bytes is no Avro long.
+        let tooLong = [0x82] + Array(repeating: 0x80, count: 9) + [0x00] + payload.dropFirst(1)
+        #expect(
+            Self.outcome { () throws(DecodeError) in try reader.read(tooLong[...], channel: .partner) }
+                == .failed(.undecodable))
+        #expect(Self.outcome { () throws(DecodeError) in try Self.generic(v1, tooLong[...]) } == .failed(.undecodable))
+    }
+
+    @Test func aMapKeyHoldingNULIsKeptWhole() throws {
+        // avro-c hands keys over as C strings and ends this one at the NUL ("a"); the record's
+        // bytes say "a\u{0}b", and so does the direct reader.
+        let reader = try #require(PaymentResponseReader(writerSchema: v1))
+        var response = PaymentResponseEncoderTests.response(1)
+        response.metadata = ["a\u{0}b": "v"]
+        var written: [UInt8] = []
+        try PaymentResponseEncoder(schema: v1).encode(response, schemaID: 1, into: &written)
+        #expect(try reader.read(written.dropFirst(5), channel: .partner).metadata == ["a\u{0}b": "v"])
+        #expect(try Self.generic(v1, written.dropFirst(5)).metadata == ["a": "v"])
+    }
+
     @Test func anotherSchemaIsNotReadDirectly() throws {
         var text = try paymentResponseSchemaText()
         text = text.replacingOccurrences(

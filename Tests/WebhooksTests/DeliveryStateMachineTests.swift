@@ -40,7 +40,7 @@ import Testing
         for (partition, generation) in machine.loading {
             _ = machine.loaded(partition, generation: generation, entries: [])
         }
-        _ = machine.flowControl()
+        _ = machine.flowControl(waiting: [:])
         return machine
     }
 
@@ -177,7 +177,7 @@ import Testing
             ])
         #expect(Set(Self.attempts(actions).map(\.delivery.offset)) == [2, 6], "the log's head of A first; B at once")
         #expect(Self.writes(actions).count == 1, "offset 5 queues behind A's logged records, in the log")
-        #expect(machine.flowControl().contains { if case .resume([Self.p0]) = $0 { true } else { false } })
+        #expect(machine.flowControl(waiting: [:]).contains { if case .resume([Self.p0]) = $0 { true } else { false } })
     }
 
     @Test func revokedPartitionsAreForgottenAndTheirLateEventsIgnored() {
@@ -309,7 +309,7 @@ import Testing
             parked += Self.attempts(Self.park(&machine, head))
         }
         #expect(machine.parkedInAll == 2)
-        let paused = machine.flowControl()
+        let paused = machine.flowControl(waiting: [:])
         #expect(paused.contains { if case .pause([Self.p0]) = $0 { true } else { false } }, "T1 is paused")
         #expect(
             !paused.contains { if case .pause(let list) = $0 { list.contains(other) } else { false } },
@@ -317,7 +317,7 @@ import Testing
         let tombstone = Self.writes(machine.attemptFinished(parked[0], .delivered))[0]
         _ = machine.written(tombstone.0)
         #expect(
-            machine.flowControl().contains { if case .resume([Self.p0]) = $0 { true } else { false } },
+            machine.flowControl(waiting: [:]).contains { if case .resume([Self.p0]) = $0 { true } else { false } },
             "resumed at half")
     }
 
@@ -331,7 +331,7 @@ import Testing
                     tenant: "T2", pending: PendingDelivery(record: Self.record(other, 0, key: "Z")),
                     eventID: "", correlationID: "", body: [])))
         _ = Self.park(&machine, Self.attempts(Self.fetch(&machine, Self.p0, 0, key: "A"))[0])
-        let actions = machine.flowControl()
+        let actions = machine.flowControl(waiting: [:])
         #expect(actions.contains { if case .pause([Self.p0]) = $0 { true } else { false } })
         #expect(!actions.contains { if case .pause(let list) = $0 { list.contains(other) } else { false } })
     }
@@ -367,10 +367,14 @@ private struct World {
 
     let partitions = [DeliveryStateMachineTests.p0, DeliveryStateMachineTests.p1]
     var topic: [TopicPartition: [(key: String, fate: Fate)]] = [:]
-    var machine = Machine(settings: .init(maxOutstandingPerPartition: 3, maxParkedPerTenant: 2, maxParked: 3))
+    var machine = Machine(
+        settings: .init(maxOutstandingPerPartition: 3, maxWaitingPerPartition: 2, maxParkedPerTenant: 2, maxParked: 3))
     var position: [TopicPartition: Int64] = [:]
     var committed: [TopicPartition: Int64] = [:]
     var paused: Set<TopicPartition> = []
+    /// Offsets polled but not taken yet (their window was full), per partition: the service's
+    /// `WaitingRecords`.
+    var waiting: [TopicPartition: [Int64]] = [:]
     var retryLog: [ID: PendingDelivery] = [:]
     var deadLettered: [ID: Int] = [:]
     var delivered: [ID: Int] = [:]
@@ -431,8 +435,10 @@ private struct World {
             } else if !attempts.isEmpty {
                 finishAttempt(0)
             } else {
-                let actions = machine.flowControl()
-                if actions.isEmpty { break }
+                let before = waiting.values.map(\.count).reduce(0, +)
+                takeWaiting()
+                let actions = machine.flowControl(waiting: waitingCounts)
+                if actions.isEmpty, waiting.values.map(\.count).reduce(0, +) == before { break }
                 perform(actions)
             }
         }
@@ -502,27 +508,45 @@ private struct World {
         }
         .map { QueuedDelivery(tenant: "T1", pending: $0, eventID: "", correlationID: "", body: []) }
         perform(machine.loaded(partition, generation: generation, entries: entries))
-        perform(machine.flowControl())
+        perform(machine.flowControl(waiting: waitingCounts))
     }
 
-    /// `prefetched`: a record the client fetched before the partition was paused.
+    /// `prefetched`: a record the client fetched before the partition was paused. Polled records
+    /// wait, in order, until their partition's window has room, as in the service's poll loop.
+    /// Each poll (with a record or none) takes what has room and then decides the pauses.
     mutating func fetch(_ partition: TopicPartition, prefetched: Bool = false) {
-        guard machine.assigned.contains(partition), prefetched || !paused.contains(partition) else { return }
         let offset = position[partition, default: 0]
-        guard offset < Int64(topic[partition]!.count) else { return }
-        position[partition] = offset + 1
-        let entry = topic[partition]![Int(offset)]
-        let record = DeliveryStateMachineTests.record(partition, offset, key: entry.key)
-        let fetched: Machine.Fetched
-        if case .skip = entry.fate {
-            fetched = .skip
-        } else {
-            fetched = .deliver(
-                QueuedDelivery(
-                    tenant: "T1", pending: PendingDelivery(record: record), eventID: "", correlationID: "", body: []))
+        if machine.assigned.contains(partition), prefetched || !paused.contains(partition),
+            offset < Int64(topic[partition]!.count)
+        {
+            position[partition] = offset + 1
+            waiting[partition, default: []].append(offset)
         }
-        perform(machine.fetched(partition, offset: offset, fetched).1)
-        perform(machine.flowControl())
+        takeWaiting()
+        perform(machine.flowControl(waiting: waitingCounts))
+    }
+
+    var waitingCounts: [TopicPartition: Int] { waiting.filter { !$0.value.isEmpty }.mapValues(\.count) }
+
+    /// Hands waiting records to the machine while their partition can take them.
+    mutating func takeWaiting() {
+        for partition in partitions {
+            while let offset = waiting[partition]?.first, machine.canTake(partition) {
+                waiting[partition]!.removeFirst()
+                let entry = topic[partition]![Int(offset)]
+                let record = DeliveryStateMachineTests.record(partition, offset, key: entry.key)
+                let fetched: Machine.Fetched
+                if case .skip = entry.fate {
+                    fetched = .skip
+                } else {
+                    fetched = .deliver(
+                        QueuedDelivery(
+                            tenant: "T1", pending: PendingDelivery(record: record), eventID: "", correlationID: "",
+                            body: []))
+                }
+                perform(machine.fetched(partition, offset: offset, fetched).1)
+            }
+        }
     }
 
     mutating func finishAttempt(_ pick: Int) {
@@ -613,6 +637,7 @@ private struct World {
         for (_, write) in staleWrites where !refused(write) { land(write) }
         check(revocation.commit)
         paused = []
+        waiting = [:]
         assign(partitions)
         for partition in partitions { load(partition) }
         // Cancelled workers that report after the new assignment began are ignored.
@@ -630,6 +655,7 @@ private struct World {
         attempts = []
         writes = []
         paused = []
+        waiting = [:]
         machine = Machine(settings: machine.settings)
         incarnation += 1
         assign(partitions)

@@ -215,9 +215,14 @@ enum AvroCValues {
         case AVRO_ENUM:
             var index: Int32 = 0
             rc = pb_avro_value_get_enum(&source, &index)
+            // avro-c reads any index; `avro_schema_enum_get` must only be asked for one it has
+            // (outside them it returns an unset pointer): another index stays a number, no symbol.
             let schema = pb_avro_value_get_schema(&source)
-            result = .enumSymbol(
-                schema.flatMap { avro_schema_enum_get($0, index) }.map { String(cString: $0) } ?? "\(index)")
+            let symbol = schema.flatMap { schema in
+                index >= 0 && index < avro_schema_enum_number_of_symbols(schema)
+                    ? avro_schema_enum_get(schema, index) : nil
+            }
+            result = .enumSymbol(symbol.map { String(cString: $0) } ?? "\(index)")
         case AVRO_RECORD:
             var size = 0
             rc = pb_avro_value_get_size(&source, &size)

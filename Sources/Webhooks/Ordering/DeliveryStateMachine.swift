@@ -536,7 +536,7 @@ struct DeliveryStateMachine: Sendable {
     /// the service's count of records it fetched and could not hand in yet, per partition), a
     /// retry log still loading, a tenant over its budget, or all while reading is held; resumes
     /// them once half of that is left and nothing else holds them.
-    mutating func flowControl(waiting: [TopicPartition: Int] = [:]) -> [Action] {
+    mutating func flowControl(waiting: [TopicPartition: Int]) -> [Action] {
         let limit = settings.maxWaitingPerPartition
         var pause: [TopicPartition] = []
         var resume: [TopicPartition] = []
