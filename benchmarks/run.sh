@@ -5,6 +5,8 @@
 #   bridge:   the bridge (exactly-once) vs an exactly-once C pass-through (the ceiling), a raw C consume->produce pass-through and
 #             a Python confluent-kafka + fastavro implementation of the same mapping -> benchmarks/results/bridge.md
 #   latency:  event → partner-topic latency of the bridge at fixed rates            -> benchmarks/results/latency.md
+#   latency-ceiling: at 10k events/s and 1 and 10 partner topics, the bridge beside the one-hop
+#             floor and the exactly-once C pass-through's two hops (no mapping)    -> benchmarks/results/latency-ceiling.md
 #   sink:     signed webhook deliveries/s to a loopback nginx that answers 200, vs a Python
 #             aiohttp + standardwebhooks sender, a Go confluent-kafka-go + goavro + net/http
 #             sender and wrk's request rate (the ceiling); and the
@@ -20,7 +22,7 @@
 # Then docs/benchmarks.md is generated from benchmarks/results/ (benchmarks/report.py).
 #   history:  the payment history's catch-up after a burst, the status API's latency under wrk while the
 #             bridge runs at 10k events/s, how soon a status is visible, size per payment -> benchmarks/results/history.md
-# Usage: benchmarks/run.sh [producer|bridge|latency|sink|scaling|history|plot|instructions [--update-baseline]|all]
+# Usage: benchmarks/run.sh [producer|bridge|latency|latency-ceiling|sink|scaling|history|plot|instructions [--update-baseline]|all]
 #        (environment: RECORDS, VALUE_BYTES, ROUNDS, LATENCY_ROUNDS, EVENTS, DELIVERIES, INSTRUCTION_RECORDS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -341,6 +343,63 @@ for r in sorted(rows, key=lambda r: (r["rate"], r["tenants"], order.index(r["imp
     ratio = f"{r['p99_ms'] / base:.2f}" if base and r["impl"] != "floor-one-transactional-hop" else ""
     lines.append(f"| {names[r['impl']]} | {r['tenants']} | {r['rate']:,} | {r['received']:,} | {r['p50_ms']} | {r['p99_ms']} | {r['p999_ms']} | {ratio} |")
 open("benchmarks/results/latency.md", "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
+fi
+
+if [ "$WHAT" = latency-ceiling ] || [ "$WHAT" = all ]; then
+  ceiling=.build/bench/latency-ceiling.jsonl; : > "$ceiling"
+  rate=10000
+  # Three paths at the same rate over the same number of partner topics (4 partitions each), each
+  # on a fresh broker: the one-hop floor, the bridge, and the exactly-once C pass-through doing the
+  # bridge's two hops with no mapping (routing by key, copying the correlationId into a header).
+  for round in $(seq "${LATENCY_ROUNDS:-3}"); do
+    for tenants in 1 10; do
+      tag() { python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$tenants; print(json.dumps(d))"; }
+      fresh_broker
+      floor="ceiling-floor-$tenants-$round"
+      for n in $(seq 0 $((tenants - 1))); do topic "$floor-$n" 4; done
+      .venv/bin/python benchmarks/bridge/latency_floor.py "$BOOTSTRAP" "$floor" "$tenants" "$rate" 5 25 10 \
+        2>>.build/bench/stderr.log | tag | tee -a "$ceiling"
+      fresh_broker
+      input="ceiling-bridge-$tenants-$round"; topic "$input" 4
+      BENCH_TENANTS=$tenants FETCH_WAIT_MAX_MS=10 "$BIN/bridge-bench" "$BOOTSTRAP" "$input" $((rate * 5)) \
+        schemas/PaymentResponse.avsc --latency "$rate" 2>>.build/bench/stderr.log | tag | tee -a "$ceiling"
+      fresh_broker
+      input="ceiling-eos-$tenants-$round"; topic "$input" 4
+      for n in $(seq 0 $((tenants - 1))); do topic "payments.responses.partner.TENANT-$(printf %03d "$n").c" 4; done
+      OUTPUT_SUFFIX=.c FETCH_WAIT_MAX_MS=10 .build/bench/eos_passthrough "$BOOTSTRAP" "$input" \
+        payments.responses.partner.TENANT $((rate * 5 + 100)) "$tenants" >/dev/null 2>>.build/bench/stderr.log & peer=$!
+      BENCH_TENANTS=$tenants FETCH_WAIT_MAX_MS=10 "$BIN/bridge-bench" "$BOOTSTRAP" "$input" $((rate * 5)) \
+        schemas/PaymentResponse.avsc --latency "$rate" --external .c 2>>.build/bench/stderr.log | tag | tee -a "$ceiling"
+      kill "$peer" 2>/dev/null || true; wait "$peer" 2>/dev/null || true
+    done
+  done
+  python3 - "$ceiling" "$(machine)" <<'PY'
+import json, statistics, sys
+runs = [json.loads(line) for line in open(sys.argv[1])]
+groups = {}
+for r in runs: groups.setdefault((r["impl"], r["tenants"]), []).append(r)
+med = {k: {f: round(statistics.median(r[f] for r in g), 1) for f in ("p50_ms", "p99_ms", "p999_ms")} | {"rounds": len(g)}
+       for k, g in groups.items()}
+names = {"floor-one-transactional-hop": "floor: one transactional hop, no bridge",
+         "external.c-latency": "EOS C pass-through: the bridge's two hops, exactly-once, no mapping",
+         "bridge-swift-latency": "payments-bridge"}
+lines = ["Bridge latency against its ceiling: 10,000 events/s for 5 s, from sending an internal event to a read_committed "
+         "consumer of the partner topics receiving its answer; 4 partitions per topic, fetch.wait.max.ms 10 ms on every "
+         "client, each path on a fresh Tansu broker, each figure the median of "
+         f"{max(m['rounds'] for m in med.values())} rounds; {sys.argv[2]}.", "",
+         "| path | topics read | p50 ms | p99 ms | p99.9 ms | p99 / floor's | p99 / EOS C pass-through's |",
+         "|---|---:|---:|---:|---:|---:|---:|"]
+for tenants in (1, 10):
+    floor, eos = med.get(("floor-one-transactional-hop", tenants)), med.get(("external.c-latency", tenants))
+    for impl, name in names.items():
+        m = med.get((impl, tenants))
+        if not m: continue
+        vs_floor = f"{m['p99_ms'] / floor['p99_ms']:.2f}" if floor and impl != "floor-one-transactional-hop" else ""
+        vs_eos = f"{m['p99_ms'] / eos['p99_ms']:.2f}" if eos and impl == "bridge-swift-latency" else ""
+        lines.append(f"| {name} | {tenants} | {m['p50_ms']} | {m['p99_ms']} | {m['p999_ms']} | {vs_floor} | {vs_eos} |")
+open("benchmarks/results/latency-ceiling.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
 fi

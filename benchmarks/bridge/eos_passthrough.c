@@ -7,7 +7,13 @@
  * With TOPICS > 1, each record goes to OUTPUT.NNN (NNN = a hash of its key modulo TOPICS, the
  * topics created beforehand): a transaction then touches as many partner topics as the bridge's
  * does when its events are spread over as many tenants (the scaling benchmark).
+ * With OUTPUT_SUFFIX in the environment (the latency benchmark), the topics are
+ * OUTPUT-NNN + OUTPUT_SUFFIX, as the bridge's partner topics for tenants NNN are named, and each
+ * copy carries the event's correlationId as a header (found by a byte search, not a JSON parse),
+ * as the bridge's responses do, so the same reader times it; FETCH_WAIT_MAX_MS sets the
+ * consumer's fetch.wait.max.ms.
  * Usage: eos_passthrough BOOTSTRAP INPUT OUTPUT COUNT [TOPICS] */
+#define _GNU_SOURCE /* memmem */
 #include "bench.h"
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
@@ -30,9 +36,12 @@ int main(int argc, char **argv) {
     long count = atol(argv[4]);
     long fanout = argc > 5 ? atol(argv[5]) : 1;
     if (fanout < 1 || fanout > 100000) { fprintf(stderr, "TOPICS out of range\n"); return 2; }
+    const char *suffix = getenv("OUTPUT_SUFFIX");
+    const char *fetch_wait = getenv("FETCH_WAIT_MAX_MS") ? getenv("FETCH_WAIT_MAX_MS") : "500";
     char (*names)[256] = calloc((size_t)fanout, sizeof *names);
     for (long i = 0; i < fanout; i++) {
-        if (fanout == 1) snprintf(names[i], sizeof names[i], "%s", output);
+        if (suffix) snprintf(names[i], sizeof names[i], "%s-%03ld%s", output, i, suffix);
+        else if (fanout == 1) snprintf(names[i], sizeof names[i], "%s", output);
         else snprintf(names[i], sizeof names[i], "%s.%03ld", output, i);
     }
     char errstr[512], group[64], txid[64];
@@ -46,7 +55,8 @@ int main(int argc, char **argv) {
     const char *cprops[][2] = {{"bootstrap.servers", bootstrap}, {"group.id", group}, {"auto.offset.reset", "earliest"},
                                {"enable.auto.commit", "false"}, {"isolation.level", "read_committed"},
                                {"enable.partition.eof", "false"}, {"log_level", "3"}, {"max.poll.interval.ms", "10000"},
-                               {"session.timeout.ms", "6000"}, {"fetch.queue.backoff.ms", "10"}};
+                               {"session.timeout.ms", "6000"}, {"fetch.queue.backoff.ms", "10"},
+                               {"fetch.wait.max.ms", fetch_wait}};
     rd_kafka_t *consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf_of(cprops, sizeof cprops / sizeof cprops[0]), errstr, sizeof errstr);
     if (!producer || !consumer) { fprintf(stderr, "%s\n", errstr); return 1; }
     rd_kafka_poll_set_consumer(consumer);
@@ -70,11 +80,24 @@ int main(int argc, char **argv) {
             unsigned long hash = 5381; /* djb2 over the key */
             for (size_t i = 0; i < m->key_len; i++) hash = hash * 33 + ((const unsigned char *)m->key)[i];
             const char *target = names[fanout == 1 ? 0 : hash % (unsigned long)fanout];
+            rd_kafka_headers_t *copied = headers ? rd_kafka_headers_copy(headers) : NULL;
+            if (suffix) {
+                static const char field[] = "\"correlationId\":\"";
+                const char *at = memmem(m->payload, m->len, field, sizeof field - 1);
+                if (at) {
+                    const char *value = at + sizeof field - 1;
+                    const char *end = memchr(value, '"', (size_t)((const char *)m->payload + m->len - value));
+                    if (end) {
+                        if (!copied) copied = rd_kafka_headers_new(1);
+                        rd_kafka_header_add(copied, "correlationId", -1, value, end - value);
+                    }
+                }
+            }
             for (;;) {
                 rd_kafka_resp_err_t err = rd_kafka_producev(
                     producer, RD_KAFKA_V_TOPIC(target), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                     RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_VALUE(m->payload, m->len),
-                    RD_KAFKA_V_HEADERS(headers ? rd_kafka_headers_copy(headers) : NULL), RD_KAFKA_V_END);
+                    RD_KAFKA_V_HEADERS(copied), RD_KAFKA_V_END);
                 if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
                 if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) { fprintf(stderr, "produce: %s\n", rd_kafka_err2str(err)); return 1; }
                 rd_kafka_poll(producer, 5);
