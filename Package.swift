@@ -220,7 +220,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
-        .testTarget(name: "TimingTests", dependencies: ["Timing"]),
+        .testTarget(name: "TimingTests", dependencies: ["Timing", "TestSupport"]),
         .testTarget(name: "PaymentsTests", dependencies: ["Payments"]),
         .testTarget(
             name: "ResponseCodecTests",

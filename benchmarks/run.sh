@@ -208,6 +208,28 @@ measure() {
 }
 
 
+# The latency benchmarks' steps; each prints one JSON line with its topic count added.
+# The one-hop floor over TENANTS topics NAME-0 … (created here): latency_floor NAME TENANTS RATE
+latency_floor() {
+  for n in $(seq 0 $(($2 - 1))); do topic "$1-$n" 4; done
+  .venv/bin/python benchmarks/bridge/latency_floor.py "$BOOTSTRAP" "$1" "$2" "$3" 5 25 10 2>>.build/bench/stderr.log \
+    | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$2; print(json.dumps(d))"
+}
+# bridge-bench's paced sender and reader on INPUT for 5 s (with --external SUFFIX, timing another
+# implementation instead of its own bridge): latency_probe INPUT TENANTS RATE [--external SUFFIX]
+# Tansu answers a Fetch only when fetch.wait.max.ms runs out (Kafka answers when data arrives):
+# 10 ms on every client keeps that wait from dominating the figure.
+latency_probe() {
+  local input=$1 tenants=$2 rate=$3; shift 3
+  BENCH_TENANTS=$tenants FETCH_WAIT_MAX_MS=10 "$BIN/bridge-bench" "$BOOTSTRAP" "$input" $((rate * 5)) \
+    schemas/PaymentResponse.avsc --latency "$rate" "$@" 2>>.build/bench/stderr.log \
+    | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$tenants; print(json.dumps(d))"
+}
+# The partner topics TENANT-000 … with SUFFIX that another implementation writes: partner_topics TENANTS SUFFIX
+partner_topics() {
+  for n in $(seq 0 $(($1 - 1))); do topic "payments.responses.partner.TENANT-$(printf %03d "$n")$2" 4; done
+}
+
 if [ "$WHAT" = producer ] || [ "$WHAT" = all ]; then
   results=.build/bench/producer.jsonl; : > "$results"
   for round in $(seq "$ROUNDS"); do
@@ -287,18 +309,11 @@ if [ "$WHAT" = latency ] || [ "$WHAT" = all ]; then
       # The floor: one transactional producer (committing every 25 ms, the bridge's default) and a
       # read_committed consumer, nothing in between. The bridge adds a consume hop to this.
       for tenants in 1 10; do
-        floor="latency-floor-$tenants-$rate-$round"
-        for n in $(seq 0 $((tenants - 1))); do topic "$floor-$n" 4; done
-        .venv/bin/python benchmarks/bridge/latency_floor.py "$BOOTSTRAP" "$floor" "$tenants" "$rate" 5 25 10 2>>.build/bench/stderr.log \
-          | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$tenants; print(json.dumps(d))" | tee -a "$latency"
+        latency_floor "latency-floor-$tenants-$rate-$round" "$tenants" "$rate" | tee -a "$latency"
       done
       for tenants in 1 10; do
         input="bridge-latency-$tenants-$rate-$round"; topic "$input" 4
-        # Tansu answers a Fetch only when fetch.wait.max.ms runs out (Kafka answers when data
-        # arrives): 10 ms on every client keeps that wait from dominating the figure.
-        BENCH_TENANTS=$tenants FETCH_WAIT_MAX_MS=10 "$BIN/bridge-bench" "$BOOTSTRAP" "$input" $((rate * 5)) \
-          schemas/PaymentResponse.avsc --latency "$rate" 2>>.build/bench/stderr.log \
-          | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$tenants; print(json.dumps(d))" | tee -a "$latency"
+        latency_probe "$input" "$tenants" "$rate" | tee -a "$latency"
       done
       # The Python EOS peer (python_bridge.py, same transaction policy), each run on a fresh broker of
       # its own, measured by the same sender and reader; not at 50k/s, above its throughput.
@@ -306,12 +321,10 @@ if [ "$WHAT" = latency ] || [ "$WHAT" = all ]; then
       for tenants in 1 10; do
         fresh_broker
         input="python-latency-$tenants-$rate-$round"; topic "$input" 4
-        for n in $(seq 0 $((tenants - 1))); do topic "payments.responses.partner.TENANT-$(printf %03d "$n").py" 4; done
+        partner_topics "$tenants" .py
         FETCH_WAIT_MAX_MS=10 .venv/bin/python benchmarks/bridge/python_bridge.py "$BOOTSTRAP" "$input" $((rate * 5 + 100)) \
           schemas/PaymentResponse.avsc >/dev/null 2>>.build/bench/stderr.log & peer=$!
-        BENCH_TENANTS=$tenants FETCH_WAIT_MAX_MS=10 "$BIN/bridge-bench" "$BOOTSTRAP" "$input" $((rate * 5)) \
-          schemas/PaymentResponse.avsc --latency "$rate" --external .py 2>>.build/bench/stderr.log \
-          | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$tenants; print(json.dumps(d))" | tee -a "$latency"
+        latency_probe "$input" "$tenants" "$rate" --external .py | tee -a "$latency"
         kill "$peer" 2>/dev/null || true; wait "$peer" 2>/dev/null || true
       done
     done
@@ -355,23 +368,17 @@ if [ "$WHAT" = latency-ceiling ] || [ "$WHAT" = all ]; then
   # bridge's two hops with no mapping (routing by key, copying the correlationId into a header).
   for round in $(seq "${LATENCY_ROUNDS:-3}"); do
     for tenants in 1 10; do
-      tag() { python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['tenants']=$tenants; print(json.dumps(d))"; }
       fresh_broker
-      floor="ceiling-floor-$tenants-$round"
-      for n in $(seq 0 $((tenants - 1))); do topic "$floor-$n" 4; done
-      .venv/bin/python benchmarks/bridge/latency_floor.py "$BOOTSTRAP" "$floor" "$tenants" "$rate" 5 25 10 \
-        2>>.build/bench/stderr.log | tag | tee -a "$ceiling"
+      latency_floor "ceiling-floor-$tenants-$round" "$tenants" "$rate" | tee -a "$ceiling"
       fresh_broker
       input="ceiling-bridge-$tenants-$round"; topic "$input" 4
-      BENCH_TENANTS=$tenants FETCH_WAIT_MAX_MS=10 "$BIN/bridge-bench" "$BOOTSTRAP" "$input" $((rate * 5)) \
-        schemas/PaymentResponse.avsc --latency "$rate" 2>>.build/bench/stderr.log | tag | tee -a "$ceiling"
+      latency_probe "$input" "$tenants" "$rate" | tee -a "$ceiling"
       fresh_broker
       input="ceiling-eos-$tenants-$round"; topic "$input" 4
-      for n in $(seq 0 $((tenants - 1))); do topic "payments.responses.partner.TENANT-$(printf %03d "$n").c" 4; done
+      partner_topics "$tenants" .c
       OUTPUT_SUFFIX=.c FETCH_WAIT_MAX_MS=10 .build/bench/eos_passthrough "$BOOTSTRAP" "$input" \
         payments.responses.partner.TENANT $((rate * 5 + 100)) "$tenants" >/dev/null 2>>.build/bench/stderr.log & peer=$!
-      BENCH_TENANTS=$tenants FETCH_WAIT_MAX_MS=10 "$BIN/bridge-bench" "$BOOTSTRAP" "$input" $((rate * 5)) \
-        schemas/PaymentResponse.avsc --latency "$rate" --external .c 2>>.build/bench/stderr.log | tag | tee -a "$ceiling"
+      latency_probe "$input" "$tenants" "$rate" --external .c | tee -a "$ceiling"
       kill "$peer" 2>/dev/null || true; wait "$peer" 2>/dev/null || true
     done
   done

@@ -8,8 +8,6 @@ import NIOCore
 struct WaitingRecords {
     private var queues: [TopicPartition: CircularBuffer<ConsumerRecord>] = [:]
 
-    var isEmpty: Bool { queues.isEmpty }
-
     /// How many wait, per partition (partitions with none are left out).
     var counts: [TopicPartition: Int] { queues.mapValues(\.count) }
 

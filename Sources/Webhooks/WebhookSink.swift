@@ -294,8 +294,7 @@ public final class WebhookSink: Service, Sendable {
                 if !revoked.isEmpty { waiting.remove(revoked) }
                 waiting.append(batch)
                 startLoadingRetryLogs()
-                let registryDown = await take(&waiting)
-                let holding = registryDown
+                let holding = await take(&waiting)  // the registry does not answer: reading holds
                 let waitingCounts = waiting.counts
                 try perform(
                     state.withLock { s in

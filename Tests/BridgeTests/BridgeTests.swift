@@ -245,24 +245,13 @@ struct BridgeTests {
 
 @Suite("Bridge under hostile input", .serialized)
 struct HostileInputTests {
-    /// A small deterministic generator, so a failure can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     @Test(
         "10,000 events, half of them hostile (random bytes, wrong types, huge strings, deep nesting, illegal tenants): every hostile one is dead-lettered with a reason, every valid one delivered"
     )
     func hostileEventsAreDeadLetteredAndValidOnesDelivered() async throws {
         let harness = try BridgeHarness()
-        var random = SplitMix(state: 20_261_126)
+        var random = SplitMix(seed: 20_261_126)
         var events: [(key: String, value: [UInt8])] = []
         var hostile: Set<String> = []
         var valid: Set<String> = []

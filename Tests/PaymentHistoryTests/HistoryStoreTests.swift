@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Payments
 import PropertyBased
+import TestSupport
 import Testing
 
 @testable import PaymentHistory
@@ -161,18 +162,5 @@ struct HistoryStoreTests {
             #expect(sizes.0.responses == sizes.1.responses && sizes.0.attempts == sizes.1.attempts)
             #expect(sizes.0.payments == sizes.1.payments)
         }
-    }
-}
-
-/// A small seeded generator, so a failing case can be replayed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Timing
 
@@ -26,7 +27,7 @@ struct TimingTests {
     @Test("it writes what Foundation's ISO-8601 format writes, from 1600 to 9999")
     func matchesFoundation() {
         let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        var random = SplitMix64(seed: 20_261_205)  // the same values in every run
+        var random = SplitMix(seed: 20_261_205)  // the same values in every run
         for _ in 0..<5000 {
             // Whole seconds through Foundation (a Double's fraction can round the milliseconds off by one).
             let seconds = Int64.random(in: -11_676_096_000...253_402_300_799, using: &random)
@@ -65,18 +66,5 @@ struct TimingTests {
                 .milliseconds(200), .milliseconds(400), .milliseconds(800), .seconds(1), .seconds(1),
             ])
         #expect(backoff.upcoming == .seconds(1))
-    }
-}
-
-/// A small seeded generator (SplitMix64), so that a random test checks the same values each run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

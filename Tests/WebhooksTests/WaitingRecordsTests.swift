@@ -17,7 +17,7 @@ struct WaitingRecordsTests {
 
     @Test func keepsEachPartitionsOrderAcrossPollsAndCountsThem() {
         var waiting = WaitingRecords()
-        #expect(waiting.isEmpty && waiting.counts.isEmpty)
+        #expect(waiting.partitions.isEmpty && waiting.counts.isEmpty)
         waiting.append(Self.records([(Self.p0, 0...2), (Self.p1, 5...6), (Self.q0, 0...0), (Self.p0, 3...3)]))
         waiting.append(Self.records([(Self.p1, 7...7), (Self.p0, 4...4)]))
         #expect(waiting.counts == [Self.p0: 5, Self.p1: 3, Self.q0: 1])
@@ -29,7 +29,7 @@ struct WaitingRecordsTests {
             }
         }
         #expect(taken == [Self.p0: [0, 1, 2, 3, 4], Self.p1: [5, 6, 7], Self.q0: [0]])
-        #expect(waiting.isEmpty && waiting.partitions.isEmpty)
+        #expect(waiting.partitions.isEmpty && waiting.counts.isEmpty)
     }
 
     @Test func forgetsRevokedPartitionsOnly() {
