@@ -130,9 +130,12 @@ func withSink<T: Sendable>(_ sink: WebhookSink, _ body: @Sendable () async throw
     try await whileRunning({ try await sink.run() }, body)
 }
 
-/// Waits until `condition` holds, polling every 20 ms, or fails after `timeout`.
+/// Waits until `condition` holds, polling every 20 ms, or fails after `timeout`. These waits
+/// bound no behaviour (tests that time something say so with their own limit): a sink's first
+/// delivery on a fresh embedded cluster takes 4–12 s, and once, with every suite running in
+/// parallel on a loaded machine, more than 20.
 func eventually(
-    timeout: Duration = .seconds(20), _ what: String = "condition",
+    timeout: Duration = .seconds(60), _ what: String = "condition",
     _ condition: @Sendable () -> Bool
 ) async throws {
     try await waitUntil(what, timeout: timeout, every: .milliseconds(20), condition)
